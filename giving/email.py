@@ -1,0 +1,66 @@
+"""Email: every message goes into the outbox table, then out over SMTP or to the console."""
+
+from __future__ import annotations
+
+import smtplib
+import sys
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app, render_template
+
+from giving.extensions import db
+from giving.jobs import enqueue
+from giving.models import OutboxMessage, OutboxStatus
+from giving.timeutil import utcnow
+
+
+def send_email(to: str, subject: str, template: str, **context: object) -> OutboxMessage:
+    """Keep the message in the outbox and send it once the request has committed."""
+    body = render_template(f"email/{template}.txt", **context)
+    message = OutboxMessage(recipient=to, subject=subject, body=body)
+    db.session.add(message)
+    db.session.flush()
+    enqueue(deliver_email, message.id)
+    return message
+
+
+def deliver_email(message_id: int) -> None:
+    """Send one outbox message (a background job)."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.status in (OutboxStatus.SENT, OutboxStatus.CONSOLE):
+        return
+    config = current_app.config
+    message.attempts += 1
+    if not config.get("MAIL_SERVER"):
+        print(
+            f"--- email to {message.recipient}: {message.subject}\n{message.body}\n---",
+            file=sys.stderr,
+        )
+        message.status = OutboxStatus.CONSOLE
+        message.sent_at = utcnow()
+        db.session.commit()
+        return
+    email = EmailMessage()
+    email["From"] = config["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(domain="placefund.local")
+    email.set_content(message.body)
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(email)
+    except (OSError, smtplib.SMTPException) as error:
+        message.status = OutboxStatus.FAILED
+        message.error = str(error)[:500]
+        db.session.commit()
+        current_app.logger.warning("Email %s could not be sent: %s", message.id, error)
+        return
+    message.status = OutboxStatus.SENT
+    message.sent_at = utcnow()
+    message.error = None
+    db.session.commit()

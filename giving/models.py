@@ -1,0 +1,298 @@
+"""Accounts and roles, places, groups, the audit log and the email outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import secrets
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from giving.extensions import db
+from giving.timeutil import UTCDateTime, utcnow
+
+
+def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
+    """An enum stored as its values in a VARCHAR with a CHECK constraint, on every database."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Role(enum.StrEnum):
+    """What a person may do in a place. Roles are held per place."""
+
+    RESIDENT = "resident"
+    GROUP_MEMBER = "group_member"
+    PANEL_MEMBER = "panel_member"
+    FUND_MANAGER = "fund_manager"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {
+            "resident": "Resident",
+            "group_member": "Group member",
+            "panel_member": "Panel member",
+            "fund_manager": "Fund manager",
+            "admin": "Admin",
+        }[self.value]
+
+
+# Roles given by someone. Residents are known by their postcode and group members by their
+# groups, so those two are worked out, never stored.
+GRANTED_ROLES = (Role.PANEL_MEMBER, Role.FUND_MANAGER, Role.ADMIN)
+
+
+class GroupKind(enum.StrEnum):
+    UNINCORPORATED = "unincorporated"
+    CHARITY = "charity"
+    CIO = "cio"
+    CIC = "cic"
+    COMPANY = "company"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "unincorporated": "Community group (not registered)",
+            "charity": "Registered charity",
+            "cio": "Charitable incorporated organisation (CIO)",
+            "cic": "Community interest company (CIC)",
+            "company": "Company limited by guarantee or shares",
+            "other": "Something else",
+        }[self.value]
+
+
+class OutboxStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    CONSOLE = "console"
+    FAILED = "failed"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    email_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    is_site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    role_grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user",
+        foreign_keys="RoleGrant.user_id",
+        cascade="all, delete-orphan",
+    )
+    memberships: Mapped[list[GroupMember]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def get_id(self) -> str:
+        # The session holds the token too, so renewing it ends every old session.
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+
+class Place(db.Model):
+    __tablename__ = "places"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    wards: Mapped[list[Ward]] = relationship(
+        back_populates="place", order_by="Ward.name", cascade="all, delete-orphan"
+    )
+    postcode_areas: Mapped[list[PostcodeArea]] = relationship(
+        back_populates="place",
+        order_by="PostcodeArea.prefix",
+        cascade="all, delete-orphan",
+    )
+
+
+class Ward(db.Model):
+    __tablename__ = "wards"
+    __table_args__ = (UniqueConstraint("place_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+    place: Mapped[Place] = relationship(back_populates="wards")
+    postcode_areas: Mapped[list[PostcodeArea]] = relationship(back_populates="ward")
+
+
+class PostcodeArea(db.Model):
+    """A postcode district ('E17') or sector ('E17 4') that belongs to a place."""
+
+    __tablename__ = "postcode_areas"
+    __table_args__ = (
+        UniqueConstraint("place_id", "prefix"),
+        CheckConstraint("prefix = upper(prefix)", name="prefix_upper_case"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), index=True)
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id", ondelete="SET NULL"))
+    prefix: Mapped[str] = mapped_column(String(8), index=True)
+
+    place: Mapped[Place] = relationship(back_populates="postcode_areas")
+    ward: Mapped[Ward | None] = relationship(back_populates="postcode_areas")
+
+
+class RoleGrant(db.Model):
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        UniqueConstraint("user_id", "place_id", "role"),
+        CheckConstraint(
+            "role IN ('panel_member', 'fund_manager', 'admin')",
+            name="role_is_granted_kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
+    place: Mapped[Place] = relationship()
+
+
+class Group(db.Model):
+    """A community group's profile, reused across its applications."""
+
+    __tablename__ = "groups"
+    __table_args__ = (
+        CheckConstraint(
+            "annual_income_pence IS NULL OR annual_income_pence >= 0",
+            name="income_not_negative",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[GroupKind] = mapped_column(enum_column(GroupKind, "group_kind"))
+    charity_number: Mapped[str | None] = mapped_column(String(20))
+    company_number: Mapped[str | None] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    annual_income_pence: Mapped[int | None] = mapped_column(BigInteger)
+    email: Mapped[str | None] = mapped_column(String(254))
+    website: Mapped[str | None] = mapped_column(String(255))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    place: Mapped[Place] = relationship()
+    members: Mapped[list[GroupMember]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="GroupMember.id"
+    )
+
+    def org_id(self, prefix: str) -> str:
+        """An org-id.guide style identifier; unregistered groups get a 360G- local id."""
+        if self.kind in (GroupKind.CHARITY, GroupKind.CIO) and self.charity_number:
+            number = self.charity_number.upper().replace(" ", "")
+            if number.startswith("SC"):
+                return f"GB-SC-{number}"
+            if number.startswith("NIC") or number.startswith("NI"):
+                return f"GB-NIC-{number.removeprefix('NIC').removeprefix('NI')}"
+            return f"GB-CHC-{number}"
+        if self.company_number:
+            return f"GB-COH-{self.company_number.upper().replace(' ', '')}"
+        return f"360G-{prefix}-group-{self.id}"
+
+
+class GroupMember(db.Model):
+    __tablename__ = "group_members"
+    __table_args__ = (UniqueConstraint("group_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    group: Mapped[Group] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class AuditEntry(db.Model):
+    """Who did what to which object, and when. Rows are only ever added."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"), index=True)
+    action: Mapped[str] = mapped_column(String(80))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(String(255))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class OutboxMessage(db.Model):
+    """Every email Placefund sends, kept so staff can see what went out."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    recipient: Mapped[str] = mapped_column(String(254), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.QUEUED
+    )
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+@event.listens_for(Session, "before_flush")
+def _audit_is_append_only(session: Session, flush_context: object, instances: object) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEntry):
+            raise PermissionError("The audit log is append-only")

@@ -1,0 +1,227 @@
+"""Helpers shared by every package's views: access checks, form errors, pagination."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, abort, flash, g, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import Select, func, select
+from werkzeug.wrappers import Response
+
+from giving.extensions import db, login_manager
+from giving.models import Place, Role
+from giving.services import DomainError, NotAllowed, has_role
+
+
+def place_role_required(*roles: Role) -> Callable:
+    """The view takes ``place_slug``; it gets ``place`` instead, once the user is known to hold
+    one of ``roles`` there. Logged-out visitors are sent to log in; others get 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args: Any, place_slug: str, **kwargs: Any) -> Any:
+            place = db.session.scalar(select(Place).where(Place.slug == place_slug))
+            if place is None:
+                abort(404)
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not has_role(db.session, current_user, place, *roles):
+                abort(403)
+            return view(*args, place=place, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def show_error(form: FlaskForm, error: DomainError) -> None:
+    """Put a service's refusal next to the field it is about, and roll back what it did."""
+    db.session.rollback()
+    if isinstance(error, NotAllowed):
+        abort(403)
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+class LogoutForm(FlaskForm):
+    """The log-out button in the header: a POST with a CSRF token."""
+
+
+def say(message: str) -> None:
+    """A success message for the next page."""
+    flash(message, "success")
+
+
+class Page:
+    """One page of a query's results."""
+
+    def __init__(self, stmt: Select, page: int, per_page: int) -> None:
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        self.total = total or 0
+        self.per_page = per_page
+        self.pages = max(1, -(-self.total // per_page))
+        self.page = min(max(1, page), self.pages)
+        self.items = list(
+            db.session.scalars(stmt.limit(per_page).offset((self.page - 1) * per_page))
+        )
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+# --- Wiring for the app factory --------------------------------------------------------------
+
+
+def format_money(pence: int | None) -> str:
+    """Whole pence as pounds: 125050 -> '£1,250.50', 500000 -> '£5,000'."""
+    if pence is None:
+        return ""
+    sign = "-" if pence < 0 else ""
+    pounds, rest = divmod(abs(pence), 100)
+    return f"{sign}£{pounds:,}" if rest == 0 else f"{sign}£{pounds:,}.{rest:02d}"
+
+
+def _csp(nonce: str) -> str:
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'self'",
+            "object-src 'none'",
+        ]
+    )
+
+
+def init_web(app: Flask) -> None:
+    """Templates, filters, security headers and friendly error pages."""
+    from govuk_frontend_wtf.main import WTFormsHelpers
+    from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+    from giving import timeutil
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(Path(app.root_path) / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.add_extension("jinja2.ext.do")
+    WTFormsHelpers(app)
+    app.add_template_filter(format_money, "money")
+    app.add_template_filter(timeutil.format_datetime, "datetime")
+    app.add_template_filter(timeutil.format_date, "date")
+
+    @app.before_request
+    def _nonce() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.context_processor
+    def _template_context() -> dict:
+        return {"cspNonce": getattr(g, "csp_nonce", ""), "logout_form": LogoutForm()}
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", _csp(getattr(g, "csp_nonce", "none")))
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("HSTS"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    def _error_page(code: int, title: str, message: str) -> tuple[str, int]:
+        return render_template("errors.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(400)
+    def _bad_request(error: Exception) -> tuple[str, int]:
+        return _error_page(
+            400,
+            _("Something was wrong with that request"),
+            _("Go back, reload the page and try again. Nothing was changed."),
+        )
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> tuple[str, int]:
+        return _error_page(
+            400,
+            _("This form has run out"),
+            _("Go back, reload the page and try again. Nothing was changed."),
+        )
+
+    @app.errorhandler(403)
+    def _forbidden(error: Exception) -> tuple[str, int]:
+        return _error_page(
+            403,
+            _("You cannot see this page"),
+            _(
+                "Your account does not give you access to this page. "
+                "If you think it should, ask the fund's team."
+            ),
+        )
+
+    @app.errorhandler(404)
+    def _not_found(error: Exception) -> tuple[str, int]:
+        return _error_page(
+            404,
+            _("Page not found"),
+            _("Check the web address is right. The page may have moved."),
+        )
+
+    @app.errorhandler(405)
+    def _not_allowed(error: Exception) -> tuple[str, int]:
+        return _error_page(
+            405, _("That did not work"), _("Go back and use the buttons on the page.")
+        )
+
+    @app.errorhandler(429)
+    def _too_many(error: Exception) -> tuple[str, int]:
+        return _error_page(
+            429,
+            _("Too many tries"),
+            _(
+                "You have tried too many times. Wait 15 minutes, then try again, "
+                "or reset your password."
+            ),
+        )
+
+    @app.errorhandler(500)
+    def _server_error(error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        return _error_page(
+            500,
+            _("Sorry, something went wrong on our side"),
+            _("Nothing you did caused this. Try again in a few minutes."),
+        )

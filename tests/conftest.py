@@ -1,0 +1,179 @@
+"""Test harness: one app per run on its own database (SQLite by default, PostgreSQL when
+TEST_DATABASE_URL is set), built by the migrations; each test in a rolled-back transaction;
+email delivered to a real SMTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+
+import flask_migrate
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from giving.extensions import db, limiter
+from wsgi import create_app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mailbox:
+    """An SMTP handler that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(
+            {
+                "to": list(envelope.rcpt_tos),
+                "from": envelope.mail_from,
+                "subject": message["Subject"],
+                "body": message.get_content(),
+            }
+        )
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[dict]:
+        return [m for m in self.messages if address in m["to"]]
+
+    def link(self, address: str, path_fragment: str) -> str:
+        """The newest link sent to ``address`` whose path contains ``path_fragment``."""
+        for message in reversed(self.to(address)):
+            for url in re.findall(r"https?://\S+", message["body"]):
+                if path_fragment in url:
+                    return url
+        raise AssertionError(f"No email to {address} with a {path_fragment} link")
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, mailbox
+    controller.stop()
+
+
+def reset_schema(app: Flask) -> None:
+    """An empty database, then every migration in order."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        else:
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        flask_migrate.upgrade()
+
+
+def database_url(tmp_path_factory: pytest.TempPathFactory, suffix: str = "") -> str:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url:
+        return url + suffix if suffix else url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / f'placefund{suffix}.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, smtp_server) -> Iterator[Flask]:
+    controller, _mailbox = smtp_server
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=database_url(tmp_path_factory),
+        MAIL_SERVER=controller.hostname,
+        MAIL_PORT=controller.port,
+    )
+    reset_schema(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def mailbox(smtp_server) -> Mailbox:
+    _controller, box = smtp_server
+    box.messages.clear()
+    return box
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(request) -> None:
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        with app.app_context():
+            limiter.reset()
+
+
+def _session_scope() -> object:
+    """Each request gets its own session; the test body (outside any request) has one too."""
+    try:
+        return _app_ctx_id()
+    except RuntimeError:
+        return "test"
+
+
+@pytest.fixture
+def session(app) -> Iterator:
+    """The database session for a test; everything it and its requests did is rolled back.
+
+    The test body runs outside any app context, as a browser's requests would, so each request
+    gets a fresh app context (and ``g``). Sessions are plain SQLAlchemy sessions bound to one
+    connection: commits release savepoints, and the outer transaction is rolled back at the end.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+    transaction = connection.begin()
+    original = db.session
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    db.session = scoped_session(factory, scopefunc=_session_scope)
+    try:
+        yield db.session
+    finally:
+        db.session.remove()
+        db.session = original
+        if transaction.is_active:
+            transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app, session) -> FlaskClient:
+    return app.test_client()
+
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str = "/login") -> str:
+    """A CSRF token for this client's session, read from a page's form like a browser would."""
+    page = client.get(url, follow_redirects=True).get_data(as_text=True)
+    match = _CSRF.search(page)
+    if match is None:
+        match = _CSRF.search(client.get("/account").get_data(as_text=True))
+    assert match is not None, f"No form with a CSRF token on {url}"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict, page: str | None = None, **kwargs):
+    """Submit a form as a browser would: fetch the page, then post with its CSRF token."""
+    token = csrf_token(client, page or url)
+    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+
+def log_in(client: FlaskClient, user, password: str = "a-long-password"):
+    return post_form(client, "/login", {"email": user.email, "password": password})

@@ -1,0 +1,269 @@
+"""Accounts: register, confirm, log in and out, reset, change email; throttling and CSRF."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from giving.models import AuditEntry, User
+from tests.conftest import log_in, post_form
+from tests.factories import PASSWORD, PlaceFactory, PostcodeAreaFactory, UserFactory
+
+
+def register(client, email="new.person@example.org", postcode="", **extra):
+    data = {
+        "name": "New Person",
+        "email": email,
+        "postcode": postcode,
+        "password": "correct horse battery",
+        "confirm": "correct horse battery",
+        **extra,
+    }
+    return post_form(client, "/register", data)
+
+
+def count_users(session) -> int:
+    return session.scalar(select(func.count(User.id)))
+
+
+def test_register_sends_a_confirmation_email_that_confirms(client, session, mailbox):
+    response = register(client)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/register/check-email")
+    user = session.scalar(select(User).where(User.email == "new.person@example.org"))
+    assert user is not None
+    assert not user.is_confirmed
+    assert user.password_hash.startswith("$argon2")
+
+    link = mailbox.link("new.person@example.org", "/confirm/")
+    response = client.get(link.split("localhost", 1)[-1])
+    assert response.status_code == 302
+    session.refresh(user)
+    assert user.is_confirmed
+
+
+def test_a_tampered_confirmation_link_is_refused(client, session):
+    register(client)
+    response = client.get("/confirm/not-a-real-token")
+    assert response.status_code == 400
+    assert "This link is not right" in response.get_data(as_text=True)
+    user = session.scalar(select(User).where(User.email == "new.person@example.org"))
+    assert not user.is_confirmed
+
+
+def test_two_accounts_cannot_share_an_email_whatever_its_case(client, session):
+    UserFactory(email="sam@example.org")
+    before = count_users(session)
+    response = register(client, email="SAM@Example.ORG")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "There is already an account with this email" in page
+    assert 'href="#email"' in page  # the error summary links to the field
+    assert count_users(session) == before
+
+
+def test_the_database_refuses_a_second_account_with_the_same_email(session):
+    UserFactory(email="sam@example.org")
+    try:
+        with session.begin_nested():
+            session.add(User(email="sam@example.org", name="Sam Two", password_hash="x"))
+            session.flush()
+        raise AssertionError("duplicate email was stored")
+    except IntegrityError:
+        pass
+    try:
+        with session.begin_nested():
+            session.add(User(email="Sam@example.org", name="Sam Three", password_hash="x"))
+            session.flush()
+        raise AssertionError("an email with capitals was stored")
+    except IntegrityError:
+        pass
+
+
+def test_an_unknown_postcode_is_refused_with_a_clear_message(client, session):
+    PostcodeAreaFactory(prefix="TB1", place=PlaceFactory(name="Testbury"))
+    before = count_users(session)
+    response = register(client, postcode="ZZ9 9ZZ")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Placefund does not cover ZZ9 9ZZ yet" in page
+    assert "Testbury" in page
+    assert count_users(session) == before
+
+    response = register(client, postcode="not a postcode")
+    assert "Enter a full UK postcode, like E17 4QH" in response.get_data(as_text=True)
+    assert count_users(session) == before
+
+
+def test_a_known_postcode_makes_you_a_resident(client, session):
+    place = PlaceFactory()
+    PostcodeAreaFactory(prefix="TB1 4", place=place)
+    register(client, postcode="tb14ab")
+    user = session.scalar(select(User).where(User.email == "new.person@example.org"))
+    assert user.postcode == "TB1 4AB"
+    page = client.get("/account").get_data(as_text=True)
+    assert place.name in page
+
+
+def test_a_short_password_is_refused(client, session):
+    before = count_users(session)
+    response = register(client, password="short", confirm="short")
+    assert "at least 10 characters" in response.get_data(as_text=True)
+    assert count_users(session) == before
+
+
+def test_log_in_and_out(client, session):
+    user = UserFactory()
+    response = log_in(client, user)
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 200
+    response = post_form(client, "/logout", {}, page="/account")
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 302
+
+
+def test_a_session_dies_at_log_out_even_if_its_cookie_is_kept(client, session, app):
+    user = UserFactory()
+    log_in(client, user)
+    kept = client.get_cookie("session").value
+    post_form(client, "/logout", {}, page="/account")
+    other = app.test_client()
+    other.set_cookie("session", kept)
+    response = other.get("/account")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_the_session_is_renewed_at_log_in(client, session):
+    user = UserFactory()
+    client.get("/login")
+    with client.session_transaction() as s:
+        s["planted"] = "from before"
+    log_in(client, user)
+    with client.session_transaction() as s:
+        assert "planted" not in s
+        assert s["_user_id"].startswith(f"{user.id}:")
+
+
+def test_a_wrong_password_six_times_is_throttled(client, session):
+    user = UserFactory()
+    for attempt in range(5):
+        response = log_in(client, user, password=f"wrong-{attempt}-password")
+        assert response.status_code == 200, attempt
+        assert "The email or password is not right" in response.get_data(as_text=True)
+    response = log_in(client, user, password="wrong-again-password")
+    assert response.status_code == 429
+    assert "Too many tries" in response.get_data(as_text=True)
+    # Even the right password waits now.
+    assert log_in(client, user, password=PASSWORD).status_code == 429
+
+
+def test_a_good_log_in_does_not_count_towards_the_limit(client, session):
+    user = UserFactory()
+    for _ in range(7):
+        assert log_in(client, user).status_code == 302
+        post_form(client, "/logout", {}, page="/account")
+
+
+def test_log_in_goes_back_to_the_page_asked_for_but_never_off_site(client, session):
+    user = UserFactory()
+    token_page = client.get("/login?next=/groups")
+    assert token_page.status_code == 200
+    response = post_form(client, "/login?next=/groups", {"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"].endswith("/groups")
+    post_form(client, "/logout", {}, page="/account")
+    response = post_form(
+        client, "/login?next=//evil.example/", {"email": user.email, "password": PASSWORD}
+    )
+    assert response.headers["Location"].endswith("/account")
+
+
+def test_a_post_without_a_csrf_token_changes_nothing(client, session):
+    before = count_users(session)
+    response = client.post(
+        "/register",
+        data={
+            "name": "No Token",
+            "email": "no.token@example.org",
+            "password": "correct horse battery",
+            "confirm": "correct horse battery",
+        },
+    )
+    assert response.status_code == 400
+    assert "This form has run out" in response.get_data(as_text=True)
+    assert count_users(session) == before
+
+
+def test_reset_a_forgotten_password(client, session, mailbox):
+    user = UserFactory(email="forgetful@example.org")
+    response = post_form(client, "/password/forgot", {"email": "Forgetful@example.org"})
+    assert "Check your email" in response.get_data(as_text=True)
+    link = mailbox.link("forgetful@example.org", "/password/reset/")
+    path = link.split("localhost", 1)[-1]
+    response = post_form(
+        client, path, {"password": "a brand new password", "confirm": "a brand new password"}
+    )
+    assert response.status_code == 302
+    assert log_in(client, user, password=PASSWORD).status_code == 200
+    assert log_in(client, user, password="a brand new password").status_code == 302
+    # The link works once only.
+    assert client.get(path).status_code == 400
+
+
+def test_asking_to_reset_an_unknown_email_says_the_same_and_sends_nothing(client, mailbox):
+    response = post_form(client, "/password/forgot", {"email": "nobody@example.org"})
+    assert "If nobody@example.org has a Placefund account" in response.get_data(as_text=True)
+    assert mailbox.messages == []
+
+
+def test_change_email_asks_for_the_password_again(client, session, mailbox):
+    user = UserFactory(email="old@example.org")
+    log_in(client, user)
+    response = post_form(
+        client, "/account/email", {"email": "new@example.org", "password": "not my password"}
+    )
+    assert "Your password is not right" in response.get_data(as_text=True)
+    assert mailbox.to("new@example.org") == []
+
+    post_form(client, "/account/email", {"email": "new@example.org", "password": PASSWORD})
+    session.refresh(user)
+    assert user.email == "old@example.org"  # not until the new address is confirmed
+    assert mailbox.to("old@example.org"), "the old address is told"
+    link = mailbox.link("new@example.org", "/account/email/confirm/")
+    client.get(link.split("localhost", 1)[-1])
+    session.refresh(user)
+    assert user.email == "new@example.org"
+
+
+def test_change_email_to_one_already_used_is_refused(client, session):
+    UserFactory(email="taken@example.org")
+    user = UserFactory()
+    log_in(client, user)
+    response = post_form(
+        client, "/account/email", {"email": "TAKEN@example.org", "password": PASSWORD}
+    )
+    assert "Another account already uses this email" in response.get_data(as_text=True)
+
+
+def test_change_password_ends_other_sessions(client, session, app):
+    user = UserFactory()
+    log_in(client, user)
+    other = app.test_client()
+    log_in(other, user)
+    response = post_form(
+        client,
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": "another long password"},
+    )
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 200
+    assert other.get("/account").status_code == 302
+
+
+def test_every_account_change_is_in_the_audit_log(client, session):
+    register(client)
+    user = session.scalar(select(User).where(User.email == "new.person@example.org"))
+    actions = session.scalars(
+        select(AuditEntry.action).where(AuditEntry.object_id == str(user.id))
+    ).all()
+    assert "account.register" in actions
