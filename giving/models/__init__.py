@@ -1,0 +1,19 @@
+"""The data: every table Placefund keeps, by area."""
+
+from giving.models.core import (  # noqa: F401
+    GRANTED_ROLES,
+    AuditEntry,
+    Group,
+    GroupKind,
+    GroupMember,
+    OutboxMessage,
+    OutboxStatus,
+    Place,
+    PostcodeArea,
+    Role,
+    RoleGrant,
+    User,
+    Ward,
+    enum_column,
+    new_session_token,
+)

@@ -1,0 +1,226 @@
+"""Browser tests: Playwright drives Debian's Chromium against a live server on 127.0.0.1.
+
+Every page a test visits is scanned with axe; a test fails if any page it reached was not
+scanned, or if a scan finds a single violation.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import psycopg
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy.engine import make_url
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from giving import demo
+from giving.extensions import db
+from giving.jobs import commit
+from tests.conftest import free_port, reset_schema
+from wsgi import create_app
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.e2e
+
+
+def _e2e_database(tmp_path_factory) -> Iterator[str]:
+    """Its own database: the live server commits for real, unlike the unit tests."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.sqlite3'}"
+        return
+    parsed = make_url(url)
+    name = f"{parsed.database}_e2e"
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    conninfo = admin.render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield parsed.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, smtp_server):
+    controller, _mailbox = smtp_server
+    gen = _e2e_database(tmp_path_factory)
+    url = next(gen)
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=url,
+        MAIL_SERVER=controller.hostname,
+        MAIL_PORT=controller.port,
+        # Browser tests log in often from one address; the throttle has its own tests.
+        RATELIMIT_ENABLED=False,
+    )
+    reset_schema(app)
+    with app.app_context():
+        demo.load(db.session)
+        commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    next(gen, None)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(live_app) -> Iterator[str]:
+    port = free_port()
+    server = make_server("127.0.0.1", port, live_app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is not at {CHROMIUM}: install Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+_axe = Axe()
+
+
+class Visitor:
+    """A person in the browser. Every page they land on is scanned with axe."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.reached: list[str] = []
+        self.scanned: set[str] = set()
+        page.on("framenavigated", self._navigated)
+
+    def _navigated(self, frame) -> None:
+        if frame == self.page.main_frame:
+            self.reached.append(frame.url)
+
+    def check(self) -> None:
+        """Scan the page now showing; fail on any accessibility violation."""
+        self.page.wait_for_load_state("load")
+        results = _axe.run(self.page)
+        url = self.page.url
+        self.scanned.add(url)
+        assert results.violations_count == 0, (
+            f"axe found {results.violations_count} violations on {url}:\n"
+            + results.generate_report()
+        )
+
+    def open(self, path: str) -> Page:
+        self.page.goto(self.base_url + path)
+        self.check()
+        return self.page
+
+    def fill(self, label: str, value: str) -> None:
+        self.page.get_by_label(label, exact=True).fill(value)
+
+    def press(self, button: str) -> Page:
+        """Press a button or link that leads to another page, then scan that page."""
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name=button, exact=True).click()
+        self.check()
+        return self.page
+
+    def follow(self, link: str) -> Page:
+        with self.page.expect_navigation():
+            self.page.get_by_role("link", name=link, exact=True).first.click()
+        self.check()
+        return self.page
+
+    def goto_url(self, url: str) -> Page:
+        """Open a full address, like a link in an email."""
+        parsed = urlparse(url)
+        return self.open(parsed.path + (f"?{parsed.query}" if parsed.query else ""))
+
+    def log_in(self, email: str, password: str) -> Page:
+        self.open("/login")
+        self.fill("Email address", email)
+        self.fill("Password", password)
+        return self.press("Log in")
+
+    def log_out(self) -> Page:
+        menu = self.page.get_by_role("button", name="Menu", exact=True)
+        if menu.is_visible():
+            menu.click()
+        return self.press("Log out")
+
+    def text(self) -> str:
+        return self.page.locator("main").inner_text()
+
+    def assert_every_page_scanned(self) -> None:
+        missed = [u for u in self.reached if u not in self.scanned and u != "about:blank"]
+        assert not missed, f"pages reached without an axe scan: {missed}"
+
+
+def _visitor(browser, base_url, **context_args) -> Iterator[Visitor]:
+    context = browser.new_context(**context_args)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    visitor = Visitor(page, base_url)
+    try:
+        yield visitor
+        visitor.assert_every_page_scanned()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def visitor(browser, base_url) -> Iterator[Visitor]:
+    yield from _visitor(browser, base_url)
+
+
+@pytest.fixture
+def narrow_visitor(browser, base_url) -> Iterator[Visitor]:
+    """A 320 px wide phone."""
+    yield from _visitor(browser, base_url, viewport={"width": 320, "height": 640})
+
+
+class NoScriptVisitor(Visitor):
+    """A browser with JavaScript switched off. axe needs JavaScript to run, so these pages are
+    scanned by the same journeys in a normal browser; here we check that they work."""
+
+    def check(self) -> None:
+        self.page.wait_for_load_state("load")
+        self.scanned.add(self.page.url)
+
+
+@pytest.fixture
+def noscript_visitor(browser, base_url) -> Iterator[Visitor]:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield NoScriptVisitor(page, base_url)
+    finally:
+        context.close()

@@ -1,0 +1,106 @@
+"""A person's first visit: register, confirm, log in and out, reset a password, edit a group."""
+
+from __future__ import annotations
+
+import pytest
+
+from giving.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+
+def test_register_confirm_log_in_out_and_reset_password(visitor, mailbox):
+    visitor.open("/")
+    visitor.follow("Create an account")
+    visitor.fill("Your name", "Robin Hart")
+    visitor.fill("Email address", "robin.hart@example.org")
+    visitor.fill("Your home postcode (optional)", "OB2 1AA")
+    visitor.fill("Make a password", "robin's long password")
+    visitor.fill("Type the password again", "robin's long password")
+    visitor.press("Create account")
+    assert "Check your email" in visitor.text()
+
+    visitor.goto_url(mailbox.link("robin.hart@example.org", "/confirm/"))
+    assert "Your email is confirmed" in visitor.text()
+    assert "You are a resident of" in visitor.text()
+    assert "Oakbridge" in visitor.text()
+
+    visitor.log_out()
+    assert "You have logged out" in visitor.text()
+
+    visitor.open("/login")
+    visitor.follow("I forgot my password")
+    visitor.fill("Email address", "robin.hart@example.org")
+    visitor.press("Send me a link")
+    assert "Check your email" in visitor.text()
+    visitor.goto_url(mailbox.link("robin.hart@example.org", "/password/reset/"))
+    visitor.fill("New password", "a fresh password for robin")
+    visitor.fill("Type the new password again", "a fresh password for robin")
+    visitor.press("Save new password")
+    assert "Your password has changed" in visitor.text()
+
+    visitor.log_in("robin.hart@example.org", "robin's long password")
+    assert "The email or password is not right" in visitor.text()
+    visitor.log_in("robin.hart@example.org", "a fresh password for robin")
+    assert "Your account" in visitor.page.title()
+    visitor.log_out()
+
+
+def test_a_mistake_on_the_form_is_shown_next_to_the_field(visitor):
+    visitor.open("/register")
+    visitor.fill("Your name", "Pat Doe")
+    visitor.fill("Email address", "pat@example.org")
+    visitor.fill("Your home postcode (optional)", "ZZ9 9ZZ")
+    visitor.fill("Make a password", "pat's long password")
+    visitor.fill("Type the password again", "pat's long password")
+    visitor.press("Create account")
+    assert visitor.page.title().startswith("Error:")
+    summary = visitor.page.locator(".govuk-error-summary").inner_text()
+    assert "Placefund does not cover ZZ9 9ZZ yet" in summary
+    field_error = visitor.page.locator("#postcode-error").inner_text()
+    assert "Placefund does not cover ZZ9 9ZZ yet" in field_error
+
+
+def test_a_group_member_edits_the_group_profile(visitor):
+    visitor.log_in("group@demo.placefund.org", DEMO_PASSWORD)
+    visitor.follow("Your groups")
+    visitor.follow("Castle Hill Community Larder")
+    visitor.follow("Change details")
+    visitor.fill("What your group does", "We share food with neighbours every Saturday.")
+    visitor.fill("Money coming in each year, in pounds (optional)", "12,500.50")
+    visitor.press("Save group")
+    text = visitor.text()
+    assert "Your group's profile is saved" in text
+    assert "We share food with neighbours every Saturday." in text
+    assert "£12,500.50" in text
+    visitor.log_out()
+
+
+def test_pages_fit_a_320_pixel_screen(narrow_visitor):
+    for path in ("/", "/places/oakbridge", "/register", "/login"):
+        page = narrow_visitor.open(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path} is {width}px wide at a 320px screen"
+    narrow_visitor.log_in("manager@demo.placefund.org", DEMO_PASSWORD)
+    assert "Your account" in narrow_visitor.page.title()
+    page = narrow_visitor.open("/places/oakbridge/manage")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    narrow_visitor.log_out()
+    assert "You have logged out" in narrow_visitor.text()
+
+
+def test_register_and_log_in_work_without_javascript(noscript_visitor, mailbox):
+    v = noscript_visitor
+    v.open("/register")
+    v.fill("Your name", "Nell Script")
+    v.fill("Email address", "nell@example.org")
+    v.fill("Make a password", "nell's long password")
+    v.fill("Type the password again", "nell's long password")
+    v.press("Create account")
+    assert "Check your email" in v.text()
+    v.goto_url(mailbox.link("nell@example.org", "/confirm/"))
+    assert "Your email is confirmed" in v.text()
+    v.log_out()
+    v.log_in("nell@example.org", "nell's long password")
+    assert "Your account" in v.page.title()
+    v.log_out()
