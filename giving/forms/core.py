@@ -241,7 +241,6 @@ class PostcodeAreaForm(FlaskForm):
         description=_l("A district like E17, or a sector like E17 4."),
         validators=[
             DataRequired(_l("Enter the start of a postcode")),
-            Length(max=8, message=TOO_LONG),
         ],
     )
     ward = SelectField(_l("Ward"), widget=GovSelect(), coerce=str, validators=[Optional()])

@@ -1,0 +1,64 @@
+# Placefund: `make run` serves the app with demo data; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime-installed
+TESTING := $(VENV)/.test-installed
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format system-deps worker bench assets migration clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+
+$(RUNTIME): requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(TESTING): requirements-test.txt $(RUNTIME)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+## Set up and serve Placefund at http://127.0.0.1:5000 on SQLite, with demo data.
+run: $(RUNTIME)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## Set up and run every test: lint, unit, integration and browser tests.
+test: $(TESTING) system-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Debian packages the tests drive for real: Chromium for browser tests, Redis for jobs.
+system-deps:
+	@sh scripts/system-deps.sh
+
+lint: $(TESTING)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(TESTING)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Run background jobs from Redis (needs REDIS_URL).
+worker: $(RUNTIME)
+	$(BIN)/flask worker
+
+## Speed benchmarks: ours and the reference side by side, with the ratio.
+bench: $(TESTING)
+	$(BIN)/python bench/bench_rules.py
+
+## Rebuild the CSS and JavaScript in static/ from assets/ (needs Node.js and npm).
+assets:
+	sh assets/build.sh
+
+## Make a new migration after changing models: make migration m="what changed"
+migration: $(RUNTIME)
+	$(BIN)/flask db migrate -m "$(m)"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
