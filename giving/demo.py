@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -92,11 +94,16 @@ LAST_NAMES = [
 ]
 
 
+@functools.cache
+def _demo_hash() -> str:
+    return hash_password(DEMO_PASSWORD)
+
+
 def _user(session: Session, email: str, name: str, postcode: str | None = None) -> User:
     user = User(
         email=email,
         name=name,
-        password_hash=hash_password(DEMO_PASSWORD),
+        password_hash=_demo_hash(),
         postcode=postcode,
         email_confirmed_at=utcnow(),
     )
