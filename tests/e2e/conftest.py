@@ -70,7 +70,7 @@ def live_app(tmp_path_factory, smtp_server):
         MAIL_SERVER=controller.hostname,
         MAIL_PORT=controller.port,
         # Browser tests log in often from one address; the throttle has its own tests.
-        RATELIMIT_ENABLED=False,
+        LOGIN_FAILURE_LIMIT="1000 per minute",
     )
     reset_schema(app)
     with app.app_context():
