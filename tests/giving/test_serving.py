@@ -27,7 +27,7 @@ def operator_env(tmp_path):
 
 
 def run(args, env):
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
 
@@ -42,7 +42,7 @@ def test_flask_finds_the_app_and_gunicorn_serves_it(operator_env, tmp_path):
     assert "already there" in load.stdout
 
     port = free_port()
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
             "--bind",
@@ -62,7 +62,7 @@ def test_flask_finds_the_app_and_gunicorn_serves_it(operator_env, tmp_path):
             try:
                 with urllib.request.urlopen(
                     f"http://127.0.0.1:{port}/places/oakbridge"
-                ) as response:  # noqa: S310
+                ) as response:
                     page = response.read().decode()
                 break
             except OSError:
