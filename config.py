@@ -75,6 +75,28 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 4
 
+    # Files groups attach to applications: kept outside the web root, under the instance folder
+    # unless UPLOAD_FOLDER says where. Requests bigger than MAX_CONTENT_LENGTH are refused
+    # before they are read (with a friendly page); files bigger than MAX_UPLOAD_BYTES are
+    # refused with a message next to the field.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", "")
+    MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 512 * 1024
+    MAX_ATTACHMENTS = 5
+
+    # How long applying should take, for the estimate shown to groups (see
+    # giving.services.rounds.estimate_minutes): minutes to read the round and check you can
+    # apply, minutes to think about each question, and words a person writes in a minute.
+    APPLY_BASE_MINUTES = 10
+    APPLY_MINUTES_PER_QUESTION = 5
+    APPLY_WORDS_PER_MINUTE = 10
+    # The proportionate guide: minutes of a group's time a round may ask for each £1,000 of
+    # its largest grant, never less than the floor or more than the ceiling. A £500 grant
+    # should not take as long to apply for as a £50,000 one.
+    APPLY_GUIDE_MINUTES_PER_1000_POUNDS = 6
+    APPLY_GUIDE_FLOOR_MINUTES = 45
+    APPLY_GUIDE_CEILING_MINUTES = 8 * 60
+
     EMAIL_TOKEN_MAX_AGE = 60 * 60 * 24 * 3
     PASSWORD_RESET_MAX_AGE = 60 * 60
     PER_PAGE = 25

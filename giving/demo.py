@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from giving.models import (
+    Answer,
+    Application,
+    AuditEntry,
+    Criterion,
+    DecisionMethod,
+    EligibilityRule,
     Group,
     GroupKind,
     GroupMember,
     Place,
     PostcodeArea,
+    Question,
     Role,
     RoleGrant,
+    Round,
+    RoundStatus,
+    RuleKind,
     User,
     Ward,
 )
 from giving.services import hash_password
 from giving.timeutil import utcnow
+from giving.workflow import State
 
 DEMO_PASSWORD = "placefund-demo"  # noqa: S105 (published demo log-in)
 DEMO_PLACE_SLUG = "oakbridge"
@@ -112,9 +124,10 @@ def _user(session: Session, email: str, name: str, postcode: str | None = None) 
 
 
 def load(session: Session) -> bool:
-    """Create the demo; returns False (and changes nothing) when it is already there."""
-    if session.scalar(select(Place).where(Place.slug == DEMO_PLACE_SLUG)) is not None:
-        return False
+    """Create the demo; returns False (and changes nothing) when all of it is already there."""
+    existing = session.scalar(select(Place).where(Place.slug == DEMO_PLACE_SLUG))
+    if existing is not None:
+        return load_rounds(session, existing)
     place = Place(
         slug=DEMO_PLACE_SLUG,
         name="Oakbridge",
@@ -166,5 +179,187 @@ def load(session: Session) -> bool:
         )
         group.members.append(GroupMember(user=lead, is_lead=True))
         session.add(group)
+    session.flush()
+    load_rounds(session, place)
+    return True
+
+
+# --- Rounds and applications -----------------------------------------------------------------
+
+DEMO_ROUND_TITLE = "Oakbridge Community Chest"
+
+# (group, state, project, amount asked in pounds, days since it was sent, reasons or award)
+DEMO_APPLICATIONS = [
+    ("Castle Hill Community Larder", State.SUBMITTED, "Saturday breakfast club", 2500, 3, None),
+    ("Millfield Youth Football", State.DRAFT, "Kit for the under-12s", 1200, None, None),
+    ("Northgate Tenants' Association", State.SUBMITTED, "Stairwell murals", 3000, 5, None),
+    ("Riverside Men's Shed", State.IN_REVIEW, "A new lathe and safety training", 4500, 9, None),
+    (
+        "St Anne's Parent and Toddler Group",
+        State.SHORTLISTED,
+        "Messy play mornings",
+        1800,
+        10,
+        None,
+    ),
+    (
+        "Westbrook Allotment Society",
+        State.DECLINED,
+        "New fencing",
+        5000,
+        12,
+        "The panel liked the plan, but other applications reached more people who are often "
+        "left out. A fence is also something the council may pay for: ask the parks team.",
+    ),
+    ("Oakbridge Refugee Welcome", State.AWARDED, "English conversation café", 4000, 12, 4000),
+    ("Open Doors Arts CIC", State.WITHDRAWN, "Street theatre festival", 5000, 8, None),
+    (
+        "Oakbridge Carers' Café",
+        State.INELIGIBLE,
+        "A day trip to the seaside",
+        900,
+        7,
+        "This round pays for things that happen in Oakbridge. A trip out of the borough "
+        "cannot be funded by it. A weekly café session in Oakbridge could be.",
+    ),
+    (
+        "Millfield Mosque Food Bank",
+        State.INELIGIBLE,
+        "More freezer space",
+        3500,
+        6,
+        "This round is for groups with less than £100,000 coming in each year. Your group "
+        "has £156,000, so it cannot be funded by this round. The Oakbridge food fund may help.",
+    ),
+    ("Castle Hill Walking for Health", State.IN_REVIEW, "Walk leader training", 600, 4, None),
+    ("Riverside Repair Café", State.DRAFT, "", None, None, None),
+]
+
+_DEMO_ANSWERS = [
+    "We will run it every week for a year, with volunteers from the street.",
+    "People on their own, families with little money, and anyone who wants to join in.",
+    "We will count who comes and ask them what changed.",
+]
+
+
+def load_rounds(session: Session, place: Place) -> bool:
+    """A round for Oakbridge with applications in every state; False if it is already there.
+
+    The round is not linked to a fund: funds point at rounds from the ``funds`` package.
+    """
+    if session.scalar(select(Round).where(Round.title == DEMO_ROUND_TITLE)) is not None:
+        return False
+    now = utcnow()
+    manager = session.scalar(select(User).where(User.email == "manager@demo.placefund.org"))
+    round_ = Round(
+        place=place,
+        title=DEMO_ROUND_TITLE,
+        description=(
+            "Grants of £500 to £5,000 for community groups in Oakbridge. We fund activities, "
+            "equipment, volunteers' costs and running costs. We do not fund political or "
+            "religious campaigning, trips outside Oakbridge, or things the council must pay for."
+        ),
+        budget_pence=6_000_000,
+        min_grant_pence=50_000,
+        max_grant_pence=500_000,
+        opens_at=now - dt.timedelta(days=14),
+        closes_at=now + dt.timedelta(days=21),
+        decision_date=(now + dt.timedelta(days=60)).date(),
+        decision_method=DecisionMethod.PANEL,
+        created_by_id=manager.id if manager else None,
+    )
+    questions = [
+        ("What will you do with the money?", "So the panel knows what they are paying for.", 100),
+        ("Who will it help?", "The fund is for people who are often left out.", 50),
+        (
+            "How will you know it worked?",
+            "A few words are enough. We will not ask for a report.",
+            30,
+        ),
+    ]
+    for position, (text, why, limit) in enumerate(questions, start=1):
+        round_.questions.append(
+            Question(text=text, why_asked=why, word_limit=limit, position=position)
+        )
+    criteria = [
+        ("Helps people who are often left out", 40),
+        ("Led by local people", 30),
+        ("Good use of the money", 30),
+    ]
+    for position, (name, weight) in enumerate(criteria, start=1):
+        round_.criteria.append(Criterion(name=name, weight=weight, position=position))
+    round_.rules.append(EligibilityRule(kind=RuleKind.INCOME_CEILING, amount_pence=10_000_000))
+    session.add(round_)
+    session.flush()
+    round_.status = RoundStatus.OPEN
+    round_.opened_at = now - dt.timedelta(days=14)
+    session.flush()
+
+    groups = {g.name: g for g in session.scalars(select(Group).where(Group.place_id == place.id))}
+    for name, state, title, pounds, sent_days, extra in DEMO_APPLICATIONS:
+        group = groups[name]
+        lead = group.members[0].user if group.members else None
+        started = now - dt.timedelta(days=(sent_days or 2) + 3)
+        sent = now - dt.timedelta(days=sent_days) if sent_days is not None else None
+        decided = now - dt.timedelta(days=2)
+        application = Application(
+            round=round_,
+            group=group,
+            state=state,
+            title=title,
+            amount_requested_pence=pounds * 100 if pounds else None,
+            created_by_id=lead.id if lead else None,
+            created_at=started,
+            updated_at=sent or started,
+            submitted_at=sent if state != State.DRAFT and sent_days is not None else None,
+        )
+        if state in (State.DECLINED, State.INELIGIBLE):
+            application.feedback = extra
+            application.decided_at = decided
+        if state == State.AWARDED:
+            application.award_pence = extra * 100
+            application.decided_at = decided
+        answers = _DEMO_ANSWERS if title else _DEMO_ANSWERS[:1]
+        for question, text in zip(round_.questions, answers, strict=False):
+            application.answers.append(Answer(question=question, text=text))
+        session.add(application)
+        session.flush()
+        history = [(started, "application.start", State.DRAFT, lead)]
+        if sent is not None:
+            history.append((sent, "application.submit", State.SUBMITTED, lead))
+        path = {
+            State.IN_REVIEW: [("start_review", State.IN_REVIEW)],
+            State.SHORTLISTED: [
+                ("start_review", State.IN_REVIEW),
+                ("shortlist", State.SHORTLISTED),
+            ],
+            State.DECLINED: [("start_review", State.IN_REVIEW), ("decline", State.DECLINED)],
+            State.AWARDED: [
+                ("start_review", State.IN_REVIEW),
+                ("shortlist", State.SHORTLISTED),
+                ("award", State.AWARDED),
+            ],
+            State.INELIGIBLE: [("mark_ineligible", State.INELIGIBLE)],
+            State.WITHDRAWN: [("withdraw", State.WITHDRAWN)],
+        }.get(state, [])
+        for step, (action, to) in enumerate(path, start=1):
+            who = lead if action == "withdraw" else manager
+            when = min(now, (sent or started) + dt.timedelta(days=step))
+            history.append((when, f"application.{action}", to, who))
+        previous = None
+        for when, action, to, who in history:
+            session.add(
+                AuditEntry(
+                    created_at=when,
+                    actor_id=who.id if who else None,
+                    place_id=place.id,
+                    action=action,
+                    object_type="Application",
+                    object_id=str(application.id),
+                    summary=f"{group.name}: {to.label}",
+                    details={"to": to.value} | ({"from": previous.value} if previous else {}),
+                )
+            )
+            previous = to
     session.flush()
     return True

@@ -23,6 +23,28 @@ def to_london(value: dt.datetime) -> dt.datetime:
     return value.astimezone(LONDON)
 
 
+def london_to_utc(day: dt.date, time: dt.time) -> dt.datetime:
+    """The UTC moment when London's clocks show ``day`` at ``time``.
+
+    Raises ValueError for a time the clocks skip when they go forward (01:00 to 01:59 on the
+    last Sunday in March). When they go back, an hour repeats; the first one is used.
+    """
+    local = dt.datetime.combine(day, time).replace(tzinfo=LONDON, fold=0)
+    moment = local.astimezone(dt.UTC)
+    if moment.astimezone(LONDON).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ValueError("That time does not exist in London: the clocks go forward then")
+    return moment
+
+
+def format_time(value: dt.datetime | None) -> str:
+    """'10:52pm' in London time."""
+    if value is None:
+        return ""
+    local = to_london(value)
+    hour = local.strftime("%I").lstrip("0") or "12"
+    return f"{hour}:{local:%M}{local:%p}".replace("AM", "am").replace("PM", "pm")
+
+
 def format_datetime(value: dt.datetime | None) -> str:
     """'21 November 2026 at 10:52pm' in London time."""
     if value is None:

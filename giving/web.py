@@ -146,7 +146,7 @@ def init_web(app: Flask) -> None:
 
     @app.context_processor
     def _template_context() -> dict:
-        return {"cspNonce": getattr(g, "csp_nonce", ""), "logout_form": LogoutForm()}
+        return {"cspNonce": getattr(g, "csp_nonce", ""), "logout_form": LogoutForm(formdata=None)}
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
@@ -204,6 +204,20 @@ def init_web(app: Flask) -> None:
     def _not_allowed(error: Exception) -> tuple[str, int]:
         return _error_page(
             405, _("That did not work"), _("Go back and use the buttons on the page.")
+        )
+
+    @app.errorhandler(413)
+    def _too_big(error: Exception) -> tuple[str, int]:
+        from giving.services import format_file_size
+
+        return _error_page(
+            413,
+            _("That file is too big"),
+            _(
+                "Files can be up to %(size)s. Go back and choose a smaller file. "
+                "Nothing was changed.",
+                size=format_file_size(app.config.get("MAX_UPLOAD_BYTES", 0)),
+            ),
         )
 
     @app.errorhandler(429)

@@ -105,3 +105,111 @@ class GroupMemberFactory(Base):
     group = factory.SubFactory(GroupFactory)
     user = factory.SubFactory(UserFactory)
     is_lead = True
+
+
+# --- Rounds and applications -----------------------------------------------------------------
+
+import datetime as _dt  # noqa: E402
+
+from giving.models import (  # noqa: E402
+    Answer,
+    Application,
+    Criterion,
+    DecisionMethod,
+    Question,
+    Round,
+    RoundStatus,
+)
+from giving.workflow import State  # noqa: E402
+
+
+class RoundFactory(Base):
+    """A round taking applications now, with two questions and two criteria. It is built as
+    a draft (questions freeze when a round opens), then opened unless ``opened=False``."""
+
+    class Meta:
+        model = Round
+
+    place = factory.SubFactory(PlaceFactory)
+    title = factory.Sequence(lambda n: f"Small grants {n}")
+    description = "Money for small community projects. We do not fund political campaigns."
+    budget_pence = 1_000_000
+    min_grant_pence = 50_000
+    max_grant_pence = 200_000
+    opens_at = factory.LazyFunction(lambda: utcnow() - _dt.timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: utcnow() + _dt.timedelta(days=14))
+    decision_date = factory.LazyFunction(lambda: (utcnow() + _dt.timedelta(days=45)).date())
+    decision_method = DecisionMethod.PANEL
+    status = RoundStatus.DRAFT
+
+    @factory.post_generation
+    def questions(obj, create, extracted, **kwargs):
+        specs = (
+            extracted
+            if extracted is not None
+            else [
+                ("What will you do with the money?", 100),
+                ("Who will it help?", 50),
+            ]
+        )
+        for position, (text, limit) in enumerate(specs, start=1):
+            obj.questions.append(
+                Question(
+                    text=text, why_asked="It helps us decide.", word_limit=limit, position=position
+                )
+            )
+        if create:
+            db.session.flush()
+
+    @factory.post_generation
+    def criteria(obj, create, extracted, **kwargs):
+        specs = extracted if extracted is not None else [("Helps people", 20), ("Good value", 10)]
+        for position, (name, weight) in enumerate(specs, start=1):
+            obj.criteria.append(Criterion(name=name, weight=weight, position=position))
+        if create:
+            db.session.flush()
+
+    @factory.post_generation
+    def opened(obj, create, extracted, **kwargs):
+        if extracted is not False:
+            obj.status = RoundStatus.OPEN
+            obj.opened_at = utcnow()
+        if create:
+            db.session.flush()
+
+
+class ApplicationFactory(Base):
+    """An application in any state: pass ``state=State.X``; the fields each state needs
+    (when it was sent, reasons, an amount) are filled in. ``answered=True`` answers every
+    question."""
+
+    class Meta:
+        model = Application
+
+    round = factory.SubFactory(RoundFactory)
+    group = factory.SubFactory(GroupFactory, place=factory.SelfAttribute("..round.place"))
+    state = State.DRAFT
+    title = factory.Sequence(lambda n: f"Project {n}")
+    amount_requested_pence = 100_000
+    submitted_at = factory.LazyAttribute(
+        lambda o: None if o.state in (State.DRAFT, State.WITHDRAWN) else utcnow()
+    )
+    feedback = factory.LazyAttribute(
+        lambda o: (
+            "It does not fit this round." if o.state in (State.DECLINED, State.INELIGIBLE) else ""
+        )
+    )
+    award_pence = factory.LazyAttribute(lambda o: 100_000 if o.state == State.AWARDED else None)
+    decided_at = factory.LazyAttribute(
+        lambda o: utcnow() if o.state in (State.DECLINED, State.INELIGIBLE, State.AWARDED) else None
+    )
+
+    @factory.post_generation
+    def answered(obj, create, extracted, **kwargs):
+        if extracted:
+            for question in obj.round.questions:
+                obj.answers.append(Answer(question=question, text="We will run a weekly club."))
+            if create:
+                db.session.flush()
+
+

@@ -18,3 +18,20 @@ from giving.forms.core import (  # noqa: F401
     RoleForm,
     WardForm,
 )
+from giving.forms.rounds import (  # noqa: F401
+    ApplicationForm,
+    AttachmentForm,
+    CheckerForm,
+    CriterionForm,
+    DecideForm,
+    EligibilityForm,
+    LondonDateField,
+    QuestionForm,
+    RoundForm,
+    SendForm,
+    StaffStartForm,
+    StartForm,
+    TimeOfDayField,
+    application_form,
+    checker_form,
+)

@@ -17,3 +17,16 @@ from giving.models.core import (  # noqa: F401
     enum_column,
     new_session_token,
 )
+from giving.models.rounds import (  # noqa: F401
+    Answer,
+    Application,
+    Attachment,
+    Channel,
+    Criterion,
+    DecisionMethod,
+    EligibilityRule,
+    Question,
+    Round,
+    RoundStatus,
+    RuleKind,
+)
