@@ -211,5 +211,3 @@ class ApplicationFactory(Base):
                 obj.answers.append(Answer(question=question, text="We will run a weekly club."))
             if create:
                 db.session.flush()
-
-
