@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from config import BASE_DIR, DEFAULT_SECRET_KEY, INSTANCE_DIR, config_for
 from giving.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -48,6 +49,12 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     from giving.views import bp as giving_bp
 
     app.register_blueprint(giving_bp)
+
+    from funds import cli as funds_cli
+    from funds.views import bp as funds_bp
+
+    app.register_blueprint(funds_bp)
+    funds_cli.register(app)
     _register_cli(app)
     return app
 
@@ -89,6 +96,16 @@ def _init_login(app: Flask) -> None:
         return user
 
 
+def load_demo(session: Session) -> bool:
+    """Every package's demo data, base first; True when anything was added."""
+    from funds import demo as funds_demo
+    from giving import demo as giving_demo
+
+    created = giving_demo.load(session)
+    created = funds_demo.load(session) or created
+    return created
+
+
 def _register_cli(app: Flask) -> None:
     @app.cli.group()
     def demo() -> None:
@@ -96,12 +113,12 @@ def _register_cli(app: Flask) -> None:
 
     @demo.command("load")
     def demo_load() -> None:
-        """Create the demo place, people and groups (safe to run twice)."""
-        from giving import demo as giving_demo
+        """Create the demo place, people, groups, round, fund and grants (safe to run twice)."""
         from giving.jobs import commit
 
-        created = giving_demo.load(db.session)
-        commit()
+        with app.test_request_context(base_url=app.config["PUBLIC_URL"]):
+            created = load_demo(db.session)
+            commit()
         click.echo(
             "Demo data loaded." if created else "Demo data was already there; nothing changed."
         )

@@ -211,3 +211,83 @@ class ApplicationFactory(Base):
                 obj.answers.append(Answer(question=question, text="We will run a weekly club."))
             if create:
                 db.session.flush()
+
+
+# --- Funds, grants and the ledger ------------------------------------------------------------
+
+from funds import services as _fund_services  # noqa: E402
+from funds.models import Fund  # noqa: E402
+from funds.schedule import Frequency  # noqa: E402
+
+
+class FundFactory(Base):
+    """A fund with its ledger accounts. ``money=N`` puts N pence of council money in it;
+    ``questions=[...]`` sets its check-in questions."""
+
+    class Meta:
+        model = Fund
+
+    place = factory.SubFactory(PlaceFactory)
+    name = factory.Sequence(lambda n: f"Community Fund {n}")
+    description = "Money for local groups."
+    holder_name = "Testbury Community Foundation"
+    holder_charity_number = "1100001"
+    holder_can_claim_gift_aid = True
+    checkin_threshold_pence = 1_000_000
+
+    class Params:
+        no_gift_aid = factory.Trait(holder_can_claim_gift_aid=False, holder_charity_number=None)
+
+    @factory.post_generation
+    def money(obj, create, extracted, **kwargs):
+        from funds.models import AccountKind
+
+        for kind in (
+            AccountKind.BANK,
+            AccountKind.PLEDGES,
+            AccountKind.PAYABLE,
+            AccountKind.GRANTS,
+        ):
+            _fund_services.account(db.session, obj, kind)
+        if extracted:
+            manager = RoleGrantFactory(place=obj.place, role=Role.FUND_MANAGER).user
+            _fund_services.record_income(
+                db.session,
+                manager,
+                obj,
+                source=_fund_services.IncomeSource.COUNCIL,
+                amount_pence=extracted,
+                received_on=_dt.date(2026, 4, 1),
+            )
+        db.session.flush()
+
+    @factory.post_generation
+    def questions(obj, create, extracted, **kwargs):
+        from funds.models import CheckInQuestion
+
+        for position, text in enumerate(extracted or [], start=1):
+            obj.questions.append(CheckInQuestion(position=position, text=text))
+        db.session.flush()
+
+
+def make_grant(fund, manager=None, group=None, accepted=False, **fields):
+    """A grant offered through the real service (so its schedule and ledger are right);
+    ``accepted=True`` has a member of the group agree to it."""
+    manager = manager or RoleGrantFactory(place=fund.place, role=Role.FUND_MANAGER).user
+    if group is None:
+        group = GroupFactory(place=fund.place)
+    if not group.members:
+        GroupMemberFactory(group=group)
+    values = {
+        "title": "Running the club",
+        "total_pence": 1_200_000,
+        "start_date": _dt.date(2026, 8, 15),
+        "years": 1,
+        "frequency": Frequency.QUARTERLY,
+    }
+    values.update(fields)
+    grant = _fund_services.make_grant(db.session, manager, fund, group=group, **values)
+    if accepted:
+        _fund_services.accept_agreement(db.session, group.members[0].user, grant, agreed=True)
+    db.session.flush()
+    return grant

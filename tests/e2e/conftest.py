@@ -18,11 +18,10 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.engine import make_url
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from giving import demo
 from giving.extensions import db
 from giving.jobs import commit
 from tests.conftest import free_port, reset_schema
-from wsgi import create_app
+from wsgi import create_app, load_demo
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -73,8 +72,8 @@ def live_app(tmp_path_factory, smtp_server):
         LOGIN_FAILURE_LIMIT="1000 per minute",
     )
     reset_schema(app)
-    with app.app_context():
-        demo.load(db.session)
+    with app.test_request_context():
+        load_demo(db.session)
         commit()
     yield app
     with app.app_context():

@@ -1,0 +1,168 @@
+"""Demo data for funds: Oakbridge's community fund, its money, and grants (safe to run twice).
+
+Run after :func:`giving.demo.load`. Awards already made in Oakbridge's rounds become grants;
+a partner grant made outside any round shows a grant that is agreed and partly paid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from funds import services
+from funds.models import Fund, FundRound, Grant, IncomeSource
+from funds.schedule import Frequency
+from funds.workflow import GrantState, InstalmentState
+from giving.models import Group, Place, Round, User
+from giving.timeutil import financial_year, utcnow
+
+FUND_NAME = "Oakbridge Community Fund"
+PARTNER_GROUP = "Riverside Men's Shed"
+QUESTIONS = [
+    "What went well this year?",
+    "What was hard?",
+    "Is there anything we could do differently to help?",
+]
+
+
+def _person(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email))
+
+
+def load(session: Session) -> bool:
+    """Add the fund and its grants; returns False when there was nothing new to add."""
+    place = session.scalar(select(Place).where(Place.slug == "oakbridge"))
+    manager = _person(session, "manager@demo.placefund.org")
+    if place is None or manager is None:
+        return False
+    changed = False
+    fund = session.scalar(select(Fund).where(Fund.place_id == place.id, Fund.name == FUND_NAME))
+    today = utcnow().date()
+    year_start = dt.date(financial_year(today), 4, 1)
+    if fund is None:
+        changed = True
+        fund = services.create_fund(
+            session,
+            manager,
+            place,
+            name=FUND_NAME,
+            description="Money from the council and from people in Oakbridge, for local groups.",
+            holder_name="Oakbridge Community Foundation",
+            holder_charity_number="1100001",
+            holder_company_number=None,
+            holder_can_claim_gift_aid=True,
+            checkin_threshold_pence=1_000_000,
+        )
+        for text in QUESTIONS:
+            services.add_question(session, manager, fund, text)
+        services.record_income(
+            session,
+            manager,
+            fund,
+            source=IncomeSource.COUNCIL,
+            amount_pence=15_000_000,
+            from_name="Oakbridge Borough Council",
+            received_on=year_start,
+        )
+        for name, pence, gift_aid in (
+            ("Amara Okafor", 5_000, True),
+            ("Oakbridge Rotary", 250_000, False),
+        ):
+            services.record_income(
+                session,
+                manager,
+                fund,
+                source=IncomeSource.DONATION,
+                amount_pence=pence,
+                from_name=name,
+                gift_aid=gift_aid,
+                received_on=today,
+            )
+        services.record_income(
+            session,
+            manager,
+            fund,
+            source=IncomeSource.DONATION,
+            amount_pence=100_000,
+            from_name="Castle Hill Residents",
+            purpose="Play equipment",
+            received_on=today,
+        )
+        services.record_income(
+            session,
+            manager,
+            fund,
+            source=IncomeSource.MATCH,
+            amount_pence=5_000_000,
+            from_name="The Northern Match Trust",
+            pledged=True,
+            expected_on=dt.date(year_start.year + 1, 6, 1),
+        )
+        partner = session.scalar(
+            select(Group).where(Group.place_id == place.id, Group.name == PARTNER_GROUP)
+        )
+        if partner is not None and partner.members:
+            grant = services.make_grant(
+                session,
+                manager,
+                fund,
+                group=partner,
+                title="Running the Shed, three days a week",
+                total_pence=3_000_000,
+                start_date=year_start,
+                years=3,
+                frequency=Frequency.QUARTERLY,
+                description="Core costs for a partner funded outside a round.",
+            )
+            services.accept_agreement(session, partner.members[0].user, grant, agreed=True)
+            first = grant.instalments[0]
+            services.act_on_instalment(session, manager, first, "approve")
+            services.act_on_instalment(
+                session, manager, first, "pay", paid_on=year_start, reference="DEMO-0001"
+            )
+    linked = {link.round_id for link in fund.round_links}
+    for round_ in session.scalars(select(Round).where(Round.place_id == place.id)):
+        if (
+            round_.id not in linked
+            and session.scalar(select(FundRound.id).where(FundRound.round_id == round_.id)) is None
+        ):
+            services.link_round(session, manager, fund, round_)
+            changed = True
+    session.flush()
+    for application in services.awards_waiting(session, fund):
+        start = max(today, application.decided_at.date() if application.decided_at else today)
+        grant = services.make_grant(
+            session,
+            manager,
+            fund,
+            application=application,
+            group=application.group,
+            title=application.title or application.round.title,
+            total_pence=application.award_pence,
+            start_date=start,
+            years=2,
+            frequency=Frequency.QUARTERLY,
+        )
+        members = application.group.members
+        if members:
+            services.accept_agreement(session, members[0].user, grant, agreed=True)
+        changed = True
+    session.flush()
+    return changed
+
+
+def summary(session: Session) -> dict[str, int]:
+    """How many grants the demo fund has, by state (for messages and tests)."""
+    counts: dict[str, int] = {}
+    for grant in session.scalars(select(Grant)):
+        counts[grant.state.value] = counts.get(grant.state.value, 0) + 1
+    paid = sum(
+        1
+        for g in session.scalars(select(Grant))
+        for i in g.instalments
+        if i.state == InstalmentState.PAID and g.state != GrantState.WITHDRAWN
+    )
+    counts["paid_instalments"] = paid
+    return counts

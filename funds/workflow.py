@@ -1,0 +1,147 @@
+"""Grants and their instalments, written as data: the states, and a table of the moves allowed
+between them and who may make each one.
+
+Nothing here touches the database. :func:`funds.services.transition` is the one function that
+moves a grant or an instalment: it looks the move up here, checks who is asking and what the
+move needs, applies it (with its entries in the ledger) and writes the audit entry.
+
+Who may act:
+
+- ``GROUP``: a member of the group the grant is for;
+- ``STAFF``: a fund manager or admin of the fund's place.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+
+class GrantState(enum.StrEnum):
+    OFFERED = "offered"  # made, waiting for the group to accept the agreement
+    ACTIVE = "active"  # accepted: instalments are paid on the schedule
+    CLOSED = "closed"  # finished, with a final note
+    WITHDRAWN = "withdrawn"  # the offer was taken back before it was accepted
+
+    @property
+    def label(self) -> str:
+        return str(GRANT_LABELS[self])
+
+
+class InstalmentState(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    APPROVED = "approved"
+    PAID = "paid"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return str(INSTALMENT_LABELS[self])
+
+
+class Actor(enum.StrEnum):
+    GROUP = "group"
+    STAFF = "staff"
+
+
+class Needs(enum.StrEnum):
+    """What a move must carry with it."""
+
+    REASON = "reason"  # words the group can read (why a payment is held)
+    NOTE = "note"  # a final note on the grant
+    PAYMENT = "payment"  # the day it was paid and the bank's reference
+    AGREEMENT = "agreement"  # the group ticked that it agrees
+
+
+@dataclass(frozen=True)
+class Move:
+    kind: str  # "grant" or "instalment"
+    source: str
+    action: str
+    target: str
+    who: frozenset[Actor]
+    needs: frozenset[Needs] = frozenset()
+
+
+GROUP, STAFF = Actor.GROUP, Actor.STAFF
+G, In = GrantState, InstalmentState
+
+
+def _grant(source: G, action: str, target: G, who: set[Actor], *needs: Needs) -> Move:
+    return Move("grant", source.value, action, target.value, frozenset(who), frozenset(needs))
+
+
+def _inst(source: In, action: str, target: In, who: set[Actor], *needs: Needs) -> Move:
+    return Move("instalment", source.value, action, target.value, frozenset(who), frozenset(needs))
+
+
+MOVES: tuple[Move, ...] = (
+    _grant(G.OFFERED, "accept", G.ACTIVE, {GROUP}, Needs.AGREEMENT),
+    _grant(G.OFFERED, "withdraw", G.WITHDRAWN, {STAFF}, Needs.NOTE),
+    _grant(G.ACTIVE, "close", G.CLOSED, {STAFF}, Needs.NOTE),
+    _inst(In.SCHEDULED, "approve", In.APPROVED, {STAFF}),
+    _inst(In.SCHEDULED, "hold", In.HELD, {STAFF}, Needs.REASON),
+    _inst(In.APPROVED, "hold", In.HELD, {STAFF}, Needs.REASON),
+    _inst(In.HELD, "release", In.SCHEDULED, {STAFF}),
+    _inst(In.APPROVED, "unapprove", In.SCHEDULED, {STAFF}),
+    _inst(In.APPROVED, "pay", In.PAID, {STAFF}, Needs.PAYMENT),
+    # Only when the grant closes or is withdrawn: what was not paid is not owed.
+    _inst(In.SCHEDULED, "cancel", In.CANCELLED, {STAFF}),
+    _inst(In.APPROVED, "cancel", In.CANCELLED, {STAFF}),
+    _inst(In.HELD, "cancel", In.CANCELLED, {STAFF}),
+)
+
+# Instalments that still count as money promised to the group.
+OWED_STATES = frozenset({In.SCHEDULED, In.APPROVED, In.HELD})
+# Instalments whose amount or date may still change in a variation.
+VARIABLE_STATES = frozenset({In.SCHEDULED, In.HELD})
+# Grants that are published as open data and count as committed.
+PUBLISHED_GRANT_STATES = frozenset({G.ACTIVE, G.CLOSED})
+LIVE_GRANT_STATES = frozenset({G.OFFERED, G.ACTIVE})
+
+GRANT_LABELS = {
+    G.OFFERED: _l("Waiting for the group to agree"),
+    G.ACTIVE: _l("Agreed"),
+    G.CLOSED: _l("Finished"),
+    G.WITHDRAWN: _l("Offer taken back"),
+}
+
+INSTALMENT_LABELS = {
+    In.SCHEDULED: _l("Planned"),
+    In.APPROVED: _l("Ready to pay"),
+    In.PAID: _l("Paid"),
+    In.HELD: _l("On hold"),
+    In.CANCELLED: _l("Not paid: the grant ended"),
+}
+
+ACTION_LABELS = {
+    "accept": _l("Agree to the grant"),
+    "withdraw": _l("Take the offer back"),
+    "close": _l("Close the grant"),
+    "approve": _l("Mark as ready to pay"),
+    "unapprove": _l("Not ready to pay after all"),
+    "hold": _l("Put on hold"),
+    "release": _l("Take off hold"),
+    "pay": _l("Record the payment"),
+    "cancel": _l("Cancel"),
+}
+
+
+def find_move(kind: str, source: str, action: str) -> Move | None:
+    """The move ``action`` makes from ``source``, or None when there is no such move."""
+    return next(
+        (m for m in MOVES if m.kind == kind and m.source == source and m.action == action), None
+    )
+
+
+def moves_from(kind: str, source: str, actors: set[Actor]) -> list[Move]:
+    """The moves any of ``actors`` may make from ``source``, in table order (never cancel:
+    that happens only when a grant ends)."""
+    return [
+        m
+        for m in MOVES
+        if m.kind == kind and m.source == source and m.who & actors and m.action != "cancel"
+    ]
