@@ -124,6 +124,10 @@ class TestConfig(Config):
     MAIL_SERVER = ""
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
+    # Cheap password hashing keeps hundreds of log-ins in the tests quick; the real settings
+    # are the library's defaults (3 passes over 64 MiB).
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "test": TestConfig}

@@ -55,6 +55,14 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
 
     app.register_blueprint(funds_bp)
     funds_cli.register(app)
+
+    from voting import cli as voting_cli
+    from voting import services as voting_services
+    from voting.views import bp as voting_bp
+
+    app.register_blueprint(voting_bp)
+    voting_services.install()
+    voting_cli.register(app)
     _register_cli(app)
     return app
 
@@ -100,8 +108,10 @@ def load_demo(session: Session) -> bool:
     """Every package's demo data, base first; True when anything was added."""
     from funds import demo as funds_demo
     from giving import demo as giving_demo
+    from voting import demo as voting_demo
 
     created = giving_demo.load(session)
+    created = voting_demo.load(session) or created
     created = funds_demo.load(session) or created
     return created
 

@@ -61,7 +61,7 @@ from giving.jobs import commit
 from giving.models import Application, Group, Place, Role, Round
 from giving.services import DomainError
 from giving.timeutil import financial_year_label, utcnow
-from giving.web import Page, place_role_required, say, show_error
+from giving.web import Page, button_action, place_role_required, say, show_error
 
 bp = Blueprint("funds", __name__)
 
@@ -339,15 +339,10 @@ def _income(fund: Fund, income_id: int) -> Income:
 def pledge_arrived(fund_id: int, income_id: int) -> BaseResponse:
     fund = _fund(fund_id)
     income = _income(fund, income_id)
-    if ButtonForm().validate_on_submit():
-        try:
-            services.receive_pledge(db.session, current_user, income)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            commit()
-            say(_("Marked as arrived."))
+    button_action(
+        lambda: services.receive_pledge(db.session, current_user, income),
+        _("Marked as arrived."),
+    )
     return redirect(url_for("funds.income_list", fund_id=fund.id))
 
 

@@ -63,6 +63,28 @@ def say(message: str) -> None:
     flash(message, "success")
 
 
+def button_action(action: Callable[[], Any], done: str) -> bool:
+    """A form that is only a button (remove, approve, move on): check its CSRF token, run the
+    service, commit once and say ``done``; or roll back and show the refusal. True when done."""
+    from giving.forms import ButtonForm
+    from giving.jobs import commit
+
+    if not ButtonForm().validate_on_submit():
+        return False
+    try:
+        action()
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return False
+    commit()
+    say(done)
+    return True
+
+
 class Page:
     """One page of a query's results."""
 
@@ -83,6 +105,28 @@ class Page:
     @property
     def has_next(self) -> bool:
         return self.page < self.pages
+
+
+# --- Links other packages add to giving's pages ---------------------------------------------
+
+RoundLinks = Callable[[Any, Any, str], list[tuple[str, str]]]
+_round_link_sources: list[RoundLinks] = []
+
+
+def add_round_links(source: RoundLinks) -> None:
+    """Let another package (voting, funds) put links on a round's pages without giving
+    importing it. ``source(round, user, page)`` returns ``(text, href)`` pairs, where ``page``
+    is ``"manage"`` (staff) or ``"public"``."""
+    if source not in _round_link_sources:
+        _round_link_sources.append(source)
+
+
+def round_links(round_: Any, page: str) -> list[tuple[str, str]]:
+    """Every registered link for this round page and the person looking at it."""
+    links: list[tuple[str, str]] = []
+    for source in _round_link_sources:
+        links.extend(source(round_, current_user, page))
+    return links
 
 
 # --- Wiring for the app factory --------------------------------------------------------------
@@ -137,6 +181,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     WTFormsHelpers(app)
     app.add_template_filter(format_money, "money")
+    app.add_template_global(round_links)
     app.add_template_filter(timeutil.format_datetime, "datetime")
     app.add_template_filter(timeutil.format_date, "date")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factory
+from argon2 import PasswordHasher
 from factory.alchemy import SQLAlchemyModelFactory
 
 from giving.extensions import db
@@ -17,11 +18,11 @@ from giving.models import (
     User,
     Ward,
 )
-from giving.services import hash_password
 from giving.timeutil import utcnow
 
 PASSWORD = "a-long-password"
-_HASH = hash_password(PASSWORD)
+# Hashed with the test settings' cheap argon2 parameters, so logging in stays quick.
+_HASH = PasswordHasher(time_cost=1, memory_cost=1024).hash(PASSWORD)
 
 
 class Base(SQLAlchemyModelFactory):
@@ -291,3 +292,71 @@ def make_grant(fund, manager=None, group=None, accepted=False, **fields):
         _fund_services.accept_agreement(db.session, group.members[0].user, grant, agreed=True)
     db.session.flush()
     return grant
+
+
+# --- Panels and review -----------------------------------------------------------------------
+
+from voting.models import (  # noqa: E402
+    Assignment,
+    Declaration,
+    JoinedBy,
+    Panel,
+    PanelMember,
+    PanelMethod,
+)
+from voting.workflow import PanelStatus  # noqa: E402
+
+
+class PanelFactory(Base):
+    """A round's panel, appointed and already reading unless told otherwise."""
+
+    class Meta:
+        model = Panel
+
+    round = factory.SubFactory(RoundFactory)
+    method = PanelMethod.APPOINTED
+    status = PanelStatus.REVIEWING
+
+    class Params:
+        forming = factory.Trait(status=PanelStatus.FORMING)
+        drawn = factory.Trait(method=PanelMethod.DRAWN, size=30, status=PanelStatus.FORMING)
+        open = factory.Trait(method=PanelMethod.OPEN, status=PanelStatus.FORMING)
+
+
+class PanelMemberFactory(Base):
+    """Someone on a panel, with the panel member role in its place."""
+
+    class Meta:
+        model = PanelMember
+
+    panel = factory.SubFactory(PanelFactory)
+    user = factory.SubFactory(UserFactory)
+    joined_by = JoinedBy.APPOINTED
+
+    class Params:
+        chair = factory.Trait(is_chair=True)
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        if create:
+            RoleGrantFactory(user=obj.user, place=obj.panel.round.place, role=Role.PANEL_MEMBER)
+
+
+class AssignmentFactory(Base):
+    class Meta:
+        model = Assignment
+
+    member = factory.SubFactory(PanelMemberFactory)
+    application = factory.SubFactory(ApplicationFactory, state=State.IN_REVIEW)
+
+
+class DeclarationFactory(Base):
+    """A declaration of no conflict; ``conflicted=True`` with a reason for a conflict."""
+
+    class Meta:
+        model = Declaration
+
+    member = factory.SubFactory(PanelMemberFactory)
+    application = factory.SubFactory(ApplicationFactory, state=State.IN_REVIEW)
+    conflicted = False
+    reason = factory.LazyAttribute(lambda o: "I help run this group." if o.conflicted else "")

@@ -7,12 +7,13 @@ a person can act on.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app, has_app_context, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -271,7 +272,23 @@ def revoke_role(session: Session, actor: User, grant: RoleGrant) -> None:
 # --- Accounts --------------------------------------------------------------------------------
 
 MIN_PASSWORD_LENGTH = 10
-_hasher = PasswordHasher()
+
+
+@functools.cache
+def _hasher_for(time_cost: int, memory_cost: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+
+
+def _hasher() -> PasswordHasher:
+    """Argon2 with the app's cost settings (the library's defaults unless changed)."""
+    config = current_app.config if has_app_context() else {}
+    return _hasher_for(
+        config.get("ARGON2_TIME_COST", ARGON2_DEFAULTS[0]),
+        config.get("ARGON2_MEMORY_COST", ARGON2_DEFAULTS[1]),
+    )
+
+
+ARGON2_DEFAULTS = (PasswordHasher().time_cost, PasswordHasher().memory_cost)
 
 
 def normalise_email(raw: str) -> str:
@@ -283,7 +300,7 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_new_password(password: str, field: str = "password") -> None:
@@ -375,13 +392,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     user = find_user_by_email(session, email)
     if user is None:
         # Spend the same effort either way, so timing does not reveal who has an account.
-        _hasher.hash(password)
+        _hasher().hash(password)
         return None
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 

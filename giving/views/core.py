@@ -39,7 +39,7 @@ from giving.forms import (
 from giving.jobs import commit
 from giving.models import AuditEntry, Group, GroupMember, Place, PostcodeArea, Role, RoleGrant
 from giving.services import DomainError
-from giving.web import Page, place_role_required, say, show_error
+from giving.web import Page, button_action, place_role_required, say, show_error
 
 bp = Blueprint("giving", __name__)
 
@@ -423,15 +423,7 @@ def revoke_role(place: Place, grant_id: int) -> Response:
     grant = db.session.get(RoleGrant, grant_id)
     if grant is None or grant.place_id != place.id:
         abort(404)
-    if ButtonForm().validate_on_submit():
-        try:
-            services.revoke_role(db.session, current_user, grant)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            commit()
-            say(_("Role removed."))
+    button_action(lambda: services.revoke_role(db.session, current_user, grant), _("Role removed."))
     return redirect(url_for("giving.place_team", place_slug=place.slug))
 
 
@@ -553,13 +545,8 @@ def remove_member(group_id: int, member_id: int) -> Response:
     member = db.session.get(GroupMember, member_id)
     if member is None or member.group_id != group.id:
         abort(404)
-    if ButtonForm().validate_on_submit():
-        try:
-            services.remove_group_member(db.session, current_user, member)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            commit()
-            say(_("Member removed."))
+    button_action(
+        lambda: services.remove_group_member(db.session, current_user, member),
+        _("Member removed."),
+    )
     return redirect(url_for("giving.group", group_id=group.id))

@@ -53,7 +53,7 @@ from giving.models import (
 from giving.services import DomainError
 from giving.timeutil import format_datetime
 from giving.views.core import STAFF, bp
-from giving.web import Page, format_money, place_role_required, say, show_error
+from giving.web import Page, button_action, format_money, place_role_required, say, show_error
 from giving.workflow import State
 
 # --- Finding things, and who may see them ----------------------------------------------------
@@ -309,15 +309,10 @@ def remove_question(place: Place, round_id: int, question_id: int) -> Response:
     question = db.session.get(Question, question_id)
     if question is None or question.round_id != round_.id:
         abort(404)
-    if ButtonForm().validate_on_submit():
-        try:
-            services.remove_question(db.session, current_user, question)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            commit()
-            say(_("Question removed."))
+    button_action(
+        lambda: services.remove_question(db.session, current_user, question),
+        _("Question removed."),
+    )
     return redirect(url_for("giving.round_questions", place_slug=place.slug, round_id=round_id))
 
 
@@ -358,15 +353,10 @@ def remove_criterion(place: Place, round_id: int, criterion_id: int) -> Response
     criterion = db.session.get(Criterion, criterion_id)
     if criterion is None or criterion.round_id != round_.id:
         abort(404)
-    if ButtonForm().validate_on_submit():
-        try:
-            services.remove_criterion(db.session, current_user, criterion)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            commit()
-            say(_("Criterion removed."))
+    button_action(
+        lambda: services.remove_criterion(db.session, current_user, criterion),
+        _("Criterion removed."),
+    )
     return redirect(url_for("giving.round_criteria", place_slug=place.slug, round_id=round_id))
 
 

@@ -1,0 +1,202 @@
+"""Who may use each page for panels and review, and who may not."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csrf_token
+from tests.giving.round_helpers import as_user
+from tests.voting.panel_helpers import build_panel_world
+from voting.models import DrawKind, PanelDraw, ProfileCategory, ProfileValue
+
+_R = "/places/<place_slug>/rounds/<int:round_id>/panel"
+_A = "/panels/<int:panel_id>/applications/<int:application_id>"
+ROUTES_COVERED = {
+    _R,
+    _R + "/setup",
+    _R + "/questions",
+    _R + "/questions/<int:category_id>/remove",
+    _R + "/appoint",
+    _R + "/draw",
+    _R + "/replace",
+    _R + "/members/<int:member_id>/remove",
+    _R + "/members/<int:member_id>/chair",
+    _R + "/move/<action>",
+    _R + "/share-out",
+    _R + "/conflicts",
+    _R + "/draws/<int:draw_id>",
+    _R + "/offer",
+    _R + "/offer/withdraw",
+    "/panels",
+    "/panels/<int:panel_id>",
+    "/panels/<int:panel_id>/declarations",
+    _A + "/score",
+    _A + "/scores",
+    _A + "/discussion",
+    _A + "/decide",
+    "/panels/<int:panel_id>/meeting",
+}
+
+
+@pytest.fixture
+def world(session):
+    w = build_panel_world()
+    category = ProfileCategory(panel=w.panel, name="Ward", position=1)
+    category.values.append(ProfileValue(label="North", position=1))
+    category.values.append(ProfileValue(label="South", position=2))
+    session.add(category)
+    draw = PanelDraw(
+        panel=w.panel,
+        kind=DrawKind.PANEL,
+        seed=7,
+        seats=1,
+        pool_size=1,
+        algorithm="legacy",
+        pool=[["abc", "North"]],
+        quotas=[["Ward", "North", 0, 1]],
+        selected=["abc"],
+        summary=[],
+    )
+    session.add(draw)
+    session.commit()
+    return {
+        "people": {
+            "visitor": None,
+            "outsider": w.outsider,
+            "resident": w.resident,
+            "chair": w.chair.user,
+            "reader": w.reader.user,
+            "conflicted": w.conflicted.user,
+            "undeclared": w.undeclared.user,
+            "manager": w.manager,
+            "other_manager": w.other_manager,
+        },
+        "rp": f"/places/{w.place.slug}/rounds/{w.round.id}/panel",
+        "panel": w.panel.id,
+        "first": w.first.id,
+        "member": w.reader.id,
+        "category": category.id,
+        "draw": draw.id,
+    }
+
+
+STAFF = {
+    "visitor": "login",
+    "resident": 403,
+    "reader": 403,
+    "chair": 403,
+    "manager": 200,
+    "other_manager": 403,
+}
+STAFF_POST = {"visitor": "login", "reader": 403, "other_manager": 403, "manager": 302}
+APP = "/panels/{panel}/applications/{first}"
+
+CASES = [
+    ("GET", "{rp}", STAFF),
+    ("GET", "{rp}/setup", STAFF),
+    ("GET", "{rp}/questions", STAFF),
+    ("POST", "{rp}/questions/{category}/remove", STAFF_POST),
+    ("GET", "{rp}/appoint", STAFF),
+    ("GET", "{rp}/draw", STAFF),
+    ("POST", "{rp}/replace", STAFF_POST),
+    ("GET", "{rp}/members/{member}/remove", STAFF),
+    ("POST", "{rp}/members/{member}/chair", STAFF_POST),
+    ("GET", "{rp}/move/finish", STAFF),
+    ("GET", "{rp}/move/no-such-move", {"manager": 404}),
+    ("POST", "{rp}/share-out", STAFF_POST),
+    ("GET", "{rp}/conflicts", STAFF),
+    ("GET", "{rp}/draws/{draw}", {"visitor": 200, "resident": 200, "manager": 200}),
+    ("GET", "{rp}/offer", {"visitor": "login", "outsider": 403, "reader": 403, "resident": 200}),
+    ("GET", "{rp}/offer/withdraw", {"visitor": "login", "outsider": 403, "resident": 200}),
+    ("GET", "/panels", {"visitor": "login", "outsider": 200, "reader": 200}),
+    (
+        "GET",
+        "/panels/{panel}",
+        {
+            "visitor": "login",
+            "outsider": 403,
+            "resident": 403,
+            "reader": 200,
+            "conflicted": 200,
+            "manager": 200,
+            "other_manager": 403,
+        },
+    ),
+    (
+        "GET",
+        "/panels/{panel}/declarations",
+        {"visitor": "login", "outsider": 403, "reader": 200, "undeclared": 200, "manager": 403},
+    ),
+    (
+        "GET",
+        APP + "/score",
+        {
+            "visitor": "login",
+            "outsider": 403,
+            "resident": 403,
+            "reader": 200,
+            "conflicted": 403,
+            "undeclared": 302,
+            "manager": 403,
+            "other_manager": 403,
+        },
+    ),
+    (
+        "GET",
+        APP + "/scores",
+        {
+            "visitor": "login",
+            "outsider": 403,
+            "reader": 200,
+            "conflicted": 403,
+            "undeclared": 302,
+            "manager": 200,
+            "other_manager": 403,
+        },
+    ),
+    (
+        "GET",
+        APP + "/discussion",
+        {
+            "visitor": "login",
+            "outsider": 403,
+            "reader": 200,
+            "conflicted": 403,
+            "undeclared": 302,
+            "manager": 200,
+        },
+    ),
+    (
+        "GET",
+        APP + "/decide",
+        {"visitor": "login", "reader": 403, "conflicted": 403, "chair": 200, "manager": 200},
+    ),
+    (
+        "GET",
+        "/panels/{panel}/meeting",
+        {"visitor": "login", "outsider": 403, "reader": 200, "chair": 200, "manager": 200},
+    ),
+]
+
+
+def _cases():
+    for method, path, expectations in CASES:
+        for who, expected in expectations.items():
+            yield pytest.param(method, path, who, expected, id=f"{method} {path} as {who}")
+
+
+@pytest.mark.parametrize(("method", "path", "who", "expected"), list(_cases()))
+def test_who_may_use_each_panel_route(app, client, world, method, path, who, expected):
+    user = world["people"][who]
+    as_user(client, user)
+    url = path.format(**world)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        token = csrf_token(client, "/account" if user is not None else "/login")
+        response = client.post(url, data={"csrf_token": token})
+    if expected == "login":
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+    else:
+        assert response.status_code == expected, response.get_data(as_text=True)[:500]

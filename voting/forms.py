@@ -1,0 +1,285 @@
+"""Forms for panels and review, rendered with GOV.UK Frontend widgets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    EmailField,
+    IntegerField,
+    RadioField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from giving.forms import TOO_LONG
+from voting.models import SCORE_MAX, SCORE_MIN, Panel, PanelMethod
+
+METHOD_LABELS = {
+    PanelMethod.OPEN: _l("Open: everyone who lives here and offers is on the panel"),
+    PanelMethod.APPOINTED: _l("Appointed: the fund's team chooses the people"),
+    PanelMethod.DRAWN: _l(
+        "Drawn by lottery: chosen at random from those who offer, so the panel looks like the place"
+    ),
+}
+
+
+def _whole(message: Any) -> IntegerField:
+    return IntegerField(message, widget=GovTextInput(), validators=[Optional()])
+
+
+class PanelForm(FlaskForm):
+    method = RadioField(
+        _l("How is the panel formed?"),
+        widget=GovRadioInput(),
+        choices=[SelectChoice(m.value, METHOD_LABELS[m]) for m in PanelMethod],
+        validators=[DataRequired(_l("Choose how the panel is formed"))],
+    )
+    size = IntegerField(
+        _l("Number of seats (needed for a lottery)"),
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=500, message=_l("Enter a number from 1 to 500")),
+        ],
+    )
+    reviewers_per_application = IntegerField(
+        _l("How many people score each application? (optional)"),
+        widget=GovTextInput(),
+        description=_l("Leave it empty and everyone on the panel scores every application."),
+        validators=[Optional(), NumberRange(min=1, message=_l("Enter 1 or more"))],
+    )
+    submit = SubmitField(_l("Save panel"), widget=GovSubmitInput())
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(
+        _l("What you ask"),
+        widget=GovTextInput(),
+        description=_l("For example: Age band, Ward, Gender, Disability."),
+        validators=[
+            DataRequired(_l("Enter what you ask, like Age band")),
+            Length(max=80, message=TOO_LONG),
+        ],
+    )
+    values = TextAreaField(
+        _l("The answers people can choose, one on each line"),
+        widget=GovTextArea(),
+        description=_l("Everyone can also choose not to say."),
+        validators=[DataRequired(_l("Enter at least 2 answers, one on each line"))],
+    )
+    submit = SubmitField(_l("Add question"), widget=GovSubmitInput())
+
+
+class AppointForm(FlaskForm):
+    email = EmailField(
+        _l("Email address of the person to add"),
+        widget=GovTextInput(),
+        validators=[
+            DataRequired(_l("Enter their email address")),
+            Email(_l("Enter an email address like name@example.org")),
+        ],
+    )
+    submit = SubmitField(_l("Add to the panel"), widget=GovSubmitInput())
+
+
+class DrawForm(FlaskForm):
+    seed = IntegerField(
+        _l("Seed (optional)"),
+        widget=GovTextInput(),
+        description=_l(
+            "A number that starts the lottery. Leave it empty and we pick one at random. "
+            "We publish it, so anyone can run the same draw and check it."
+        ),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=2**62, message=_l("Enter a whole number of 1 or more")),
+        ],
+    )
+    submit = SubmitField(_l("Run the lottery"), widget=GovSubmitInput())
+
+
+def quota_form(panel: Panel, **kwargs: Any) -> DrawForm:
+    """The lottery form: the smallest and largest number of seats for each answer."""
+
+    class PanelDrawForm(DrawForm):
+        pass
+
+    for category in panel.categories:
+        for value in category.values:
+            setattr(
+                PanelDrawForm,
+                f"min_{value.id}",
+                IntegerField(
+                    _l("At least (%(what)s)", what=value.label),
+                    widget=GovTextInput(),
+                    default=value.min_seats,
+                    validators=[Optional(), NumberRange(min=0, message=_l("Enter 0 or more"))],
+                ),
+            )
+            setattr(
+                PanelDrawForm,
+                f"max_{value.id}",
+                IntegerField(
+                    _l("At most (%(what)s)", what=value.label),
+                    widget=GovTextInput(),
+                    default=value.max_seats,
+                    validators=[Optional(), NumberRange(min=0, message=_l("Enter 0 or more"))],
+                ),
+            )
+    form = PanelDrawForm(**kwargs)
+    form.quota_rows = [
+        (category, [(v, form[f"min_{v.id}"], form[f"max_{v.id}"]) for v in category.values])
+        for category in panel.categories
+    ]
+    return form
+
+
+class OfferForm(FlaskForm):
+    submit = SubmitField(_l("Offer to sit on the panel"), widget=GovSubmitInput())
+
+
+def offer_form(panel: Panel, **kwargs: Any) -> OfferForm:
+    """The offer, with one optional question per category."""
+
+    class PanelOfferForm(OfferForm):
+        pass
+
+    for category in panel.categories:
+        setattr(
+            PanelOfferForm,
+            f"category_{category.id}",
+            RadioField(
+                _l("%(name)s (optional)", name=category.name),
+                widget=GovRadioInput(),
+                choices=[SelectChoice(str(v.id), v.label) for v in category.values]
+                + [SelectChoice("", _l("I would rather not say"))],
+                validators=[Optional()],
+            ),
+        )
+    form = PanelOfferForm(**kwargs)
+    form.category_fields = [(c, form[f"category_{c.id}"]) for c in panel.categories]
+    return form
+
+
+class DeclarationsForm(FlaskForm):
+    submit = SubmitField(_l("Save declarations"), widget=GovSubmitInput())
+
+
+def declarations_form(applications: list, **kwargs: Any) -> DeclarationsForm:
+    """For each application: a conflict or none, and the reason."""
+
+    class PanelDeclarationsForm(DeclarationsForm):
+        pass
+
+    for application in applications:
+        setattr(
+            PanelDeclarationsForm,
+            f"conflict_{application.id}",
+            RadioField(
+                _l("Do you have a conflict with %(group)s?", group=application.group.name),
+                widget=GovRadioInput(),
+                choices=[
+                    SelectChoice("no", _l("No conflict")),
+                    SelectChoice("yes", _l("Yes, I have a conflict")),
+                ],
+                validators=[Optional()],
+            ),
+        )
+        setattr(
+            PanelDeclarationsForm,
+            f"reason_{application.id}",
+            TextAreaField(
+                _l("Why (%(group)s)", group=application.group.name),
+                widget=GovTextArea(),
+                description=_l("For example: I help run this group, or it is run by my sister."),
+                validators=[Length(max=500, message=TOO_LONG)],
+            ),
+        )
+    form = PanelDeclarationsForm(**kwargs)
+    form.rows = [(a, form[f"conflict_{a.id}"], form[f"reason_{a.id}"]) for a in applications]
+    return form
+
+
+class ReviewForm(FlaskForm):
+    comment = TextAreaField(
+        _l("Your comment"),
+        widget=GovTextArea(),
+        description=_l("What is good about it, and what worries you. The panel reads this."),
+        validators=[Length(max=5000, message=TOO_LONG)],
+    )
+    save = SubmitField(_l("Save and come back later"), widget=GovSubmitInput())
+    submit = SubmitField(_l("Send your scores"), widget=GovSubmitInput())
+
+
+def review_form(criteria: list, **kwargs: Any) -> ReviewForm:
+    class RoundReviewForm(ReviewForm):
+        pass
+
+    for criterion in criteria:
+        setattr(
+            RoundReviewForm,
+            f"criterion_{criterion.id}",
+            RadioField(
+                _l("%(name)s (counts %(weight)d)", name=criterion.name, weight=criterion.weight),
+                widget=GovRadioInput(),
+                description=criterion.description or None,
+                choices=[SelectChoice(str(n), str(n)) for n in range(SCORE_MIN, SCORE_MAX + 1)],
+                validators=[Optional()],
+            ),
+        )
+    form = RoundReviewForm(**kwargs)
+    form.criterion_fields = [(c, form[f"criterion_{c.id}"]) for c in criteria]
+    return form
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(
+        _l("Add to the discussion"),
+        widget=GovTextArea(),
+        validators=[DataRequired(_l("Write something first")), Length(max=5000, message=TOO_LONG)],
+    )
+    submit = SubmitField(_l("Add"), widget=GovSubmitInput())
+
+
+class MeetingNotesForm(FlaskForm):
+    text = TextAreaField(
+        _l("Notes of the meeting"),
+        widget=GovTextArea(),
+        description=_l("Who came, what was said, and what was agreed."),
+        validators=[Length(max=20000, message=TOO_LONG)],
+    )
+    submit = SubmitField(_l("Save notes"), widget=GovSubmitInput())
+
+
+class ShortlistForm(FlaskForm):
+    action = RadioField(
+        _l("What did the panel decide?"),
+        widget=GovRadioInput(),
+        choices=[
+            SelectChoice("shortlist", _l("Put it on the shortlist")),
+            SelectChoice("decline", _l("Do not put it on the shortlist")),
+        ],
+        validators=[DataRequired(_l("Choose whether it goes on the shortlist"))],
+    )
+    reason = TextAreaField(
+        _l("The reason"),
+        widget=GovTextArea(),
+        description=_l(
+            "If it is not on the shortlist, the group reads this. Be kind and clear: "
+            "say what would have made the difference."
+        ),
+        validators=[Length(max=5000, message=TOO_LONG)],
+    )
+    submit = SubmitField(_l("Save decision"), widget=GovSubmitInput())
