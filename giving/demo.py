@@ -161,8 +161,6 @@ def load(session: Session) -> bool:
         postcode = f"{base}{letters[i % len(letters)]}{letters[(i * 7) % len(letters)]}"
         email = "resident@demo.placefund.org" if i == 0 else f"resident{i + 1}@demo.placefund.org"
         residents.append(_user(session, email, name, postcode))
-    for i in range(5):
-        session.add(RoleGrant(user=residents[i], place=place, role=Role.PANEL_MEMBER))
 
     for i, (name, kind, charity, company, income) in enumerate(GROUPS):
         lead_email = "group@demo.placefund.org" if i == 0 else f"group{i + 1}@demo.placefund.org"
