@@ -50,6 +50,7 @@ worker: $(RUNTIME)
 
 ## Speed benchmarks: ours and the reference side by side, with the ratio.
 bench: $(TESTING)
+	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/bench_export.py
 
 ## Rebuild the CSS and JavaScript in static/ from assets/ (needs Node.js and npm).

@@ -1,0 +1,1087 @@
+"""The Method of Equal Shares (MES), with its usual completions.
+
+Every voter gets an equal share of the budget. Projects are bought one at a time; a project
+can be bought only if its supporters have enough money left between them to pay for it. Among
+the projects that can be bought, MES buys the one whose supporters pay the least per unit of
+satisfaction (its "affordability" ``rho``): each supporter pays ``rho`` times their
+satisfaction with the project, or everything they have left if that is less. Satisfaction is
+the project's cost for a supporter (``mes_cost``: every supporter of a project pays the same
+amount) or the points the voter gave it (``mes_points``). Ties go to the project first in the
+tie-breaking order. Counting stops when no project can be bought.
+
+Variants:
+
+- ``add1``: if money is left over that could buy another supported project, start again with
+  every voter's share raised by one unit of currency, and keep raising it until the outcome
+  leaves no supported project that would fit, or until the outcome would cost more than the
+  budget (then the last outcome that fitted is kept);
+- ``add1_greedy``: after ``add1``, fill what is left greedily (by votes or by points);
+- ``budget_increase``: like ``add1`` but raising the whole budget by 1% at a time.
+
+Arithmetic is exact: every voter's money is an integer over one common denominator. The
+``add1`` and ``budget_increase`` variants give exactly the outcome of raising the share one
+step at a time, but skip runs of steps that are proven to buy the same projects
+(:func:`_certify_span`). The proof bounds every voter's money, for a whole interval of shares,
+between two straight lines in the share (rounded outwards, so they stay valid). It uses two
+facts: with more money no project's ``rho`` goes up, and ``rho`` is a convex function of the
+share. At each purchase it checks that the project bought beats every rival across the whole
+interval. A rival is excused only if it is bought later anyway and shares no supporter with the
+purchases in between, since such purchases can happen in either order with the same result.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from itertools import pairwise
+from math import gcd, lcm
+from operator import mul
+from typing import Any
+
+from voting.rules.greedy import greedy_fill, people
+from voting.rules.model import (
+    Election,
+    Explanation,
+    MoneyFormat,
+    Number,
+    Outcome,
+    TieBreak,
+    describe_tie_break,
+    plain_amount,
+    tie_order,
+)
+from voting.rules.views import approval_view, points_view
+
+_ZERO = 1  # the class of voters with no money left
+
+
+_EXPAND = 8  # groups of up to this many identical ballots are counted one ballot at a time
+
+
+@dataclass(slots=True)
+class _Bucket:
+    """Supporters of one project who all have the same (integer) satisfaction ``u``.
+
+    ``members`` lists their groups of identical ballots once each. For counting, ``tally``
+    repeats each small group once per ballot (so a C-level count does the work) and ``multi``
+    holds the large groups with their sizes.
+    """
+
+    u: int
+    key: int
+    members: list[int] = field(default_factory=list)
+    tally: list[int] = field(default_factory=list)
+    multi: list[tuple[int, int]] = field(default_factory=list)
+
+    def add(self, g: int, m: int) -> None:
+        self.members.append(g)
+        if m <= _EXPAND:
+            self.tally.extend([g] * m)
+        else:
+            self.multi.append((g, m))
+
+
+@dataclass(slots=True)
+class _Input:
+    costs: list[Number]
+    cost_num: list[int]
+    cost_den: list[int]
+    cost_lcm: int
+    n_voters: int
+    n_groups: int
+    total_weight: int
+    buckets: list[list[_Bucket]]
+    total_u: list[int]
+    u_scale: list[int]
+    candidates: list[int]
+    preselected: list[int]
+    rank: list[int]
+    uniform: bool
+    votes: list[int]
+    points: list[Number] | None
+    clone: list[int]
+    rho0: dict[int, Fraction]
+    key: tuple
+    masks: dict[int, int] = field(default_factory=dict)
+
+
+def _build_input(election: Election, by_points: bool, rank: list[int]) -> _Input:
+    costs = [p.cost for p in election.projects]
+    cost_num = [Fraction(c).numerator for c in costs]
+    cost_den = [Fraction(c).denominator for c in costs]
+    buckets: list[list[_Bucket]] = []
+    total_u: list[int] = []
+    u_scale: list[int] = []
+    clone_keys: list[tuple] = []
+    points: list[Number] | None = None
+    groups: list
+    if by_points:
+        pview = points_view(election)
+        groups = pview.groups
+        mult = pview.mult
+        n_voters = pview.n_voters
+        votes = pview.votes
+        points = pview.totals
+        for j, supp in enumerate(pview.supporters):
+            scale = lcm(1, *(Fraction(u).denominator for _, u in supp))
+            by_u: dict[int, _Bucket] = {}
+            total = 0
+            for g, u in supp:
+                iu = int(u * scale)
+                bucket = by_u.get(iu)
+                if bucket is None:
+                    bucket = by_u[iu] = _Bucket(iu, 0)
+                m = mult[g]
+                bucket.add(g, m)
+                total += m * iu
+            top = lcm(1, *by_u)
+            for bucket in by_u.values():
+                bucket.key = top // bucket.u
+            buckets.append(list(by_u.values()))
+            total_u.append(total)
+            u_scale.append(scale)
+            clone_keys.append((costs[j], tuple(sorted(supp))))
+    else:
+        view = approval_view(election)
+        groups = view.groups
+        mult = view.mult
+        n_voters = view.n_voters
+        votes = view.votes
+        for j, supp in enumerate(view.supporters):
+            bucket = _Bucket(1, 1)
+            for g in supp:
+                bucket.add(g, mult[g])
+            buckets.append([bucket] if supp else [])
+            # Satisfaction is the cost: a project that costs nothing satisfies nobody.
+            total_u.append(view.votes[j] if costs[j] > 0 else 0)
+            u_scale.append(1)
+            clone_keys.append((costs[j], tuple(supp)))
+    candidates = [j for j in range(len(costs)) if total_u[j] > 0 and costs[j] > 0]
+    preselected = sorted(
+        (j for j in range(len(costs)) if total_u[j] > 0 and costs[j] == 0),
+        key=lambda j: rank[j],
+    )
+    clone_ids: dict[tuple, int] = {}
+    clone = [clone_ids.setdefault(key, len(clone_ids)) for key in clone_keys]
+    if by_points:
+        rho0 = {j: Fraction(costs[j]) * u_scale[j] / total_u[j] for j in candidates}
+    else:
+        rho0 = {j: Fraction(1, total_u[j]) for j in candidates}
+    return _Input(
+        costs=costs,
+        cost_num=cost_num,
+        cost_den=cost_den,
+        cost_lcm=lcm(*cost_den) if cost_den else 1,
+        n_voters=n_voters,
+        n_groups=len(mult),
+        total_weight=sum(mult),
+        buckets=buckets,
+        total_u=total_u,
+        u_scale=u_scale,
+        candidates=candidates,
+        preselected=preselected,
+        rank=rank,
+        uniform=not by_points,
+        votes=votes,
+        points=points,
+        clone=clone,
+        rho0=rho0,
+        key=(by_points, tuple(costs), tuple(rank), n_voters, tuple(groups), tuple(mult)),
+    )
+
+
+@dataclass(slots=True)
+class _Eval:
+    """A project's price at the current state: ``rho``, and how its supporters pay.
+
+    Its supporters are grouped in classes by money left: ``classes[i]`` with ``counts[i]``
+    voters (``bucket[i]`` gives their satisfaction); ``order`` lists the classes poorest (per
+    unit of satisfaction) first, and the first ``capped`` of them pay all they have. The
+    others pay ``num / den`` per unit of (integer) satisfaction, in units of ``1 / D``.
+    """
+
+    rho: Fraction
+    classes: list[int]
+    counts: list[int]
+    bucket_of: list[int] | None
+    order: list[int]
+    capped: int
+    num: int
+    den: int
+    available: int
+
+
+class _Money:
+    """Every voter's money left, as integers over one common denominator ``D``.
+
+    Voters with the same money left (and so the same history of payments) share a class.
+    """
+
+    __slots__ = ("budgets", "denominator", "gvid", "inp", "next_vid", "weight")
+
+    def __init__(self, inp: _Input, share: Number) -> None:
+        share = Fraction(share)
+        self.inp = inp
+        self.denominator = lcm(share.denominator, inp.cost_lcm)
+        self.budgets = {
+            0: share.numerator * (self.denominator // share.denominator),
+            _ZERO: 0,
+        }
+        self.weight = {0: inp.total_weight, _ZERO: 0}
+        self.next_vid = 2
+        self.gvid = [0] * inp.n_groups
+
+    def _count(self, bucket: _Bucket) -> Counter[int]:
+        gvid = self.gvid
+        count = Counter(map(gvid.__getitem__, bucket.tally))
+        for g, m in bucket.multi:
+            v = gvid[g]
+            count[v] = count.get(v, 0) + m
+        return count
+
+    def cost(self, j: int) -> int:
+        inp = self.inp
+        return inp.cost_num[j] * (self.denominator // inp.cost_den[j])
+
+    def available(self, j: int) -> int:
+        budgets = self.budgets
+        total = 0
+        for bucket in self.inp.buckets[j]:
+            count = self._count(bucket)
+            total += sum(map(mul, map(budgets.__getitem__, count), count.values()))
+        return total
+
+    def evaluate(self, j: int) -> _Eval | None:
+        """The project's price now, or None if its supporters cannot afford it."""
+        inp = self.inp
+        budgets = self.budgets
+        buckets = inp.buckets[j]
+        cost = self.cost(j)
+        bucket_of: list[int] | None
+        if inp.uniform:
+            count = self._count(buckets[0])
+            classes = list(count)
+            counts = list(count.values())
+            values = list(map(budgets.__getitem__, classes))
+            available = sum(map(mul, values, counts))
+            if available < cost:
+                return None
+            order = sorted(range(len(classes)), key=values.__getitem__)
+            contrib = 0
+            den = inp.total_u[j]
+            capped = len(order)
+            for position, i in enumerate(order):
+                b = values[i]
+                if cost - contrib <= b * den:
+                    capped = position
+                    break
+                contrib += b * counts[i]
+                den -= counts[i]
+            num = cost - contrib
+            rho = Fraction(num * inp.cost_den[j], den * self.denominator * inp.cost_num[j])
+            bucket_of = None
+        else:
+            classes = []
+            counts = []
+            bucket_of = []
+            for index, bucket in enumerate(buckets):
+                count = self._count(bucket)
+                classes.extend(count)
+                counts.extend(count.values())
+                bucket_of.extend([index] * len(count))
+            values = list(map(budgets.__getitem__, classes))
+            available = sum(map(mul, values, counts))
+            if available < cost:
+                return None
+            keys = [values[i] * buckets[bucket_of[i]].key for i in range(len(classes))]
+            order = sorted(range(len(classes)), key=keys.__getitem__)
+            contrib = 0
+            den = inp.total_u[j]
+            capped = len(order)
+            for position, i in enumerate(order):
+                u = buckets[bucket_of[i]].u
+                if (cost - contrib) * u <= values[i] * den:
+                    capped = position
+                    break
+                contrib += values[i] * counts[i]
+                den -= counts[i] * u
+            num = cost - contrib
+            rho = Fraction(num * inp.u_scale[j], den * self.denominator)
+        return _Eval(rho, classes, counts, bucket_of, order, capped, num, den, available)
+
+    def pay(self, j: int, ev: _Eval) -> None:
+        """The supporters of project ``j`` pay for it as worked out in ``ev``."""
+        g = gcd(ev.num, ev.den)
+        q = ev.den // g
+        unit = ev.num // g
+        budgets = self.budgets
+        if q > 1:
+            self.denominator *= q
+            budgets = self.budgets = {v: b * q for v, b in budgets.items()}
+        weight = self.weight
+        buckets = self.inp.buckets[j]
+        classes = ev.classes
+        counts = ev.counts
+        bucket_of = ev.bucket_of
+        made: dict[int, int] = {}
+        remaps: list[dict[int, int]] = [{} for _ in buckets]
+        for position, i in enumerate(ev.order):
+            v = classes[i]
+            n = counts[i]
+            index = 0 if bucket_of is None else bucket_of[i]
+            if position < ev.capped:
+                target = _ZERO
+            else:
+                left = budgets[v] - buckets[index].u * unit
+                if left == 0:
+                    target = _ZERO
+                else:
+                    target = made.get(left, -1)
+                    if target < 0:
+                        target = self.next_vid
+                        self.next_vid += 1
+                        budgets[target] = left
+                        weight[target] = 0
+                        made[left] = target
+            remaps[index][v] = target
+            weight[target] += n
+            left_behind = weight[v] - n
+            if left_behind == 0 and v != _ZERO:
+                del weight[v]
+                del budgets[v]
+            else:
+                weight[v] = left_behind
+        gvid = self.gvid
+        for bucket, remap in zip(buckets, remaps, strict=True):
+            get = remap.__getitem__
+            for g in bucket.members:
+                gvid[g] = get(gvid[g])
+
+
+@dataclass(slots=True)
+class _Bought:
+    project: int
+    available: Fraction
+    rho: Fraction
+    share: Fraction
+
+
+@dataclass(slots=True)
+class _Run:
+    selected: list[int]
+    rhos: list[Fraction]
+    bought: list[_Bought]
+    money_at_end: dict[int, Fraction]
+
+
+def _run(inp: _Input, share: Number, *, explain: bool = False) -> _Run:
+    """One run of MES with ``share`` per voter."""
+    rank = inp.rank
+    money = _Money(inp, share)
+    selected = list(inp.preselected)
+    rhos: list[Fraction] = []
+    bought: list[_Bought] = []
+    heap = [(inp.rho0[j], rank[j], j) for j in inp.candidates]
+    heapq.heapify(heap)
+    while True:
+        best: Fraction | None = None
+        tied: list[int] = []
+        popped: dict[int, _Eval] = {}
+        while heap:
+            if best is not None and heap[0][0] > best:
+                break
+            j = heapq.heappop(heap)[2]
+            ev = money.evaluate(j)
+            if ev is None:
+                continue
+            popped[j] = ev
+            if best is None or ev.rho < best:
+                best = ev.rho
+                tied = [j]
+            elif ev.rho == best:
+                tied.append(j)
+        if best is None:
+            break
+        s = min(tied, key=rank.__getitem__)
+        for j, ev in popped.items():
+            if j != s:
+                heapq.heappush(heap, (ev.rho, rank[j], j))
+        ev = popped[s]
+        if explain:
+            d = money.denominator
+            share_paid = Fraction(ev.num, ev.den * d) if inp.uniform else ev.rho
+            bought.append(_Bought(s, Fraction(ev.available, d), ev.rho, share_paid))
+        money.pay(s, ev)
+        selected.append(s)
+        rhos.append(best)
+    money_at_end: dict[int, Fraction] = {}
+    if explain:
+        chosen = set(selected)
+        for j in range(len(inp.costs)):
+            if j not in chosen and inp.buckets[j]:
+                money_at_end[j] = Fraction(money.available(j), money.denominator)
+    return _Run(selected, rhos, bought, money_at_end)
+
+
+def _first_failure(
+    c0: Fraction,
+    c1: Fraction,
+    lines: Sequence[tuple[Fraction, Fraction]],
+    width: Fraction,
+    strict: bool,
+) -> tuple[Fraction, bool] | None:
+    """Where a straight line stops lying under the upper envelope of ``lines``.
+
+    ``c0 + (c1 - c0) * d / width`` is compared with ``max(a + s * d for a, s in lines)`` for
+    ``d`` in ``[0, width]`` (``<`` if ``strict``, else ``<=``). Returns None if it holds
+    throughout, else ``(d, inclusive)``: it holds on ``[0, d]`` (``inclusive``) or ``[0, d)``.
+    """
+    slope = (c1 - c0) / width
+    gaps = [(a - c0, s - slope) for a, s in lines]
+
+    def holds(d: Fraction) -> bool:
+        best = max(a + s * d for a, s in gaps)
+        return best > 0 if strict else best >= 0
+
+    if not holds(Fraction(0)):
+        return Fraction(0), False
+    points = sorted(
+        {Fraction(0), width} | {-a / s for a, s in gaps if s != 0 and 0 < -a / s < width}
+    )
+    for left, right in pairwise(points):
+        if not holds((left + right) / 2):
+            return left, True
+        if not holds(right):
+            return right, False
+    return None
+
+
+class _Envelope:
+    """Lower and upper bounds on every voter's money, for all shares in an interval.
+
+    For a share ``start + d`` with ``0 <= d <= width``, a voter of class ``v`` has at least
+    ``lo0 + (loW - lo0) * d / width`` and at most ``hi0 + (hiW - hi0) * d / width``, in units
+    of ``1 / scale``. Bounds are rounded outwards to whole units, which keeps them valid.
+    """
+
+    __slots__ = ("gvid", "inp", "next_vid", "scale", "steps", "table", "weight", "width")
+
+    def __init__(self, inp: _Input, start: Fraction, step: Fraction, steps: int) -> None:
+        self.inp = inp
+        self.scale = lcm(start.denominator, step.denominator, inp.cost_lcm) << 16
+        self.steps = steps
+        self.width = step * steps
+        low = int(start * self.scale)
+        high = int((start + self.width) * self.scale)
+        self.table: dict[int, list[int]] = {0: [low, high, low, high], _ZERO: [0, 0, 0, 0]}
+        self.weight = {0: inp.total_weight, _ZERO: 0}
+        self.next_vid = 2
+        self.gvid = [0] * inp.n_groups
+
+    def shrink(self, steps: int) -> None:
+        """Keep only the first ``steps`` steps of the interval (bounds stay valid there)."""
+        old = self.steps
+        for row in self.table.values():
+            row[1] = row[0] + (row[1] - row[0]) * steps // old
+            row[3] = row[2] - (row[2] - row[3]) * steps // old
+        self.width = self.width * steps / old
+        self.steps = steps
+
+    def counts(self, j: int) -> tuple[list[int], list[int], list[int], list[list[int]]]:
+        """The project's supporters by class: classes, voters, buckets, and the class rows."""
+        gvid = self.gvid
+        gget = gvid.__getitem__
+        classes: list[int] = []
+        voters: list[int] = []
+        index_of: list[int] = []
+        for index, bucket in enumerate(self.inp.buckets[j]):
+            count = Counter(map(gget, bucket.tally))
+            for g, m in bucket.multi:
+                v = gvid[g]
+                count[v] = count.get(v, 0) + m
+            classes.extend(count)
+            voters.extend(count.values())
+            index_of.extend([index] * len(count))
+        rows = list(map(self.table.__getitem__, classes))
+        return classes, voters, index_of, rows
+
+    def cost(self, j: int) -> int:
+        inp = self.inp
+        return inp.cost_num[j] * (self.scale // inp.cost_den[j])
+
+    def available(self, counts: tuple, col: int) -> int:
+        return sum(map(mul, [row[col] for row in counts[3]], counts[1]))
+
+    def price(
+        self, j: int, counts: tuple, col: int, tangent: bool
+    ) -> tuple[Fraction, Fraction] | None:
+        """``rho`` of project ``j`` with the money in column ``col``, and a slope bound.
+
+        The slope bound (computed with ``tangent``, from the upper bounds) gives a line through
+        ``rho`` that stays under ``rho`` across the interval (``rho`` is convex in the share).
+        """
+        inp = self.inp
+        _, voters, index_of, rows = counts
+        values = [row[col] for row in rows]
+        cost = self.cost(j)
+        if sum(map(mul, values, voters)) < cost:
+            return None
+        contrib = 0
+        den = inp.total_u[j]
+        moving = 0
+        if inp.uniform:
+            order = sorted(range(len(values)), key=values.__getitem__)
+            for i in order:
+                b = values[i]
+                if cost - contrib <= b * den:
+                    break
+                contrib += b * voters[i]
+                den -= voters[i]
+                if tangent:
+                    row = rows[i]
+                    moving += voters[i] * (row[3] - row[2])
+            factor = Fraction(inp.cost_den[j], self.scale * inp.cost_num[j])
+        else:
+            buckets = inp.buckets[j]
+            keys = [values[i] * buckets[index_of[i]].key for i in range(len(values))]
+            order = sorted(range(len(values)), key=keys.__getitem__)
+            for i in order:
+                u = buckets[index_of[i]].u
+                if (cost - contrib) * u <= values[i] * den:
+                    break
+                contrib += values[i] * voters[i]
+                den -= voters[i] * u
+                if tangent:
+                    row = rows[i]
+                    moving += voters[i] * (row[3] - row[2])
+            factor = Fraction(inp.u_scale[j], self.scale)
+        rho = (cost - contrib) * factor / den
+        slope = -moving * factor / (den * self.width) if tangent else Fraction(0)
+        return rho, slope
+
+    def pay(
+        self,
+        j: int,
+        counts: tuple,
+        upper: tuple[Fraction, Fraction],
+        lower: tuple[Fraction, Fraction],
+    ) -> None:
+        """Supporters of ``j`` pay, with ``rho`` between ``lower`` and ``upper`` (at each end)."""
+        inp = self.inp
+        table = self.table
+        weight = self.weight
+        buckets = inp.buckets[j]
+        if inp.uniform:
+            unit = [self.scale * Fraction(inp.cost_num[j], inp.cost_den[j])]
+        else:
+            unit = [Fraction(b.u * self.scale, inp.u_scale[j]) for b in buckets]
+        pay = [
+            (
+                -((-upper[0] * k).__floor__()),
+                -((-upper[1] * k).__floor__()),
+                (lower[0] * k).__floor__(),
+                (lower[1] * k).__floor__(),
+            )
+            for k in unit
+        ]
+        made: dict[tuple[int, int, int, int], int] = {}
+        remap: dict[tuple[int, int], int] = {}
+        classes, voters, index_of, rows = counts
+        for v, n, index, current in zip(classes, voters, index_of, rows, strict=True):
+            p0, p1, q0, q1 = pay[index]
+            lo0, lo1, hi0, hi1 = current
+            f0 = lo0 - p0
+            f1 = lo1 - p1
+            if f0 >= 0 and f1 >= 0:
+                e0, e1 = f0, f1
+            elif f0 <= 0 and f1 <= 0:
+                e0 = e1 = 0
+            else:
+                rise = max(0, f1) - max(0, f0)
+                e0 = (-rise * f0) // (f0 - f1)
+                e1 = (-rise * f1) // (f0 - f1)
+            row = (e0, e1, max(0, hi0 - q0), max(0, hi1 - q1))
+            target = made.get(row)
+            if target is None:
+                if row == (0, 0, 0, 0):
+                    target = _ZERO
+                else:
+                    target = self.next_vid
+                    self.next_vid += 1
+                    table[target] = list(row)
+                    weight[target] = 0
+                made[row] = target
+            remap[(v, index)] = target
+            weight[target] += n
+            weight[v] -= n
+            if weight[v] == 0 and v != _ZERO:
+                del weight[v]
+                del table[v]
+        gvid = self.gvid
+        for index, bucket in enumerate(buckets):
+            for g in bucket.members:
+                gvid[g] = remap[(gvid[g], index)]
+
+
+class _Restart(Exception):
+    """The proof should start again on a shorter interval of ``steps`` steps."""
+
+    def __init__(self, steps: int) -> None:
+        super().__init__(steps)
+        self.steps = steps
+
+
+def _certify_span(
+    inp: _Input, order: Sequence[int], start: Fraction, step: Fraction, steps: int
+) -> int:
+    """How many steps past ``start`` are proven to give the same outcome as ``start``.
+
+    ``order`` is the sequence of purchases at ``start``. Returns the largest ``k <= steps``
+    (possibly 0) such that for every share in ``[start, start + k * step]`` the purchases are
+    ``order`` up to swapping purchases that have no supporter in common (which buys the same
+    projects and leaves every voter the same money). See :func:`_certify_once`.
+    """
+    while steps > 0:
+        try:
+            return _certify_once(inp, order, start, step, steps)
+        except _Restart as restart:
+            steps = restart.steps
+    return 0
+
+
+def _certify_once(
+    inp: _Input, order: Sequence[int], start: Fraction, step: Fraction, steps: int
+) -> int:
+    """One attempt at :func:`_certify_span` on ``steps`` steps.
+
+    The proof replays ``order`` with envelopes of the voters' money over the interval. At
+    each purchase the bought project's ``rho`` is at most the chord through its values at
+    the two ends (``rho`` is convex in the share), and each rival's ``rho`` is at least its
+    tangents; the rival must lose everywhere, unless it is bought later in ``order`` and shares
+    no supporter with the purchases up to then. At the end no other project may be affordable.
+    Where a check fails part-way, the interval is cut short and the proof carries on.
+    """
+    env = _Envelope(inp, start, step, steps)
+    rank = inp.rank
+    clone = inp.clone
+    position = {p: i for i, p in enumerate(order)}
+    masks = inp.masks
+
+    def mask(j: int) -> int:
+        m = masks.get(j)
+        if m is None:
+            m = 0
+            for bucket in inp.buckets[j]:
+                for g in bucket.members:
+                    m |= 1 << g
+            masks[j] = m
+        return m
+
+    def free_to_jump(j: int, t: int) -> bool:
+        p = position.get(j)
+        if p is None or p <= t:
+            return False
+        mj = mask(j)
+        return all(not (mj & mask(order[i])) for i in range(t, p))
+
+    def shrink(k: int) -> None:
+        # Bounds worked out for a much longer interval are loose on a short one: start again.
+        if k * 4 < env.steps:
+            raise _Restart(max(k, env.steps // 4))
+        env.shrink(k)
+
+    def cut(bound: tuple[Fraction, bool]) -> int:
+        d, inclusive = bound
+        k = (d / step).__floor__()
+        if not inclusive and k * step == d:
+            k -= 1
+        return max(0, min(k, env.steps))
+
+    lines: dict[int, tuple[tuple[Fraction, Fraction], tuple[Fraction, Fraction]]] = {}
+    heap: list[tuple[Fraction, int, int]] = []
+    for j in inp.candidates:
+        r0 = inp.rho0[j]
+        lines[j] = ((r0, Fraction(0)), (r0, Fraction(0)))
+        heap.append((r0, rank[j], j))
+    heapq.heapify(heap)
+    dead: set[int] = set()
+    done: set[int] = set()
+
+    def envelope_min(j: int) -> Fraction:
+        (a0, s0), (a1, s1) = lines[j]
+        w = env.width
+        best = min(max(a0, a1), max(a0 + s0 * w, a1 + s1 * w))
+        if s0 != s1:
+            d = (a1 - a0) / (s0 - s1)
+            if 0 < d < w:
+                best = min(best, a0 + s0 * d)
+        return best
+
+    for t, s in enumerate(order):
+        rs = rank[s]
+        counts_s = env.counts(s)
+        examined: list[int] = []
+        while True:
+            top = env.price(s, counts_s, 0, False)
+            end = env.price(s, counts_s, 1, False)
+            if top is None:
+                return 0
+            if end is None:
+                a0 = env.available(counts_s, 0)
+                a1 = env.available(counts_s, 1)
+                bound = (env.width * (a0 - env.cost(s)) / (a0 - a1), True)
+                shrink(cut(bound))
+                continue
+            c0, c1 = top[0], end[0]
+            threshold = max(c0, c1)
+            while heap and heap[0][0] <= threshold:
+                _, _, j = heapq.heappop(heap)
+                if j in done or j in dead or j == s:
+                    continue
+                examined.append(j)
+                if free_to_jump(j, t) or clone[j] == clone[s]:
+                    continue
+                counts_j = env.counts(j)
+                first = env.price(j, counts_j, 2, True)
+                last = env.price(j, counts_j, 3, True)
+                if first is None and last is None:
+                    dead.add(j)
+                    continue
+                w = env.width
+                line0 = first if first is not None else last
+                line1 = last if last is not None else first
+                assert line0 is not None
+                assert line1 is not None
+                lines[j] = (
+                    (line0[0], line0[1]),
+                    (line1[0] - line1[1] * w, line1[1]),
+                )
+            failure = None
+            for j in examined:
+                if j in dead or free_to_jump(j, t) or clone[j] == clone[s]:
+                    continue
+                bound = _first_failure(c0, c1, lines[j], env.width, strict=rank[j] < rs)
+                if bound is not None:
+                    k = cut(bound)
+                    failure = k if failure is None else min(failure, k)
+            if failure is None:
+                break
+            shrink(failure)
+        first = env.price(s, counts_s, 2, True)
+        assert first is not None
+        # The tangent at the start: exact there, so the bounds stay tight at the start of
+        # the interval and loosen towards its end, where the interval can be cut short.
+        low0 = first[0]
+        low1 = first[0] + first[1] * env.width
+        if low0 < 0 or low1 < 0:
+            low0 = low1 = Fraction(0)
+        env.pay(s, counts_s, (c0, c1), (low0, low1))
+        done.add(s)
+        for j in examined:
+            if j not in dead and j not in done:
+                heapq.heappush(heap, (envelope_min(j), rank[j], j))
+    while True:
+        worst: int | None = None
+        for _, _, j in heap:
+            if j in done or j in dead:
+                continue
+            counts_j = env.counts(j)
+            a0 = env.available(counts_j, 2)
+            a1 = env.available(counts_j, 3)
+            cost = env.cost(j)
+            if a0 >= cost:
+                return 0
+            if a1 >= cost:
+                k = cut((env.width * (cost - a0) / (a1 - a0), False))
+                worst = k if worst is None else min(worst, k)
+        if worst is None:
+            return env.steps
+        shrink(worst)
+
+
+def _total(inp: _Input, selection: Sequence[int]) -> Number:
+    return sum(inp.costs[j] for j in selection)
+
+
+def _search(
+    inp: _Input,
+    budget: Number,
+    share0: Number,
+    step: Number,
+    done: Callable[[list[int]], bool],
+    max_steps: int | None = None,
+) -> Fraction | None:
+    """The voters' share at which raising it by ``step`` at a time stops.
+
+    Step ``k`` runs MES with ``share0 + k * step`` per voter. The first step whose outcome is
+    ``done`` gives the result; if a step's outcome costs more than ``budget`` first, the step
+    before gives the result (None: the outcome before any run, nothing bought). With
+    ``max_steps``, that step gives the result if nothing stopped before. Runs of steps proven
+    to buy the same projects are skipped.
+    """
+    share0 = Fraction(share0)
+    step = Fraction(step)
+    skip = len(inp.preselected)
+    run = _run(inp, share0)
+    if _total(inp, run.selected) > budget:
+        return None
+    if done(run.selected) or step == 0:
+        return share0
+    k = 0
+    order = run.selected[skip:]
+    width = 8
+    settled = 8  # the last width proven in full: the usual distance between changes
+    gain = 4.0  # recent steps gained per proof; a proof costs about two runs
+    direct = 0
+    backoff = 8
+    while True:
+        limit = width if max_steps is None else min(width, max_steps - k)
+        if limit <= 0:
+            return share0 + k * step
+        if direct > 0:
+            # Proofs have not been paying here (the outcome changes at nearly every step):
+            # run the next steps one by one, then try a proof again.
+            direct -= 1
+        else:
+            got = _certify_span(inp, order, share0 + k * step, step, limit)
+            gain = 0.7 * gain + 0.3 * got
+            k += got
+            if got == limit:
+                settled = limit
+                width = 2 * limit
+                continue
+            if got > 4:
+                # Proven part of the way; carry on from there, with exact money.
+                width = max(8, 2 * got)
+                backoff = 8
+                continue
+            # The outcome is about to change: look at the next step directly.
+            width = max(8, width // 2)
+            if gain < 2:
+                direct = backoff
+                backoff = min(2 * backoff, 64)
+            if max_steps is not None and k >= max_steps:
+                return share0 + k * step
+        k += 1
+        run = _run(inp, share0 + k * step)
+        if _total(inp, run.selected) > budget:
+            return share0 + (k - 1) * step
+        if done(run.selected):
+            return share0 + k * step
+        order = run.selected[skip:]
+        width = max(8, settled)
+
+
+_SEARCHES: dict[tuple, Fraction | None] = {}
+"""Recent results of :func:`_search`: each depends only on its key, so it can be reused (the
+``add1_greedy`` rules start with the ``add1`` search)."""
+
+
+def _cached_search(
+    inp: _Input, budget: Number, kind: str, step: Number, **options: Any
+) -> Fraction | None:
+    key = (inp.key, budget, kind, step)
+    if key not in _SEARCHES:
+        if len(_SEARCHES) >= 8:
+            del _SEARCHES[next(iter(_SEARCHES))]
+        _SEARCHES[key] = _search(inp, budget, step=step, **options)
+    return _SEARCHES[key]
+
+
+def _exhaustive(inp: _Input, budget: Number, selection: list[int], among: Sequence[int]) -> bool:
+    spent = _total(inp, selection)
+    chosen = set(selection)
+    return all(j in chosen or spent + inp.costs[j] > budget for j in among)
+
+
+def _describe(
+    election: Election,
+    inp: _Input,
+    run: _Run,
+    votes: Sequence[int],
+    points: Sequence[Number] | None,
+    money: MoneyFormat,
+) -> dict[int, Explanation]:
+    notes: dict[int, Explanation] = {}
+    projects = election.projects
+    round_no = 0
+    for j in inp.preselected:
+        round_no += 1
+        notes[j] = Explanation(
+            projects[j].id,
+            True,
+            "Selected: it costs nothing and people gave it points.",
+            0,
+            votes=votes[j],
+            points=points[j] if points is not None else None,
+            round=round_no,
+        )
+    for item in run.bought:
+        round_no += 1
+        j = item.project
+        cost = projects[j].cost
+        if inp.uniform:
+            each = f"each of them paid at most {money(item.share)}"
+        else:
+            each = f"each paid at most {money(item.share)} for every point they gave it"
+        notes[j] = Explanation(
+            projects[j].id,
+            True,
+            f"Selected: its supporters had {money(item.available)} left between them and it "
+            f"cost {money(cost)}, so they could buy it; {each}.",
+            cost,
+            votes=votes[j],
+            points=points[j] if points is not None else None,
+            supporters_money=item.available,
+            share=item.share,
+            round=round_no,
+        )
+    for j, project in enumerate(projects):
+        if j in notes:
+            continue
+        if project.cost == 0 and votes[j] > 0:
+            have = None
+            reason = (
+                "Not selected: Equal Shares weighs support by cost, so a project that costs "
+                "nothing is left for a top-up."
+            )
+        elif j in run.money_at_end:
+            have = run.money_at_end[j]
+            reason = (
+                f"Not selected: its supporters had {money(have)} left between them and it "
+                f"cost {money(project.cost)}."
+            )
+        else:
+            have = None
+            reason = "Not selected: nobody voted for it."
+        notes[j] = Explanation(
+            project.id,
+            False,
+            reason,
+            project.cost,
+            votes=votes[j],
+            points=points[j] if points is not None else None,
+            supporters_money=have,
+        )
+    return notes
+
+
+def equal_shares(
+    election: Election,
+    *,
+    by_points: bool = False,
+    completion: str | None = None,
+    increment: Number = 1,
+    tie_break: TieBreak = "id",
+    money: MoneyFormat = plain_amount,
+    rule_name: str | None = None,
+) -> Outcome:
+    """Count with the Method of Equal Shares.
+
+    ``by_points``: satisfaction is the points given (``mes_points``) rather than the cost
+    (``mes_cost``, where ballots are read as approval ballots). ``completion``:
+
+    - ``None``: plain MES (matches pabutools' ``method_of_equal_shares``);
+    - ``"add1"``: raise each voter's share by ``increment`` until exhaustive
+      (``voter_budget_increment=increment``);
+    - ``"add1_greedy"``: ``"add1"``, then a greedy top-up (pabutools'
+      ``completion_by_rule_combination`` with the greedy rule by votes or by points);
+    - ``"budget_increase"``: raise the budget by 1% at a time (pabutools'
+      ``exhaustion_by_budget_increase`` with ``budget_step = budget / 100``).
+    """
+    projects = election.projects
+    rank_by_id = tie_order((p.id for p in projects), tie_break)
+    rank = [rank_by_id[p.id] for p in projects]
+    inp = _build_input(election, by_points, rank)
+    budget = election.budget
+    votes = inp.votes
+    points = inp.points
+    n = inp.n_voters
+
+    beta: Fraction | None = None
+    if n == 0:
+        pass
+    elif completion is None:
+        beta = Fraction(budget, n)
+    elif completion in ("add1", "add1_greedy"):
+        among = inp.candidates
+        beta = _cached_search(
+            inp,
+            budget,
+            "add1",
+            increment,
+            share0=Fraction(budget, n),
+            done=lambda sel: _exhaustive(inp, budget, sel, among),
+        )
+    elif completion == "budget_increase":
+        everything = range(len(projects))
+        beta = _cached_search(
+            inp,
+            budget,
+            "budget_increase",
+            Fraction(budget, 100 * n),
+            share0=Fraction(budget, n),
+            done=lambda sel: _exhaustive(inp, budget, sel, everything),
+            max_steps=100 * n,
+        )
+    else:
+        raise ValueError(f"unknown Equal Shares completion {completion!r}")
+
+    if beta is not None:
+        run = _run(inp, beta, explain=True)
+    else:
+        run = _Run(list(inp.preselected) if n else [], [], [], {})
+    selection = run.selected
+    notes = _describe(election, inp, run, votes, points, money)
+
+    if completion == "add1_greedy" and not _exhaustive(
+        inp, budget, selection, range(len(projects))
+    ):
+        scores: Sequence[Number] = points if points is not None else votes
+        extra, top_up = greedy_fill(
+            election,
+            scores,
+            votes,
+            rank,
+            selection,
+            money,
+            by_points=by_points,
+            stage="top-up",
+        )
+        for j in extra:
+            notes[j] = top_up[j]
+        for j, note in top_up.items():
+            if not note.selected:
+                left = note.money_left if note.money_left is not None else 0
+                notes[j] = Explanation(
+                    note.project_id,
+                    False,
+                    f"{notes[j].reason} In the top-up it did not fit in the money left "
+                    f"either: {money(left)} was left.",
+                    note.cost,
+                    votes=note.votes,
+                    points=note.points,
+                    money_left=note.money_left,
+                    supporters_money=notes[j].supporters_money,
+                    stage="top-up",
+                )
+        selection = selection + extra
+
+    name = rule_name or ("mes_points" if by_points else "mes_cost") + (
+        f"_{completion}" if completion else ""
+    )
+    return Outcome(
+        rule=name,
+        selected=tuple(projects[j].id for j in selection),
+        total_cost=_total(inp, selection),
+        budget=budget,
+        explanations=tuple(notes[j] for j in range(len(projects))),
+        tie_break=describe_tie_break(tie_break),
+        voter_budget=beta,
+    )
+
+
+__all__ = ["equal_shares", "people"]
