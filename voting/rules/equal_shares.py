@@ -588,7 +588,7 @@ class _Envelope:
             for k in unit
         ]
         made: dict[tuple[int, int, int, int], int] = {}
-        remap: dict[tuple[int, int], int] = {}
+        remaps: list[dict[int, int]] = [{} for _ in buckets]
         classes, voters, index_of, rows = counts
         for v, n, index, current in zip(classes, voters, index_of, rows, strict=True):
             p0, p1, q0, q1 = pay[index]
@@ -614,16 +614,19 @@ class _Envelope:
                     table[target] = list(row)
                     weight[target] = 0
                 made[row] = target
-            remap[(v, index)] = target
+            remaps[index][v] = target
             weight[target] += n
-            weight[v] -= n
-            if weight[v] == 0 and v != _ZERO:
+            left_behind = weight[v] - n
+            if left_behind == 0 and v != _ZERO:
                 del weight[v]
                 del table[v]
+            else:
+                weight[v] = left_behind
         gvid = self.gvid
-        for index, bucket in enumerate(buckets):
+        for bucket, remap in zip(buckets, remaps, strict=True):
+            get = remap.__getitem__
             for g in bucket.members:
-                gvid[g] = remap[(gvid[g], index)]
+                gvid[g] = get(gvid[g])
 
 
 class _Restart(Exception):
@@ -744,6 +747,9 @@ def _certify_once(
                 examined.append(j)
                 if free_to_jump(j, t) or clone[j] == clone[s]:
                     continue
+                strict = rank[j] < rs
+                if _first_failure(c0, c1, lines[j], env.width, strict) is None:
+                    continue  # its bounds from earlier purchases already show it loses
                 counts_j = env.counts(j)
                 first = env.price(j, counts_j, 2, True)
                 last = env.price(j, counts_j, 3, True)
