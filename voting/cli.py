@@ -4,6 +4,8 @@
   invitation lottery, say). Reads a pool and quotas from CSV files and prints the chosen ids.
 - ``flask count FILE.pb --rule RULE``: counts a Pabulib election with one of the counting
   rules and prints the selected project ids, in the order chosen, and their total cost.
+- ``flask count --round ROUND_ID``: the same, for the ballots of a round's vote in the
+  database, with the vote's own rule and tie-break seed (or ``--rule`` and ``--seed``).
 """
 
 from __future__ import annotations
@@ -59,20 +61,53 @@ def register(app: Flask) -> None:
         click.echo(json.dumps(result.selected))
 
     @app.cli.command("count")
-    @click.argument("election_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.argument(
+        "election_file",
+        required=False,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    )
     @click.option(
         "--rule",
-        required=True,
+        default=None,
         type=click.Choice(RULES),
-        help="The counting rule.",
+        help="The counting rule (needed for a file; a round's vote has its own).",
     )
     @click.option(
         "--seed",
         default=None,
-        help="Break ties by a published lottery with this seed (default: by project id).",
+        help="Break ties by a published lottery with this seed (default: by project id, or "
+        "the vote's published seed).",
     )
-    def count(election_file: Path, rule: str, seed: str | None) -> None:
-        """Count a Pabulib .pb file and print the outcome as JSON."""
+    @click.option(
+        "--round",
+        "round_id",
+        default=None,
+        type=click.IntRange(min=1),
+        help="Count the ballots of this round's vote in the database instead of a file.",
+    )
+    @click.option(
+        "--kind",
+        default=None,
+        type=click.Choice(["panel", "public"]),
+        help="Which of the round's votes, when it has both (default: public).",
+    )
+    def count(
+        election_file: Path | None,
+        rule: str | None,
+        seed: str | None,
+        round_id: int | None,
+        kind: str | None,
+    ) -> None:
+        """Count a Pabulib .pb file, or a round's ballots, and print the outcome as JSON."""
+        if round_id is not None:
+            if election_file is not None:
+                raise click.UsageError("Give a file or --round, not both.")
+            click.echo(json.dumps(_count_round(round_id, kind, rule, seed)))
+            return
+        if election_file is None:
+            raise click.UsageError("Give a .pb file to count, or --round ROUND_ID.")
+        if rule is None:
+            raise click.UsageError("Missing option '--rule'.")
         tie_break = Lottery(seed) if seed is not None else "id"
         try:
             result = count_file(str(election_file), rule, tie_break=tie_break)
@@ -81,3 +116,35 @@ def register(app: Flask) -> None:
                 f"{election_file} is not a Pabulib file we can read: {error}"
             ) from None
         click.echo(json.dumps(result))
+
+
+def _count_round(round_id: int, kind: str | None, rule: str | None, seed: str | None) -> dict:
+    """The outcome of a round's vote, counted from the ballots in the database."""
+    from giving.extensions import db
+    from giving.models import Round
+    from voting import services
+    from voting.models import VoteKind
+    from voting.rules import amount_for_json, count, pounds_from_pence
+
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise click.ClickException(f"There is no round {round_id}.")
+    votes = services.votes_for_round(db.session, round_)
+    if kind is not None:
+        votes = [v for v in votes if v.kind == VoteKind(kind)]
+    elif len(votes) > 1:
+        votes = [v for v in votes if v.kind == VoteKind.PUBLIC]
+    if not votes:
+        raise click.ClickException(f"Round {round_id} has no vote to count.")
+    vote = votes[0]
+    outcome = count(
+        services.election_for(db.session, vote),
+        rule or vote.rule,
+        tie_break=Lottery(seed if seed is not None else vote.tie_break_seed),
+        money=pounds_from_pence,
+    )
+    return {
+        "rule": outcome.rule,
+        "selected": list(outcome.selected),
+        "total_cost": amount_for_json(outcome.total_cost),
+    }

@@ -1,5 +1,6 @@
 """Demo data for panels: a panel for the demo's Oakbridge round, drawn by lottery from twenty
-residents who offered, part way through scoring. Safe to run twice."""
+residents who offered, part way through scoring; and two rounds decided by a public vote, one
+open now and one counted. Safe to run twice."""
 
 from __future__ import annotations
 
@@ -28,12 +29,13 @@ def _demo_residents(session: Session) -> list[User]:
 
 def load(session: Session) -> bool:
     """Add the demo panel; False if it is already there (or the demo round is missing)."""
+    votes = load_votes(session)
     round_ = session.scalar(select(Round).where(Round.title == ROUND_TITLE))
     if round_ is None or services.panel_for_round(session, round_) is not None:
-        return False
+        return votes
     manager = session.scalar(select(User).where(User.email == "manager@demo.placefund.org"))
     if manager is None:
-        return False
+        return votes
     panel = services.set_up_panel(
         session,
         manager,
@@ -100,3 +102,152 @@ def find_panel(session: Session) -> Panel | None:
     """The demo panel (for tests and the demo's pages)."""
     round_ = session.scalar(select(Round).where(Round.title == ROUND_TITLE))
     return services.panel_for_round(session, round_) if round_ is not None else None
+
+
+# --- Votes -----------------------------------------------------------------------------------
+#
+# Two more Oakbridge rounds, decided by everyone who lives there: one with a public vote open
+# now (resident@demo.placefund.org and residents 2 to 10 have not voted yet), and one whose
+# vote is closed and counted, so its results and ballots are public.
+
+OPEN_VOTE_ROUND = "Oakbridge Neighbourhood Vote"
+COUNTED_VOTE_ROUND = "Oakbridge Green Spaces Fund"
+
+OPEN_VOTE_PROJECTS = [
+    ("Castle Hill Community Larder", "Cooking classes for families", 3000),
+    ("Millfield Youth Football", "Floodlights for winter training", 4500),
+    ("Northgate Tenants' Association", "Community garden beds", 2000),
+    ("St Anne's Parent and Toddler Group", "Sensory play kit", 1500),
+    ("Riverside Men's Shed", "Bench repairs by the river", 2500),
+]
+COUNTED_VOTE_PROJECTS = [
+    ("Westbrook Allotment Society", "Water butts and tools", 1800),
+    ("Oakbridge Refugee Welcome", "A welcome garden", 2400),
+    ("Castle Hill Walking for Health", "Nature trail signs", 900),
+    ("Open Doors Arts CIC", "Murals in the underpass", 3500),
+    ("Riverside Repair Café", "A tool library shed", 1200),
+]
+
+
+def _vote_round(
+    session: Session, place: object, manager: User, title: str, projects: list, budget: int
+) -> Round:
+    import datetime as dt
+
+    from giving.models import Answer, Criterion, DecisionMethod, Group, Question, RoundStatus
+    from giving.timeutil import utcnow
+
+    now = utcnow()
+    round_ = Round(
+        place=place,
+        title=title,
+        description=(
+            "Everyone who lives in Oakbridge chooses which of these projects get money. "
+            "Groups sent their ideas; a shortlist of those that can be funded goes to the vote."
+        ),
+        budget_pence=budget * 100,
+        min_grant_pence=50_000,
+        max_grant_pence=500_000,
+        opens_at=now - dt.timedelta(days=40),
+        closes_at=now - dt.timedelta(days=10),
+        decision_date=(now + dt.timedelta(days=30)).date(),
+        decision_method=DecisionMethod.PUBLIC,
+        created_by_id=manager.id,
+    )
+    round_.questions.append(
+        Question(
+            text="What will you do with the money?", why_asked="So voters know.", word_limit=100
+        )
+    )
+    round_.criteria.append(Criterion(name="Good for the neighbourhood", weight=10))
+    session.add(round_)
+    session.flush()
+    round_.status = RoundStatus.OPEN
+    round_.opened_at = now - dt.timedelta(days=40)
+    groups = {g.name: g for g in session.scalars(select(Group).where(Group.place_id == place.id))}
+    for name, title_, pounds in projects:
+        group = groups.get(name)
+        if group is None:
+            continue
+        application = Application(
+            round=round_,
+            group=group,
+            state=State.SHORTLISTED,
+            title=title_,
+            amount_requested_pence=pounds * 100,
+            submitted_at=now - dt.timedelta(days=20),
+        )
+        application.answers.append(
+            Answer(question=round_.questions[0], text=f"{title_}, for everyone nearby.")
+        )
+        session.add(application)
+    session.flush()
+    return round_
+
+
+def _residents(session: Session, numbers: range) -> list[User]:
+    emails = [f"resident{i}@demo.placefund.org" for i in numbers]
+    found = {u.email: u for u in session.scalars(select(User).where(User.email.in_(emails)))}
+    return [found[e] for e in emails if e in found]
+
+
+def _vote_in(session: Session, vote: object, people: list[User]) -> None:
+    options = vote.options
+    for n, person in enumerate(people):
+        picks = [options[(n + k) % len(options)] for k in range(1 + n % 3)]
+        if n % 4 == 0:
+            picks.append(options[0])
+        voter = services.voter_for_user(session, person, vote)
+        services.cast_ballot(session, vote, voter, {o.id: 1 for o in picks})
+
+
+def load_votes(session: Session) -> bool:
+    """The demo's public votes; False if they are already there."""
+    import datetime as dt
+
+    from giving.models import Place
+    from giving.timeutil import utcnow
+    from voting.models import BallotKind, VoteKind
+
+    if session.scalar(select(Round).where(Round.title == OPEN_VOTE_ROUND)) is not None:
+        return False
+    manager = session.scalar(select(User).where(User.email == "manager@demo.placefund.org"))
+    place = session.scalar(select(Place).where(Place.slug == "oakbridge"))
+    if manager is None or place is None:
+        return False
+    now = utcnow()
+
+    open_round = _vote_round(session, place, manager, OPEN_VOTE_ROUND, OPEN_VOTE_PROJECTS, 8000)
+    vote = services.save_vote(
+        session,
+        manager,
+        open_round,
+        VoteKind.PUBLIC,
+        rule="mes_cost_add1_greedy",
+        ballot_kind=BallotKind.APPROVAL,
+        opens_at=now - dt.timedelta(days=2),
+        closes_at=now + dt.timedelta(days=14),
+        tie_break_seed="20261122",
+    )
+    services.move_vote(session, manager, vote, "open")
+    _vote_in(session, vote, _residents(session, range(11, 26)))
+
+    counted_round = _vote_round(
+        session, place, manager, COUNTED_VOTE_ROUND, COUNTED_VOTE_PROJECTS, 5000
+    )
+    vote = services.save_vote(
+        session,
+        manager,
+        counted_round,
+        VoteKind.PUBLIC,
+        rule="mes_cost_add1_greedy",
+        ballot_kind=BallotKind.APPROVAL,
+        opens_at=now - dt.timedelta(days=9),
+        closes_at=now + dt.timedelta(hours=1),
+        tie_break_seed="20261101",
+    )
+    services.move_vote(session, manager, vote, "open")
+    _vote_in(session, vote, _residents(session, range(2, 31)))
+    services.move_vote(session, manager, vote, "close")
+    session.flush()
+    return True

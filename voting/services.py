@@ -3,8 +3,10 @@
 A fund manager sets up a round's panel (open to everyone who offers, appointed, or drawn by
 lottery with quotas); residents offer to serve; members declare conflicts before they read
 anything, score the applications they are given, discuss them, and the chair (or a fund
-manager) records the shortlist. Applications move only through giving's single
-:func:`giving.services.rounds.transition`.
+manager) records the shortlist. Then the round's panel vote or public vote: ballots kept
+apart from who cast them, voting codes for people who are not online, the count by the vote's
+rule with every project's explanation, the anonymised ballot file, and the awards.
+Applications move only through giving's single :func:`giving.services.rounds.transition`.
 
 Like every service, these take the session and the acting user, flush but never commit, and
 raise :class:`DomainError` with a message a person can act on.
@@ -12,19 +14,26 @@ raise :class:`DomainError` with a message a person can act on.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+import hashlib
+import hmac
+import secrets
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from giving import workflow as giving_workflow
 from giving.extensions import db
-from giving.models import Application, Role, Round, RoundStatus, User
+from giving.models import Application, DecisionMethod, Role, Round, RoundStatus, User, Ward
 from giving.services import (
     DomainError,
     NotAllowed,
@@ -35,16 +44,21 @@ from giving.services import (
     roles_for,
     set_panel_access_policy,
     transition,
+    ward_for_postcode,
 )
 from giving.services.rounds import ensure_panel_role
-from giving.timeutil import utcnow
+from giving.timeutil import format_datetime, utcnow
 from giving.web import add_round_links
 from giving.workflow import State
 from voting import sortition
 from voting.models import (
+    RECEIPT_ALPHABET,
     SCORE_MAX,
     SCORE_MIN,
     Assignment,
+    Ballot,
+    BallotChoice,
+    BallotKind,
     Declaration,
     DrawKind,
     JoinedBy,
@@ -60,9 +74,27 @@ from voting.models import (
     Review,
     Score,
     ShortlistDecision,
+    Vote,
+    VoteKind,
+    VoteOption,
+    VoterRecord,
+    VotingCode,
     new_volunteer_ref,
 )
-from voting.workflow import PanelStatus, find_panel_move
+from voting.rules import (
+    POINTS_RULES,
+    RULES,
+    Election,
+    Lottery,
+    Outcome,
+    Project,
+    amount_for_json,
+    count,
+    pounds_from_pence,
+    write_pabulib,
+)
+from voting.rules import Ballot as RuleBallot
+from voting.workflow import PanelStatus, VoteStatus, find_panel_move, find_vote_move
 
 # Weighted scores further apart than this (on the 1 to 5 scale) are flagged for discussion.
 DISAGREEMENT_SPREAD = Fraction(2)
@@ -177,6 +209,7 @@ def install() -> None:
     links on giving's round pages."""
     set_panel_access_policy(panel_access_policy)
     add_round_links(round_links)
+    add_round_links(vote_round_links)
 
 
 def round_links(round_: Round, user: User | None, page: str) -> list[tuple[str, str]]:
@@ -1353,3 +1386,734 @@ def offers_count(session: Session, panel: Panel) -> int:
         )
         or 0
     )
+
+
+# --- Votes: setting one up -------------------------------------------------------------------
+#
+# A round's panel votes on its shortlist, or everyone who lives in the place does (a public
+# vote), or both. A vote's options are the round's shortlisted applications, fixed when it
+# opens. Its settings freeze once the first ballot is in.
+
+DEFAULT_RULES = {VoteKind.PANEL: "greedy_votes", VoteKind.PUBLIC: "mes_cost_add1_greedy"}
+MAX_CODES_AT_ONCE = 500
+CODE_LENGTH = 12
+
+
+def vote_kinds_for(round_: Round) -> list[VoteKind]:
+    """The votes a round's decision method allows."""
+    return {
+        DecisionMethod.PANEL: [VoteKind.PANEL],
+        DecisionMethod.PUBLIC: [VoteKind.PUBLIC],
+        DecisionMethod.BOTH: [VoteKind.PANEL, VoteKind.PUBLIC],
+    }[round_.decision_method]
+
+
+def votes_for_round(session: Session, round_: Round) -> list[Vote]:
+    return list(session.scalars(select(Vote).where(Vote.round_id == round_.id).order_by(Vote.id)))
+
+
+def vote_of_kind(session: Session, round_: Round, kind: VoteKind) -> Vote | None:
+    return session.scalar(select(Vote).where(Vote.round_id == round_.id, Vote.kind == kind))
+
+
+def ballot_count(session: Session, vote: Vote) -> int:
+    return session.scalar(select(func.count(Ballot.id)).where(Ballot.vote_id == vote.id)) or 0
+
+
+def is_frozen(session: Session, vote: Vote) -> bool:
+    """True once the first ballot is in: the settings can no longer change."""
+    return (
+        vote.id is not None
+        and session.scalar(select(Ballot.id).where(Ballot.vote_id == vote.id).limit(1)) is not None
+    )
+
+
+def _awarded_elsewhere(session: Session, round_: Round, vote: Vote | None) -> int:
+    """Money the round has already given, other than through this vote's options."""
+    stmt = select(func.coalesce(func.sum(Application.award_pence), 0)).where(
+        Application.round_id == round_.id, Application.state == State.AWARDED
+    )
+    return session.scalar(stmt) or 0
+
+
+def new_seed() -> str:
+    return str(secrets.randbelow(10**9) + 1)
+
+
+def save_vote(
+    session: Session,
+    actor: User,
+    round_: Round,
+    kind: VoteKind | str,
+    *,
+    rule: str,
+    ballot_kind: BallotKind | str,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    max_choices: int | None = None,
+    points_total: int | None = None,
+    tie_break_seed: str | None = None,
+    budget_pence: int | None = None,
+) -> Vote:
+    """Set up a round's vote, or change it until the first ballot is in."""
+    _require_staff(session, actor, round_.place)
+    kind = VoteKind(kind)
+    ballot_kind = BallotKind(ballot_kind)
+    if round_.is_draft:
+        raise DomainError(_("Open the round before you set up a vote."))
+    if kind not in vote_kinds_for(round_):
+        raise DomainError(_("This round is not decided by this kind of vote."))
+    if rule not in RULES:
+        raise DomainError(_("Choose how the votes are counted."), field="rule")
+    if rule in POINTS_RULES and ballot_kind != BallotKind.CUMULATIVE:
+        raise DomainError(
+            _("This way of counting needs points: choose the points ballot."), field="rule"
+        )
+    if closes_at <= opens_at:
+        raise DomainError(_("The vote must close after it opens."), field="closes_on")
+    if closes_at <= utcnow():
+        raise DomainError(_("The closing time must be in the future."), field="closes_on")
+    if ballot_kind == BallotKind.CUMULATIVE:
+        if not points_total or not 1 <= points_total <= 1000:
+            raise DomainError(
+                _("Say how many points each voter shares out (1 to 1,000)."),
+                field="points_total",
+            )
+    else:
+        points_total = None
+    if ballot_kind != BallotKind.APPROVAL:
+        max_choices = None
+    seed = (tie_break_seed or "").strip() or None
+    vote = vote_of_kind(session, round_, kind)
+    if vote is not None:
+        if vote.status not in (VoteStatus.DRAFT, VoteStatus.OPEN):
+            raise DomainError(_("This vote has closed, so it cannot be changed."))
+        if is_frozen(session, vote):
+            raise DomainError(_("People have voted already, so the vote's settings cannot change."))
+    left = round_.budget_pence - _awarded_elsewhere(session, round_, vote)
+    budget = budget_pence if budget_pence is not None else left
+    if budget <= 0:
+        raise DomainError(_("There is no money left in this round to vote on."))
+    if budget > left:
+        raise DomainError(
+            _("Only %(left)s of the round's money is left.", left=pounds_from_pence(left)),
+            field="budget_pence",
+        )
+    if vote is None:
+        vote = Vote(round=round_, kind=kind, created_by_id=actor.id)
+        session.add(vote)
+    vote.rule = rule
+    vote.ballot_kind = ballot_kind
+    vote.max_choices = max_choices
+    vote.points_total = points_total
+    vote.opens_at = opens_at
+    vote.closes_at = closes_at
+    vote.budget_pence = budget
+    vote.tie_break_seed = seed or vote.tie_break_seed or new_seed()
+    session.flush()
+    if vote.status == VoteStatus.OPEN:
+        _fix_options(session, vote)
+    audit(
+        session,
+        actor,
+        "vote.save",
+        vote,
+        f"Set up the {kind.value} vote for {round_.title}",
+        place=round_.place,
+        rule=rule,
+        ballot_kind=ballot_kind.value,
+        seed=vote.tie_break_seed,
+    )
+    return vote
+
+
+def _fix_options(session: Session, vote: Vote) -> None:
+    """Put the round's shortlist on the ballot, with the cost used to count each one."""
+    round_ = vote.round
+    shortlisted = session.scalars(
+        select(Application)
+        .where(Application.round_id == round_.id, Application.state == State.SHORTLISTED)
+        .order_by(Application.id)
+    ).all()
+    if not shortlisted:
+        raise DomainError(_("Put at least one application on the shortlist first."))
+    vote.options.clear()
+    session.flush()
+    for position, application in enumerate(shortlisted, start=1):
+        cost = min(
+            application.amount_requested_pence or round_.max_grant_pence, round_.max_grant_pence
+        )
+        vote.options.append(VoteOption(application=application, position=position, cost_pence=cost))
+    session.flush()
+
+
+def move_vote(
+    session: Session, actor: User | None, vote: Vote, action: str, *, as_system: bool = False
+) -> Vote:
+    """Move a vote on (open, close and count, award): the one function that does it."""
+    if not as_system:
+        if actor is None:
+            raise NotAllowed(_("Only fund managers and admins of this place can do this."))
+        _require_staff(session, actor, vote.round.place)
+    if action == "close":
+        # Wait for ballots being cast now, and stop new ones, before closing.
+        session.execute(select(Vote.id).where(Vote.id == vote.id).with_for_update())
+        session.refresh(vote)
+    move = find_vote_move(vote.status, action)
+    if move is None:
+        raise DomainError(
+            _("This cannot be done to a vote that is: %(status)s.", status=vote.status.label)
+        )
+    now = utcnow()
+    if action == "open":
+        if vote.closes_at <= now:
+            raise DomainError(_("The closing time has passed. Change it first."))
+        _fix_options(session, vote)
+    elif action == "award":
+        _award(session, actor, vote)
+    vote.status = move.target
+    if action == "close":
+        vote.closed_at = now
+    session.flush()
+    audit(
+        session,
+        actor,
+        f"vote.{action}",
+        vote,
+        f"The {vote.kind.value} vote for {vote.round.title}: {vote.status.label}",
+        place=vote.round.place,
+        **({"by": "system"} if as_system else {}),
+    )
+    if action == "close":
+        _count(session, vote)
+        vote.status = VoteStatus.COUNTED
+        session.flush()
+        audit(
+            session,
+            actor,
+            "vote.count",
+            vote,
+            f"Counted the {vote.kind.value} vote for {vote.round.title}",
+            place=vote.round.place,
+            ballots=vote.outcome["ballots"] if vote.outcome else 0,
+        )
+    return vote
+
+
+def refresh_vote(session: Session, vote: Vote) -> bool:
+    """Close and count a vote whose closing time has passed; True when it did."""
+    if vote.status == VoteStatus.OPEN and utcnow() >= vote.closes_at:
+        # Two people looking at once: the second waits, then finds it closed already.
+        session.execute(select(Vote.id).where(Vote.id == vote.id).with_for_update())
+        session.refresh(vote)
+        if vote.status != VoteStatus.OPEN:
+            return False
+        move_vote(session, None, vote, "close", as_system=True)
+        return True
+    return False
+
+
+# --- Votes: who may vote, and their ballots --------------------------------------------------
+
+
+@dataclass
+class Voter:
+    """Someone casting a ballot: a signed-in person, or the holder of a voting code."""
+
+    user: User | None = None
+    code: VotingCode | None = None
+
+    @property
+    def key(self) -> str:
+        return f"user:{self.user.id}" if self.user is not None else f"code:{self.code.id}"
+
+
+def _keyed_hash(text: str) -> str:
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
+
+
+def voter_token(vote: Vote, voter: Voter) -> str:
+    """Finds a voter's ballot without storing who they are next to it."""
+    return _keyed_hash(f"ballot:{vote.id}:{voter.key}")
+
+
+def is_public(vote: Vote) -> bool:
+    return vote.kind == VoteKind.PUBLIC
+
+
+def can_see_vote(session: Session, user: User | None, vote: Vote) -> bool:
+    """Public votes are for everyone once set up; panel votes for the panel and staff. Every
+    result is public once counted."""
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    if signed_in and is_staff(session, user, vote.round.place):
+        return True
+    if vote.status == VoteStatus.DRAFT:
+        return False
+    if is_public(vote) or vote.status in (VoteStatus.COUNTED, VoteStatus.AWARDED):
+        return True
+    panel = panel_for_round(session, vote.round)
+    return panel is not None and member_for(session, user, panel) is not None
+
+
+def why_cannot_vote(session: Session, user: User | None, vote: Vote) -> str | None:
+    """Why a signed-in person cannot vote in this vote, or None when they can."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return _("Log in to vote, or use a voting code.")
+    if is_public(vote):
+        if not user.is_confirmed:
+            return _("Confirm your email address first: follow the link we sent you.")
+        if not is_resident(session, user, vote.round.place):
+            return _(
+                "Only people who live in %(place)s can vote. Add your postcode to your account.",
+                place=vote.round.place.name,
+            )
+        return None
+    panel = panel_for_round(session, vote.round)
+    if panel is None or member_for(session, user, panel) is None:
+        return _("Only the panel votes in this vote.")
+    return None
+
+
+def voter_for_user(session: Session, user: User | None, vote: Vote) -> Voter:
+    reason = why_cannot_vote(session, user, vote)
+    if reason:
+        raise NotAllowed(reason)
+    return Voter(user=user)
+
+
+def _code_hash(code: str) -> str:
+    return _keyed_hash("voting-code:" + "".join(ch for ch in code.upper() if ch.isalnum()))
+
+
+def find_code(session: Session, vote: Vote, raw: str) -> VotingCode:
+    """The voting code someone typed in, for this vote."""
+    if not is_public(vote):
+        raise DomainError(_("Voting codes are only for public votes."), field="code")
+    found = session.scalar(
+        select(VotingCode).where(
+            VotingCode.vote_id == vote.id, VotingCode.code_hash == _code_hash(raw)
+        )
+    )
+    if found is None:
+        raise DomainError(
+            _("We do not know that code. Check it against your letter and try again."),
+            field="code",
+        )
+    return found
+
+
+def _format_code(raw: str) -> str:
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def issue_codes(
+    session: Session, actor: User, vote: Vote, how_many: int, ward: Ward | None = None
+) -> list[str]:
+    """Make one-time voting codes for people who are not online. The codes are returned to
+    be printed once; only a keyed hash of each is kept."""
+    _require_staff(session, actor, vote.round.place)
+    if not is_public(vote):
+        raise DomainError(_("Voting codes are only for public votes."))
+    if vote.status not in (VoteStatus.DRAFT, VoteStatus.OPEN):
+        raise DomainError(_("This vote has closed, so no more codes can be made."))
+    if not 1 <= how_many <= MAX_CODES_AT_ONCE:
+        raise DomainError(
+            _("Make from 1 to %(most)d codes at a time.", most=MAX_CODES_AT_ONCE), field="count"
+        )
+    if ward is not None and ward.place_id != vote.round.place_id:
+        raise DomainError(_("Choose a ward in this place."), field="ward")
+    codes: list[str] = []
+    for _n in range(how_many):
+        raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(CODE_LENGTH))
+        session.add(
+            VotingCode(
+                vote_id=vote.id,
+                code_hash=_code_hash(raw),
+                ward_id=ward.id if ward else None,
+                issued_by_id=actor.id,
+            )
+        )
+        codes.append(_format_code(raw))
+    session.flush()
+    audit(
+        session,
+        actor,
+        "vote.codes",
+        vote,
+        f"Made {how_many} voting codes for {vote.round.title}",
+        place=vote.round.place,
+        count=how_many,
+        ward=ward.name if ward else None,
+    )
+    return codes
+
+
+def codes_issued(session: Session, vote: Vote) -> tuple[int, int]:
+    """How many codes were made for this vote, and how many have been used."""
+    made = session.scalar(select(func.count(VotingCode.id)).where(VotingCode.vote_id == vote.id))
+    used = session.scalar(
+        select(func.count(VotingCode.id)).where(
+            VotingCode.vote_id == vote.id, VotingCode.used_at.is_not(None)
+        )
+    )
+    return made or 0, used or 0
+
+
+def conflicted_options(session: Session, vote: Vote, voter: Voter) -> set[int]:
+    """Option ids a panel member declared a conflict with: never on their ballot."""
+    if is_public(vote) or voter.user is None:
+        return set()
+    panel = panel_for_round(session, vote.round)
+    member = member_for(session, voter.user, panel) if panel else None
+    if member is None:
+        return set()
+    conflicted = set(
+        session.scalars(
+            select(Declaration.application_id).where(
+                Declaration.member_id == member.id, Declaration.conflicted.is_(True)
+            )
+        )
+    )
+    return {o.id for o in vote.options if o.application_id in conflicted}
+
+
+def ballot_options(session: Session, vote: Vote, voter: Voter) -> list[VoteOption]:
+    """The options on this voter's ballot."""
+    leave_out = conflicted_options(session, vote, voter)
+    return [o for o in vote.options if o.id not in leave_out]
+
+
+def ballot_for(session: Session, vote: Vote, voter: Voter) -> Ballot | None:
+    return session.scalar(
+        select(Ballot).where(
+            Ballot.vote_id == vote.id, Ballot.voter_token == voter_token(vote, voter)
+        )
+    )
+
+
+def is_taking_ballots(vote: Vote, now: dt.datetime | None = None) -> bool:
+    now = now or utcnow()
+    return vote.status == VoteStatus.OPEN and vote.opens_at <= now < vote.closes_at
+
+
+def _check_choices(
+    session: Session, vote: Vote, voter: Voter, choices: dict[int, int]
+) -> dict[int, int]:
+    options = {o.id: o for o in vote.options}
+    chosen = {oid: pts for oid, pts in choices.items() if pts}
+    unknown = [oid for oid in chosen if oid not in options]
+    if unknown:
+        raise DomainError(_("Choose from the projects on the ballot."))
+    conflicted = conflicted_options(session, vote, voter) & set(chosen)
+    if conflicted:
+        raise NotAllowed(
+            _("You declared a conflict with one of these applications, so you cannot vote on it.")
+        )
+    if any(pts < 0 for pts in chosen.values()):
+        raise DomainError(_("Points cannot be less than 0."))
+    if not chosen:
+        raise DomainError(
+            _("Give points to at least one project.")
+            if vote.ballot_kind == BallotKind.CUMULATIVE
+            else _("Choose at least one project.")
+        )
+    if vote.ballot_kind == BallotKind.CUMULATIVE:
+        total = sum(chosen.values())
+        if total > (vote.points_total or 0):
+            raise DomainError(
+                _(
+                    "You gave %(given)d points, but you have %(most)d to share out.",
+                    given=total,
+                    most=vote.points_total,
+                )
+            )
+        return chosen
+    chosen = dict.fromkeys(chosen, 1)
+    if (
+        vote.ballot_kind == BallotKind.APPROVAL
+        and vote.max_choices
+        and len(chosen) > vote.max_choices
+    ):
+        raise DomainError(_("Choose no more than %(most)d projects.", most=vote.max_choices))
+    if vote.ballot_kind == BallotKind.KNAPSACK:
+        cost = sum(options[oid].cost_pence for oid in chosen)
+        if cost > vote.budget_pence:
+            raise DomainError(
+                _(
+                    "Your choices cost %(cost)s, but there is %(budget)s to share out. "
+                    "Take some off.",
+                    cost=pounds_from_pence(cost),
+                    budget=pounds_from_pence(vote.budget_pence),
+                )
+            )
+    return chosen
+
+
+def _ward_id_for(session: Session, vote: Vote, voter: Voter) -> int | None:
+    if voter.code is not None:
+        return voter.code.ward_id
+    if voter.user is not None and voter.user.postcode:
+        ward = ward_for_postcode(session, vote.round.place, voter.user.postcode)
+        return ward.id if ward else None
+    return None
+
+
+def cast_ballot(session: Session, vote: Vote, voter: Voter, choices: dict[int, int]) -> Ballot:
+    """Cast or change a voter's ballot: ``choices`` maps option ids to points (1 for a tick).
+
+    The database keeps one ballot per voter and vote (the voter token is unique per vote) and
+    one record that they voted. Two submissions at once from the same voter end as one
+    ballot: the later one changes it."""
+    if voter.user is not None:
+        voter_for_user(session, voter.user, vote)
+    elif voter.code is None or voter.code.vote_id != vote.id:
+        raise NotAllowed(_("Use a voting code for this vote."))
+    # Closing waits for ballots being cast; ballots cast after closing are refused.
+    session.execute(select(Vote.id).where(Vote.id == vote.id).with_for_update(read=True))
+    session.refresh(vote)
+    now = utcnow()
+    if not is_taking_ballots(vote, now):
+        if vote.status == VoteStatus.OPEN and now < vote.opens_at:
+            raise DomainError(_("Voting opens at %(when)s.", when=format_datetime(vote.opens_at)))
+        raise DomainError(_("This vote is closed."))
+    chosen = _check_choices(session, vote, voter, choices)
+
+    try:
+        with session.begin_nested():
+            session.add(
+                VoterRecord(
+                    vote_id=vote.id,
+                    user_id=voter.user.id if voter.user else None,
+                    voting_code_id=voter.code.id if voter.code else None,
+                    ward_id=_ward_id_for(session, vote, voter),
+                )
+            )
+        voted_before = False
+    except IntegrityError:
+        voted_before = True  # they have voted before: this changes their ballot
+    if voter.code is not None and voter.code.used_at is None:
+        voter.code.used_at = now
+
+    token = voter_token(vote, voter)
+    ballot = _locked_ballot(session, vote, token)
+    if ballot is None and voted_before:
+        # Their ballot was made under another secret key: it cannot be found to change, and
+        # a second one must never be made.
+        raise DomainError(_("Your vote is in, but it cannot be changed now."))
+    if ballot is None:
+        try:
+            with session.begin_nested():
+                ballot = Ballot(vote_id=vote.id, voter_token=token)
+                session.add(ballot)
+        except IntegrityError:
+            ballot = _locked_ballot(session, vote, token)  # another tab got there first
+            if ballot is None:
+                raise
+    session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == ballot.id))
+    session.expire(ballot, ["choices"])
+    for oid, points in chosen.items():
+        session.add(BallotChoice(ballot_id=ballot.id, option_id=oid, points=points))
+    session.flush()
+    return ballot
+
+
+def _locked_ballot(session: Session, vote: Vote, token: str) -> Ballot | None:
+    return session.scalar(
+        select(Ballot)
+        .where(Ballot.vote_id == vote.id, Ballot.voter_token == token)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def voters_count(session: Session, vote: Vote) -> int:
+    return (
+        session.scalar(select(func.count(VoterRecord.id)).where(VoterRecord.vote_id == vote.id))
+        or 0
+    )
+
+
+# --- Votes: counting, results and awards -----------------------------------------------------
+
+
+def _project(option: VoteOption) -> Project:
+    application = option.application
+    name = application.group.name + (f": {application.title}" if application.title else "")
+    return Project(option.project_id, option.cost_pence, name=name)
+
+
+def election_for(session: Session, vote: Vote) -> Election:
+    """The vote as plain data: projects, budget and the anonymised ballots (voter id = the
+    ballot's receipt code), in receipt order."""
+    by_option = {o.id: o.project_id for o in vote.options}
+    ballots = session.scalars(
+        select(Ballot).where(Ballot.vote_id == vote.id).order_by(Ballot.receipt)
+    ).all()
+    choices: dict[str, list[BallotChoice]] = defaultdict(list)
+    for choice in session.scalars(
+        select(BallotChoice)
+        .join(Ballot, Ballot.id == BallotChoice.ballot_id)
+        .where(Ballot.vote_id == vote.id)
+    ):
+        choices[choice.ballot_id].append(choice)
+    rule_ballots = []
+    cumulative = vote.ballot_kind == BallotKind.CUMULATIVE
+    for ballot in ballots:
+        mine = sorted(choices[ballot.id], key=lambda c: c.option_id)
+        ids = tuple(by_option[c.option_id] for c in mine)
+        points = tuple(c.points for c in mine) if cumulative else None
+        rule_ballots.append(RuleBallot(ids, points, voter_id=ballot.receipt))
+    round_ = vote.round
+    return Election(
+        projects=[_project(o) for o in vote.options],
+        budget=vote.budget_pence,
+        ballots=rule_ballots,
+        vote_type=vote.ballot_kind.vote_type,
+        meta={
+            "description": f"{round_.title}: {vote.kind.value} vote",
+            "country": "United Kingdom",
+            "unit": round_.place.name,
+            "instance": f"placefund-vote-{vote.id}",
+            "currency": "GBP (pence)",
+            "ballot": vote.ballot_kind.value,
+        },
+    )
+
+
+def count_vote(session: Session, vote: Vote, rule: str | None = None) -> Outcome:
+    """Count the vote's ballots with its rule (or another) and its published lottery seed."""
+    return count(
+        election_for(session, vote),
+        rule or vote.rule,
+        tie_break=Lottery(vote.tie_break_seed),
+        money=pounds_from_pence,
+    )
+
+
+def outcome_json(outcome: Outcome, ballots: int) -> dict[str, Any]:
+    return {
+        "rule": outcome.rule,
+        "selected": list(outcome.selected),
+        "total_cost": amount_for_json(outcome.total_cost),
+        "budget": amount_for_json(outcome.budget),
+        "tie_break": outcome.tie_break,
+        "ballots": ballots,
+        "explanations": {
+            e.project_id: {
+                "selected": e.selected,
+                "reason": e.reason,
+                "votes": e.votes,
+                "points": amount_for_json(e.points) if e.points is not None else None,
+                "round": e.round,
+            }
+            for e in outcome.explanations
+        },
+    }
+
+
+def _count(session: Session, vote: Vote) -> None:
+    outcome = count_vote(session, vote)
+    vote.outcome = outcome_json(outcome, ballot_count(session, vote))
+    vote.counted_at = utcnow()
+    session.flush()
+
+
+def ballot_file(session: Session, vote: Vote) -> str:
+    """The anonymised ballots as a Pabulib ``.pb`` file, with the rule and the seed, so anyone
+    can count them again."""
+    if vote.status not in (VoteStatus.COUNTED, VoteStatus.AWARDED):
+        raise DomainError(_("The ballots are published once the vote is counted."))
+    return write_pabulib(
+        election_for(session, vote), rule=vote.rule, tie_break=Lottery(vote.tie_break_seed)
+    )
+
+
+@dataclass
+class ResultRow:
+    option: VoteOption
+    selected: bool
+    votes: int
+    points: Any
+    reason: str
+    order: int | None
+
+    @property
+    def amount(self) -> int | None:
+        return self.option.cost_pence if self.selected else None
+
+
+def result_rows(vote: Vote) -> list[ResultRow]:
+    """Every project with what happened to it and why: the funded ones first, in the order
+    they were chosen, then the rest by votes."""
+    if not vote.outcome:
+        return []
+    explanations = vote.outcome["explanations"]
+    rows = []
+    for option in vote.options:
+        item = explanations.get(option.project_id, {})
+        rows.append(
+            ResultRow(
+                option=option,
+                selected=bool(item.get("selected")),
+                votes=int(item.get("votes") or 0),
+                points=item.get("points"),
+                reason=item.get("reason", ""),
+                order=item.get("round"),
+            )
+        )
+    return sorted(rows, key=lambda r: (not r.selected, r.order or 0, -r.votes, r.option.position))
+
+
+def _award(session: Session, actor: User | None, vote: Vote) -> None:
+    """Write the result back to the applications through giving's workflow: money for those
+    chosen, and the reason for the others."""
+    who = _("the panel's vote") if vote.kind == VoteKind.PANEL else _("the public vote")
+    for row in result_rows(vote):
+        application = row.option.application
+        if application.state not in (State.SHORTLISTED, State.IN_REVIEW):
+            continue
+        if row.selected:
+            transition(session, actor, application, "award", award_pence=row.amount, as_system=True)
+        else:
+            feedback = _(
+                "Your application was not chosen in %(who)s. %(reason)s", who=who, reason=row.reason
+            )
+            transition(session, actor, application, "decline", feedback=feedback, as_system=True)
+    vote.awarded_at = utcnow()
+
+
+def vote_round_links(round_: Round, user: User | None, page: str) -> list[tuple[str, str]]:
+    """Links to a round's votes: for staff, to set them up; for everyone, to vote or to see
+    the results."""
+    from flask import url_for
+
+    session = db.session
+    slug = round_.place.slug
+    if page == "manage":
+        if round_.is_draft:
+            return []
+        return [(_("Votes"), url_for("voting.manage_votes", place_slug=slug, round_id=round_.id))]
+    links: list[tuple[str, str]] = []
+    for vote in votes_for_round(session, round_):
+        if vote.status in (VoteStatus.COUNTED, VoteStatus.AWARDED):
+            text = (
+                _("Results of the public vote")
+                if is_public(vote)
+                else _("Results of the panel vote")
+            )
+            links.append((text, url_for("voting.results", vote_id=vote.id)))
+        elif vote.status == VoteStatus.OPEN and can_see_vote(session, user, vote):
+            text = _("Vote on which projects get money") if is_public(vote) else _("The panel vote")
+            links.append((text, url_for("voting.vote_page", vote_id=vote.id)))
+    return links
+
+
+def ballot_by_receipt(session: Session, vote: Vote, receipt: str) -> list[tuple[VoteOption, int]]:
+    """What a published ballot chose (the same as its line in the ballot file), found by the
+    receipt code its voter was given. Empty when there is no such ballot in this vote."""
+    code = "".join(ch for ch in receipt.upper() if ch.isalnum())
+    ballot = session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.receipt == code))
+    if ballot is None:
+        return []
+    return [(choice.option, choice.points) for choice in ballot.choices]

@@ -2,38 +2,64 @@
 
 A round's panel is set up under the round (``/places/<slug>/rounds/<id>/panel/...``); the
 panel's own work happens at ``/panels/<id>/...``, where every page about an application
-checks that the person is on the panel, has declared, and has no conflict with it.
+checks that the person is on the panel, has declared, and has no conflict with it. Votes are
+set up under the round (``.../votes``); voting and results are at ``/votes/<id>/...``.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Response as FlaskResponse
+from flask import session as cookie
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from giving.extensions import db
+from giving.extensions import db, limiter, login_manager
 from giving.forms import ButtonForm
 from giving.jobs import commit
-from giving.models import Application, Place, Role, Round
+from giving.models import Application, Place, Role, Round, Ward
 from giving.services import DomainError, NotAllowed
 from giving.web import button_action, place_role_required, say, show_error
 from voting import services
 from voting.forms import (
     AppointForm,
     CategoryForm,
+    CodeForm,
     MeetingNotesForm,
     NoteForm,
     PanelForm,
     ShortlistForm,
+    VoteForm,
+    ballot_choices,
+    ballot_form,
+    codes_form,
     declarations_form,
     offer_form,
     quota_form,
     review_form,
 )
-from voting.models import SCORE_MAX, SCORE_MIN, Panel, PanelDraw, PanelMember, ProfileCategory
-from voting.workflow import ACTION_LABELS, find_panel_move
+from voting.models import (
+    SCORE_MAX,
+    SCORE_MIN,
+    BallotKind,
+    Panel,
+    PanelDraw,
+    PanelMember,
+    ProfileCategory,
+    Vote,
+    VoteKind,
+    VotingCode,
+)
+from voting.rules import describe_rule
+from voting.workflow import (
+    ACTION_LABELS,
+    VOTE_ACTION_LABELS,
+    VoteStatus,
+    find_panel_move,
+    find_vote_move,
+)
 
 bp = Blueprint("voting", __name__)
 
@@ -646,3 +672,292 @@ def meeting(panel_id: int) -> str | Response:
             say(_("The meeting notes are saved."))
             return redirect(url_for("voting.panel_view", panel_id=panel.id))
     return render_template("voting/meeting.html", form=form, panel=panel, can_edit=can_edit)
+
+
+# --- Votes: setting them up (fund managers) --------------------------------------------------
+
+VOTES = "/places/<place_slug>/rounds/<int:round_id>/votes"
+
+
+def _vote_in(round_: Round, vote_id: int) -> Vote:
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or vote.round_id != round_.id:
+        abort(404)
+    return vote
+
+
+def _votes_url(vote: Vote) -> str:
+    return url_for("voting.manage_votes", place_slug=vote.round.place.slug, round_id=vote.round_id)
+
+
+@bp.get(VOTES)
+@login_required
+@place_role_required(*STAFF)
+def manage_votes(place: Place, round_id: int) -> str:
+    round_ = _round_in(place, round_id)
+    rows = []
+    for kind in services.vote_kinds_for(round_):
+        vote = services.vote_of_kind(db.session, round_, kind)
+        if vote is not None and services.refresh_vote(db.session, vote):
+            commit()
+        rows.append(
+            {
+                "kind": kind,
+                "vote": vote,
+                "ballots": services.ballot_count(db.session, vote) if vote else 0,
+                "frozen": services.is_frozen(db.session, vote) if vote else False,
+                "codes": services.codes_issued(db.session, vote) if vote else (0, 0),
+                "moves": [
+                    (action, VOTE_ACTION_LABELS[action])
+                    for action in ("open", "close", "award")
+                    if vote is not None and find_vote_move(vote.status, action)
+                ],
+            }
+        )
+    return render_template("voting/votes_manage.html", round=round_, rows=rows)
+
+
+@bp.route(VOTES + "/<kind>/setup", methods=["GET", "POST"])
+@login_required
+@place_role_required(*STAFF)
+def set_up_vote(place: Place, round_id: int, kind: str) -> str | Response:
+    round_ = _round_in(place, round_id)
+    try:
+        vote_kind = VoteKind(kind)
+    except ValueError:
+        abort(404)
+    if vote_kind not in services.vote_kinds_for(round_):
+        abort(404)
+    vote = services.vote_of_kind(db.session, round_, vote_kind)
+    form = VoteForm()
+    if not form.is_submitted():
+        if vote is not None:
+            form.fill_from(vote)
+        else:
+            form.rule.data = services.DEFAULT_RULES[vote_kind]
+    if form.validate_on_submit():
+        try:
+            services.save_vote(
+                db.session,
+                current_user,
+                round_,
+                vote_kind,
+                rule=form.rule.data,
+                ballot_kind=form.ballot_kind.data,
+                opens_at=form.opens_at,
+                closes_at=form.closes_at,
+                max_choices=form.max_choices.data,
+                points_total=form.points_total.data,
+                tie_break_seed=form.tie_break_seed.data,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            say(_("The vote is saved."))
+            return redirect(
+                url_for("voting.manage_votes", place_slug=place.slug, round_id=round_id)
+            )
+    return render_template(
+        "voting/vote_setup.html",
+        form=form,
+        round=round_,
+        vote=vote,
+        kind=vote_kind,
+        frozen=vote is not None and services.is_frozen(db.session, vote),
+    )
+
+
+@bp.route(VOTES + "/<int:vote_id>/move/<action>", methods=["GET", "POST"])
+@login_required
+@place_role_required(*STAFF)
+def move_vote(place: Place, round_id: int, vote_id: int, action: str) -> str | Response:
+    vote = _vote_in(_round_in(place, round_id), vote_id)
+    if action not in VOTE_ACTION_LABELS or action == "count":
+        abort(404)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        try:
+            services.move_vote(db.session, current_user, vote, action)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            say(_("The vote is now: %(status)s.", status=vote.status.label))
+            return redirect(_votes_url(vote))
+    return render_template(
+        "voting/vote_move.html",
+        form=form,
+        vote=vote,
+        action=action,
+        label=VOTE_ACTION_LABELS[action],
+        rows=services.result_rows(vote),
+        ballots=services.ballot_count(db.session, vote),
+    )
+
+
+@bp.route(VOTES + "/<int:vote_id>/codes", methods=["GET", "POST"])
+@login_required
+@place_role_required(*STAFF)
+def voting_codes(place: Place, round_id: int, vote_id: int) -> str | Response:
+    vote = _vote_in(_round_in(place, round_id), vote_id)
+    if vote.kind != VoteKind.PUBLIC:
+        abort(404)
+    form = codes_form(place.wards)
+    if form.validate_on_submit():
+        ward = db.session.get(Ward, int(form.ward.data)) if form.ward.data else None
+        try:
+            codes = services.issue_codes(db.session, current_user, vote, form.count.data, ward)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            # Shown once, to be printed: the codes themselves are not kept.
+            return render_template(
+                "voting/vote_codes_print.html", vote=vote, codes=codes, ward=ward
+            )
+    made, used = services.codes_issued(db.session, vote)
+    return render_template("voting/vote_codes.html", form=form, vote=vote, made=made, used=used)
+
+
+# --- Votes: voting (residents, panel members, code holders) ----------------------------------
+
+
+def _visible_vote(vote_id: int) -> Vote:
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or not services.can_see_vote(db.session, current_user, vote):
+        abort(404)
+    if services.refresh_vote(db.session, vote):
+        commit()
+    return vote
+
+
+def _code_key(vote: Vote) -> str:
+    return f"voting_code_{vote.id}"
+
+
+def _voter(vote: Vote) -> services.Voter | None:
+    """The person at the keyboard as a voter: the voting code they typed in, or their
+    account. None when they are neither."""
+    code_id = cookie.get(_code_key(vote))
+    if code_id is not None:
+        code = db.session.get(VotingCode, code_id)
+        if code is not None and code.vote_id == vote.id:
+            return services.Voter(code=code)
+    if current_user.is_authenticated:
+        return services.Voter(user=current_user)
+    return None
+
+
+@bp.get("/votes/<int:vote_id>")
+def vote_page(vote_id: int) -> str:
+    vote = _visible_vote(vote_id)
+    voter = _voter(vote)
+    reason = None
+    if voter is not None and voter.user is not None:
+        reason = services.why_cannot_vote(db.session, current_user, vote)
+    return render_template(
+        "voting/vote.html",
+        vote=vote,
+        voter=voter,
+        reason=reason,
+        taking=services.is_taking_ballots(vote),
+        ballot=services.ballot_for(db.session, vote, voter) if voter and not reason else None,
+        rule_text=describe_rule(vote.rule),
+    )
+
+
+@bp.route("/votes/<int:vote_id>/code", methods=["GET", "POST"])
+@limiter.limit("20 per 15 minutes", methods=["POST"])
+def enter_code(vote_id: int) -> str | Response:
+    vote = _visible_vote(vote_id)
+    if vote.kind != VoteKind.PUBLIC:
+        abort(404)
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            code = services.find_code(db.session, vote, form.code.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            cookie[_code_key(vote)] = code.id
+            return redirect(url_for("voting.ballot", vote_id=vote.id))
+    return render_template("voting/vote_code.html", form=form, vote=vote)
+
+
+@bp.route("/votes/<int:vote_id>/ballot", methods=["GET", "POST"])
+def ballot(vote_id: int) -> str | Response:
+    vote = _visible_vote(vote_id)
+    voter = _voter(vote)
+    if voter is None:
+        return login_manager.unauthorized()
+    if voter.user is not None and services.why_cannot_vote(db.session, voter.user, vote):
+        abort(403)
+    if not services.is_taking_ballots(vote):
+        flash(_("This vote is not open for voting now."), "info")
+        return redirect(url_for("voting.vote_page", vote_id=vote.id))
+    options = services.ballot_options(db.session, vote, voter)
+    existing = services.ballot_for(db.session, vote, voter)
+    form = ballot_form(vote, options)
+    if not form.is_submitted() and existing is not None:
+        mine = {c.option_id: c.points for c in existing.choices}
+        if vote.ballot_kind == BallotKind.CUMULATIVE:
+            for option, field in form.option_fields:
+                field.data = mine.get(option.id)
+        else:
+            form.choices.data = [str(oid) for oid in mine]
+    if form.validate_on_submit():
+        try:
+            services.cast_ballot(db.session, vote, voter, ballot_choices(vote, form))
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            say(
+                _("Your vote is saved. You can change it until the vote closes.")
+                if existing is None
+                else _("Your vote is changed.")
+            )
+            return redirect(url_for("voting.vote_page", vote_id=vote.id))
+    return render_template(
+        "voting/ballot.html", form=form, vote=vote, options=options, existing=existing
+    )
+
+
+# --- Votes: results (everyone, once counted) -------------------------------------------------
+
+
+def _counted_vote(vote_id: int) -> Vote:
+    vote = _visible_vote(vote_id)
+    if vote.status not in (VoteStatus.COUNTED, VoteStatus.AWARDED):
+        abort(404)
+    return vote
+
+
+@bp.get("/votes/<int:vote_id>/results")
+def results(vote_id: int) -> str:
+    vote = _counted_vote(vote_id)
+    rows = services.result_rows(vote)
+    receipt = request.args.get("receipt", "").strip()[:20]
+    return render_template(
+        "voting/results.html",
+        vote=vote,
+        rows=rows,
+        receipt=receipt,
+        found=services.ballot_by_receipt(db.session, vote, receipt) if receipt else [],
+        most=max([r.votes for r in rows] + [1]),
+        rule_text=describe_rule(vote.rule),
+    )
+
+
+@bp.get("/votes/<int:vote_id>/ballots.pb")
+def ballots_file(vote_id: int) -> FlaskResponse:
+    vote = _counted_vote(vote_id)
+    text = services.ballot_file(db.session, vote)
+    return FlaskResponse(
+        text,
+        mimetype="text/plain",
+        headers={
+            "Content-Disposition": f'attachment; filename="placefund-vote-{vote.id}.pb"',
+        },
+    )

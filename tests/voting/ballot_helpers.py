@@ -1,0 +1,152 @@
+"""Shared set-up for the ballot and result tests: a round decided by both a panel vote and a
+public vote, three shortlisted applications, a panel (one member conflicted with the first
+application), residents in two wards, and people who may not vote."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
+
+from giving.models import DecisionMethod, Role
+from giving.timeutil import utcnow
+from giving.workflow import State
+from tests.factories import (
+    ApplicationFactory,
+    DeclarationFactory,
+    GroupFactory,
+    PanelFactory,
+    PanelMemberFactory,
+    PlaceFactory,
+    PostcodeAreaFactory,
+    RoleGrantFactory,
+    RoundFactory,
+    UserFactory,
+    WardFactory,
+)
+from tests.giving.round_helpers import request_context
+from voting import services
+from voting.models import BallotKind, VoteKind
+
+
+def build_vote_world(
+    session,
+    *,
+    public_rule: str = "mes_cost",
+    ballot_kind: BallotKind = BallotKind.APPROVAL,
+    points_total: int | None = None,
+    open_votes: bool = True,
+    slug: str = "ashvale",
+) -> SimpleNamespace:
+    """Everything is created through the factories, then the votes through the services (so
+    it needs a request context: see ``tests.giving.round_helpers.request_context``)."""
+    services.install()
+    place = PlaceFactory(slug=slug, name="Ash Vale")
+    north = WardFactory(place=place, name="North")
+    south = WardFactory(place=place, name="South")
+    PostcodeAreaFactory(place=place, prefix="AV1", ward=north)
+    PostcodeAreaFactory(place=place, prefix="AV2", ward=south)
+    manager = RoleGrantFactory(place=place, role=Role.FUND_MANAGER).user
+    round_ = RoundFactory(
+        place=place,
+        title="Ash Vale grants",
+        budget_pence=300_000,
+        min_grant_pence=50_000,
+        max_grant_pence=200_000,
+        decision_method=DecisionMethod.BOTH,
+    )
+    costs = [
+        ("Ash Vale Larder", "Breakfast club", 150_000),
+        ("Ash Vale Choir", "Sheet music", 100_000),
+        ("Ash Vale Scouts", "New tents", 120_000),
+    ]
+    applications = [
+        ApplicationFactory(
+            round=round_,
+            group=GroupFactory(place=place, name=name),
+            title=title,
+            state=State.SHORTLISTED,
+            amount_requested_pence=cost,
+            answered=True,
+        )
+        for name, title, cost in costs
+    ]
+    panel = PanelFactory(round=round_)
+    chair = PanelMemberFactory(panel=panel, chair=True)
+    conflicted = PanelMemberFactory(panel=panel)
+    DeclarationFactory(member=conflicted, application=applications[0], conflicted=True)
+    residents = [
+        UserFactory(postcode="AV1 1AA"),
+        UserFactory(postcode="AV1 2BB"),
+        UserFactory(postcode="AV2 3CC"),
+    ]
+    unconfirmed = UserFactory(postcode="AV1 4DD", unconfirmed=True)
+    outsider = UserFactory(postcode="ZZ9 9ZZ")
+    other_manager = RoleGrantFactory(role=Role.FUND_MANAGER).user
+    now = utcnow()
+    settings = {
+        "opens_at": now - dt.timedelta(hours=1),
+        "closes_at": now + dt.timedelta(days=7),
+        "tie_break_seed": "2026",
+    }
+    public = services.save_vote(
+        session,
+        manager,
+        round_,
+        VoteKind.PUBLIC,
+        rule=public_rule,
+        ballot_kind=ballot_kind,
+        points_total=points_total,
+        **settings,
+    )
+    panel_vote = services.save_vote(
+        session,
+        manager,
+        round_,
+        VoteKind.PANEL,
+        rule="greedy_votes",
+        ballot_kind=BallotKind.APPROVAL,
+        **settings,
+    )
+    if open_votes:
+        services.move_vote(session, manager, public, "open")
+        services.move_vote(session, manager, panel_vote, "open")
+    session.commit()
+    return SimpleNamespace(
+        place=place,
+        wards=(north, south),
+        manager=manager,
+        other_manager=other_manager,
+        round=round_,
+        applications=applications,
+        panel=panel,
+        chair=chair,
+        conflicted=conflicted,
+        residents=residents,
+        unconfirmed=unconfirmed,
+        outsider=outsider,
+        public=public,
+        panel_vote=panel_vote,
+    )
+
+
+def option_for(vote, application):
+    return next(o for o in vote.options if o.application_id == application.id)
+
+
+def ticks(vote, *applications) -> dict[int, int]:
+    """Approval choices for these applications."""
+    return {option_for(vote, a).id: 1 for a in applications}
+
+
+@contextmanager
+def in_request(app, session) -> Iterator:
+    """Call services as if in a request (they need the app's secret, and build links). Leave
+    it before using the test client: requests inside it would share its ``g``."""
+    yield from request_context(app, session)
+
+
+def vote_world(app, session, **kwargs) -> SimpleNamespace:
+    with in_request(app, session) as s:
+        return build_vote_world(s, **kwargs)

@@ -1,0 +1,126 @@
+"""Who may use each page for votes, ballots and results, and who may not."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csrf_token
+from tests.giving.round_helpers import as_user
+from tests.voting.ballot_helpers import in_request, vote_world
+from voting import services
+
+_V = "/places/<place_slug>/rounds/<int:round_id>/votes"
+ROUTES_COVERED = {
+    _V,
+    _V + "/<kind>/setup",
+    _V + "/<int:vote_id>/move/<action>",
+    _V + "/<int:vote_id>/codes",
+    "/votes/<int:vote_id>",
+    "/votes/<int:vote_id>/code",
+    "/votes/<int:vote_id>/ballot",
+    "/votes/<int:vote_id>/results",
+    "/votes/<int:vote_id>/ballots.pb",
+}
+
+
+@pytest.fixture
+def world(app, session):
+    w = vote_world(app, session)
+    counted = vote_world(app, session, slug="ashvale-counted")
+    with in_request(app, session) as ctx:
+        services.move_vote(ctx, counted.manager, counted.public, "close")
+        ctx.commit()
+    return {
+        "people": {
+            "visitor": None,
+            "outsider": w.outsider,
+            "unconfirmed": w.unconfirmed,
+            "resident": w.residents[0],
+            "chair": w.chair.user,
+            "manager": w.manager,
+            "other_manager": w.other_manager,
+        },
+        "votes": f"/places/{w.place.slug}/rounds/{w.round.id}/votes",
+        "public": w.public.id,
+        "panel": w.panel_vote.id,
+        "counted": counted.public.id,
+    }
+
+
+STAFF = {
+    "visitor": "login",
+    "resident": 403,
+    "chair": 403,
+    "manager": 200,
+    "other_manager": 403,
+}
+CASES = [
+    ("GET", "{votes}", STAFF),
+    ("GET", "{votes}/public/setup", STAFF),
+    ("GET", "{votes}/panel/setup", {"manager": 200, "resident": 403}),
+    ("GET", "{votes}/nonsense/setup", {"manager": 404}),
+    ("GET", "{votes}/{public}/move/close", STAFF),
+    ("POST", "{votes}/{public}/move/close", {"visitor": "login", "other_manager": 403}),
+    ("GET", "{votes}/{public}/move/count", {"manager": 404}),
+    ("GET", "{votes}/{counted}/move/close", {"manager": 404}),
+    ("GET", "{votes}/{public}/codes", STAFF),
+    ("GET", "{votes}/{panel}/codes", {"manager": 404}),
+    ("POST", "{votes}/{public}/codes", {"visitor": "login", "resident": 403, "manager": 200}),
+    (
+        "GET",
+        "/votes/{public}",
+        {"visitor": 200, "outsider": 200, "resident": 200, "manager": 200},
+    ),
+    (
+        "GET",
+        "/votes/{panel}",
+        {"visitor": 404, "resident": 404, "chair": 200, "manager": 200, "other_manager": 404},
+    ),
+    ("GET", "/votes/{public}/code", {"visitor": 200, "resident": 200}),
+    ("GET", "/votes/{panel}/code", {"chair": 404, "visitor": 404}),
+    (
+        "GET",
+        "/votes/{public}/ballot",
+        {
+            "visitor": "login",
+            "outsider": 403,
+            "unconfirmed": 403,
+            "resident": 200,
+            "manager": 403,
+        },
+    ),
+    ("POST", "/votes/{public}/ballot", {"visitor": "login", "outsider": 403}),
+    (
+        "GET",
+        "/votes/{panel}/ballot",
+        {"visitor": 404, "resident": 404, "chair": 200, "manager": 403},
+    ),
+    ("GET", "/votes/{counted}/ballot", {"resident": 302}),  # sent back: voting is over
+    ("GET", "/votes/{public}/results", {"visitor": 404, "manager": 404}),
+    ("GET", "/votes/{counted}/results", {"visitor": 200, "outsider": 200, "manager": 200}),
+    ("GET", "/votes/{public}/ballots.pb", {"visitor": 404}),
+    ("GET", "/votes/{counted}/ballots.pb", {"visitor": 200, "resident": 200}),
+]
+
+
+def _cases():
+    for method, path, expectations in CASES:
+        for who, expected in expectations.items():
+            yield pytest.param(method, path, who, expected, id=f"{method} {path} as {who}")
+
+
+@pytest.mark.parametrize(("method", "path", "who", "expected"), list(_cases()))
+def test_who_may_use_each_vote_route(app, client, world, method, path, who, expected):
+    user = world["people"][who]
+    as_user(client, user)
+    url = path.format(**world)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        token = csrf_token(client, "/account" if user is not None else "/login")
+        response = client.post(url, data={"csrf_token": token, "count": "2"})
+    if expected == "login":
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+    else:
+        assert response.status_code == expected, response.get_data(as_text=True)[:500]

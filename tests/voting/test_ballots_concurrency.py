@@ -1,0 +1,163 @@
+"""Ballots under real concurrency, on PostgreSQL: many submissions at once, each in its own
+connection and committing for real. SQLite runs one writer at a time, so it cannot race."""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from giving.models import User
+from giving.timeutil import utcnow
+from tests.voting.ballot_helpers import build_vote_world, ticks
+from voting import services
+from voting.models import Ballot, BallotChoice, Vote, VoterRecord
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def race_app(smtp_server):
+    """An app on a database of its own: the ballots commit for real, and the audit log cannot
+    be cleaned up afterwards (it is append-only), so the database is dropped instead."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import reset_schema
+    from wsgi import create_app
+
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("Races need PostgreSQL: SQLite runs one writer at a time")
+    parsed = make_url(url)
+    name = f"{parsed.database}_ballot_race"
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    controller, _mailbox = smtp_server
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=parsed.set(database=name).render_as_string(hide_password=False),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 20, "max_overflow": 5},
+        MAIL_SERVER=controller.hostname,
+        MAIL_PORT=controller.port,
+    )
+    reset_schema(app)
+    try:
+        yield app
+    finally:
+        from giving.extensions import db
+
+        with app.app_context():
+            db.engine.dispose()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _set_up(race_app, extra_residents: int = 0) -> tuple[dict, object]:
+    """A world with an open public vote, committed for real; ids to find it again."""
+    from giving.extensions import db
+
+    with race_app.app_context():
+        engine = db.engine
+    original = db.session
+    with race_app.test_request_context(), Session(engine) as setup:
+        db.session = setup  # the factories write through this session
+        try:
+            world = build_vote_world(setup)
+            people = [
+                User(
+                    email=f"voter{n}@example.org",
+                    name=f"Voter {n}",
+                    password_hash="x",
+                    postcode=f"AV{1 + n % 2} {n % 10}AA",
+                    email_confirmed_at=utcnow(),
+                )
+                for n in range(extra_residents)
+            ]
+            setup.add_all(people)
+            setup.commit()
+            ids = {
+                "vote": world.public.id,
+                "resident": world.residents[0].id,
+                "people": [p.id for p in people],
+                "options": [o.id for o in world.public.options],
+                "choices": [ticks(world.public, a) for a in world.applications],
+            }
+        finally:
+            db.session = original
+    return ids, engine
+
+
+def _cast(race_app, engine, vote_id: int, user_id: int, choices: dict[int, int]) -> str:
+    with race_app.test_request_context(), Session(engine) as own:
+        vote = own.get(Vote, vote_id)
+        voter = services.voter_for_user(own, own.get(User, user_id), vote)
+        services.cast_ballot(own, vote, voter, choices)
+        own.commit()
+        return "ok"
+
+
+def test_twenty_submissions_at_once_from_one_voter_leave_one_ballot(race_app):
+    ids, engine = _set_up(race_app)
+    barrier = threading.Barrier(20)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def submit(n: int) -> None:
+        choices = ids["choices"][n % 3]
+        try:
+            barrier.wait()
+            results.append(_cast(race_app, engine, ids["vote"], ids["resident"], choices))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert results == ["ok"] * 20
+    with Session(engine) as check:
+        assert check.scalar(select(func.count(Ballot.id)).where(Ballot.vote_id == ids["vote"])) == 1
+        assert (
+            check.scalar(
+                select(func.count(VoterRecord.id)).where(VoterRecord.vote_id == ids["vote"])
+            )
+            == 1
+        )
+        chosen = check.scalars(select(BallotChoice.option_id)).all()
+        # One submission's choices, whole: never a mixture of two.
+        assert dict.fromkeys(chosen, 1) in ids["choices"]
+
+
+def test_five_hundred_voters_at_once_are_all_counted_once(race_app):
+    ids, engine = _set_up(race_app, extra_residents=500)
+    barrier = threading.Barrier(20)
+
+    def vote_as(n: int) -> str:
+        if n < 20:
+            barrier.wait()
+        return _cast(race_app, engine, ids["vote"], ids["people"][n], ids["choices"][n % 3])
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(vote_as, range(500)))
+    assert results == ["ok"] * 500
+    with race_app.test_request_context(), Session(engine) as check:
+        assert check.scalar(select(func.count(Ballot.id))) == 500
+        assert check.scalar(select(func.count(VoterRecord.id))) == 500
+        assert check.scalar(select(func.count(func.distinct(Ballot.receipt)))) == 500
+        vote = check.get(Vote, ids["vote"])
+        election = services.election_for(check, vote)
+        assert len(election.ballots) == 500
+        outcome = services.count_vote(check, vote)
+        votes = {e.project_id: e.votes for e in outcome.explanations}
+        assert sorted(votes.values()) == [166, 167, 167]

@@ -1,0 +1,220 @@
+"""Closing, counting and publishing a vote: the results page with every project's
+explanation and a chart, the anonymised ballot file anyone can recount, ``flask count
+--round``, and awarding through giving's workflow."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from giving.workflow import State
+from tests.conftest import post_form
+from tests.giving.round_helpers import as_user
+from tests.voting.ballot_helpers import in_request, ticks, vote_world
+from voting import services
+from voting.rules import Lottery, count, parse_pabulib_string
+from voting.workflow import VoteStatus
+
+
+@pytest.fixture
+def counted(app, session):
+    """The public vote (Equal Shares) and the panel vote (greedy), voted in and counted.
+
+    Public: A+B, A+C, A+B. Equal Shares gives each of the 3 voters £1,000: A (£1,500) is
+    bought first, £500 from each; then B (£1,000) by its two supporters' £500 each; C's one
+    supporter has only £500 left. Panel: A (1 vote), B and C (2 each): B and C fit, A does
+    not."""
+    world = vote_world(app, session)
+    larder, choir, scouts = world.applications
+    with in_request(app, session) as ctx:
+        receipts = {}
+        for resident, chosen in zip(
+            world.residents, [(larder, choir), (larder, scouts), (larder, choir)], strict=True
+        ):
+            voter = services.voter_for_user(ctx, resident, world.public)
+            receipts[resident.id] = services.cast_ballot(
+                ctx, world.public, voter, ticks(world.public, *chosen)
+            ).receipt
+        for member, chosen in (
+            (world.chair, (larder, choir, scouts)),
+            (world.conflicted, (choir, scouts)),
+        ):
+            voter = services.voter_for_user(ctx, member.user, world.panel_vote)
+            services.cast_ballot(ctx, world.panel_vote, voter, ticks(world.panel_vote, *chosen))
+        services.move_vote(ctx, world.manager, world.public, "close")
+        services.move_vote(ctx, world.manager, world.panel_vote, "close")
+        ctx.commit()
+    world.receipts = receipts
+    return world
+
+
+def _reason(vote, application) -> str:
+    return vote.outcome["explanations"][str(application.id)]["reason"]
+
+
+def test_closing_counts_the_vote_and_explains_every_project(counted):
+    larder, choir, scouts = counted.applications
+    public = counted.public
+    assert public.status == VoteStatus.COUNTED
+    assert public.outcome["selected"] == [str(larder.id), str(choir.id)]
+    assert public.outcome["total_cost"] == 250_000
+    assert public.outcome["ballots"] == 3
+    assert _reason(public, scouts) == (
+        "Not selected: its supporters had £500.00 left between them and it cost £1,200.00."
+    )
+    assert "supporters had" in _reason(public, larder)
+    panel = counted.panel_vote
+    assert set(panel.outcome["selected"]) == {str(choir.id), str(scouts.id)}
+    assert "it did not fit in the money left" in _reason(panel, larder)
+    assert panel.outcome["explanations"][str(larder.id)]["votes"] == 1
+
+
+def test_the_results_page_shows_winners_amounts_votes_reasons_and_a_chart(client, counted):
+    page = client.get(f"/votes/{counted.public.id}/results").get_data(as_text=True)
+    assert "2 projects get money." in page
+    assert "Gets £1,500" in page
+    assert "Gets £1,000" in page
+    assert "Not funded" in page
+    assert "its supporters had £500.00 left between them and it cost £1,200.00" in page
+    assert "<svg" in page
+    assert 'role="img"' in page
+    assert "2026" in page  # the published tie-break seed
+    assert f"/votes/{counted.public.id}/ballots.pb" in page
+
+
+def test_anyone_can_recount_the_published_ballots_and_find_their_own(client, counted):
+    response = client.get(f"/votes/{counted.public.id}/ballots.pb")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    election = parse_pabulib_string(text)
+    assert election.meta["rule"] == "mes_cost"
+    assert election.meta["tie_break_seed"] == "2026"
+    outcome = count(election, "mes_cost", tie_break=Lottery("2026"))
+    assert list(outcome.selected) == counted.public.outcome["selected"]
+    larder, _choir, scouts = counted.applications
+    mine = counted.receipts[counted.residents[1].id]
+    ballot = next(b for b in election.ballots if b.voter_id == mine)
+    assert set(ballot.projects) == {str(larder.id), str(scouts.id)}
+    # ...or type the receipt into the results page.
+    page = client.get(f"/votes/{counted.public.id}/results?receipt={mine.lower()}")
+    text = page.get_data(as_text=True)
+    assert f"The ballot with receipt {mine} chose:" in text
+    assert "Ash Vale Scouts: New tents</li>" in text
+    missing = client.get(f"/votes/{counted.public.id}/results?receipt=NOPE")
+    assert "There is no ballot with receipt NOPE" in missing.get_data(as_text=True)
+    # No names, emails or account ids in the file.
+    for resident in counted.residents:
+        assert resident.email not in text
+        assert resident.name not in text
+
+
+def test_results_are_not_public_before_the_count(app, session, client):
+    world = vote_world(app, session, slug="ashvale-open")
+    assert client.get(f"/votes/{world.public.id}/results").status_code == 404
+    assert client.get(f"/votes/{world.public.id}/ballots.pb").status_code == 404
+
+
+def test_flask_count_round_prints_the_same_outcome_from_the_database(app, counted):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["count", "--round", str(counted.round.id)])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    assert printed == {
+        "rule": "mes_cost",
+        "selected": counted.public.outcome["selected"],
+        "total_cost": 250_000,
+    }
+    panel = json.loads(
+        runner.invoke(args=["count", "--round", str(counted.round.id), "--kind", "panel"]).output
+    )
+    assert sorted(panel["selected"]) == sorted(counted.panel_vote.outcome["selected"])
+    again = runner.invoke(
+        args=["count", "--round", str(counted.round.id), "--rule", "greedy_votes"]
+    )
+    assert json.loads(again.output)["rule"] == "greedy_votes"
+    assert runner.invoke(args=["count", "--round", "999999"]).exit_code != 0
+    assert runner.invoke(args=["count"]).exit_code != 0
+
+
+def test_awarding_writes_the_result_back_to_the_applications(app, session, counted):
+    larder, choir, scouts = counted.applications
+    with in_request(app, session) as ctx:
+        services.move_vote(ctx, counted.manager, counted.public, "award")
+        ctx.commit()
+    assert counted.public.status == VoteStatus.AWARDED
+    assert larder.state == State.AWARDED
+    assert larder.award_pence == 150_000
+    assert choir.state == State.AWARDED
+    assert choir.award_pence == 100_000
+    assert scouts.state == State.DECLINED
+    assert "not chosen in the public vote" in scouts.feedback
+    assert "£500.00 left between them" in scouts.feedback
+
+
+def test_staff_close_and_award_on_the_web(client, app, session):
+    world = vote_world(app, session, slug="ashvale-web")
+    as_user(client, world.manager)
+    base = f"/places/{world.place.slug}/rounds/{world.round.id}/votes/{world.public.id}"
+    assert "Close the vote and count it" in client.get(base + "/move/close").get_data(as_text=True)
+    response = post_form(client, base + "/move/close", {})
+    assert response.status_code == 302
+    session.refresh(world.public)
+    assert world.public.status == VoteStatus.COUNTED
+    assert "Confirm the result" in client.get(base + "/move/award").get_data(as_text=True)
+    response = post_form(client, base + "/move/award", {})
+    assert response.status_code == 302
+    session.refresh(world.public)
+    assert world.public.status == VoteStatus.AWARDED
+    # Nobody voted, so nothing was chosen: every application was told why.
+    for application in world.applications:
+        session.refresh(application)
+        assert application.state == State.DECLINED
+
+
+def test_staff_set_up_and_open_a_vote_on_the_web_and_the_round_links_to_it(client, app, session):
+    world = vote_world(app, session, slug="ashvale-setup", open_votes=False)
+    as_user(client, world.manager)
+    votes = f"/places/{world.place.slug}/rounds/{world.round.id}/votes"
+    next_year = str(world.public.closes_at.year + 1)
+    response = post_form(
+        client,
+        votes + "/public/setup",
+        {
+            "ballot_kind": "cumulative",
+            "points_total": "10",
+            "rule": "mes_points",
+            "opens_on": ["1", "1", next_year],
+            "opens_time": "9am",
+            "closes_on": ["1", "2", next_year],
+            "closes_time": "5pm",
+            "tie_break_seed": "",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.refresh(world.public)
+    assert world.public.rule == "mes_points"
+    assert world.public.points_total == 10
+    assert world.public.tie_break_seed  # one was picked, and is published
+    bad = post_form(
+        client,
+        votes + "/public/setup",
+        {
+            "ballot_kind": "approval",
+            "rule": "greedy_points",
+            "opens_on": ["1", "1", next_year],
+            "opens_time": "9am",
+            "closes_on": ["1", "2", next_year],
+            "closes_time": "5pm",
+        },
+    )
+    assert "This way of counting needs points" in bad.get_data(as_text=True)
+    assert post_form(client, votes + f"/{world.public.id}/move/open", {}).status_code == 302
+    session.refresh(world.public)
+    assert world.public.status == VoteStatus.OPEN
+    assert len(world.public.options) == 3
+    manage = client.get(f"/places/{world.place.slug}/rounds/{world.round.id}/manage")
+    assert votes in manage.get_data(as_text=True)
+    public = client.get(f"/places/{world.place.slug}/rounds/{world.round.id}")
+    assert f"/votes/{world.public.id}" in public.get_data(as_text=True)
