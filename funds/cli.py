@@ -61,3 +61,75 @@ def register(app: Flask) -> None:
             sent = services.send_checkin_reminders(db.session, utcnow().date(), days)
             commit()
         click.echo(f"Sent {sent} check-in reminders.")
+
+    @app.cli.group("donations")
+    def donations_group() -> None:
+        """Gifts to funds."""
+
+    @donations_group.command("reconcile")
+    def reconcile() -> None:
+        """Compare Stripe's records of card gifts with the ledger and list any differences."""
+        from funds import services
+
+        with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+            try:
+                differences = services.reconcile(db.session)
+            except services.DomainError as error:
+                raise click.ClickException(error.message) from None
+            db.session.rollback()
+        if not differences:
+            click.echo("Stripe and the ledger agree.")
+            return
+        for difference in differences:
+            click.echo(str(difference))
+        click.echo(f"{len(differences)} differences.", err=True)
+        sys.exit(1)
+
+    @app.cli.group("giftaid")
+    def giftaid_group() -> None:
+        """Gift Aid claims."""
+
+    @giftaid_group.command("claim")
+    @click.option("--from", "from_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+    @click.option("--to", "to_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+    @click.option("--fund", "fund_id", type=int, help="The fund (needed when several can claim).")
+    @click.option(
+        "--out",
+        "out",
+        type=click.Path(dir_okay=False, writable=True),
+        default="-",
+        help="File to write the schedule to (default: the screen).",
+    )
+    def giftaid_claim(from_on, to_on, fund_id: int | None, out: str) -> None:  # noqa: ANN001
+        """Export the Gift Aid claim schedule for gifts received between the days, and mark
+        those gifts claimed so that no gift is ever claimed twice."""
+        from sqlalchemy import select
+
+        from funds import services
+        from funds.models import Fund
+        from giving.jobs import commit
+
+        funds = list(db.session.scalars(select(Fund).where(Fund.holder_can_claim_gift_aid)))
+        if fund_id is not None:
+            funds = [f for f in funds if f.id == fund_id]
+        if not funds:
+            raise click.ClickException("No fund whose holder can claim Gift Aid was found.")
+        if len(funds) > 1:
+            names = ", ".join(f"{f.id} ({f.name})" for f in funds)
+            raise click.ClickException(f"Choose a fund with --fund: {names}")
+        with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+            try:
+                claim = services.make_gift_aid_claim(
+                    db.session, funds[0], from_on.date(), to_on.date()
+                )
+            except services.DomainError as error:
+                raise click.ClickException(error.message) from None
+            text = services.claim_csv(claim)
+            count, total = len(claim.items), services.money(claim.total_pence)
+            commit()
+        if out == "-":
+            sys.stdout.write(text)
+        else:
+            with open(out, "w", encoding="utf-8", newline="") as target:
+                target.write(text)
+        click.echo(f"Claimed {count} gifts, {total}.", err=True)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from funds import services
-from funds.models import Fund, FundRound, Grant, IncomeSource
+from funds.models import DonationMethod, Fund, FundRound, Grant, IncomeSource, MatchPledge
 from funds.schedule import Frequency
 from funds.workflow import GrantState, InstalmentState
 from giving.models import Group, Place, Round, User
@@ -150,7 +150,59 @@ def load(session: Session) -> bool:
             services.accept_agreement(session, members[0].user, grant, agreed=True)
         changed = True
     session.flush()
+    changed = _giving(session, manager, fund, today) or changed
     return changed
+
+
+MATCH_FUNDER = "The Northern Match Trust"
+OFFLINE_GIFTS = (
+    ("Oakbridge Bowls Club", 25_000, DonationMethod.CHEQUE, False),
+    ("Priya Shah", 2_000, DonationMethod.CASH, True),
+    ("Greenway Bakery Ltd", 50_000, DonationMethod.BANK_TRANSFER, False),
+)
+
+
+def _giving(session: Session, manager: User, fund: Fund, today: dt.date) -> bool:
+    """A live match pledge and a few gifts by cash, cheque and transfer (once only)."""
+    if fund.holder_can_claim_gift_aid is False:
+        fund.holder_can_claim_gift_aid = True
+    exists = session.scalar(
+        select(MatchPledge.id).where(
+            MatchPledge.fund_id == fund.id, MatchPledge.funder_name == MATCH_FUNDER
+        )
+    )
+    if exists is not None:
+        return False
+    services.create_match_pledge(
+        session,
+        manager,
+        fund,
+        funder_name=MATCH_FUNDER,
+        ratio_percent=100,
+        cap_pence=500_000,
+        starts_on=today - dt.timedelta(days=30),
+        ends_on=today + dt.timedelta(days=365),
+    )
+    for name, pence, method, gift_aid in OFFLINE_GIFTS:
+        first, _sep, last = name.partition(" ")
+        services.record_offline_gift(
+            session,
+            manager,
+            fund,
+            method=method,
+            amount_pence=pence,
+            donor_name=name,
+            from_company=name.endswith("Ltd"),
+            postcode="OB1 2AB" if gift_aid else None,
+            gift_aid=services.GiftAidDetails(
+                first_name=first, last_name=last, house="12", postcode="OB1 2AB", taxpayer=True
+            )
+            if gift_aid
+            else None,
+            received_on=today,
+        )
+    session.flush()
+    return True
 
 
 def summary(session: Session) -> dict[str, int]:

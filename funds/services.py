@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
+import stripe
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -30,22 +32,40 @@ from funds.models import (
     CheckInKind,
     CheckInQuestion,
     CheckInState,
+    DeclarationScope,
+    Donation,
+    DonationKind,
+    DonationMethod,
     Entry,
     Fund,
     FundRound,
+    GiftAidClaim,
+    GiftAidClaimItem,
+    GiftAidDeclaration,
     Grant,
     Income,
     IncomeSource,
     Instalment,
+    MatchDraw,
+    MatchPledge,
     Payment,
+    RegularGift,
+    StripeEvent,
     Transaction,
     Variation,
 )
 from funds.schedule import Frequency
-from funds.workflow import Actor, GrantState, InstalmentState, Needs
+from funds.workflow import (
+    Actor,
+    DonationState,
+    GrantState,
+    InstalmentState,
+    Needs,
+    RegularGiftState,
+)
 from giving.email import send_email
 from giving.models import Application, Group, Place, Round, User
-from giving.services import DomainError, NotAllowed, audit, is_staff
+from giving.services import DomainError, NotAllowed, audit, is_staff, normalise_postcode
 from giving.timeutil import financial_year, financial_year_label, format_date, utcnow
 from giving.workflow import State
 
@@ -126,11 +146,18 @@ def account(
         code, name = kind.value, ACCOUNT_NAMES[kind]
     if fund.id is None:
         session.flush()
-    found = session.scalar(select(Account).where(Account.fund_id == fund.id, Account.code == code))
+    stmt = select(Account).where(Account.fund_id == fund.id, Account.code == code)
+    found = session.scalar(stmt)
     if found is None:
-        found = Account(fund_id=fund.id, kind=kind, code=code, name=name)
-        session.add(found)
-        session.flush()
+        # Two requests may open the same account at once (two gifts clearing together): the
+        # UNIQUE constraint lets one in, and the other uses the account it made.
+        try:
+            with session.begin_nested():
+                found = Account(fund_id=fund.id, kind=kind, code=code, name=name)
+                session.add(found)
+                session.flush()
+        except IntegrityError:
+            found = session.scalars(stmt.execution_options(populate_existing=True)).one()
     return found
 
 
@@ -503,6 +530,10 @@ def refund_income(
     """Give some or all of money received back to whoever gave it."""
     fund = income.fund
     _require_manager(session, actor, fund)
+    if session.scalar(select(Donation.id).where(Donation.income_id == income.id)) is not None:
+        raise DomainError(
+            _("This is a gift: give it back from the fund's gifts page, so its match goes too.")
+        )
     if income.received_on is None:
         raise DomainError(_("This money has not arrived yet, so it cannot be given back."))
     if amount_pence is None or not _is_pence(amount_pence) or amount_pence <= 0:
@@ -1337,3 +1368,1311 @@ def schedule_by_year(
     return schedule.by_financial_year(
         (p.due, p.amount_pence) for p in schedule.build(total_pence, start, years, frequency)
     )
+
+
+# --- Donations -------------------------------------------------------------------------------
+
+MIN_GIFT_PENCE = 100  # £1: less than this costs more to take than it gives
+MAX_GIFT_PENCE = 2_500_000  # £25,000 online; bigger gifts are best talked about first
+PRESET_AMOUNTS = (500, 1_000, 2_500, 5_000)
+RETENTION_YEARS = 6
+
+# HMRC's model declaration, for one gift or for this gift and all future ones.
+GIFT_AID_WORDING = {
+    DeclarationScope.THIS_GIFT: (
+        "I want to Gift Aid my donation of {amount} to {holder}. I am a UK taxpayer and "
+        "understand that if I pay less Income Tax and/or Capital Gains Tax than the amount of "
+        "Gift Aid claimed on all my donations in that tax year it is my responsibility to pay "
+        "any difference."
+    ),
+    DeclarationScope.THIS_AND_FUTURE: (
+        "I want to Gift Aid my donation of {amount} and any donations I make in the future to "
+        "{holder}. I am a UK taxpayer and understand that if I pay less Income Tax and/or "
+        "Capital Gains Tax than the amount of Gift Aid claimed on all my donations in that tax "
+        "year it is my responsibility to pay any difference."
+    ),
+}
+
+
+def gift_aid_wording(fund: Fund, scope: DeclarationScope, amount_pence: int) -> str:
+    return GIFT_AID_WORDING[scope].format(amount=money(amount_pence), holder=fund.holder_name)
+
+
+def online_giving_ready() -> bool:
+    """Online giving needs Stripe keys; without them, the giving page says so."""
+    return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+
+
+def stripe_client() -> stripe.StripeClient:
+    """The Stripe client for this app (pointed at localstripe in tests by STRIPE_API_BASE)."""
+    config = current_app.config
+    if not config.get("STRIPE_SECRET_KEY"):
+        raise DomainError(_("Online giving is not set up yet."))
+    base = config.get("STRIPE_API_BASE") or None
+    return stripe.StripeClient(
+        config["STRIPE_SECRET_KEY"],
+        base_addresses={"api": base} if base else None,
+        max_network_retries=0 if base else 2,
+    )
+
+
+def _reference() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class GiftAidDetails:
+    """What HMRC needs from a donor's declaration."""
+
+    first_name: str
+    last_name: str
+    house: str
+    postcode: str
+    scope: DeclarationScope = DeclarationScope.THIS_GIFT
+    title: str = ""
+    taxpayer: bool = False
+
+
+def _check_gift_aid(fund: Fund, details: GiftAidDetails) -> dict[str, str]:
+    if not fund.holder_can_claim_gift_aid:
+        raise DomainError(
+            _("%(holder)s cannot claim Gift Aid.", holder=fund.holder_name), field="gift_aid"
+        )
+    if not details.taxpayer:
+        raise DomainError(
+            _("Tick the box to say you are a UK taxpayer, or choose no Gift Aid"),
+            field="taxpayer",
+        )
+    clean = {
+        "title": (details.title or "").strip()[:20],
+        "first_name": (details.first_name or "").strip(),
+        "last_name": (details.last_name or "").strip(),
+        "house": (details.house or "").strip(),
+    }
+    if not clean["first_name"]:
+        raise DomainError(_("Enter your first name"), field="first_name")
+    if not clean["last_name"]:
+        raise DomainError(_("Enter your last name"), field="last_name")
+    if not clean["house"]:
+        raise DomainError(_("Enter your house name or number"), field="house")
+    try:
+        clean["postcode"] = normalise_postcode(details.postcode or "")
+    except DomainError:
+        raise DomainError(
+            _("Enter your home postcode, like E17 4QH"), field="gift_aid_postcode"
+        ) from None
+    return clean
+
+
+def make_declaration(
+    session: Session,
+    fund: Fund,
+    details: GiftAidDetails,
+    *,
+    email: str,
+    user: User | None,
+    amount_pence: int,
+) -> GiftAidDeclaration:
+    """Record a donor's Gift Aid declaration in HMRC's words."""
+    clean = _check_gift_aid(fund, details)
+    now = utcnow()
+    declaration = GiftAidDeclaration(
+        fund=fund,
+        user_id=user.id if _signed_in(user) else None,
+        email=email,
+        scope=details.scope,
+        wording=gift_aid_wording(fund, details.scope, amount_pence),
+        made_at=now,
+        keep_until=_add_years(now.date(), RETENTION_YEARS),
+        **clean,
+    )
+    session.add(declaration)
+    session.flush()
+    return declaration
+
+
+def live_declaration(session: Session, fund: Fund, email: str) -> GiftAidDeclaration | None:
+    """A donor's declaration for this and future gifts to the fund, if not cancelled."""
+    return session.scalar(
+        select(GiftAidDeclaration)
+        .where(
+            GiftAidDeclaration.fund_id == fund.id,
+            GiftAidDeclaration.email == email,
+            GiftAidDeclaration.scope == DeclarationScope.THIS_AND_FUTURE,
+            GiftAidDeclaration.cancelled_at.is_(None),
+        )
+        .order_by(GiftAidDeclaration.id.desc())
+        .limit(1)
+    )
+
+
+def live_declarations(session: Session, fund: Fund, limit: int = 50) -> list[GiftAidDeclaration]:
+    """The fund's Gift Aid declarations that still cover gifts, newest first."""
+    return list(
+        session.scalars(
+            select(GiftAidDeclaration)
+            .where(GiftAidDeclaration.fund_id == fund.id, GiftAidDeclaration.cancelled_at.is_(None))
+            .order_by(GiftAidDeclaration.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def can_see_declaration(
+    session: Session, user: User | None, declaration: GiftAidDeclaration
+) -> bool:
+    if not _signed_in(user):
+        return False
+    if declaration.user_id == user.id or declaration.email == user.email:
+        return True
+    return can_manage_fund(session, user, declaration.fund)
+
+
+def cancel_declaration(
+    session: Session, actor: User, declaration: GiftAidDeclaration
+) -> GiftAidDeclaration:
+    """Stop a declaration covering gifts from now on; gifts before stay claimable."""
+    if not can_see_declaration(session, actor, declaration):
+        raise NotAllowed(_("Only the donor or the fund's managers can cancel this."))
+    if declaration.cancelled_at is not None:
+        raise DomainError(_("This Gift Aid declaration is already cancelled."))
+    declaration.cancelled_at = utcnow()
+    session.flush()
+    audit(
+        session,
+        actor,
+        "giftaid.cancel",
+        declaration,
+        f"Gift Aid declaration {declaration.id} cancelled",
+        place=declaration.fund.place,
+    )
+    return declaration
+
+
+def _check_donor(name: str, email: str, postcode: str | None) -> tuple[str, str, str | None]:
+    name = (name or "").strip()
+    email = (email or "").strip().lower()
+    if not name:
+        raise DomainError(_("Enter your name"), field="donor_name")
+    if "@" not in email or "." not in email.rpartition("@")[2]:
+        raise DomainError(_("Enter an email address, like name@example.org"), field="donor_email")
+    clean_postcode = None
+    if (postcode or "").strip():
+        clean_postcode = normalise_postcode(postcode or "")
+    return name, email, clean_postcode
+
+
+def _check_amount(amount_pence: int | None, field: str = "amount_pence") -> int:
+    if amount_pence is None or not _is_pence(amount_pence) or amount_pence < MIN_GIFT_PENCE:
+        raise DomainError(_("Give at least £1"), field=field)
+    return amount_pence
+
+
+def start_gift(
+    session: Session,
+    actor: User | None,
+    fund: Fund,
+    *,
+    monthly: bool,
+    amount_pence: int | None,
+    donor_name: str,
+    donor_email: str,
+    postcode: str | None = None,
+    purpose: str | None = None,
+    gift_aid: GiftAidDetails | None = None,
+) -> Donation | RegularGift:
+    """A gift someone is about to pay online: waiting for Stripe until the money arrives."""
+    if not online_giving_ready():
+        raise DomainError(_("Online giving is not set up yet."))
+    amount = _check_amount(amount_pence)
+    if amount > MAX_GIFT_PENCE:
+        raise DomainError(
+            _("For gifts over %(max)s, please contact us first.", max=money(MAX_GIFT_PENCE)),
+            field="amount_pence",
+        )
+    name, email, clean_postcode = _check_donor(donor_name, donor_email, postcode)
+    purpose = (purpose or "").strip()[:160] or None
+    declaration = None
+    if gift_aid is not None:
+        declaration = make_declaration(
+            session, fund, gift_aid, email=email, user=actor, amount_pence=amount
+        )
+        clean_postcode = clean_postcode or declaration.postcode
+    else:
+        declaration = live_declaration(session, fund, email)
+    common = {
+        "reference": _reference(),
+        "fund": fund,
+        "user_id": actor.id if _signed_in(actor) else None,
+        "donor_name": name,
+        "donor_email": email,
+        "postcode": clean_postcode,
+        "amount_pence": amount,
+        "purpose": purpose,
+        "declaration_id": declaration.id if declaration else None,
+    }
+    gift: Donation | RegularGift
+    if monthly:
+        gift = RegularGift(**common)
+    else:
+        gift = Donation(kind=DonationKind.ONCE, method=DonationMethod.CARD, **common)
+    session.add(gift)
+    session.flush()
+    return gift
+
+
+def find_gift(session: Session, reference: str) -> Donation | RegularGift | None:
+    found = session.scalar(select(Donation).where(Donation.reference == reference))
+    if found is None:
+        found = session.scalar(select(RegularGift).where(RegularGift.reference == reference))
+    return found
+
+
+def checkout(
+    session: Session, gift: Donation | RegularGift, success_url: str, cancel_url: str
+) -> str:
+    """Hand the donor over to Stripe Checkout: payment mode for one gift, subscription mode
+    for monthly giving. Returns the address to send them to; no card details come here."""
+    if isinstance(gift, Donation) and gift.state != DonationState.PENDING:
+        raise DomainError(_("This gift has already been paid."))
+    if isinstance(gift, RegularGift) and gift.state != RegularGiftState.PENDING:
+        raise DomainError(_("This monthly gift is already set up."))
+    monthly = isinstance(gift, RegularGift)
+    metadata = {
+        "fund_id": str(gift.fund_id),
+        ("regular_gift" if monthly else "donation"): gift.reference,
+    }
+    price_data: dict[str, Any] = {
+        "currency": "gbp",
+        "unit_amount": gift.amount_pence,
+        "product_data": {"name": f"Gift to {gift.fund.name}"},
+    }
+    if monthly:
+        price_data["recurring"] = {"interval": "month"}
+    params: dict[str, Any] = {
+        "mode": "subscription" if monthly else "payment",
+        "line_items": [{"price_data": price_data, "quantity": 1}],
+        "customer_email": gift.donor_email,
+        "client_reference_id": gift.reference,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "metadata": metadata,
+    }
+    if monthly:
+        params["subscription_data"] = {"metadata": metadata}
+    else:
+        params["payment_intent_data"] = {"metadata": metadata}
+        params["submit_type"] = "donate"
+    try:
+        created = stripe_client().v1.checkout.sessions.create(params=params)  # type: ignore[arg-type]
+    except stripe.StripeError as error:
+        current_app.logger.warning("Stripe Checkout could not start: %s", error)
+        raise DomainError(
+            _("We could not reach our card payment service. Please try again in a minute.")
+        ) from None
+    gift.stripe_checkout_id = created.id
+    session.flush()
+    return str(created.url)
+
+
+def charge_payment_method(session: Session, donation: Donation, payment_method: str) -> str:
+    """Take a one-off gift with a payment method Stripe collected (Stripe Elements or a card
+    reader: only its id comes here). Returns the payment intent id; the webhook clears it."""
+    client = stripe_client()
+    try:
+        customer = client.v1.customers.create(
+            params={"email": donation.donor_email, "name": donation.donor_name}
+        )
+        intent = client.v1.payment_intents.create(
+            params={
+                "amount": donation.amount_pence,
+                "currency": "gbp",
+                "customer": customer.id,
+                "payment_method": payment_method,
+                "confirm": True,
+                "metadata": {"donation": donation.reference, "fund_id": str(donation.fund_id)},
+            }
+        )
+    except stripe.CardError as error:
+        raise DomainError(error.user_message or _("The card was declined.")) from None
+    except stripe.StripeError as error:
+        current_app.logger.warning("Stripe payment could not start: %s", error)
+        raise DomainError(_("We could not reach our card payment service.")) from None
+    donation.stripe_payment_intent_id = intent.id
+    session.flush()
+    _replay(session, intent.id)
+    return intent.id
+
+
+def subscribe_payment_method(session: Session, gift: RegularGift, payment_method: str) -> str:
+    """Start monthly giving with a payment method Stripe collected. Returns the subscription
+    id; each paid invoice arrives by webhook and becomes a gift."""
+    client = stripe_client()
+    try:
+        customer = client.v1.customers.create(
+            params={
+                "email": gift.donor_email,
+                "name": gift.donor_name,
+                "payment_method": payment_method,
+                "invoice_settings": {"default_payment_method": payment_method},
+            }
+        )
+        plan = client.v1.plans.create(
+            params={
+                "amount": gift.amount_pence,
+                "currency": "gbp",
+                "interval": "month",
+                "product": {"name": f"Monthly gift to {gift.fund.name}"},
+            }
+        )
+        gift.stripe_customer_id = customer.id
+        gift.stripe_subscription_id = None
+        session.flush()
+        subscription = client.v1.subscriptions.create(
+            params={
+                "customer": customer.id,
+                "items": [{"plan": plan.id}],
+                "metadata": {"regular_gift": gift.reference, "fund_id": str(gift.fund_id)},
+            }
+        )
+    except stripe.StripeError as error:
+        current_app.logger.warning("Stripe subscription could not start: %s", error)
+        raise DomainError(_("We could not reach our card payment service.")) from None
+    gift.stripe_subscription_id = subscription.id
+    session.flush()
+    _replay(session, subscription.id)
+    return subscription.id
+
+
+# --- Applying what we know to the ledger -----------------------------------------------------
+
+
+def _facts(donation: Donation) -> workflow.DonationFacts:
+    return workflow.DonationFacts(
+        amount_pence=donation.amount_pence,
+        succeeded=donation.succeeded_at is not None,
+        failed=donation.failed_at is not None,
+        refunded_pence=donation.refunded_pence,
+        disputed=donation.disputed_at is not None,
+    )
+
+
+def _lock_row(session: Session, model: type, row_id: int) -> Any:
+    """Read a row again, locked until this transaction ends (a no-op on SQLite)."""
+    return session.scalars(
+        select(model)
+        .where(model.id == row_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def gift_aid_applies(donation: Donation) -> bool:
+    """Whether Gift Aid can be claimed on this gift: a declaration covering it, from a person
+    (not a company), with nothing given back in return, to a holder who can claim."""
+    declaration = donation.declaration
+    return (
+        declaration is not None
+        and donation.fund.holder_can_claim_gift_aid
+        and not donation.from_company
+        and not donation.has_benefit
+        and declaration.covers(donation.created_at)
+    )
+
+
+def _apply(session: Session, actor: User | None, donation: Donation) -> Donation:
+    """Work out the donation's state from its facts, and bring the ledger (its income, and
+    any match it drew) to what the fund now keeps. Safe to call any number of times."""
+    facts = _facts(donation)
+    before = donation.state
+    donation.state = workflow.donation_state(facts)
+    kept = workflow.kept_pence(facts)
+    fund = donation.fund
+    income = donation.income
+    if income is None and kept > 0:
+        donation.received_on = donation.received_on or (donation.succeeded_at or utcnow()).date()
+        income = Income(
+            fund=fund,
+            source=IncomeSource.DONATION,
+            amount_pence=donation.amount_pence,
+            from_name=donation.donor_name,
+            purpose=donation.purpose,
+            gift_aid=gift_aid_applies(donation),
+            received_on=donation.received_on,
+        )
+        session.add(income)
+        session.flush()
+        donation.income = income
+        post(
+            session,
+            actor,
+            fund,
+            "donation",
+            [
+                (account(session, fund, AccountKind.BANK), donation.amount_pence),
+                (
+                    account(
+                        session, fund, AccountKind.INCOME, IncomeSource.DONATION, donation.purpose
+                    ),
+                    -donation.amount_pence,
+                ),
+            ],
+            occurred_on=donation.received_on,
+            memo=f"Gift from {donation.donor_name}",
+            income=income,
+        )
+    if income is not None:
+        held = income.amount_pence - income.refunded_pence
+        if kept < held:
+            back = held - kept
+            income.refunded_pence += back
+            post(
+                session,
+                actor,
+                fund,
+                "refund",
+                [
+                    (
+                        account(
+                            session, fund, AccountKind.INCOME, IncomeSource.DONATION, income.purpose
+                        ),
+                        back,
+                    ),
+                    (account(session, fund, AccountKind.BANK), -back),
+                ],
+                memo=f"Gift given back: {donation.donor_name} ({donation.state.value})",
+                income=income,
+            )
+    _match(session, actor, donation, kept)
+    session.flush()
+    if before != donation.state:
+        audit(
+            session,
+            actor,
+            "donation.state",
+            donation,
+            f"Gift of {money(donation.amount_pence)} to {fund.name}: {donation.state.value}",
+            place=fund.place,
+            before=before.value if before else None,
+            after=donation.state.value,
+            kept_pence=kept,
+        )
+    if (
+        donation.state == DonationState.CLEARED
+        and donation.receipt_sent_at is None
+        and donation.donor_email
+    ):
+        donation.receipt_sent_at = utcnow()
+        send_email(
+            donation.donor_email,
+            _("Thank you for your gift to %(fund)s", fund=fund.name),
+            "donation_receipt",
+            donation=donation,
+            fund=fund,
+            amount=money(donation.amount_pence),
+            day=format_date(donation.received_on),
+            gift_aid=gift_aid_applies(donation),
+            matched=money(_matched(session, donation)),
+            method=_(donation.method.label),
+        )
+    return donation
+
+
+def _matched(session: Session, donation: Donation) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(MatchDraw.amount_pence), 0)).where(
+            MatchDraw.donation_id == donation.id
+        )
+    )
+    return int(total or 0)
+
+
+def _match(session: Session, actor: User | None, donation: Donation, kept: int) -> None:
+    """Draw match funding for what the fund keeps of a gift (or give back what it no longer
+    should have). The pledge row is locked, so two gifts clearing at once cannot both take the
+    last of it; the database refuses a draw over the cap in any case."""
+    fund = donation.fund
+    draws = list(session.scalars(select(MatchDraw).where(MatchDraw.donation_id == donation.id)))
+    pledges_acct = account(session, fund, AccountKind.PLEDGES)
+    match_acct = account(session, fund, AccountKind.INCOME, IncomeSource.MATCH)
+    if draws:
+        # Already matched: only ever give back, in proportion to what the fund still keeps.
+        for draw in draws:
+            pledge = _lock_row(session, MatchPledge, draw.pledge_id)
+            should = min(draw.amount_pence, kept * pledge.ratio_percent // 100)
+            back = draw.amount_pence - should
+            if back > 0:
+                draw.amount_pence = should
+                pledge.drawn_pence -= back
+                session.flush()
+                post(
+                    session,
+                    actor,
+                    fund,
+                    "match_reversed",
+                    [(match_acct, back), (pledges_acct, -back)],
+                    memo=f"Match given back: {pledge.funder_name}",
+                )
+        return
+    if kept <= 0 or donation.state != DonationState.CLEARED:
+        return
+    on = donation.received_on or utcnow().date()
+    pledge_ids = list(
+        session.scalars(
+            select(MatchPledge.id)
+            .where(
+                MatchPledge.fund_id == fund.id,
+                MatchPledge.starts_on <= on,
+                MatchPledge.ends_on >= on,
+            )
+            .order_by(MatchPledge.id)
+        )
+    )
+    for pledge_id in pledge_ids:
+        pledge = _lock_row(session, MatchPledge, pledge_id)
+        want = kept * pledge.ratio_percent // 100
+        take = min(want, pledge.cap_pence - pledge.drawn_pence)
+        if take <= 0:
+            continue
+        pledge.drawn_pence += take
+        session.add(MatchDraw(pledge_id=pledge.id, donation_id=donation.id, amount_pence=take))
+        session.flush()
+        post(
+            session,
+            actor,
+            fund,
+            "match",
+            [(pledges_acct, take), (match_acct, -take)],
+            memo=f"{pledge.funder_name} matched a gift from {donation.donor_name}",
+        )
+        break
+
+
+def record_offline_gift(
+    session: Session,
+    actor: User,
+    fund: Fund,
+    *,
+    method: DonationMethod,
+    amount_pence: int | None,
+    donor_name: str,
+    donor_email: str = "",
+    postcode: str | None = None,
+    purpose: str | None = None,
+    received_on: dt.date | None = None,
+    from_company: bool = False,
+    has_benefit: bool = False,
+    gift_aid: GiftAidDetails | None = None,
+) -> Donation:
+    """Staff record a gift of cash, a cheque or a bank transfer: into the same ledger, matched
+    and receipted like a gift made online."""
+    _require_manager(session, actor, fund)
+    if method == DonationMethod.CARD:
+        raise DomainError(_("Card gifts are recorded by the payment service."), field="method")
+    amount = _check_amount(amount_pence)
+    name = (donor_name or "").strip()
+    if not name:
+        raise DomainError(_("Enter who gave it"), field="donor_name")
+    email = (donor_email or "").strip().lower()
+    if email and "@" not in email:
+        raise DomainError(_("Enter an email address, like name@example.org"), field="donor_email")
+    clean_postcode = normalise_postcode(postcode) if (postcode or "").strip() else None
+    if gift_aid is not None and from_company:
+        raise DomainError(_("Gifts from companies cannot have Gift Aid."), field="gift_aid")
+    if gift_aid is not None and has_benefit:
+        raise DomainError(
+            _("Gifts that get something back cannot have Gift Aid."), field="gift_aid"
+        )
+    declaration = None
+    if gift_aid is not None:
+        declaration = make_declaration(
+            session,
+            fund,
+            gift_aid,
+            email=email or f"offline-{_reference()}",
+            user=None,
+            amount_pence=amount,
+        )
+        clean_postcode = clean_postcode or declaration.postcode
+    elif email and not from_company:
+        declaration = live_declaration(session, fund, email)
+    now = utcnow()
+    donation = Donation(
+        reference=_reference(),
+        fund=fund,
+        donor_name=name,
+        donor_email=email,
+        postcode=clean_postcode,
+        amount_pence=amount,
+        purpose=(purpose or "").strip()[:160] or None,
+        kind=DonationKind.ONCE,
+        method=method,
+        from_company=from_company,
+        has_benefit=has_benefit,
+        declaration_id=declaration.id if declaration else None,
+        succeeded_at=now,
+        received_on=received_on or now.date(),
+        created_by_id=actor.id,
+    )
+    session.add(donation)
+    session.flush()
+    session.refresh(donation)
+    audit(
+        session,
+        actor,
+        "donation.offline",
+        donation,
+        f"{money(amount)} given to {fund.name} by {method.label.lower()}",
+        place=fund.place,
+        amount_pence=amount,
+        method=method.value,
+    )
+    return _apply(session, actor, donation)
+
+
+def refund_donation(session: Session, actor: User, donation: Donation, reason: str) -> Donation:
+    """Give a whole gift back: through Stripe for card gifts, by hand for the rest. The ledger
+    and any match it drew are reversed."""
+    _require_manager(session, actor, donation.fund)
+    donation = _lock_row(session, Donation, donation.id)
+    if not (reason or "").strip():
+        raise DomainError(_("Say why the money is going back"), field="reason")
+    if donation.state != DonationState.CLEARED:
+        raise DomainError(_("Only a gift that has arrived can be given back."))
+    left = donation.amount_pence - donation.refunded_pence
+    if donation.method == DonationMethod.CARD and donation.stripe_payment_intent_id:
+        try:
+            refund = stripe_client().v1.refunds.create(
+                params={"payment_intent": donation.stripe_payment_intent_id, "amount": left}
+            )
+        except stripe.StripeError as error:
+            current_app.logger.warning("Stripe refund failed: %s", error)
+            raise DomainError(_("We could not reach our card payment service.")) from None
+        left = int(refund.amount)
+    donation.refunded_pence = min(donation.amount_pence, donation.refunded_pence + left)
+    audit(
+        session,
+        actor,
+        "donation.refund",
+        donation,
+        f"Gave back {money(left)} to {donation.donor_name}",
+        place=donation.fund.place,
+        reason=reason.strip(),
+    )
+    return _apply(session, actor, donation)
+
+
+# --- Stripe's events -------------------------------------------------------------------------
+
+
+def _stripe_id(value: Any) -> str | None:
+    """An object's id, whether Stripe sent the object or only its id."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return value.get("id")
+
+
+def _donation_for(session: Session, obj: dict[str, Any]) -> Donation | None:
+    """The gift a Stripe object is about: by our reference in its metadata, or by the
+    payment intent or invoice it belongs to."""
+    metadata = obj.get("metadata") or {}
+    found = None
+    if metadata.get("donation"):
+        found = session.scalar(select(Donation).where(Donation.reference == metadata["donation"]))
+    intent = obj.get("payment_intent") if obj.get("object") != "payment_intent" else obj.get("id")
+    intent = _stripe_id(intent)
+    if found is None and intent:
+        found = session.scalar(select(Donation).where(Donation.stripe_payment_intent_id == intent))
+    invoice = _stripe_id(obj.get("invoice"))
+    if found is None and invoice:
+        found = session.scalar(select(Donation).where(Donation.stripe_invoice_id == invoice))
+    return found
+
+
+def _regular_gift_for(session: Session, obj: dict[str, Any]) -> RegularGift | None:
+    metadata = obj.get("metadata") or (obj.get("subscription_details") or {}).get("metadata") or {}
+    if metadata.get("regular_gift"):
+        found = session.scalar(
+            select(RegularGift).where(RegularGift.reference == metadata["regular_gift"])
+        )
+        if found is not None:
+            return found
+    subscription = obj.get("id") if obj.get("object") == "subscription" else obj.get("subscription")
+    subscription = _stripe_id(subscription)
+    if subscription is None:
+        # Newer API versions name the subscription under the invoice's parent.
+        parent = (obj.get("parent") or {}).get("subscription_details") or {}
+        subscription = _stripe_id(parent.get("subscription"))
+        metadata = parent.get("metadata") or {}
+        if metadata.get("regular_gift"):
+            return session.scalar(
+                select(RegularGift).where(RegularGift.reference == metadata["regular_gift"])
+            )
+    if subscription is None:
+        return None
+    return session.scalar(
+        select(RegularGift).where(RegularGift.stripe_subscription_id == subscription)
+    )
+
+
+def _at(event: dict[str, Any]) -> dt.datetime:
+    created = event.get("created")
+    if isinstance(created, int):
+        return dt.datetime.fromtimestamp(created, dt.UTC)
+    return utcnow()
+
+
+def handle_stripe_event(session: Session, event: dict[str, Any]) -> str:
+    """Act on one verified Stripe event, once: "done", "duplicate", "waiting" or "ignored".
+
+    The event's id is stored first under a UNIQUE constraint; a second delivery of the same
+    event (even at the same moment, from another worker) stops there. Each event only adds a
+    fact to a gift, so they may arrive in any order; one that comes before we know whose
+    payment it is waits, and is acted on when we find out."""
+    event_id = str(event.get("id") or "")
+    kind = str(event.get("type") or "")
+    if not event_id:
+        raise ValueError("A Stripe event has an id")
+    row = StripeEvent(event_id=event_id, type=kind[:100])
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return "duplicate"
+    return _act(session, row, event)
+
+
+def _wait(row: StripeEvent, event: dict[str, Any], key: str | None) -> str:
+    if not key:
+        current_app.logger.info("Stripe event %s is about nothing we know", row.event_id)
+        return "ignored"
+    row.waiting_for = key
+    row.payload = event
+    return "waiting"
+
+
+def _replay(session: Session, key: str | None) -> None:
+    """Act on events that were waiting to learn whose payment ``key`` is."""
+    if not key:
+        return
+    waiting = list(
+        session.scalars(
+            select(StripeEvent).where(StripeEvent.waiting_for == key).order_by(StripeEvent.id)
+        )
+    )
+    for row in waiting:
+        event = row.payload or {}
+        row.waiting_for = None
+        row.payload = None
+        session.flush()
+        _act(session, row, event)
+
+
+def _subscription_of(obj: dict[str, Any]) -> str | None:
+    if obj.get("object") == "subscription":
+        return _stripe_id(obj.get("id"))
+    found = _stripe_id(obj.get("subscription"))
+    if found is None:
+        parent = (obj.get("parent") or {}).get("subscription_details") or {}
+        found = _stripe_id(parent.get("subscription"))
+    return found
+
+
+def _act(session: Session, row: StripeEvent, event: dict[str, Any]) -> str:
+    kind = str(event.get("type") or "")
+    fact = workflow.STRIPE_FACTS.get(kind)
+    obj = dict((event.get("data") or {}).get("object") or {})
+    if fact is None:
+        return "ignored"
+    at = _at(event)
+    if fact == "checkout":
+        return _checkout_completed(session, row, event, obj, at)
+    if fact == "invoice_paid":
+        return _invoice_paid(session, row, event, obj, at)
+    if fact == "subscription_ended":
+        gift = _regular_gift_for(session, obj)
+        if gift is None:
+            return _wait(row, event, _subscription_of(obj))
+        _end_regular_gift(session, None, gift)
+        return "done"
+    donation = _donation_for(session, obj)
+    intent = _stripe_id(
+        obj.get("id") if obj.get("object") == "payment_intent" else obj.get("payment_intent")
+    )
+    if donation is None:
+        return _wait(row, event, intent)
+    donation = _lock_row(session, Donation, donation.id)
+    if fact == "succeeded":
+        donation.succeeded_at = donation.succeeded_at or at
+    elif fact == "failed":
+        donation.failed_at = donation.failed_at or at
+    elif fact == "refunded":
+        refunded = int(obj.get("amount_refunded") or obj.get("amount") or 0)
+        donation.refunded_pence = min(donation.amount_pence, max(donation.refunded_pence, refunded))
+    elif fact == "disputed":
+        donation.disputed_at = donation.disputed_at or at
+    _apply(session, None, donation)
+    if intent and donation.stripe_payment_intent_id is None:
+        donation.stripe_payment_intent_id = intent
+        session.flush()
+        _replay(session, intent)
+    return "done"
+
+
+def _checkout_completed(
+    session: Session, row: StripeEvent, event: dict[str, Any], obj: dict[str, Any], at: dt.datetime
+) -> str:
+    if obj.get("mode") == "subscription":
+        gift = _regular_gift_for(session, obj)
+        if gift is None:
+            return "ignored"
+        gift = _lock_row(session, RegularGift, gift.id)
+        gift.stripe_checkout_id = gift.stripe_checkout_id or obj.get("id")
+        gift.stripe_customer_id = _stripe_id(obj.get("customer")) or gift.stripe_customer_id
+        subscription = _stripe_id(obj.get("subscription"))
+        if subscription and gift.stripe_subscription_id is None:
+            gift.stripe_subscription_id = subscription
+            session.flush()
+            _replay(session, subscription)
+        session.flush()
+        return "done"
+    donation = _donation_for(session, obj)
+    if donation is None:
+        return "ignored"
+    donation = _lock_row(session, Donation, donation.id)
+    if obj.get("payment_status") == "paid":
+        donation.succeeded_at = donation.succeeded_at or at
+    _apply(session, None, donation)
+    intent = _stripe_id(obj.get("payment_intent"))
+    if intent and donation.stripe_payment_intent_id is None:
+        donation.stripe_payment_intent_id = intent
+        session.flush()
+        _replay(session, intent)
+    return "done"
+
+
+def _invoice_paid(
+    session: Session, row: StripeEvent, event: dict[str, Any], obj: dict[str, Any], at: dt.datetime
+) -> str:
+    """A month's payment on a monthly gift: one gift per invoice, however often told."""
+    gift = _regular_gift_for(session, obj)
+    invoice_id = obj.get("id")
+    amount = int(obj.get("amount_paid") or 0)
+    if not invoice_id or amount <= 0:
+        return "ignored"
+    if gift is None:
+        return _wait(row, event, _subscription_of(obj))
+    gift = _lock_row(session, RegularGift, gift.id)
+    subscription = _subscription_of(obj)
+    if subscription and gift.stripe_subscription_id is None:
+        gift.stripe_subscription_id = subscription
+        session.flush()
+        _replay(session, subscription)
+    intent = _stripe_id(obj.get("payment_intent"))
+    donation = session.scalar(select(Donation).where(Donation.stripe_invoice_id == invoice_id))
+    if donation is None:
+        declaration = gift.declaration
+        if declaration is None or declaration.cancelled_at is not None:
+            declaration = live_declaration(session, gift.fund, gift.donor_email)
+        donation = Donation(
+            reference=_reference(),
+            fund=gift.fund,
+            regular_gift=gift,
+            user_id=gift.user_id,
+            postcode=gift.postcode,
+            donor_name=gift.donor_name,
+            donor_email=gift.donor_email,
+            amount_pence=amount,
+            purpose=gift.purpose,
+            kind=DonationKind.MONTHLY,
+            method=DonationMethod.CARD,
+            declaration_id=declaration.id if declaration else None,
+            stripe_invoice_id=invoice_id,
+            stripe_payment_intent_id=intent,
+            created_at=at,
+        )
+        session.add(donation)
+        session.flush()
+    donation.succeeded_at = donation.succeeded_at or at
+    if gift.state == RegularGiftState.PENDING:
+        gift.state = RegularGiftState.ACTIVE
+    _apply(session, None, donation)
+    _replay(session, intent)
+    return "done"
+
+
+def _end_regular_gift(session: Session, actor: User | None, gift: RegularGift) -> RegularGift:
+    gift = _lock_row(session, RegularGift, gift.id)
+    target = workflow.regular_gift_move(gift.state, "cancel")
+    if target is None:
+        return gift
+    gift.state = target
+    gift.cancelled_at = utcnow()
+    session.flush()
+    audit(
+        session,
+        actor,
+        "regular_gift.cancel",
+        gift,
+        f"Monthly gift of {money(gift.amount_pence)} to {gift.fund.name} stopped",
+        place=gift.fund.place,
+    )
+    return gift
+
+
+def can_see_regular_gift(session: Session, user: User | None, gift: RegularGift) -> bool:
+    if not _signed_in(user):
+        return False
+    return gift.user_id == user.id or can_manage_fund(session, user, gift.fund)
+
+
+def cancel_regular_gift(session: Session, actor: User, gift: RegularGift) -> RegularGift:
+    """Stop a monthly gift: Stripe takes no more payments, and none are recorded after."""
+    if not can_see_regular_gift(session, actor, gift):
+        raise NotAllowed(_("Only the donor can stop this monthly gift."))
+    if gift.state == RegularGiftState.CANCELLED:
+        raise DomainError(_("This monthly gift has already stopped."))
+    if gift.stripe_subscription_id and online_giving_ready():
+        try:
+            stripe_client().v1.subscriptions.cancel(gift.stripe_subscription_id)
+        except stripe.InvalidRequestError as error:
+            # Already gone at Stripe's end: nothing more will be taken.
+            current_app.logger.info("Subscription was already cancelled: %s", error)
+        except stripe.StripeError as error:
+            current_app.logger.warning("Stripe cancel failed: %s", error)
+            raise DomainError(
+                _("We could not reach our card payment service. Nothing was changed.")
+            ) from None
+    return _end_regular_gift(session, actor, gift)
+
+
+# --- Match funding ---------------------------------------------------------------------------
+
+
+def create_match_pledge(
+    session: Session,
+    actor: User,
+    fund: Fund,
+    *,
+    funder_name: str,
+    ratio_percent: int | None,
+    cap_pence: int | None,
+    starts_on: dt.date | None,
+    ends_on: dt.date | None,
+) -> MatchPledge:
+    """A funder promises to match gifts, up to a cap, between two days."""
+    _require_manager(session, actor, fund)
+    name = (funder_name or "").strip()
+    if not name:
+        raise DomainError(_("Enter the funder's name"), field="funder_name")
+    if ratio_percent is None or not 1 <= ratio_percent <= 1000:
+        raise DomainError(_("Enter how much they add for every £1, from 1p to £10"), field="ratio")
+    if cap_pence is None or not _is_pence(cap_pence) or cap_pence <= 0:
+        raise DomainError(_("Enter the most they will give"), field="cap_pence")
+    if starts_on is None:
+        raise DomainError(_("Enter the first day"), field="starts_on")
+    if ends_on is None or ends_on < starts_on:
+        raise DomainError(_("Enter a last day on or after the first"), field="ends_on")
+    pledge = MatchPledge(
+        fund=fund,
+        funder_name=name,
+        ratio_percent=ratio_percent,
+        cap_pence=cap_pence,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by_id=actor.id,
+    )
+    session.add(pledge)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "match.create",
+        pledge,
+        f"{name} will match gifts to {fund.name} up to {money(cap_pence)}",
+        place=fund.place,
+        ratio_percent=ratio_percent,
+        cap_pence=cap_pence,
+    )
+    return pledge
+
+
+def live_match(session: Session, fund: Fund, on: dt.date | None = None) -> MatchPledge | None:
+    """The match pledge a gift made today would draw on, if any has money left."""
+    on = on or utcnow().date()
+    return session.scalar(
+        select(MatchPledge)
+        .where(
+            MatchPledge.fund_id == fund.id,
+            MatchPledge.starts_on <= on,
+            MatchPledge.ends_on >= on,
+            MatchPledge.drawn_pence < MatchPledge.cap_pence,
+        )
+        .order_by(MatchPledge.id)
+        .limit(1)
+    )
+
+
+def match_pledges(session: Session, fund: Fund) -> list[MatchPledge]:
+    return list(
+        session.scalars(
+            select(MatchPledge).where(MatchPledge.fund_id == fund.id).order_by(MatchPledge.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class GivingFigures:
+    """What giving has done for a fund, for its giving page."""
+
+    donors: int
+    given_pence: int
+    matched_pence: int
+    granted_pence: int
+    grants: int
+
+
+def giving_figures(session: Session, fund: Fund) -> GivingFigures:
+    kept = Donation.amount_pence - Donation.refunded_pence
+    row = session.execute(
+        select(
+            func.count(func.distinct(Donation.donor_name)),
+            func.coalesce(func.sum(kept), 0),
+        ).where(Donation.fund_id == fund.id, Donation.state == DonationState.CLEARED)
+    ).one()
+    matched = session.scalar(
+        select(func.coalesce(func.sum(MatchPledge.drawn_pence), 0)).where(
+            MatchPledge.fund_id == fund.id
+        )
+    )
+    grants = session.execute(
+        select(func.count(Grant.id), func.coalesce(func.sum(Grant.total_pence), 0)).where(
+            Grant.fund_id == fund.id, Grant.state.in_(workflow.PUBLISHED_GRANT_STATES)
+        )
+    ).one()
+    return GivingFigures(
+        donors=int(row[0] or 0),
+        given_pence=int(row[1] or 0),
+        matched_pence=int(matched or 0),
+        granted_pence=int(grants[1] or 0),
+        grants=int(grants[0] or 0),
+    )
+
+
+def donations_stmt(fund: Fund) -> Select:
+    return select(Donation).where(Donation.fund_id == fund.id).order_by(Donation.id.desc())
+
+
+def donations_for_user_stmt(user: User) -> Select:
+    return (
+        select(Donation)
+        .where(Donation.user_id == user.id, Donation.state != DonationState.PENDING)
+        .order_by(Donation.id.desc())
+    )
+
+
+def regular_gifts_for_user(session: Session, user: User) -> list[RegularGift]:
+    return list(
+        session.scalars(
+            select(RegularGift)
+            .where(RegularGift.user_id == user.id, RegularGift.state != RegularGiftState.PENDING)
+            .order_by(RegularGift.id.desc())
+        )
+    )
+
+
+def declarations_for_user(session: Session, user: User) -> list[GiftAidDeclaration]:
+    return list(
+        session.scalars(
+            select(GiftAidDeclaration)
+            .where(
+                (GiftAidDeclaration.user_id == user.id) | (GiftAidDeclaration.email == user.email)
+            )
+            .order_by(GiftAidDeclaration.id.desc())
+        )
+    )
+
+
+# --- Gift Aid claims -------------------------------------------------------------------------
+
+
+def claimable_donations(
+    session: Session, fund: Fund, from_on: dt.date, to_on: dt.date
+) -> list[Donation]:
+    """Gifts that can go in a claim: received between the days, kept (not all given back),
+    with a declaration that covers them, from a person, with nothing in return, never claimed."""
+    if not fund.holder_can_claim_gift_aid:
+        return []
+    claimed = select(GiftAidClaimItem.donation_id)
+    stmt = (
+        select(Donation)
+        .join(GiftAidDeclaration, GiftAidDeclaration.id == Donation.declaration_id)
+        .where(
+            Donation.fund_id == fund.id,
+            Donation.state == DonationState.CLEARED,
+            Donation.received_on >= from_on,
+            Donation.received_on <= to_on,
+            Donation.from_company.is_(False),
+            Donation.has_benefit.is_(False),
+            Donation.id.not_in(claimed),
+        )
+        .order_by(Donation.received_on, Donation.id)
+    )
+    return [d for d in session.scalars(stmt) if gift_aid_applies(d)]
+
+
+def make_gift_aid_claim(
+    session: Session, fund: Fund, from_on: dt.date, to_on: dt.date
+) -> GiftAidClaim:
+    """Put every claimable gift between the days in one claim, marked claimed in the same
+    transaction. The database refuses to claim any gift twice (a UNIQUE constraint), so two
+    claims made at once cannot both include it."""
+    if to_on < from_on:
+        raise DomainError(_("The last day must be on or after the first."))
+    if not fund.holder_can_claim_gift_aid:
+        raise DomainError(_("%(holder)s cannot claim Gift Aid.", holder=fund.holder_name))
+    gifts = claimable_donations(session, fund, from_on, to_on)
+    claim = GiftAidClaim(fund_id=fund.id, from_on=from_on, to_on=to_on)
+    today = utcnow().date()
+    for gift in gifts:
+        amount = gift.amount_pence - gift.refunded_pence
+        claim.items.append(
+            GiftAidClaimItem(
+                donation_id=gift.id, declaration_id=gift.declaration_id, amount_pence=amount
+            )
+        )
+        declaration = gift.declaration
+        # Records are kept for six years after the claim that used them.
+        declaration.keep_until = max(declaration.keep_until, _add_years(today, RETENTION_YEARS))
+    claim.total_pence = sum(item.amount_pence for item in claim.items)
+    session.add(claim)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise DomainError(
+            _("Another claim took some of these gifts at the same moment. Try again.")
+        ) from None
+    audit(
+        session,
+        None,
+        "giftaid.claim",
+        claim,
+        f"Gift Aid claim for {fund.name}: {len(claim.items)} gifts, {money(claim.total_pence)}",
+        place=fund.place,
+        from_on=from_on.isoformat(),
+        to_on=to_on.isoformat(),
+    )
+    return claim
+
+
+CLAIM_COLUMNS = (
+    "Title",
+    "First name",
+    "Last name",
+    "House name or number",
+    "Postcode",
+    "Aggregated donations",
+    "Sponsored event",
+    "Donation date",
+    "Amount",
+)
+
+
+def claim_csv(claim: GiftAidClaim) -> str:
+    """The claim schedule in the columns of HMRC's Gift Aid schedule."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CLAIM_COLUMNS)
+    for item in claim.items:
+        d = item.declaration
+        pounds, pence = divmod(item.amount_pence, 100)
+        writer.writerow(
+            [
+                d.title,
+                d.first_name,
+                d.last_name,
+                d.house,
+                d.postcode,
+                "",
+                "",
+                item.donation.received_on.strftime("%d/%m/%y"),  # type: ignore[union-attr]
+                f"{pounds}.{pence:02d}",
+            ]
+        )
+    return out.getvalue()
+
+
+# --- Reconciling with Stripe -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    reference: str
+    stripe_pence: int
+    ledger_pence: int
+    note: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.reference}: Stripe {money(self.stripe_pence)}, "
+            f"ledger {money(self.ledger_pence)} ({self.note})"
+        )
+
+
+def _ledger_kept(donation: Donation | None) -> int:
+    if donation is None or donation.income is None:
+        return 0
+    return donation.income.amount_pence - donation.income.refunded_pence
+
+
+def reconcile(session: Session) -> list[Difference]:
+    """Compare what Stripe says each card payment is worth with what the ledger holds for it;
+    returns the differences (an empty list when they agree)."""
+    client = stripe_client()
+    differences: list[Difference] = []
+    seen: set[str] = set()
+    for listed in client.v1.payment_intents.list(params={"limit": 100}).auto_paging_iter():
+        intent = listed.to_dict()
+        seen.add(intent["id"])
+        succeeded = intent.get("status") == "succeeded"
+        received = int(intent.get("amount_received") or 0)
+        if succeeded and not received:
+            received = int(intent.get("amount") or 0)
+        refunded = 0
+        charge_id = _stripe_id(intent.get("latest_charge"))
+        if charge_id:
+            charge = client.v1.charges.retrieve(charge_id).to_dict()
+            refunded = int(charge.get("amount_refunded") or 0)
+            if charge.get("disputed"):
+                refunded = received
+        stripe_kept = received - refunded if succeeded else 0
+        donation = _donation_for(session, intent)
+        ledger_kept = _ledger_kept(donation)
+        if donation is None and stripe_kept:
+            differences.append(Difference(intent["id"], stripe_kept, 0, "no gift in the ledger"))
+        elif donation is not None and stripe_kept != ledger_kept:
+            differences.append(
+                Difference(donation.reference, stripe_kept, ledger_kept, donation.state.value)
+            )
+    missing = select(Donation).where(
+        Donation.method == DonationMethod.CARD,
+        Donation.income_id.is_not(None),
+        Donation.stripe_payment_intent_id.is_not(None),
+    )
+    for donation in session.scalars(missing):
+        if donation.stripe_payment_intent_id not in seen and _ledger_kept(donation):
+            differences.append(
+                Difference(donation.reference, 0, _ledger_kept(donation), "not found at Stripe")
+            )
+    return differences

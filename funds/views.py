@@ -4,7 +4,9 @@ service, commit once, then render or redirect."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
+import stripe
 from flask import (
     Blueprint,
     Response,
@@ -23,6 +25,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.wrappers import Response as BaseResponse
 
 from funds import opendata, schedule, services, workflow
@@ -30,10 +33,14 @@ from funds.forms import (
     AgreeForm,
     CloseForm,
     ConfirmForm,
+    DonationRefundForm,
     FundForm,
+    GiveForm,
     GrantForm,
     IncomeForm,
+    MatchForm,
     NoteForm,
+    OfflineGiftForm,
     PayForm,
     QuestionForm,
     ReasonForm,
@@ -48,14 +55,19 @@ from funds.models import (
     CheckInKind,
     CheckInQuestion,
     CheckInState,
+    DeclarationScope,
+    Donation,
+    DonationMethod,
     Fund,
+    GiftAidDeclaration,
     Grant,
     Income,
     IncomeSource,
     Instalment,
+    RegularGift,
 )
 from funds.schedule import Frequency
-from giving.extensions import db, login_manager
+from giving.extensions import csrf, db, login_manager
 from giving.forms import ButtonForm, LondonDateField
 from giving.jobs import commit
 from giving.models import Application, Group, Place, Role, Round
@@ -707,3 +719,329 @@ def payment_run_csv(fund_id: int) -> Response:
         f'attachment; filename="payment-run-{fund.id}-{on.isoformat()}.csv"'
     )
     return response
+
+
+# --- Giving ----------------------------------------------------------------------------------
+
+
+@bp.route("/funds/<int:fund_id>/give", methods=["GET", "POST"])
+def give(fund_id: int) -> str | BaseResponse:
+    """The giving page: what the fund is for, what it has done, and a form to give."""
+    fund = _fund(fund_id, manage=False)
+    ready = services.online_giving_ready()
+    form = GiveForm()
+    form.set_presets(services.PRESET_AMOUNTS)
+    if request.method == "GET" and current_user.is_authenticated:
+        form.donor_name.data = current_user.name
+        form.donor_email.data = current_user.email
+        form.postcode.data = getattr(current_user, "postcode", None)
+    if ready and form.validate_on_submit():
+        gift_aid = None
+        if fund.holder_can_claim_gift_aid and form.gift_aid.data in (
+            DeclarationScope.THIS_GIFT.value,
+            DeclarationScope.THIS_AND_FUTURE.value,
+        ):
+            gift_aid = services.GiftAidDetails(
+                title=form.title.data or "",
+                first_name=form.first_name.data or "",
+                last_name=form.last_name.data or "",
+                house=form.house.data or "",
+                postcode=form.gift_aid_postcode.data or "",
+                scope=DeclarationScope(form.gift_aid.data),
+                taxpayer=bool(form.taxpayer.data),
+            )
+        amount = form.amount()
+        try:
+            if form.preset.data == "other" and amount is None:
+                raise DomainError(_("Enter how much you want to give"), field="other_amount")
+            gift = services.start_gift(
+                db.session,
+                current_user if current_user.is_authenticated else None,
+                fund,
+                monthly=form.frequency.data == "monthly",
+                amount_pence=amount,
+                donor_name=form.donor_name.data,
+                donor_email=form.donor_email.data,
+                postcode=form.postcode.data,
+                purpose=form.purpose.data,
+                gift_aid=gift_aid,
+            )
+        except DomainError as error:
+            if error.field == "amount_pence":
+                error.field = "other_amount" if form.preset.data == "other" else "preset"
+            show_error(form, error)
+        else:
+            commit()
+            return redirect(url_for("funds.confirm_gift", reference=gift.reference))
+    match = services.live_match(db.session, fund)
+    return render_template(
+        "funds/give.html",
+        fund=fund,
+        form=form,
+        ready=ready,
+        match=match,
+        giving=services.giving_figures(db.session, fund),
+        figures=services.figures(db.session, fund),
+        wording=services.GIFT_AID_WORDING,
+    )
+
+
+def _gift(reference: str) -> Donation | RegularGift:
+    gift = services.find_gift(db.session, reference)
+    if gift is None:
+        abort(404)
+    return gift
+
+
+@bp.get("/give/<reference>")
+def confirm_gift(reference: str) -> str:
+    """Check the gift, then continue to Stripe to pay."""
+    gift = _gift(reference)
+    return render_template(
+        "funds/give_confirm.html",
+        gift=gift,
+        fund=gift.fund,
+        monthly=isinstance(gift, RegularGift),
+        button=ButtonForm(),
+        waiting=(
+            gift.state == workflow.RegularGiftState.PENDING
+            if isinstance(gift, RegularGift)
+            else gift.state == workflow.DonationState.PENDING
+        ),
+    )
+
+
+@bp.post("/give/<reference>/pay")
+def pay_gift(reference: str) -> BaseResponse:
+    """The hand-off: start a Stripe Checkout session and send the donor to it."""
+    gift = _gift(reference)
+    if not ButtonForm().validate_on_submit():
+        return redirect(url_for("funds.confirm_gift", reference=reference))
+    try:
+        url = services.checkout(
+            db.session,
+            gift,
+            success_url=url_for("funds.gift_thanks", reference=reference, _external=True),
+            cancel_url=url_for("funds.confirm_gift", reference=reference, _external=True),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("funds.confirm_gift", reference=reference))
+    commit()
+    return redirect(url, code=303)
+
+
+@bp.get("/give/<reference>/thanks")
+def gift_thanks(reference: str) -> str:
+    gift = _gift(reference)
+    return render_template(
+        "funds/give_thanks.html",
+        gift=gift,
+        fund=gift.fund,
+        monthly=isinstance(gift, RegularGift),
+    )
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt
+def stripe_webhook() -> tuple[str, int]:
+    """Stripe's events: the signature is checked (and old timestamps refused) before anything
+    is read; each event is acted on once, whatever order they come in."""
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        return "Online giving is not set up", 404
+    payload = request.get_data(as_text=True)
+    try:
+        event = stripe.Webhook.construct_event(
+            payload, request.headers.get("Stripe-Signature"), secret, tolerance=300
+        )
+    except (ValueError, stripe.SignatureVerificationError):
+        return "Bad signature", 400
+    for attempt in range(5):
+        try:
+            outcome = services.handle_stripe_event(db.session, event.to_dict())
+            commit()
+        except IntegrityError:
+            # Another worker wrote the same row at the same moment: start again, and the
+            # second time round the event is known (a duplicate) or the row is there.
+            db.session.rollback()
+            continue
+        except OperationalError:
+            # SQLite lets one writer in at a time: wait a moment and try again.
+            db.session.rollback()
+            time.sleep(0.2 * (attempt + 1))
+            continue
+        return outcome, 200
+    return "Busy, try again", 503
+
+
+# --- Gifts, for the fund's managers ----------------------------------------------------------
+
+
+@bp.get("/funds/<int:fund_id>/donations")
+@login_required
+def donations(fund_id: int) -> str:
+    fund = _fund(fund_id)
+    page = Page(services.donations_stmt(fund), _page_number(), _per_page())
+    return render_template(
+        "funds/donations.html",
+        fund=fund,
+        page=page,
+        pledges=services.match_pledges(db.session, fund),
+        online=services.online_giving_ready(),
+        declarations=services.live_declarations(db.session, fund),
+        button=ButtonForm(),
+    )
+
+
+def _offline_gift_aid(form: OfflineGiftForm) -> services.GiftAidDetails | None:
+    if not form.gift_aid.data:
+        return None
+    return services.GiftAidDetails(
+        first_name=form.first_name.data or "",
+        last_name=form.last_name.data or "",
+        house=form.house.data or "",
+        postcode=form.gift_aid_postcode.data or "",
+        taxpayer=True,
+    )
+
+
+@bp.route("/funds/<int:fund_id>/donations/new", methods=["GET", "POST"])
+@login_required
+def new_donation(fund_id: int) -> str | BaseResponse:
+    fund = _fund(fund_id)
+    form = OfflineGiftForm()
+    if form.validate_on_submit():
+        try:
+            services.record_offline_gift(
+                db.session,
+                current_user,
+                fund,
+                method=DonationMethod(form.method.data),
+                amount_pence=form.amount_pence.data,
+                donor_name=form.donor_name.data,
+                donor_email=form.donor_email.data or "",
+                postcode=form.postcode.data,
+                purpose=form.purpose.data,
+                received_on=form.received_on.data,
+                from_company=bool(form.from_company.data),
+                has_benefit=bool(form.has_benefit.data),
+                gift_aid=_offline_gift_aid(form),
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            say(_("%(amount)s gift recorded.", amount=services.money(form.amount_pence.data)))
+            return redirect(url_for("funds.donations", fund_id=fund.id))
+    return render_template("funds/donation_form.html", fund=fund, form=form)
+
+
+@bp.route("/funds/<int:fund_id>/donations/<int:donation_id>/refund", methods=["GET", "POST"])
+@login_required
+def refund_donation(fund_id: int, donation_id: int) -> str | BaseResponse:
+    fund = _fund(fund_id)
+    donation = db.session.get(Donation, donation_id)
+    if donation is None or donation.fund_id != fund.id:
+        abort(404)
+    form = DonationRefundForm()
+    if form.validate_on_submit():
+        try:
+            services.refund_donation(db.session, current_user, donation, form.reason.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            say(_("The gift has been given back."))
+            return redirect(url_for("funds.donations", fund_id=fund.id))
+    return render_template("funds/donation_refund.html", fund=fund, donation=donation, form=form)
+
+
+@bp.route("/funds/<int:fund_id>/match", methods=["GET", "POST"])
+@login_required
+def match(fund_id: int) -> str | BaseResponse:
+    fund = _fund(fund_id)
+    form = MatchForm()
+    if form.validate_on_submit():
+        try:
+            services.create_match_pledge(
+                db.session,
+                current_user,
+                fund,
+                funder_name=form.funder_name.data,
+                ratio_percent=form.ratio.data,
+                cap_pence=form.cap_pence.data,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            say(_("Match funding added."))
+            return redirect(url_for("funds.donations", fund_id=fund.id))
+    return render_template(
+        "funds/match.html", fund=fund, form=form, pledges=services.match_pledges(db.session, fund)
+    )
+
+
+# --- Your giving -----------------------------------------------------------------------------
+
+
+@bp.get("/giving")
+@login_required
+def my_giving() -> str:
+    page = Page(services.donations_for_user_stmt(current_user), _page_number(), _per_page())
+    return render_template(
+        "funds/my_giving.html",
+        page=page,
+        monthly=services.regular_gifts_for_user(db.session, current_user),
+        declarations=services.declarations_for_user(db.session, current_user),
+        button=ButtonForm(),
+    )
+
+
+@bp.post("/giving/monthly/<int:gift_id>/cancel")
+@login_required
+def cancel_monthly(gift_id: int) -> BaseResponse:
+    gift = db.session.get(RegularGift, gift_id)
+    if gift is None:
+        abort(404)
+    if not services.can_see_regular_gift(db.session, current_user, gift):
+        abort(403)
+    button_action(
+        lambda: services.cancel_regular_gift(db.session, current_user, gift),
+        _("Your monthly gift has stopped. No more payments will be taken."),
+    )
+    return redirect(url_for("funds.my_giving"))
+
+
+@bp.post("/giving/gift-aid/<int:declaration_id>/cancel")
+@login_required
+def cancel_declaration(declaration_id: int) -> BaseResponse:
+    declaration = db.session.get(GiftAidDeclaration, declaration_id)
+    if declaration is None:
+        abort(404)
+    if not services.can_see_declaration(db.session, current_user, declaration):
+        abort(403)
+    button_action(
+        lambda: services.cancel_declaration(db.session, current_user, declaration),
+        _("Your Gift Aid declaration is cancelled. It does not cover gifts from now on."),
+    )
+    return redirect(url_for("funds.my_giving"))
+
+
+@bp.post("/funds/<int:fund_id>/gift-aid/<int:declaration_id>/cancel")
+@login_required
+def staff_cancel_declaration(fund_id: int, declaration_id: int) -> BaseResponse:
+    """A donor without an account asks the fund to cancel their Gift Aid declaration."""
+    fund = _fund(fund_id)
+    declaration = db.session.get(GiftAidDeclaration, declaration_id)
+    if declaration is None or declaration.fund_id != fund.id:
+        abort(404)
+    button_action(
+        lambda: services.cancel_declaration(db.session, current_user, declaration),
+        _("The Gift Aid declaration is cancelled. It does not cover gifts from now on."),
+    )
+    return redirect(url_for("funds.donations", fund_id=fund.id))

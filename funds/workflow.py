@@ -145,3 +145,108 @@ def moves_from(kind: str, source: str, actors: set[Actor]) -> list[Move]:
         for m in MOVES
         if m.kind == kind and m.source == source and m.who & actors and m.action != "cancel"
     ]
+
+
+# --- Donations -------------------------------------------------------------------------------
+#
+# A donation's state is not moved step by step: Stripe may tell us about a refund before it
+# tells us the payment went through, and may tell us the same thing twice. Instead each event
+# adds a fact (it succeeded, it failed, this much was refunded, it was disputed) and the state
+# is worked out from all the facts so far. Facts only ever grow, so the same events in any
+# order end in the same state, and the ledger is brought to match what the state says the fund
+# keeps.
+
+
+class DonationState(enum.StrEnum):
+    PENDING = "pending"  # waiting for the money
+    CLEARED = "cleared"  # the money is the fund's
+    FAILED = "failed"  # the payment did not go through
+    REFUNDED = "refunded"  # all of it was given back
+    DISPUTED = "disputed"  # the donor's bank took it back
+
+    @property
+    def label(self) -> str:
+        return str(DONATION_LABELS[self])
+
+
+DONATION_LABELS = {
+    DonationState.PENDING: _l("Waiting for the money"),
+    DonationState.CLEARED: _l("Received"),
+    DonationState.FAILED: _l("Payment did not go through"),
+    DonationState.REFUNDED: _l("Given back"),
+    DonationState.DISPUTED: _l("Taken back by the bank"),
+}
+
+
+@dataclass(frozen=True)
+class DonationFacts:
+    """Everything known about a payment so far."""
+
+    amount_pence: int
+    succeeded: bool = False
+    failed: bool = False
+    refunded_pence: int = 0
+    disputed: bool = False
+
+
+def donation_state(facts: DonationFacts) -> DonationState:
+    """The state the facts add up to, whatever order they arrived in."""
+    if facts.disputed:
+        return DonationState.DISPUTED
+    if facts.refunded_pence >= facts.amount_pence:
+        return DonationState.REFUNDED
+    if facts.succeeded:
+        return DonationState.CLEARED
+    if facts.failed:
+        return DonationState.FAILED
+    return DonationState.PENDING
+
+
+def kept_pence(facts: DonationFacts) -> int:
+    """How much of the gift the fund keeps: what the ledger must show for it."""
+    if not facts.succeeded or facts.disputed:
+        return 0
+    return max(0, facts.amount_pence - min(facts.refunded_pence, facts.amount_pence))
+
+
+# Which fact each Stripe event adds. Events not listed here are recorded and otherwise ignored.
+STRIPE_FACTS: dict[str, str] = {
+    "checkout.session.completed": "checkout",
+    "payment_intent.succeeded": "succeeded",
+    "payment_intent.payment_failed": "failed",
+    "charge.succeeded": "succeeded",
+    "charge.failed": "failed",
+    "charge.refunded": "refunded",
+    "charge.dispute.created": "disputed",
+    "invoice.paid": "invoice_paid",
+    "invoice.payment_succeeded": "invoice_paid",
+    "customer.subscription.deleted": "subscription_ended",
+}
+
+
+class RegularGiftState(enum.StrEnum):
+    PENDING = "pending"  # set up, waiting for the first payment
+    ACTIVE = "active"  # paying every month
+    CANCELLED = "cancelled"  # no more payments
+
+    @property
+    def label(self) -> str:
+        return str(REGULAR_GIFT_LABELS[self])
+
+
+REGULAR_GIFT_LABELS = {
+    RegularGiftState.PENDING: _l("Being set up"),
+    RegularGiftState.ACTIVE: _l("Giving every month"),
+    RegularGiftState.CANCELLED: _l("Stopped"),
+}
+
+# (from, action, to) for monthly giving; cancelling is allowed from any state but the last.
+REGULAR_GIFT_MOVES: tuple[tuple[RegularGiftState, str, RegularGiftState], ...] = (
+    (RegularGiftState.PENDING, "start", RegularGiftState.ACTIVE),
+    (RegularGiftState.PENDING, "cancel", RegularGiftState.CANCELLED),
+    (RegularGiftState.ACTIVE, "cancel", RegularGiftState.CANCELLED),
+)
+
+
+def regular_gift_move(source: RegularGiftState, action: str) -> RegularGiftState | None:
+    return next((t for s, a, t in REGULAR_GIFT_MOVES if s == source and a == action), None)
