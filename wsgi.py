@@ -50,6 +50,10 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
 
     app.register_blueprint(giving_bp)
 
+    from giving.views.api import bp as api_bp
+
+    app.register_blueprint(api_bp)
+
     from funds import cli as funds_cli
     from funds.views import bp as funds_bp
 
@@ -63,6 +67,11 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(voting_bp)
     voting_services.install()
     voting_cli.register(app)
+
+    from funds import reports as funds_reports
+    from voting import reports as voting_reports  # noqa: F401  (adds voting's figures)
+
+    app.register_blueprint(funds_reports.reports_bp)
     _register_cli(app)
     return app
 

@@ -15,10 +15,13 @@ from giving.models import (
     Criterion,
     DecisionMethod,
     EligibilityRule,
+    FunderRating,
+    GainAnswer,
     Group,
     GroupKind,
     GroupMember,
     Place,
+    PlaceFigure,
     PostcodeArea,
     Question,
     Role,
@@ -127,7 +130,8 @@ def load(session: Session) -> bool:
     """Create the demo; returns False (and changes nothing) when all of it is already there."""
     existing = session.scalar(select(Place).where(Place.slug == DEMO_PLACE_SLUG))
     if existing is not None:
-        return load_rounds(session, existing)
+        created = load_rounds(session, existing)
+        return load_reports(session, existing) or created
     place = Place(
         slug=DEMO_PLACE_SLUG,
         name="Oakbridge",
@@ -179,6 +183,7 @@ def load(session: Session) -> bool:
         session.add(group)
     session.flush()
     load_rounds(session, place)
+    load_reports(session, place)
     return True
 
 
@@ -359,5 +364,139 @@ def load_rounds(session: Session, place: Place) -> bool:
                 )
             )
             previous = to
+    session.flush()
+    return True
+
+
+DEMO_PAST_ROUND_TITLE = "Oakbridge Spring Grants"
+
+# How many people live in each ward, and by age (made up, in the shape of census figures).
+DEMO_FIGURES = [
+    ("Ward", "Castle Hill", 11_800),
+    ("Ward", "Millfield", 12_400),
+    ("Ward", "Northgate", 9_900),
+    ("Ward", "Riverside", 10_600),
+    ("Ward", "St Anne's", 8_700),
+    ("Ward", "Westbrook", 9_100),
+    ("Age band", "16 to 34", 19_800),
+    ("Age band", "35 to 59", 24_600),
+    ("Age band", "60 and over", 18_100),
+]
+
+# (group, state, project, amount asked, award or reasons, keep reasons private)
+DEMO_PAST_DECISIONS = [
+    ("Riverside Men's Shed", State.AWARDED, "Tools for the shed", 3000, 3000, False),
+    ("Westbrook Allotment Society", State.AWARDED, "A shared polytunnel", 2000, 1800, False),
+    ("Oakbridge Carers' Café", State.AWARDED, "Monthly café for carers", 1500, 1500, False),
+    (
+        "Open Doors Arts CIC",
+        State.DECLINED,
+        "Summer mural trail",
+        5000,
+        "The panel liked the idea, but two other projects in the same wards reached more "
+        "people for the money. Please apply again in the autumn round.",
+        False,
+    ),
+    (
+        "Millfield Mosque Food Bank",
+        State.DECLINED,
+        "A second delivery van",
+        5000,
+        "The round could only pay for part of a van, and you told us a part would not help. "
+        "Talk to us about the autumn round.",
+        True,
+    ),
+]
+# Anonymous answers: (respect, clarity, time worth it, overall); and what people gained.
+DEMO_RATINGS = [(5, 4, 4, 5), (5, 5, 4, 5), (4, 3, 3, 4), (5, 4, 5, 4), (4, 4, 3, 4), (5, 3, 4, 4)]
+DEMO_GAINS = [
+    (True, True, False),
+    (True, False, False),
+    (False, True, True),
+    (True, True, True),
+    (False, True, False),
+]
+
+
+def load_reports(session: Session, place: Place) -> bool:
+    """The place's own figures and a past round with its decisions, reasons and survey
+    answers, so the public results pages have something to show. False if already there."""
+    if session.scalar(select(Round).where(Round.title == DEMO_PAST_ROUND_TITLE)) is not None:
+        return False
+    for category, label, people in DEMO_FIGURES:
+        session.add(PlaceFigure(place=place, category=category, label=label, people=people))
+    now = utcnow()
+    closes = now - dt.timedelta(days=120)
+    round_ = Round(
+        place=place,
+        title=DEMO_PAST_ROUND_TITLE,
+        description="Grants of £500 to £5,000 for community groups in Oakbridge, last spring.",
+        budget_pence=1_000_000,
+        min_grant_pence=50_000,
+        max_grant_pence=500_000,
+        opens_at=closes - dt.timedelta(days=42),
+        closes_at=closes,
+        decision_date=(closes + dt.timedelta(days=42)).date(),
+        decision_method=DecisionMethod.PANEL,
+    )
+    for position, (text, limit) in enumerate(
+        [("What will you do with the money?", 100), ("Who will it help?", 50)], start=1
+    ):
+        round_.questions.append(
+            Question(
+                text=text,
+                why_asked="It helps the panel decide.",
+                word_limit=limit,
+                position=position,
+            )
+        )
+    round_.criteria.append(Criterion(name="Helps people who are often left out", weight=1))
+    session.add(round_)
+    session.flush()
+    round_.status = RoundStatus.OPEN
+    round_.opened_at = round_.opens_at
+    session.flush()
+    groups = {g.name: g for g in session.scalars(select(Group).where(Group.place_id == place.id))}
+    for number, (name, state, title, pounds, outcome, private) in enumerate(DEMO_PAST_DECISIONS):
+        application = Application(
+            round=round_,
+            group=groups[name],
+            state=state,
+            title=title,
+            amount_requested_pence=pounds * 100,
+            submitted_at=closes - dt.timedelta(days=7),
+            decided_at=closes + dt.timedelta(days=30 + 2 * number),
+            feedback_private=private,
+        )
+        if state == State.AWARDED:
+            application.award_pence = outcome * 100
+        else:
+            application.feedback = outcome
+        session.add(application)
+    session.flush()
+    round_.closed_at = closes + dt.timedelta(days=40)
+    round_.status = RoundStatus.CLOSED
+    answered = (closes + dt.timedelta(days=50)).date()
+    for respect, clarity, time, overall in DEMO_RATINGS:
+        session.add(
+            FunderRating(
+                round=round_,
+                respect=respect,
+                clarity=clarity,
+                time=time,
+                overall=overall,
+                answered_on=answered,
+            )
+        )
+    for skills, confidence, new_role in DEMO_GAINS:
+        session.add(
+            GainAnswer(
+                round=round_,
+                skills=skills,
+                confidence=confidence,
+                new_role=new_role,
+                answered_on=answered,
+            )
+        )
     session.flush()
     return True

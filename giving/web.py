@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, flash, g, render_template
+from flask import Flask, abort, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -237,8 +237,19 @@ def init_web(app: Flask) -> None:
             ),
         )
 
+    def _api_error(code: int, message: str) -> Response | None:
+        """Under /api, errors are JSON in the API's documented shape."""
+        if not request.path.startswith("/api/"):
+            return None
+        from giving.views.api import error_response
+
+        return error_response(code, message)
+
     @app.errorhandler(404)
-    def _not_found(error: Exception) -> tuple[str, int]:
+    def _not_found(error: Exception) -> tuple[str, int] | Response:
+        api = _api_error(404, "Not found")
+        if api is not None:
+            return api
         return _error_page(
             404,
             _("Page not found"),
@@ -246,7 +257,10 @@ def init_web(app: Flask) -> None:
         )
 
     @app.errorhandler(405)
-    def _not_allowed(error: Exception) -> tuple[str, int]:
+    def _not_allowed(error: Exception) -> tuple[str, int] | Response:
+        api = _api_error(405, "Only GET is allowed here")
+        if api is not None:
+            return api
         return _error_page(
             405, _("That did not work"), _("Go back and use the buttons on the page.")
         )
@@ -277,8 +291,11 @@ def init_web(app: Flask) -> None:
         )
 
     @app.errorhandler(500)
-    def _server_error(error: Exception) -> tuple[str, int]:
+    def _server_error(error: Exception) -> tuple[str, int] | Response:
         db.session.rollback()
+        api = _api_error(500, "Something went wrong on our side")
+        if api is not None:
+            return api
         return _error_page(
             500,
             _("Sorry, something went wrong on our side"),

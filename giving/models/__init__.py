@@ -17,6 +17,17 @@ from giving.models.core import (  # noqa: F401
     enum_column,
     new_session_token,
 )
+from giving.models.reports import (  # noqa: F401
+    MIN_ANSWERS_SHOWN,
+    RATING_MAX,
+    RATING_MIN,
+    RATING_QUESTIONS,
+    FunderRating,
+    FunderRatingReceipt,
+    GainAnswer,
+    GainReceipt,
+    PlaceFigure,
+)
 from giving.models.rounds import (  # noqa: F401
     Answer,
     Application,

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -263,6 +264,8 @@ class Application(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     entered_by_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     feedback: Mapped[str] = mapped_column(Text, default="")
+    # The group may keep its feedback off the public pages; the decision and amount stay public.
+    feedback_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     award_pence: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
