@@ -1,12 +1,13 @@
 """Browser tests: Playwright drives Debian's Chromium against a live server on 127.0.0.1.
 
 Every page a test visits is scanned with axe; a test fails if any page it reached was not
-scanned, or if a scan finds a single violation.
+scanned, or if a scan finds a single violation or the page shows HTML markup as text.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from urllib.parse import urlparse
@@ -135,6 +136,8 @@ class Visitor:
             f"axe found {results.violations_count} violations on {url}:\n"
             + results.generate_report()
         )
+        shown = self.page.inner_text("body")
+        assert not re.search(r"</?(p|strong|a|span|div)\b", shown), f"{url} shows markup as text"
 
     def open(self, path: str) -> Page:
         self.page.goto(self.base_url + path)

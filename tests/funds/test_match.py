@@ -138,8 +138,9 @@ def test_the_giving_page_says_what_the_match_does_and_what_is_left(app, client, 
         db.session.commit()
         fund_id = fund.id
     page = client.get(f"/funds/{fund_id}/give").get_data(as_text=True)
-    assert "Every £1 you give becomes £2 until the £5,000 match runs out." in page
+    assert "<strong>Every £1 you give becomes £2 until the £5,000 match runs out.</strong>" in page
     assert "Match Trust has £4,000 of match funding left" in page
+    assert "&lt;" not in page, "the page shows markup as text"
 
 
 @pytest.mark.postgres
