@@ -20,19 +20,20 @@ Variants:
 
 Arithmetic is exact: every voter's money is an integer over one common denominator. The
 ``add1`` and ``budget_increase`` variants give exactly the outcome of raising the share one
-step at a time, but skip runs of steps that are proven to buy the same projects
-(:func:`_certify_span`). The proof bounds every voter's money, for a whole interval of shares,
+step at a time, but skip runs of steps that are proven not to stop the raising
+(:func:`_certify`). The proof bounds every voter's money, for a whole interval of shares,
 between two straight lines in the share (rounded outwards, so they stay valid). It uses two
 facts: with more money no project's ``rho`` goes up, and ``rho`` is a convex function of the
-share. At each purchase it checks that the project bought beats every rival across the whole
-interval. A rival is excused only if it is bought later anyway and shares no supporter with the
-purchases in between, since such purchases can happen in either order with the same result.
+share. It follows every order of purchases that some share in the interval could give, and
+checks that none of the sets they end with would stop the raising. Where proofs do not pay
+(the outcome changes at almost every step), steps are counted one by one.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections import Counter
+import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -40,6 +41,8 @@ from itertools import pairwise
 from math import gcd, lcm
 from operator import mul
 from typing import Any
+
+import numpy as np
 
 from voting.rules.greedy import greedy_fill, people
 from voting.rules.model import (
@@ -58,30 +61,22 @@ from voting.rules.views import approval_view, points_view
 _ZERO = 1  # the class of voters with no money left
 
 
-_EXPAND = 8  # groups of up to this many identical ballots are counted one ballot at a time
-
-
 @dataclass(slots=True)
 class _Bucket:
     """Supporters of one project who all have the same (integer) satisfaction ``u``.
 
-    ``members`` lists their groups of identical ballots once each. For counting, ``tally``
-    repeats each small group once per ballot (so a C-level count does the work) and ``multi``
-    holds the large groups with their sizes.
+    ``members`` lists their groups of identical ballots once each, and ``voters`` repeats
+    each group once per ballot in it.
     """
 
     u: int
     key: int
     members: list[int] = field(default_factory=list)
-    tally: list[int] = field(default_factory=list)
-    multi: list[tuple[int, int]] = field(default_factory=list)
+    voters: list[int] = field(default_factory=list)
 
     def add(self, g: int, m: int) -> None:
         self.members.append(g)
-        if m <= _EXPAND:
-            self.tally.extend([g] * m)
-        else:
-            self.multi.append((g, m))
+        self.voters.extend([g] * m)
 
 
 @dataclass(slots=True)
@@ -92,6 +87,7 @@ class _Input:
     cost_lcm: int
     n_voters: int
     n_groups: int
+    mult: list[int]
     total_weight: int
     buckets: list[list[_Bucket]]
     total_u: list[int]
@@ -105,7 +101,7 @@ class _Input:
     clone: list[int]
     rho0: dict[int, Fraction]
     key: tuple
-    masks: dict[int, int] = field(default_factory=dict)
+    arrays: dict[int, list[tuple[Any, Any]]] = field(default_factory=dict)
 
 
 def _build_input(election: Election, by_points: bool, rank: list[int]) -> _Input:
@@ -177,6 +173,7 @@ def _build_input(election: Election, by_points: bool, rank: list[int]) -> _Input
         cost_lcm=lcm(*cost_den) if cost_den else 1,
         n_voters=n_voters,
         n_groups=len(mult),
+        mult=list(mult),
         total_weight=sum(mult),
         buckets=buckets,
         total_u=total_u,
@@ -191,6 +188,18 @@ def _build_input(election: Election, by_points: bool, rank: list[int]) -> _Input
         rho0=rho0,
         key=(by_points, tuple(costs), tuple(rank), n_voters, tuple(groups), tuple(mult)),
     )
+
+
+def _arrays(inp: _Input, j: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each bucket of project ``j``: its voters' groups (one entry per voter) and its
+    groups (one entry per group), as arrays."""
+    found = inp.arrays.get(j)
+    if found is None:
+        found = []
+        for bucket in inp.buckets[j]:
+            found.append((np.array(bucket.voters, np.intp), np.array(bucket.members, np.intp)))
+        inp.arrays[j] = found
+    return found
 
 
 @dataclass(slots=True)
@@ -232,15 +241,13 @@ class _Money:
         }
         self.weight = {0: inp.total_weight, _ZERO: 0}
         self.next_vid = 2
-        self.gvid = [0] * inp.n_groups
+        self.gvid = np.zeros(inp.n_groups, dtype=np.intp)
 
-    def _count(self, bucket: _Bucket) -> Counter[int]:
-        gvid = self.gvid
-        count = Counter(map(gvid.__getitem__, bucket.tally))
-        for g, m in bucket.multi:
-            v = gvid[g]
-            count[v] = count.get(v, 0) + m
-        return count
+    def _count(self, j: int, index: int) -> dict[int, int]:
+        """How many voters of each class are in bucket ``index`` of project ``j``."""
+        tally = np.bincount(self.gvid[_arrays(self.inp, j)[index][0]])
+        present = np.flatnonzero(tally)
+        return dict(zip(present.tolist(), tally[present].tolist(), strict=True))
 
     def cost(self, j: int) -> int:
         inp = self.inp
@@ -249,8 +256,8 @@ class _Money:
     def available(self, j: int) -> int:
         budgets = self.budgets
         total = 0
-        for bucket in self.inp.buckets[j]:
-            count = self._count(bucket)
+        for index in range(len(self.inp.buckets[j])):
+            count = self._count(j, index)
             total += sum(map(mul, map(budgets.__getitem__, count), count.values()))
         return total
 
@@ -262,7 +269,7 @@ class _Money:
         cost = self.cost(j)
         bucket_of: list[int] | None
         if inp.uniform:
-            count = self._count(buckets[0])
+            count = self._count(j, 0)
             classes = list(count)
             counts = list(count.values())
             values = list(map(budgets.__getitem__, classes))
@@ -287,8 +294,8 @@ class _Money:
             classes = []
             counts = []
             bucket_of = []
-            for index, bucket in enumerate(buckets):
-                count = self._count(bucket)
+            for index in range(len(buckets)):
+                count = self._count(j, index)
                 classes.extend(count)
                 counts.extend(count.values())
                 bucket_of.extend([index] * len(count))
@@ -355,10 +362,10 @@ class _Money:
             else:
                 weight[v] = left_behind
         gvid = self.gvid
-        for bucket, remap in zip(buckets, remaps, strict=True):
-            get = remap.__getitem__
-            for g in bucket.members:
-                gvid[g] = get(gvid[g])
+        for (_, members), remap in zip(_arrays(self.inp, j), remaps, strict=True):
+            lookup = np.arange(self.next_vid, dtype=np.intp)
+            lookup[list(remap)] = list(remap.values())
+            gvid[members] = lookup[gvid[members]]
 
 
 @dataclass(slots=True)
@@ -464,10 +471,11 @@ class _Envelope:
 
     For a share ``start + d`` with ``0 <= d <= width``, a voter of class ``v`` has at least
     ``lo0 + (loW - lo0) * d / width`` and at most ``hi0 + (hiW - hi0) * d / width``, in units
-    of ``1 / scale``. Bounds are rounded outwards to whole units, which keeps them valid.
+    of ``1 / scale``: the four columns of ``cols``, indexed by class. Bounds are rounded
+    outwards to whole units, which keeps them valid. ``gvid`` gives each group's class.
     """
 
-    __slots__ = ("gvid", "inp", "next_vid", "scale", "steps", "table", "weight", "width")
+    __slots__ = ("cols", "gvid", "inp", "scale", "steps", "width")
 
     def __init__(self, inp: _Input, start: Fraction, step: Fraction, steps: int) -> None:
         self.inp = inp
@@ -476,44 +484,61 @@ class _Envelope:
         self.width = step * steps
         low = int(start * self.scale)
         high = int((start + self.width) * self.scale)
-        self.table: dict[int, list[int]] = {0: [low, high, low, high], _ZERO: [0, 0, 0, 0]}
-        self.weight = {0: inp.total_weight, _ZERO: 0}
-        self.next_vid = 2
-        self.gvid = [0] * inp.n_groups
+        # Class 0: nobody has paid yet; class _ZERO: nothing left.
+        self.cols: list[list[int]] = [[low, 0], [high, 0], [low, 0], [high, 0]]
+        self.gvid = np.zeros(inp.n_groups, dtype=np.intp)
 
-    def shrink(self, steps: int) -> None:
-        """Keep only the first ``steps`` steps of the interval (bounds stay valid there)."""
-        old = self.steps
-        for row in self.table.values():
-            row[1] = row[0] + (row[1] - row[0]) * steps // old
-            row[3] = row[2] - (row[2] - row[3]) * steps // old
-        self.width = self.width * steps / old
-        self.steps = steps
+    def _like(self) -> _Envelope:
+        other = _Envelope.__new__(_Envelope)
+        other.inp = self.inp
+        other.scale = self.scale
+        other.steps = self.steps
+        other.width = self.width
+        return other
+
+    def copy(self) -> _Envelope:
+        other = self._like()
+        other.cols = [col[:] for col in self.cols]
+        other.gvid = self.gvid.copy()
+        return other
+
+    def union(self, other: _Envelope) -> _Envelope:
+        """Bounds that hold for the money in either envelope (both over the same interval)."""
+        base = len(other.cols[0])
+        pairs, gvid = np.unique(self.gvid * base + other.gvid, return_inverse=True)
+        mine = (pairs // base).tolist()
+        theirs = (pairs % base).tolist()
+        cols = [
+            list(map(pick, map(a.__getitem__, mine), map(b.__getitem__, theirs)))
+            for pick, a, b in zip((min, min, max, max), self.cols, other.cols, strict=True)
+        ]
+        out = self._like()
+        # Keep classes 0 and _ZERO in their places; the pairs follow.
+        out.cols = [[col[0], col[1], *new] for col, new in zip(self.cols, cols, strict=True)]
+        out.gvid = gvid.reshape(-1) + 2
+        return out
 
     def counts(self, j: int) -> tuple[list[int], list[int], list[int], list[list[int]]]:
-        """The project's supporters by class: classes, voters, buckets, and the class rows."""
+        """The project's supporters by class: classes, voters, buckets, and the class columns."""
         gvid = self.gvid
-        gget = gvid.__getitem__
         classes: list[int] = []
         voters: list[int] = []
         index_of: list[int] = []
-        for index, bucket in enumerate(self.inp.buckets[j]):
-            count = Counter(map(gget, bucket.tally))
-            for g, m in bucket.multi:
-                v = gvid[g]
-                count[v] = count.get(v, 0) + m
-            classes.extend(count)
-            voters.extend(count.values())
-            index_of.extend([index] * len(count))
-        rows = list(map(self.table.__getitem__, classes))
-        return classes, voters, index_of, rows
+        for index, (everyone, _) in enumerate(_arrays(self.inp, j)):
+            tally = np.bincount(gvid[everyone])
+            present = np.flatnonzero(tally)
+            classes.extend(present.tolist())
+            voters.extend(tally[present].tolist())
+            index_of.extend([index] * len(present))
+        cols = [list(map(col.__getitem__, classes)) for col in self.cols]
+        return classes, voters, index_of, cols
 
     def cost(self, j: int) -> int:
         inp = self.inp
         return inp.cost_num[j] * (self.scale // inp.cost_den[j])
 
     def available(self, counts: tuple, col: int) -> int:
-        return sum(map(mul, [row[col] for row in counts[3]], counts[1]))
+        return sum(map(mul, counts[3][col], counts[1]))
 
     def price(
         self, j: int, counts: tuple, col: int, tangent: bool
@@ -524,8 +549,9 @@ class _Envelope:
         ``rho`` that stays under ``rho`` across the interval (``rho`` is convex in the share).
         """
         inp = self.inp
-        _, voters, index_of, rows = counts
-        values = [row[col] for row in rows]
+        _, voters, index_of, cols = counts
+        values = cols[col]
+        low, high = cols[2], cols[3]
         cost = self.cost(j)
         if sum(map(mul, values, voters)) < cost:
             return None
@@ -541,8 +567,7 @@ class _Envelope:
                 contrib += b * voters[i]
                 den -= voters[i]
                 if tangent:
-                    row = rows[i]
-                    moving += voters[i] * (row[3] - row[2])
+                    moving += voters[i] * (high[i] - low[i])
             factor = Fraction(inp.cost_den[j], self.scale * inp.cost_num[j])
         else:
             buckets = inp.buckets[j]
@@ -555,8 +580,7 @@ class _Envelope:
                 contrib += values[i] * voters[i]
                 den -= voters[i] * u
                 if tangent:
-                    row = rows[i]
-                    moving += voters[i] * (row[3] - row[2])
+                    moving += voters[i] * (high[i] - low[i])
             factor = Fraction(inp.u_scale[j], self.scale)
         rho = (cost - contrib) * factor / den
         slope = -moving * factor / (den * self.width) if tangent else Fraction(0)
@@ -566,13 +590,14 @@ class _Envelope:
         self,
         j: int,
         counts: tuple,
-        upper: tuple[Fraction, Fraction],
+        upper: tuple[Fraction, Fraction] | None,
         lower: tuple[Fraction, Fraction],
     ) -> None:
-        """Supporters of ``j`` pay, with ``rho`` between ``lower`` and ``upper`` (at each end)."""
+        """Supporters of ``j`` pay, with ``rho`` between ``lower`` and ``upper`` (at each end).
+
+        With no ``upper`` bound they may pay everything they have.
+        """
         inp = self.inp
-        table = self.table
-        weight = self.weight
         buckets = inp.buckets[j]
         if inp.uniform:
             unit = [self.scale * Fraction(inp.cost_num[j], inp.cost_den[j])]
@@ -580,8 +605,8 @@ class _Envelope:
             unit = [Fraction(b.u * self.scale, inp.u_scale[j]) for b in buckets]
         pay = [
             (
-                -((-upper[0] * k).__floor__()),
-                -((-upper[1] * k).__floor__()),
+                -((-upper[0] * k).__floor__()) if upper is not None else None,
+                -((-upper[1] * k).__floor__()) if upper is not None else None,
                 (lower[0] * k).__floor__(),
                 (lower[1] * k).__floor__(),
             )
@@ -589,12 +614,16 @@ class _Envelope:
         ]
         made: dict[tuple[int, int, int, int], int] = {}
         remaps: list[dict[int, int]] = [{} for _ in buckets]
-        classes, voters, index_of, rows = counts
-        for v, n, index, current in zip(classes, voters, index_of, rows, strict=True):
+        classes, _, index_of, current = counts
+        cols = self.cols
+        c0, c1, c2, c3 = cols
+        for v, index, lo0, lo1, hi0, hi1 in zip(classes, index_of, *current, strict=True):
             p0, p1, q0, q1 = pay[index]
-            lo0, lo1, hi0, hi1 = current
-            f0 = lo0 - p0
-            f1 = lo1 - p1
+            if p0 is None or p1 is None:
+                f0 = f1 = 0
+            else:
+                f0 = lo0 - p0
+                f1 = lo1 - p1
             if f0 >= 0 and f1 >= 0:
                 e0, e1 = f0, f1
             elif f0 <= 0 and f1 <= 0:
@@ -609,113 +638,118 @@ class _Envelope:
                 if row == (0, 0, 0, 0):
                     target = _ZERO
                 else:
-                    target = self.next_vid
-                    self.next_vid += 1
-                    table[target] = list(row)
-                    weight[target] = 0
+                    target = len(c0)
+                    c0.append(e0)
+                    c1.append(e1)
+                    c2.append(row[2])
+                    c3.append(row[3])
                 made[row] = target
             remaps[index][v] = target
-            weight[target] += n
-            left_behind = weight[v] - n
-            if left_behind == 0 and v != _ZERO:
-                del weight[v]
-                del table[v]
-            else:
-                weight[v] = left_behind
         gvid = self.gvid
-        for bucket, remap in zip(buckets, remaps, strict=True):
-            get = remap.__getitem__
-            for g in bucket.members:
-                gvid[g] = get(gvid[g])
+        size = len(c0)
+        for (_, members), remap in zip(_arrays(self.inp, j), remaps, strict=True):
+            lookup = np.arange(size, dtype=np.intp)
+            lookup[list(remap)] = list(remap.values())
+            gvid[members] = lookup[gvid[members]]
 
 
-class _Restart(Exception):
-    """The proof should start again on a shorter interval of ``steps`` steps."""
-
-    def __init__(self, steps: int) -> None:
-        super().__init__(steps)
-        self.steps = steps
+_Line = tuple[Fraction, Fraction]
+_MAX_WAYS = 4  # more ways the count could go than this: try a shorter interval
 
 
-def _certify_span(
-    inp: _Input, order: Sequence[int], start: Fraction, step: Fraction, steps: int
-) -> int:
-    """How many steps past ``start`` are proven to give the same outcome as ``start``.
+def _below(x: Fraction) -> float:
+    """A float no greater than ``x``."""
+    return math.nextafter(float(x), -math.inf)
 
-    ``order`` is the sequence of purchases at ``start``. Returns the largest ``k <= steps``
-    (possibly 0) such that for every share in ``[start, start + k * step]`` the purchases are
-    ``order`` up to swapping purchases that have no supporter in common (which buys the same
-    projects and leaves every voter the same money). See :func:`_certify_once`.
+
+def _above(x: Fraction) -> float:
+    """A float no smaller than ``x``."""
+    return math.nextafter(float(x), math.inf)
+
+
+@dataclass(slots=True)
+class _Branch:
+    """Bounds on the count, over an interval of shares, for the shares whose purchases so far
+    are the projects in ``bought`` (in some order).
+
+    ``keys`` holds a lower bound on each remaining project's ``rho`` across the interval and
+    ``lines`` two tangent lines under it, where known; ``dead`` lists the projects that
+    nobody can afford anywhere in the interval.
     """
-    while steps > 0:
-        try:
-            return _certify_once(inp, order, start, step, steps)
-        except _Restart as restart:
-            steps = restart.steps
-    return 0
+
+    env: _Envelope
+    bought: frozenset[int]
+    keys: dict[int, Fraction]
+    lines: dict[int, tuple[_Line, _Line]]
+    dead: set[int]
+
+    def copy(self) -> _Branch:
+        return _Branch(
+            self.env.copy(), self.bought, dict(self.keys), dict(self.lines), set(self.dead)
+        )
+
+    def union(self, other: _Branch) -> _Branch:
+        keys: dict[int, Fraction] = {}
+        for j in self.keys.keys() | other.keys.keys():
+            if j in self.dead:
+                keys[j] = other.keys[j]
+            elif j in other.dead:
+                keys[j] = self.keys[j]
+            else:
+                keys[j] = min(self.keys[j], other.keys[j])
+        return _Branch(self.env.union(other.env), self.bought, keys, {}, self.dead & other.dead)
 
 
-def _certify_once(
-    inp: _Input, order: Sequence[int], start: Fraction, step: Fraction, steps: int
+@dataclass(slots=True)
+class _Contender:
+    """A project that may be bought next: its supporters, its ``rho`` chord (an upper bound
+    across the interval) and its tangent at the start (a lower bound)."""
+
+    project: int
+    counts: tuple
+    chord: tuple[Fraction, Fraction] | None
+    tangent: tuple[Fraction, Fraction]
+
+
+def _certify(
+    inp: _Input,
+    start: Fraction,
+    step: Fraction,
+    steps: int,
+    stops: Callable[[Sequence[int]], bool],
 ) -> int:
-    """One attempt at :func:`_certify_span` on ``steps`` steps.
+    """Prove that no share in ``[start, start + steps * step]`` gives an outcome that ``stops``.
 
-    The proof replays ``order`` with envelopes of the voters' money over the interval. At
-    each purchase the bought project's ``rho`` is at most the chord through its values at
-    the two ends (``rho`` is convex in the share), and each rival's ``rho`` is at least its
-    tangents; the rival must lose everywhere, unless it is bought later in ``order`` and shares
-    no supporter with the purchases up to then. At the end no other project may be affordable.
-    Where a check fails part-way, the interval is cut short and the proof carries on.
+    Returns ``steps`` if that is proven, else 0 (an outcome might stop, or the count could go
+    too many ways to follow). ``start`` itself must be known not to stop.
+
+    The proof follows every way the count could go for some share in the interval, with
+    envelopes of the voters' money over the whole interval (:class:`_Envelope`). At each
+    purchase, a project's ``rho`` is at most the chord through its values at the two ends
+    (``rho`` is convex in the share) and at least its tangents. A project can be bought next
+    only if no project that is surely affordable beats it across the whole interval, and each
+    project that can is followed as a branch (one whose supporters might not afford it
+    everywhere may pay all they have). Where nothing is surely affordable, the count may also
+    end. When the branches grow too many, those that have bought the same projects are
+    joined: their envelopes hold for either. Every set the count can end with is then checked
+    against ``stops``.
     """
-    env = _Envelope(inp, start, step, steps)
     rank = inp.rank
     clone = inp.clone
-    position = {p: i for i, p in enumerate(order)}
-    masks = inp.masks
+    level: list[_Branch] = [
+        _Branch(
+            _Envelope(inp, start, step, steps),
+            frozenset(),
+            {j: inp.rho0[j] for j in inp.candidates},
+            {},
+            set(),
+        )
+    ]
+    following: list[_Branch] = []
+    endings: set[frozenset[int]] = set()
 
-    def mask(j: int) -> int:
-        m = masks.get(j)
-        if m is None:
-            m = 0
-            for bucket in inp.buckets[j]:
-                for g in bucket.members:
-                    m |= 1 << g
-            masks[j] = m
-        return m
-
-    def free_to_jump(j: int, t: int) -> bool:
-        p = position.get(j)
-        if p is None or p <= t:
-            return False
-        mj = mask(j)
-        return all(not (mj & mask(order[i])) for i in range(t, p))
-
-    def shrink(k: int) -> None:
-        # Bounds worked out for a much longer interval are loose on a short one: start again.
-        if k * 4 < env.steps:
-            raise _Restart(max(k, env.steps // 4))
-        env.shrink(k)
-
-    def cut(bound: tuple[Fraction, bool]) -> int:
-        d, inclusive = bound
-        k = (d / step).__floor__()
-        if not inclusive and k * step == d:
-            k -= 1
-        return max(0, min(k, env.steps))
-
-    lines: dict[int, tuple[tuple[Fraction, Fraction], tuple[Fraction, Fraction]]] = {}
-    heap: list[tuple[Fraction, int, int]] = []
-    for j in inp.candidates:
-        r0 = inp.rho0[j]
-        lines[j] = ((r0, Fraction(0)), (r0, Fraction(0)))
-        heap.append((r0, rank[j], j))
-    heapq.heapify(heap)
-    dead: set[int] = set()
-    done: set[int] = set()
-
-    def envelope_min(j: int) -> Fraction:
-        (a0, s0), (a1, s1) = lines[j]
-        w = env.width
+    def lowest(lines: tuple[_Line, _Line], w: Fraction) -> Fraction:
+        (a0, s0), (a1, s1) = lines
         best = min(max(a0, a1), max(a0 + s0 * w, a1 + s1 * w))
         if s0 != s1:
             d = (a1 - a0) / (s0 - s1)
@@ -723,89 +757,99 @@ def _certify_once(
                 best = min(best, a0 + s0 * d)
         return best
 
-    for t, s in enumerate(order):
-        rs = rank[s]
-        counts_s = env.counts(s)
-        examined: list[int] = []
-        while True:
-            top = env.price(s, counts_s, 0, False)
-            end = env.price(s, counts_s, 1, False)
-            if top is None:
-                return 0
-            if end is None:
-                a0 = env.available(counts_s, 0)
-                a1 = env.available(counts_s, 1)
-                bound = (env.width * (a0 - env.cost(s)) / (a0 - a1), True)
-                shrink(cut(bound))
+    def contenders(branch: _Branch) -> tuple[list[_Contender], bool]:
+        """The projects that may be bought next, and whether the count may end here."""
+        env = branch.env
+        keys = branch.keys
+        # The order of examination is by floats rounded down: only the order depends on them.
+        heap = [(_below(key), rank[j], j) for j, key in keys.items() if j not in branch.dead]
+        heapq.heapify(heap)
+        examined: dict[int, tuple] = {}
+        sure: dict[int, tuple[Fraction, Fraction]] = {}
+        best: Fraction | None = None
+        w = env.width
+
+        def beaten(j: int, lines: tuple[_Line, _Line]) -> bool:
+            for k, chord in sure.items():
+                if k == j:
+                    continue
+                if clone[k] == clone[j]:
+                    if rank[k] < rank[j]:
+                        return True
+                elif _first_failure(*chord, lines, w, rank[j] < rank[k]) is None:
+                    return True
+            return False
+
+        while heap and (best is None or heap[0][0] <= _above(best)):
+            _, _, j = heapq.heappop(heap)
+            old = branch.lines.get(j)
+            if old is not None and beaten(j, old):
+                continue  # its bounds from earlier purchases already show it loses
+            counts = env.counts(j)
+            first = env.price(j, counts, 2, True)
+            last = env.price(j, counts, 3, True)
+            if first is None and last is None:
+                branch.dead.add(j)
                 continue
-            c0, c1 = top[0], end[0]
-            threshold = max(c0, c1)
-            while heap and heap[0][0] <= threshold:
-                _, _, j = heapq.heappop(heap)
-                if j in done or j in dead or j == s:
-                    continue
-                examined.append(j)
-                if free_to_jump(j, t) or clone[j] == clone[s]:
-                    continue
-                strict = rank[j] < rs
-                if _first_failure(c0, c1, lines[j], env.width, strict) is None:
-                    continue  # its bounds from earlier purchases already show it loses
-                counts_j = env.counts(j)
-                first = env.price(j, counts_j, 2, True)
-                last = env.price(j, counts_j, 3, True)
-                if first is None and last is None:
-                    dead.add(j)
-                    continue
-                w = env.width
-                line0 = first if first is not None else last
-                line1 = last if last is not None else first
-                assert line0 is not None
-                assert line1 is not None
-                lines[j] = (
-                    (line0[0], line0[1]),
-                    (line1[0] - line1[1] * w, line1[1]),
-                )
-            failure = None
-            for j in examined:
-                if j in dead or free_to_jump(j, t) or clone[j] == clone[s]:
-                    continue
-                bound = _first_failure(c0, c1, lines[j], env.width, strict=rank[j] < rs)
-                if bound is not None:
-                    k = cut(bound)
-                    failure = k if failure is None else min(failure, k)
-            if failure is None:
-                break
-            shrink(failure)
-        first = env.price(s, counts_s, 2, True)
-        assert first is not None
-        # The tangent at the start: exact there, so the bounds stay tight at the start of
-        # the interval and loosen towards its end, where the interval can be cut short.
-        low0 = first[0]
-        low1 = first[0] + first[1] * env.width
-        if low0 < 0 or low1 < 0:
-            low0 = low1 = Fraction(0)
-        env.pay(s, counts_s, (c0, c1), (low0, low1))
-        done.add(s)
-        for j in examined:
-            if j not in dead and j not in done:
-                heapq.heappush(heap, (envelope_min(j), rank[j], j))
-    while True:
-        worst: int | None = None
-        for _, _, j in heap:
-            if j in done or j in dead:
+            tangents = []
+            if first is not None:
+                tangents.append(first)
+            if last is not None:
+                tangents.append((last[0] - last[1] * w, last[1]))
+            lines = (tangents[0], tangents[-1])
+            branch.lines[j] = lines
+            keys[j] = lowest(lines, w)
+            if beaten(j, lines):
                 continue
-            counts_j = env.counts(j)
-            a0 = env.available(counts_j, 2)
-            a1 = env.available(counts_j, 3)
-            cost = env.cost(j)
-            if a0 >= cost:
+            examined[j] = counts
+            top = env.price(j, counts, 0, False)
+            end = env.price(j, counts, 1, False)
+            if top is None or end is None:
+                continue
+            sure[j] = (top[0], end[0])
+            if best is None or max(top[0], end[0]) < best:
+                best = max(top[0], end[0])
+        found = [
+            _Contender(j, counts, sure.get(j), branch.lines[j][0])
+            for j, counts in examined.items()
+            if j not in branch.dead and not beaten(j, branch.lines[j])
+        ]
+        # With nothing surely affordable, the count may also end here.
+        return found, not sure
+
+    while level:
+        for branch in level:
+            bought = branch.bought
+            found, may_end = contenders(branch)
+            if may_end:
+                endings.add(bought)
+            w = branch.env.width
+            for index, item in enumerate(found):
+                child = branch if index == len(found) - 1 else branch.copy()
+                low0 = item.tangent[0]
+                low1 = item.tangent[0] + item.tangent[1] * w
+                if low0 < 0 or low1 < 0:
+                    low0 = low1 = Fraction(0)
+                child.env.pay(item.project, item.counts, item.chord, (low0, low1))
+                child.bought = bought | {item.project}
+                del child.keys[item.project]
+                child.lines.pop(item.project, None)
+                following.append(child)
+            if len(following) > _MAX_WAYS:
+                # Too many ways: join those that have bought the same projects.
+                joined: dict[frozenset[int], _Branch] = {}
+                for child in following:
+                    twin = joined.get(child.bought)
+                    joined[child.bought] = child if twin is None else twin.union(child)
+                following = list(joined.values())
+            if len(following) > _MAX_WAYS:
                 return 0
-            if a1 >= cost:
-                k = cut((env.width * (cost - a0) / (a1 - a0), False))
-                worst = k if worst is None else min(worst, k)
-        if worst is None:
-            return env.steps
-        shrink(worst)
+        level, following = following, []
+    for bought in endings:
+        chosen = [*inp.preselected, *sorted(bought, key=rank.__getitem__)]
+        if stops(chosen):
+            return 0
+    return steps
 
 
 def _total(inp: _Input, selection: Sequence[int]) -> Number:
@@ -817,7 +861,7 @@ def _search(
     budget: Number,
     share0: Number,
     step: Number,
-    done: Callable[[list[int]], bool],
+    done: Callable[[Sequence[int]], bool],
     max_steps: int | None = None,
 ) -> Fraction | None:
     """The voters' share at which raising it by ``step`` at a time stops.
@@ -826,59 +870,57 @@ def _search(
     ``done`` gives the result; if a step's outcome costs more than ``budget`` first, the step
     before gives the result (None: the outcome before any run, nothing bought). With
     ``max_steps``, that step gives the result if nothing stopped before. Runs of steps proven
-    to buy the same projects are skipped.
+    not to stop (:func:`_certify`) are skipped; the steps near the end are run one by one.
     """
     share0 = Fraction(share0)
     step = Fraction(step)
-    skip = len(inp.preselected)
-    run = _run(inp, share0)
-    if _total(inp, run.selected) > budget:
+    began = time.perf_counter()
+    selected = _run(inp, share0).selected
+    run_rate = 1 / max(time.perf_counter() - began, 1e-9)  # steps per second, one by one
+    if _total(inp, selected) > budget:
         return None
-    if done(run.selected) or step == 0:
+    if done(selected) or step == 0:
         return share0
+
+    def stops(selection: Sequence[int]) -> bool:
+        return _total(inp, selection) > budget or done(selection)
+
     k = 0
-    order = run.selected[skip:]
-    width = 8
-    settled = 8  # the last width proven in full: the usual distance between changes
-    gain = 4.0  # recent steps gained per proof; a proof costs about two runs
-    direct = 0
-    backoff = 8
+    width = 16
+    direct = 0  # steps to run one by one before trying a proof again
+    backoff = 4
+    gained = spent = 0.0  # recent steps proven, and the seconds the proofs took
     while True:
         limit = width if max_steps is None else min(width, max_steps - k)
         if limit <= 0:
             return share0 + k * step
-        if direct > 0:
-            # Proofs have not been paying here (the outcome changes at nearly every step):
-            # run the next steps one by one, then try a proof again.
-            direct -= 1
-        else:
-            got = _certify_span(inp, order, share0 + k * step, step, limit)
-            gain = 0.7 * gain + 0.3 * got
-            k += got
-            if got == limit:
-                settled = limit
-                width = 2 * limit
+        if direct == 0 and limit >= 4:
+            began = time.perf_counter()
+            proven = _certify(inp, share0 + k * step, step, limit, stops)
+            gained = 0.7 * gained + proven
+            spent = 0.7 * spent + time.perf_counter() - began
+            k += proven
+            width = limit + limit // 4 if proven else max(4, limit // 2)
+            if not proven and limit <= 4:
+                direct = 4  # something changes within a few steps: count them
+            elif gained >= run_rate * spent:
+                backoff = 4
                 continue
-            if got > 4:
-                # Proven part of the way; carry on from there, with exact money.
-                width = max(8, 2 * got)
-                backoff = 8
-                continue
-            # The outcome is about to change: look at the next step directly.
-            width = max(8, width // 2)
-            if gain < 2:
+            else:
+                # Proofs are slower here than counting each step: count the next few.
                 direct = backoff
-                backoff = min(2 * backoff, 64)
-            if max_steps is not None and k >= max_steps:
-                return share0 + k * step
+                backoff = min(2 * backoff, 256)
+            continue
+        direct = max(0, direct - 1)
         k += 1
-        run = _run(inp, share0 + k * step)
-        if _total(inp, run.selected) > budget:
+        began = time.perf_counter()
+        selected = _run(inp, share0 + k * step).selected
+        took = max(time.perf_counter() - began, 1e-9)
+        run_rate = 0.8 * run_rate + 0.2 / took
+        if _total(inp, selected) > budget:
             return share0 + (k - 1) * step
-        if done(run.selected):
+        if done(selected):
             return share0 + k * step
-        order = run.selected[skip:]
-        width = max(8, settled)
 
 
 _SEARCHES: dict[tuple, Fraction | None] = {}
