@@ -283,7 +283,7 @@ def brute_force(election: Election, by_points: bool, step, stop_on_all: bool, ma
 @settings(max_examples=150, deadline=None)
 @given(long_elections(), st.booleans())
 def test_raised_shares_skip_no_step(election: Election, by_points: bool) -> None:
-    """The add1 search skips steps only where it has proven the outcome cannot change."""
+    """The add1 search skips steps only where it has proven that none of them stops it."""
     rule = "mes_points_add1" if by_points else "mes_cost_add1"
     assert count(election, rule).selected == brute_force(election, by_points, 1, False)
 
