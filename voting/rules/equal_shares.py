@@ -787,6 +787,11 @@ def _certify(
                 continue  # its bounds from earlier purchases already show it loses
             counts = env.counts(j)
             first = env.price(j, counts, 2, True)
+            if first is not None and sure and beaten(j, (first, first)):
+                # The tangent at the start is enough to show it loses.
+                branch.lines[j] = (first, first)
+                keys[j] = lowest((first, first), w)
+                continue
             last = env.price(j, counts, 3, True)
             if first is None and last is None:
                 branch.dead.add(j)
