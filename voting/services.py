@@ -46,7 +46,7 @@ from giving.services import (
     transition,
     ward_for_postcode,
 )
-from giving.services.rounds import ensure_panel_role
+from giving.services.rounds import ensure_panel_role, release_panel_role
 from giving.timeutil import format_datetime, utcnow
 from giving.web import add_round_links
 from giving.workflow import State
@@ -469,6 +469,8 @@ def withdraw_offer(session: Session, actor: User, panel: Panel) -> None:
         member.left_at = utcnow()
         member.is_chair = False
     session.flush()
+    if member is not None:
+        _release_if_off_every_panel(session, actor, panel, actor)
     audit(
         session,
         actor,
@@ -535,6 +537,24 @@ def appoint(session: Session, actor: User, panel: Panel, email: str) -> PanelMem
     return _join(session, actor, panel, user, JoinedBy.APPOINTED)
 
 
+def _release_if_off_every_panel(session: Session, actor: User, panel: Panel, user: User) -> None:
+    """Someone who has left their last panel in the place stops being a panel member there."""
+    place = panel.round.place
+    still_on = session.scalar(
+        select(PanelMember.id)
+        .join(Panel, PanelMember.panel_id == Panel.id)
+        .join(Round, Panel.round_id == Round.id)
+        .where(
+            PanelMember.user_id == user.id,
+            PanelMember.left_at.is_(None),
+            Round.place_id == place.id,
+        )
+        .limit(1)
+    )
+    if still_on is None:
+        release_panel_role(session, actor, place, user)
+
+
 def remove_member(session: Session, actor: User, member: PanelMember) -> None:
     """Someone drops out (or is taken off). Their place can be filled by a replacement."""
     panel = member.panel
@@ -544,6 +564,7 @@ def remove_member(session: Session, actor: User, member: PanelMember) -> None:
     member.left_at = utcnow()
     member.is_chair = False
     session.flush()
+    _release_if_off_every_panel(session, actor, panel, member.user)
     audit(
         session,
         actor,

@@ -138,6 +138,34 @@ def ensure_panel_role(session: Session, actor: User, place: Place, user: User) -
     return grant
 
 
+def release_panel_role(session: Session, actor: User, place: Place, user: User) -> bool:
+    """Take the panel member role in ``place`` back from ``user`` once they sit on none of
+    its panels (``voting`` calls this when someone leaves their last one). Returns whether
+    there was a role to take back."""
+    if not (actor.id == user.id or is_staff(session, actor, place)):
+        raise NotAllowed(_("Only fund managers and admins of this place can do this."))
+    grant = session.scalar(
+        select(RoleGrant).where(
+            RoleGrant.user_id == user.id,
+            RoleGrant.place_id == place.id,
+            RoleGrant.role == Role.PANEL_MEMBER,
+        )
+    )
+    if grant is None:
+        return False
+    audit(
+        session,
+        actor,
+        "role.revoke",
+        grant,
+        f"{user.name} is no longer a Panel member",
+        place=place,
+    )
+    session.delete(grant)
+    session.flush()
+    return True
+
+
 def can_view_application(session: Session, user: User | None, application: Application) -> bool:
     """The group's members, staff of the round's place and, while it is being decided,
     panel members (see :func:`set_panel_access_policy`). No one else."""

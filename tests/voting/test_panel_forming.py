@@ -59,12 +59,46 @@ def test_a_resident_offers_to_an_open_panel_and_joins(session, place, ctx):
         select(ProfileAnswer).where(ProfileAnswer.volunteer_ref == offer.volunteer_ref)
     ).all()
     assert [a.value_id for a in answers] == [age.values[1].id]
-    # Withdrawing deletes the answers and takes them off the panel.
+    # Withdrawing deletes the answers, takes them off the panel and ends the role.
     services.withdraw_offer(session, person, panel)
     assert services.member_for(session, person, panel) is None
     assert not session.scalars(
         select(ProfileAnswer).where(ProfileAnswer.volunteer_ref == offer.volunteer_ref)
     ).all()
+    assert not session.scalar(
+        select(RoleGrant).where(RoleGrant.user_id == person.id, RoleGrant.role == Role.PANEL_MEMBER)
+    )
+
+
+def _is_panel_member(session, user, place) -> bool:
+    return (
+        session.scalar(
+            select(RoleGrant).where(
+                RoleGrant.user_id == user.id,
+                RoleGrant.place_id == place.id,
+                RoleGrant.role == Role.PANEL_MEMBER,
+            )
+        )
+        is not None
+    )
+
+
+def test_leaving_the_last_panel_in_a_place_ends_the_panel_member_role(session, place, ctx):
+    manager = RoleGrantFactory(place=place).user
+    first = PanelFactory(round=RoundFactory(place=place))
+    second = PanelFactory(round=RoundFactory(place=place))
+    person = _residents(1)[0]
+    on_first = services.appoint(session, manager, first, person.email)
+    on_second = services.appoint(session, manager, second, person.email)
+    assert _is_panel_member(session, person, place)
+    # Still on the second panel: still a panel member.
+    services.remove_member(session, manager, on_first)
+    assert _is_panel_member(session, person, place)
+    services.remove_member(session, manager, on_second)
+    assert not _is_panel_member(session, person, place)
+    # Joining again gives the role back.
+    services.appoint(session, manager, first, person.email)
+    assert _is_panel_member(session, person, place)
 
 
 def test_only_residents_may_offer(client, session, place):
