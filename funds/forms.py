@@ -351,6 +351,15 @@ def checkin_form(checkin: CheckIn, questions: list[tuple[int, str]]) -> FlaskFor
 # --- Giving ----------------------------------------------------------------------------------
 
 
+def _declaration_field(label: str, longest: int) -> StringField:
+    """A part of a Gift Aid declaration (name, house, postcode), checked when Gift Aid is."""
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=longest, message=TOO_LONG)],
+    )
+
+
 class GiveForm(FlaskForm):
     """A gift online: how often, how much, who, and Gift Aid if the holder can claim it."""
 
@@ -426,26 +435,10 @@ class GiveForm(FlaskForm):
         description=_l("For example, Ms, Mr or Dr."),
         validators=[Optional(), Length(max=20, message=TOO_LONG)],
     )
-    first_name = StringField(
-        _l("First name"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=35, message=TOO_LONG)],
-    )
-    last_name = StringField(
-        _l("Last name"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=35, message=TOO_LONG)],
-    )
-    house = StringField(
-        _l("House name or number"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=40, message=TOO_LONG)],
-    )
-    gift_aid_postcode = StringField(
-        _l("Home postcode"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=10, message=TOO_LONG)],
-    )
+    first_name = _declaration_field(_l("First name"), 35)
+    last_name = _declaration_field(_l("Last name"), 35)
+    house = _declaration_field(_l("House name or number"), 40)
+    gift_aid_postcode = _declaration_field(_l("Home postcode"), 10)
     submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
     def set_presets(self, presets: tuple[int, ...]) -> None:
@@ -511,26 +504,10 @@ class OfflineGiftForm(FlaskForm):
     gift_aid = BooleanField(
         _l("They signed a Gift Aid declaration for this gift"), widget=GovCheckboxInput()
     )
-    first_name = StringField(
-        _l("First name, as on the declaration"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=35, message=TOO_LONG)],
-    )
-    last_name = StringField(
-        _l("Last name, as on the declaration"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=35, message=TOO_LONG)],
-    )
-    house = StringField(
-        _l("House name or number"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=40, message=TOO_LONG)],
-    )
-    gift_aid_postcode = StringField(
-        _l("Home postcode, as on the declaration"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=10, message=TOO_LONG)],
-    )
+    first_name = _declaration_field(_l("First name, as on the declaration"), 35)
+    last_name = _declaration_field(_l("Last name, as on the declaration"), 35)
+    house = _declaration_field(_l("House name or number"), 40)
+    gift_aid_postcode = _declaration_field(_l("Home postcode, as on the declaration"), 10)
     submit = SubmitField(_l("Record the gift"), widget=GovSubmitInput())
 
 

@@ -117,19 +117,23 @@ def set_panel_access_policy(policy: PanelPolicy | None) -> None:
     _panel_policy = policy or _default_panel_policy
 
 
-def ensure_panel_role(session: Session, actor: User, place: Place, user: User) -> RoleGrant:
-    """Give ``user`` the panel member role in ``place`` when they join one of its panels
-    (``voting`` calls this). Staff of the place may give it; a resident joining an open panel
-    gives it to themselves. What they may read is still narrowed by the panel access policy."""
-    if not (actor.id == user.id or is_staff(session, actor, place)):
-        raise NotAllowed(_("Only fund managers and admins of this place can do this."))
-    grant = session.scalar(
+def _panel_grant(session: Session, place: Place, user: User) -> RoleGrant | None:
+    return session.scalar(
         select(RoleGrant).where(
             RoleGrant.user_id == user.id,
             RoleGrant.place_id == place.id,
             RoleGrant.role == Role.PANEL_MEMBER,
         )
     )
+
+
+def ensure_panel_role(session: Session, actor: User, place: Place, user: User) -> RoleGrant:
+    """Give ``user`` the panel member role in ``place`` when they join one of its panels
+    (``voting`` calls this). Staff of the place may give it; a resident joining an open panel
+    gives it to themselves. What they may read is still narrowed by the panel access policy."""
+    if not (actor.id == user.id or is_staff(session, actor, place)):
+        raise NotAllowed(_("Only fund managers and admins of this place can do this."))
+    grant = _panel_grant(session, place, user)
     if grant is None:
         grant = RoleGrant(user=user, place=place, role=Role.PANEL_MEMBER, granted_by_id=actor.id)
         session.add(grant)
@@ -144,13 +148,7 @@ def release_panel_role(session: Session, actor: User, place: Place, user: User) 
     there was a role to take back."""
     if not (actor.id == user.id or is_staff(session, actor, place)):
         raise NotAllowed(_("Only fund managers and admins of this place can do this."))
-    grant = session.scalar(
-        select(RoleGrant).where(
-            RoleGrant.user_id == user.id,
-            RoleGrant.place_id == place.id,
-            RoleGrant.role == Role.PANEL_MEMBER,
-        )
-    )
+    grant = _panel_grant(session, place, user)
     if grant is None:
         return False
     audit(
