@@ -23,6 +23,7 @@ from giving.forms.rounds import (  # noqa: F401
     AttachmentForm,
     CheckerForm,
     CriterionForm,
+    DeadlineForm,
     DecideForm,
     EligibilityForm,
     LondonDateField,

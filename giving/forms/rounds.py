@@ -109,6 +109,19 @@ def _not_blank(form: FlaskForm, field: Field) -> None:
         raise ValidationError(_l("This cannot be only spaces"))
 
 
+def _moment(day_field: LondonDateField, time_field: TimeOfDayField) -> dt.datetime:
+    """The UTC moment of a UK day and time, or a message on the time field if the clocks skip
+    it."""
+    try:
+        return london_to_utc(day_field.data, time_field.data)
+    except ValueError:
+        time_field.errors = [
+            *time_field.errors,
+            _l("The clocks go forward then, so that time does not exist. Choose another."),
+        ]
+        raise
+
+
 class RoundForm(FlaskForm):
     title = StringField(
         _l("Title"),
@@ -192,22 +205,12 @@ class RoundForm(FlaskForm):
         self.decision_date.data = round_.decision_date
         self.decision_method.data = round_.decision_method.value
 
-    def _moment(self, day_field: LondonDateField, time_field: TimeOfDayField) -> dt.datetime:
-        try:
-            return london_to_utc(day_field.data, time_field.data)
-        except ValueError:
-            time_field.errors = [
-                *time_field.errors,
-                _l("The clocks go forward then, so that time does not exist. Choose another."),
-            ]
-            raise
-
     def validate(self, extra_validators: Any = None) -> bool:
         if not super().validate(extra_validators):
             return False
         try:
-            self._opens_at = self._moment(self.opens_on, self.opens_time)
-            self._closes_at = self._moment(self.closes_on, self.closes_time)
+            self._opens_at = _moment(self.opens_on, self.opens_time)
+            self._closes_at = _moment(self.closes_on, self.closes_time)
         except ValueError:
             return False
         return True
@@ -224,6 +227,44 @@ class RoundForm(FlaskForm):
             "decision_date": self.decision_date.data,
             "decision_method": DecisionMethod(self.decision_method.data),
         }
+
+
+class DeadlineForm(FlaskForm):
+    """More time for groups: a later deadline for an open round, and why."""
+
+    closes_on = LondonDateField(
+        _l("New day it closes"),
+        description=_l("For example, 30 4 2027"),
+        validators=[InputRequired(_l("Enter the new day the round closes"))],
+    )
+    closes_time = TimeOfDayField(
+        _l("New time it closes"),
+        description=_l("UK time, like 5pm"),
+        validators=[InputRequired(_l("Enter the new time the round closes"))],
+    )
+    reason = TextAreaField(
+        _l("Why it is moving"),
+        widget=GovTextArea(),
+        description=_l("Groups with an application not yet sent get this by email."),
+        validators=[
+            DataRequired(_l("Say why the deadline is moving. Groups read this.")),
+            Length(max=1000, message=TOO_LONG),
+        ],
+    )
+    submit = SubmitField(_l("Move the deadline"), widget=GovSubmitInput())
+
+    def fill_from(self, round_: Round) -> None:
+        closes = to_london(round_.closes_at)
+        self.closes_on.data, self.closes_time.data = closes.date(), closes.time()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        try:
+            self.closes_at = _moment(self.closes_on, self.closes_time)
+        except ValueError:
+            return False
+        return True
 
 
 class QuestionForm(FlaskForm):

@@ -73,6 +73,7 @@ from giving.services.rounds import (  # noqa: F401
     describe_rules,
     eligibility_reasons,
     estimate_minutes,
+    extend_deadline,
     facts_for_group,
     format_file_size,
     format_minutes,

@@ -522,6 +522,72 @@ def open_round(session: Session, actor: User, round_: Round) -> Round:
     return round_
 
 
+def extend_deadline(
+    session: Session, actor: User, round_: Round, closes_at: dt.datetime, reason: str
+) -> int:
+    """Give groups more time: move an open round's deadline later (never earlier, so no group
+    loses time it was promised), still before the decision date. Groups with an application
+    not yet sent are told, with the reason. Returns how many groups were told."""
+    _require_staff(session, actor, round_.place)
+    if round_.status != RoundStatus.OPEN:
+        raise DomainError(_("Only an open round's deadline can move."))
+    if round_.closes_at <= utcnow():
+        raise DomainError(
+            _("The deadline has passed, so it can no longer move. This keeps it fair."),
+            field="closes_on",
+        )
+    if closes_at <= round_.closes_at:
+        raise DomainError(
+            _(
+                "Choose a time after the deadline now, %(when)s. A deadline can only move later.",
+                when=format_datetime(round_.closes_at),
+            ),
+            field="closes_on",
+        )
+    if round_.decision_date is not None and to_london(closes_at).date() >= round_.decision_date:
+        raise DomainError(
+            _(
+                "The deadline must be before the day you will decide by, %(day)s.",
+                day=format_date(round_.decision_date),
+            ),
+            field="closes_on",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the deadline is moving. Groups read this."), field="reason")
+    before = round_.closes_at
+    round_.closes_at = closes_at
+    session.flush()
+    audit(
+        session,
+        actor,
+        "round.extend",
+        round_,
+        f"Moved the deadline of {round_.title} to {format_datetime(closes_at)}: {reason}",
+        place=round_.place,
+        before=before.isoformat(),
+        after=closes_at.isoformat(),
+    )
+    drafts = session.scalars(
+        select(Application).where(
+            Application.round_id == round_.id, Application.state == State.DRAFT
+        )
+    ).all()
+    for application in drafts:
+        link = url_for("giving.application", application_id=application.id, _external=True)
+        for email in _group_emails(application):
+            send_email(
+                email,
+                _("More time to apply to %(round)s", round=round_.title),
+                "deadline_moved",
+                application=application,
+                round=round_,
+                reason=reason,
+                link=link,
+            )
+    return len({application.group_id for application in drafts})
+
+
 def close_round(session: Session, actor: User, round_: Round) -> Round:
     """Close a round once every application sent to it has a decision, with reasons."""
     _require_staff(session, actor, round_.place)

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -27,6 +28,7 @@ from giving.forms import (
     AttachmentForm,
     ButtonForm,
     CriterionForm,
+    DeadlineForm,
     DecideForm,
     EligibilityForm,
     QuestionForm,
@@ -384,6 +386,38 @@ def open_round(place: Place, round_id: int) -> str | Response:
         warning=services.proportion_warning(round_),
         minutes=services.format_minutes(services.estimate_minutes(round_.questions)),
     )
+
+
+@bp.route("/places/<place_slug>/rounds/<int:round_id>/deadline", methods=["GET", "POST"])
+@login_required
+@place_role_required(*STAFF)
+def round_deadline(place: Place, round_id: int) -> str | Response:
+    round_ = _round_in(place, round_id)
+    form = DeadlineForm()
+    if request.method == "GET":
+        form.fill_from(round_)
+    if form.validate_on_submit():
+        try:
+            told = services.extend_deadline(
+                db.session, current_user, round_, form.closes_at, form.reason.data
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            say(
+                _("The deadline is now %(when)s.", when=format_datetime(round_.closes_at))
+                + " "
+                + ngettext(
+                    "We told %(num)d group with an application not yet sent.",
+                    "We told %(num)d groups with an application not yet sent.",
+                    told,
+                )
+            )
+            return redirect(
+                url_for("giving.manage_round", place_slug=place.slug, round_id=round_id)
+            )
+    return render_template("giving/rounds/deadline.html", form=form, round=round_)
 
 
 @bp.route("/places/<place_slug>/rounds/<int:round_id>/close", methods=["GET", "POST"])

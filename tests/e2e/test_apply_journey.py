@@ -120,6 +120,21 @@ def test_check_apply_leave_return_send_and_read_the_reasons(visitor, mailbox):
     assert "Your application is saved" in visitor.text()
     visitor.log_out()
 
+    # The fund manager gives groups more time, and says why; the group hears by email.
+    visitor.log_in("manager@demo.placefund.org", DEMO_PASSWORD)
+    visitor.open(round_path + "/manage")
+    visitor.follow("Give groups more time")
+    _date(visitor, "closes_on", today + dt.timedelta(days=5))
+    visitor.fill("Why it is moving", "The library was shut.")
+    visitor.press("Move the deadline")
+    assert "A deadline can only move later" in visitor.text()
+    new_day = today + dt.timedelta(days=14)
+    _date(visitor, "closes_on", new_day)
+    visitor.press("Move the deadline")
+    assert f"The deadline is now {new_day.day} {new_day:%B %Y} at 5:00pm" in visitor.text()
+    visitor.log_out()
+    assert any("Why it moved: The library was shut." in m["body"] for m in mailbox.to(email))
+
     # It comes back, finishes and sends.
     visitor.log_in(email, "jo's long password")
     visitor.follow("Your applications")

@@ -17,6 +17,7 @@ STAFF_PAGES = [
     "{round}/questions",
     "{round}/criteria",
     "{draft}/open",
+    "{round}/deadline",
     "{round}/close",
     "{round}/applications",
     "{round}/apply-for-a-group",
@@ -132,6 +133,7 @@ def test_a_round_cannot_be_reached_through_another_place(client, world, session)
     [
         ("{draft}/open", "{draft}/open"),
         ("{round}/close", "{round}/close"),
+        ("{round}/deadline", "{round}/deadline"),
     ],
 )
 def test_staff_actions_are_refused_to_a_group_member(client, world, template, page):
@@ -204,6 +206,7 @@ ROUTES_COVERED = {
     "/places/<place_slug>/rounds/<int:round_id>/criteria",
     "/places/<place_slug>/rounds/<int:round_id>/criteria/<int:criterion_id>/remove",
     "/places/<place_slug>/rounds/<int:round_id>/open",
+    "/places/<place_slug>/rounds/<int:round_id>/deadline",
     "/places/<place_slug>/rounds/<int:round_id>/close",
     "/places/<place_slug>/rounds/<int:round_id>/applications",
     "/places/<place_slug>/rounds/<int:round_id>/apply",

@@ -21,7 +21,7 @@ from giving.models import (
     RuleKind,
 )
 from giving.services import DomainError
-from giving.timeutil import london_to_utc, utcnow
+from giving.timeutil import london_to_utc, to_london, utcnow
 from giving.workflow import State
 from tests.conftest import post_form
 from tests.factories import ApplicationFactory, RoundFactory
@@ -323,3 +323,86 @@ def test_open_rounds_are_listed_for_everyone(client, world):
     assert "Open for applications" in page
     page = client.get("/places/riverton").get_data(as_text=True)
     assert "/places/riverton/rounds" in page
+
+
+def _day_parts(day: dt.date) -> list[str]:
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def test_a_fund_manager_gives_groups_more_time(client, world, session, mailbox):
+    round_ = world.round
+    old_day = to_london(round_.closes_at).date()
+    new_day = old_day + dt.timedelta(days=7)
+    as_user(client, world.manager)
+    manage = client.get(round_url(world, "/manage")).get_data(as_text=True)
+    assert "Give groups more time" in manage
+    page = client.get(round_url(world, "/deadline")).get_data(as_text=True)
+    assert "A deadline can only move later" in page
+    response = post_form(
+        client,
+        round_url(world, "/deadline"),
+        {
+            "closes_on": _day_parts(new_day),
+            "closes_time": "5pm",
+            "reason": "The library was shut for a week, so groups could not get help.",
+        },
+    )
+    assert response.status_code == 302
+    session.refresh(round_)
+    assert round_.closes_at == london_to_utc(new_day, dt.time(17, 0))
+    # The group with an application not yet sent hears why, by email.
+    told = mailbox.to(world.member.email)
+    assert told
+    assert told[-1]["subject"] == "More time to apply to Riverton small grants"
+    assert "The library was shut for a week" in told[-1]["body"]
+    assert f"/applications/{world.application.id}" in told[-1]["body"]
+    page = client.get(round_url(world, "/manage")).get_data(as_text=True)
+    assert f"{new_day.day} {new_day:%B %Y}" in page
+
+
+@pytest.mark.parametrize(
+    ("days", "reason", "field", "message"),
+    [
+        (-1, "Groups asked for it.", "closes_on", "A deadline can only move later"),
+        (60, "Groups asked for it.", "closes_on", "before the day you will decide by"),
+        (3, "", "reason", "Say why the deadline is moving"),
+    ],
+)
+def test_a_deadline_moves_only_later_before_the_decision_and_with_a_reason(
+    client, world, session, mailbox, days, reason, field, message
+):
+    round_ = world.round
+    before = round_.closes_at
+    day = to_london(before).date() + dt.timedelta(days=days)
+    as_user(client, world.manager)
+    response = post_form(
+        client,
+        round_url(world, "/deadline"),
+        {"closes_on": _day_parts(day), "closes_time": "5pm", "reason": reason},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in page
+    assert f'href="#{field}"' in page
+    session.refresh(round_)
+    assert round_.closes_at == before
+    assert not mailbox.to(world.member.email)
+
+
+def test_a_deadline_that_has_passed_cannot_move(session, world, ctx):
+    round_ = world.round
+    round_.opens_at = utcnow() - dt.timedelta(days=20)
+    round_.closes_at = utcnow() - dt.timedelta(hours=1)
+    session.commit()
+    with pytest.raises(DomainError, match="The deadline has passed"):
+        services.extend_deadline(
+            session, world.manager, round_, utcnow() + dt.timedelta(days=3), "Late post."
+        )
+    with pytest.raises(DomainError, match="Only an open round"):
+        services.extend_deadline(
+            session,
+            world.manager,
+            world.draft_round,
+            world.draft_round.closes_at + dt.timedelta(days=1),
+            "Not open yet.",
+        )
