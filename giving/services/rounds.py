@@ -397,6 +397,36 @@ def remove_question(session: Session, actor: User, question: Question) -> None:
     session.flush()
 
 
+def move_question(session: Session, actor: User, question: Question, direction: str) -> None:
+    """Move a draft round's question one place ``"up"`` or ``"down"``."""
+    round_ = question.round
+    _require_staff(session, actor, round_.place)
+    _require_draft(round_)
+    _move(round_.questions, question, direction)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "round.question_move",
+        round_,
+        f"Moved a question {direction} in {round_.title}",
+        place=round_.place,
+        question_id=question.id,
+    )
+
+
+def _move(items: list[Any], item: Any, direction: str) -> None:
+    """Swap ``item`` with its neighbour and number them all again from 1."""
+    order = list(items)
+    at = order.index(item)
+    to = at - 1 if direction == "up" else at + 1
+    if direction not in ("up", "down") or not 0 <= to < len(order):
+        raise DomainError(_("It cannot move that way."))
+    order[at], order[to] = order[to], order[at]
+    for position, each in enumerate(order, start=1):
+        each.position = position
+
+
 def add_criterion(
     session: Session, actor: User, round_: Round, name: str, description: str, weight: int | None
 ) -> Criterion:

@@ -318,6 +318,24 @@ def remove_question(place: Place, round_id: int, question_id: int) -> Response:
     return redirect(url_for("giving.round_questions", place_slug=place.slug, round_id=round_id))
 
 
+@bp.post(
+    "/places/<place_slug>/rounds/<int:round_id>/questions/<int:question_id>"
+    "/move/<any(up, down):direction>"
+)
+@login_required
+@place_role_required(*STAFF)
+def move_question(place: Place, round_id: int, question_id: int, direction: str) -> Response:
+    round_ = _round_in(place, round_id)
+    question = db.session.get(Question, question_id)
+    if question is None or question.round_id != round_.id:
+        abort(404)
+    button_action(
+        lambda: services.move_question(db.session, current_user, question, direction),
+        _("Question moved up.") if direction == "up" else _("Question moved down."),
+    )
+    return redirect(url_for("giving.round_questions", place_slug=place.slug, round_id=round_id))
+
+
 @bp.route("/places/<place_slug>/rounds/<int:round_id>/criteria", methods=["GET", "POST"])
 @login_required
 @place_role_required(*STAFF)

@@ -65,6 +65,12 @@ def test_check_apply_leave_return_send_and_read_the_reasons(visitor, mailbox):
     visitor.fill("Why you ask it", "The fund is for people often left out.")
     visitor.fill("Word limit", "20")
     visitor.press("Add question")
+    # Questions can be put in order while the round is a draft.
+    visitor.press("Move up question 2")
+    assert "Question moved up." in visitor.text()
+    assert visitor.text().index("Who will come?") < visitor.text().index("What will you do?")
+    visitor.press("Move down question 1")
+    assert visitor.text().index("What will you do?") < visitor.text().index("Who will come?")
     visitor.follow(f"Back to {title}")
     visitor.follow("0 things the panel looks for")
     visitor.fill("What the panel looks for", "Brings neighbours together")

@@ -155,11 +155,13 @@ def test_only_staff_can_record_decisions(client, world, session):
     assert world.application.state.value == "draft"
 
 
-def test_removing_questions_and_criteria_is_for_staff_only(client, world, session):
+def test_removing_or_moving_questions_and_criteria_is_for_staff_only(client, world, session):
     round_ = world.draft_round
     question, criterion = round_.questions[0], round_.criteria[0]
+    position = question.position
     urls = [
         round_url(world, f"/questions/{question.id}/remove", round_=round_),
+        round_url(world, f"/questions/{question.id}/move/down", round_=round_),
         round_url(world, f"/criteria/{criterion.id}/remove", round_=round_),
     ]
     for url in urls:
@@ -172,6 +174,7 @@ def test_removing_questions_and_criteria_is_for_staff_only(client, world, sessio
         assert post_form(client, url, {}, page="/account").status_code == 403
     session.expire_all()
     assert question in round_.questions
+    assert question.position == position
     assert criterion in round_.criteria
 
 
@@ -203,6 +206,8 @@ ROUTES_COVERED = {
     "/places/<place_slug>/rounds/<int:round_id>/who-can-apply",
     "/places/<place_slug>/rounds/<int:round_id>/questions",
     "/places/<place_slug>/rounds/<int:round_id>/questions/<int:question_id>/remove",
+    "/places/<place_slug>/rounds/<int:round_id>/questions/<int:question_id>"
+    "/move/<any(up, down):direction>",
     "/places/<place_slug>/rounds/<int:round_id>/criteria",
     "/places/<place_slug>/rounds/<int:round_id>/criteria/<int:criterion_id>/remove",
     "/places/<place_slug>/rounds/<int:round_id>/open",

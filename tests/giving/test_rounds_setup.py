@@ -179,6 +179,17 @@ def test_questions_criteria_and_rules_freeze_when_the_round_opens(client, world,
     )
     assert "cannot change" in response.get_data(as_text=True)
     assert count(session, Question) == questions_before
+    first = round_.questions[0]
+    response = post_form(
+        client,
+        round_url(world, f"/questions/{first.id}/move/down", round_=round_),
+        {},
+        page=round_url(world, "/questions", round_=round_),
+        follow_redirects=True,
+    )
+    assert "cannot change" in response.get_data(as_text=True)
+    session.expire_all()
+    assert round_.questions[0] == first
     response = post_form(
         client,
         round_url(world, "/who-can-apply", round_=round_),
@@ -406,3 +417,36 @@ def test_a_deadline_that_has_passed_cannot_move(session, world, ctx):
             world.draft_round.closes_at + dt.timedelta(days=1),
             "Not open yet.",
         )
+
+
+def test_a_fund_manager_puts_a_draft_round_s_questions_in_order(client, world, session):
+    round_ = world.draft_round
+    as_user(client, world.manager)
+    url = round_url(world, "/questions", round_=round_)
+    for text in ("Who will come?", "How will you know it worked?"):
+        post_form(client, url, {"text": text, "why_asked": "So we can decide.", "word_limit": "50"})
+    session.expire_all()
+    before = [q.text for q in round_.questions]
+    last = round_.questions[-1]
+    response = post_form(
+        client,
+        round_url(world, f"/questions/{last.id}/move/up", round_=round_),
+        {},
+        page=url,
+        follow_redirects=True,
+    )
+    assert "Question moved up." in response.get_data(as_text=True)
+    session.expire_all()
+    assert [q.text for q in round_.questions] == [*before[:-2], before[-1], before[-2]]
+    # The first question cannot move further up.
+    first = round_.questions[0]
+    response = post_form(
+        client,
+        round_url(world, f"/questions/{first.id}/move/up", round_=round_),
+        {},
+        page=url,
+        follow_redirects=True,
+    )
+    assert "It cannot move that way." in response.get_data(as_text=True)
+    session.expire_all()
+    assert round_.questions[0] == first
