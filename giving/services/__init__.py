@@ -80,6 +80,7 @@ from giving.services.rounds import (  # noqa: F401
     guide_minutes,
     is_group_member,
     missing_parts,
+    move_criterion,
     move_question,
     next_promise,
     open_round,

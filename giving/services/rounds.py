@@ -415,6 +415,24 @@ def move_question(session: Session, actor: User, question: Question, direction: 
     )
 
 
+def move_criterion(session: Session, actor: User, criterion: Criterion, direction: str) -> None:
+    """Move a draft round's criterion one place ``"up"`` or ``"down"``."""
+    round_ = criterion.round
+    _require_staff(session, actor, round_.place)
+    _require_draft(round_)
+    _move(round_.criteria, criterion, direction)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "round.criterion_move",
+        round_,
+        f"Moved the criterion {criterion.name} {direction} in {round_.title}",
+        place=round_.place,
+        criterion_id=criterion.id,
+    )
+
+
 def _move(items: list[Any], item: Any, direction: str) -> None:
     """Swap ``item`` with its neighbour and number them all again from 1."""
     order = list(items)

@@ -380,6 +380,24 @@ def remove_criterion(place: Place, round_id: int, criterion_id: int) -> Response
     return redirect(url_for("giving.round_criteria", place_slug=place.slug, round_id=round_id))
 
 
+@bp.post(
+    "/places/<place_slug>/rounds/<int:round_id>/criteria/<int:criterion_id>"
+    "/move/<any(up, down):direction>"
+)
+@login_required
+@place_role_required(*STAFF)
+def move_criterion(place: Place, round_id: int, criterion_id: int, direction: str) -> Response:
+    round_ = _round_in(place, round_id)
+    criterion = db.session.get(Criterion, criterion_id)
+    if criterion is None or criterion.round_id != round_.id:
+        abort(404)
+    button_action(
+        lambda: services.move_criterion(db.session, current_user, criterion, direction),
+        _("Criterion moved up.") if direction == "up" else _("Criterion moved down."),
+    )
+    return redirect(url_for("giving.round_criteria", place_slug=place.slug, round_id=round_id))
+
+
 @bp.route("/places/<place_slug>/rounds/<int:round_id>/open", methods=["GET", "POST"])
 @login_required
 @place_role_required(*STAFF)

@@ -163,6 +163,7 @@ def test_removing_or_moving_questions_and_criteria_is_for_staff_only(client, wor
         round_url(world, f"/questions/{question.id}/remove", round_=round_),
         round_url(world, f"/questions/{question.id}/move/down", round_=round_),
         round_url(world, f"/criteria/{criterion.id}/remove", round_=round_),
+        round_url(world, f"/criteria/{criterion.id}/move/down", round_=round_),
     ]
     for url in urls:
         response = client.post(url)
@@ -210,6 +211,8 @@ ROUTES_COVERED = {
     "/move/<any(up, down):direction>",
     "/places/<place_slug>/rounds/<int:round_id>/criteria",
     "/places/<place_slug>/rounds/<int:round_id>/criteria/<int:criterion_id>/remove",
+    "/places/<place_slug>/rounds/<int:round_id>/criteria/<int:criterion_id>"
+    "/move/<any(up, down):direction>",
     "/places/<place_slug>/rounds/<int:round_id>/open",
     "/places/<place_slug>/rounds/<int:round_id>/deadline",
     "/places/<place_slug>/rounds/<int:round_id>/close",

@@ -450,3 +450,35 @@ def test_a_fund_manager_puts_a_draft_round_s_questions_in_order(client, world, s
     assert "It cannot move that way." in response.get_data(as_text=True)
     session.expire_all()
     assert round_.questions[0] == first
+
+
+def test_a_fund_manager_puts_what_the_panel_looks_for_in_order(client, world, session):
+    round_ = world.draft_round
+    as_user(client, world.manager)
+    url = round_url(world, "/criteria", round_=round_)
+    post_form(client, url, {"name": "Reaches people often left out", "weight": "5"})
+    session.expire_all()
+    before = [c.name for c in round_.criteria]
+    last = round_.criteria[-1]
+    response = post_form(
+        client,
+        round_url(world, f"/criteria/{last.id}/move/up", round_=round_),
+        {},
+        page=url,
+        follow_redirects=True,
+    )
+    assert "Criterion moved up." in response.get_data(as_text=True)
+    session.expire_all()
+    assert [c.name for c in round_.criteria] == [*before[:-2], before[-1], before[-2]]
+    # Once a round is open, the order is fixed like everything else.
+    fixed = world.round.criteria[0]
+    response = post_form(
+        client,
+        round_url(world, f"/criteria/{fixed.id}/move/down"),
+        {},
+        page=round_url(world, "/criteria"),
+        follow_redirects=True,
+    )
+    assert "cannot change" in response.get_data(as_text=True)
+    session.expire_all()
+    assert world.round.criteria[0] == fixed
