@@ -89,6 +89,23 @@ def register(app: Flask) -> None:
     def giftaid_group() -> None:
         """Gift Aid claims."""
 
+    @giftaid_group.command("erase")
+    @click.option("--dry-run", is_flag=True, help="Only say how many would be erased.")
+    def giftaid_erase(dry_run: bool) -> None:
+        """Erase the donor's details from Gift Aid declarations kept six years past their last
+        claimed gift that can cover no more gifts. Run it daily or monthly."""
+        from funds import services
+        from giving.jobs import commit
+        from giving.timeutil import to_london, utcnow
+
+        today = to_london(utcnow()).date()
+        count = services.erase_expired_declarations(db.session, today, dry_run=dry_run)
+        if dry_run:
+            click.echo(f"{count} declarations would be erased.")
+            return
+        commit()
+        click.echo(f"Erased {count} declarations.")
+
     @giftaid_group.command("claim")
     @click.option("--from", "from_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
     @click.option("--to", "to_on", required=True, type=click.DateTime(["%Y-%m-%d"]))

@@ -451,7 +451,8 @@ class DeclarationScope(enum.StrEnum):
 
 class GiftAidDeclaration(db.Model):
     """A donor's Gift Aid declaration to a fund's holder, in HMRC's model words. Kept for six
-    years after the last gift it covered was claimed; cancelling stops it covering new gifts."""
+    years after the last gift it covered was claimed; cancelling stops it covering new gifts.
+    After that, one that can cover no more gifts has the donor's details erased."""
 
     __tablename__ = "gift_aid_declarations"
     __table_args__ = (
@@ -479,6 +480,8 @@ class GiftAidDeclaration(db.Model):
     made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     keep_until: Mapped[dt.date] = mapped_column(Date)
+    # Once it need not be kept, the donor's details are erased and only the fact remains.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     fund: Mapped[Fund] = relationship()
 

@@ -19,7 +19,7 @@ from typing import Any
 import stripe
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -2503,6 +2503,50 @@ def declarations_for_user(session: Session, user: User) -> list[GiftAidDeclarati
     )
 
 
+ERASED = "Erased"
+
+
+def erase_expired_declarations(session: Session, today: dt.date, *, dry_run: bool = False) -> int:
+    """Erase the donor's details from declarations past their keep-until date that can cover
+    no more gifts (cancelled, or for one gift only). A declaration for future gifts that was
+    never cancelled stays: the donor may still give under it. The row stays, so a gift it
+    covered can never be claimed again. Returns how many were (or would be) erased."""
+    expired = list(
+        session.scalars(
+            select(GiftAidDeclaration)
+            .where(
+                GiftAidDeclaration.erased_at.is_(None),
+                GiftAidDeclaration.keep_until < today,
+                or_(
+                    GiftAidDeclaration.cancelled_at.is_not(None),
+                    GiftAidDeclaration.scope == DeclarationScope.THIS_GIFT,
+                ),
+            )
+            .order_by(GiftAidDeclaration.id)
+        )
+    )
+    if dry_run or not expired:
+        return len(expired)
+    now = utcnow()
+    for declaration in expired:
+        declaration.title = ""
+        declaration.first_name = declaration.last_name = ERASED
+        declaration.house = declaration.postcode = ERASED
+        declaration.email = ""
+        declaration.user_id = None
+        declaration.erased_at = now
+        audit(
+            session,
+            None,
+            "giftaid.erase",
+            declaration,
+            "Erased the donor's details from a Gift Aid declaration that need not be kept",
+            place=declaration.fund.place,
+        )
+    session.flush()
+    return len(expired)
+
+
 # --- Gift Aid claims -------------------------------------------------------------------------
 
 
@@ -2525,6 +2569,7 @@ def claimable_donations(
             Donation.from_company.is_(False),
             Donation.has_benefit.is_(False),
             Donation.id.not_in(claimed),
+            GiftAidDeclaration.erased_at.is_(None),
         )
         .order_by(Donation.received_on, Donation.id)
     )

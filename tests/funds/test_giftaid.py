@@ -286,3 +286,67 @@ def test_two_claims_made_at_the_same_moment_never_share_a_gift():
             assert len(items) == 5
             assert len({i.donation_id for i in items}) == 5
             db.session.remove()
+
+
+def test_declarations_past_keeping_that_cover_no_more_gifts_are_erased(app, fund):
+    manager = _manager(fund)
+    one_gift = _gift(fund, manager, 1_000, gift_aid=_details()).declaration
+    cancelled = _gift(
+        fund,
+        manager,
+        2_000,
+        donor_email="c@example.org",
+        gift_aid=_details(DeclarationScope.THIS_AND_FUTURE, first_name="Cato"),
+    ).declaration
+    services.cancel_declaration(db.session, manager, cancelled)
+    enduring = _gift(
+        fund,
+        manager,
+        3_000,
+        donor_email="e@example.org",
+        gift_aid=_details(DeclarationScope.THIS_AND_FUTURE, first_name="Esme"),
+    ).declaration
+    recent = _gift(fund, manager, 4_000, donor_email="r@example.org", gift_aid=_details())
+    claim = services.make_gift_aid_claim(db.session, fund, TODAY - DAY, TODAY + DAY)
+    assert len(claim.items) == 4
+    for declaration in (one_gift, cancelled, enduring):
+        declaration.keep_until = TODAY - DAY
+    db.session.flush()
+
+    assert services.erase_expired_declarations(db.session, TODAY, dry_run=True) == 2
+    assert one_gift.erased_at is None
+    assert services.erase_expired_declarations(db.session, TODAY) == 2
+    for erased in (one_gift, cancelled):
+        assert erased.erased_at is not None
+        assert (erased.first_name, erased.house, erased.postcode, erased.email) == (
+            "Erased",
+            "Erased",
+            "Erased",
+            "",
+        )
+    # A declaration for future gifts that was never cancelled stays, as does a recent one.
+    assert enduring.first_name == "Esme"
+    assert enduring.erased_at is None
+    assert recent.declaration.first_name == "Gita"
+    # Running it again erases nothing more, and the gifts are still claimed exactly once.
+    assert services.erase_expired_declarations(db.session, TODAY) == 0
+    assert services.claimable_donations(db.session, fund, TODAY - DAY, TODAY + DAY) == []
+
+
+def test_the_erase_command_says_how_many(app, session):
+    with app.test_request_context():
+        fund = FundFactory()
+        declaration = _gift(fund, _manager(fund), 1_000, gift_aid=_details()).declaration
+        declaration.keep_until = TODAY - DAY
+        db.session.commit()
+        declaration_id = declaration.id
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["giftaid", "erase", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "1 declarations would be erased." in dry.output
+    assert session.get(GiftAidDeclaration, declaration_id).erased_at is None
+    done = runner.invoke(args=["giftaid", "erase"])
+    assert done.exit_code == 0, done.output
+    assert "Erased 1 declarations." in done.output
+    session.expire_all()
+    assert session.get(GiftAidDeclaration, declaration_id).first_name == "Erased"
