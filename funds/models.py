@@ -175,6 +175,9 @@ class Transaction(db.Model):
     grant_id: Mapped[int | None] = mapped_column(ForeignKey("grants.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # How many entries it has. The database refuses more, and checks that they add up to
+    # nothing once the last is in; entries never change (triggers in the migrations).
+    entry_count: Mapped[int] = mapped_column(Integer, server_default="0")
 
     entries: Mapped[list[Entry]] = relationship(
         back_populates="transaction", cascade="all, delete-orphan", order_by="Entry.id"

@@ -196,6 +196,7 @@ def post(
         income_id=income.id if income is not None else None,
         grant_id=grant.id if grant is not None else None,
         created_by_id=actor.id if _signed_in(actor) else None,
+        entry_count=len(lines),
     )
     transaction.entries = [Entry(account_id=a.id, amount_pence=amount) for a, amount in lines]
     session.add(transaction)

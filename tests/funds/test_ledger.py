@@ -273,3 +273,30 @@ def test_restricted_money_is_kept_apart_by_purpose(session):
     names = dict(services.income_by_account(session, fund))
     assert names["Donations"] == 500
     assert names["Donations (for Books)"] == 700
+
+
+def test_the_database_refuses_an_entry_that_unbalances_the_books(session):
+    fund = FundFactory()
+    bank = services.account(session, fund, AccountKind.BANK)
+    grants = services.account(session, fund, AccountKind.GRANTS)
+    done = services.post(session, None, fund, "x", [(bank, 100), (grants, -100)])
+    insert = text(
+        "INSERT INTO ledger_entries (transaction_id, account_id, amount_pence) VALUES (:t, :a, :p)"
+    )
+    # No more entries than the transaction says it has.
+    with pytest.raises(IntegrityError, match="more entries"), session.begin_nested():
+        session.execute(insert, {"t": done.id, "a": bank.id, "p": 5})
+    # Once the last entry is in, they must add up to nothing.
+    lopsided = Transaction(fund_id=fund.id, kind="x", occurred_on=dt.date.today(), entry_count=2)
+    session.add(lopsided)
+    session.flush()
+    with pytest.raises(IntegrityError, match="add up to nothing"), session.begin_nested():
+        session.execute(insert, {"t": lopsided.id, "a": bank.id, "p": 100})
+        session.execute(insert, {"t": lopsided.id, "a": grants.id, "p": -99})
+    # Entries never change once made.
+    with pytest.raises(IntegrityError, match="never change"), session.begin_nested():
+        session.execute(
+            text("UPDATE ledger_entries SET amount_pence = 200 WHERE transaction_id = :t"),
+            {"t": done.id},
+        )
+    assert services.balance(session, bank) == 100
