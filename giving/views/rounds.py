@@ -75,6 +75,17 @@ def _round_in(place: Place, round_id: int) -> Round:
     return round_
 
 
+def _part_of(
+    place: Place, round_id: int, model: type[Question] | type[Criterion], part_id: int
+) -> Question | Criterion:
+    """A question or criterion of a round in ``place`` (404 for any other)."""
+    round_ = _round_in(place, round_id)
+    part = db.session.get(model, part_id)
+    if part is None or part.round_id != round_.id:
+        abort(404)
+    return part
+
+
 def _visible_round(place_slug: str, round_id: int) -> Round:
     """A round anyone may see; drafts are hidden from everyone but staff."""
     round_ = _round_in(_place_or_404(place_slug), round_id)
@@ -307,10 +318,7 @@ def round_questions(place: Place, round_id: int) -> str | Response:
 @login_required
 @place_role_required(*STAFF)
 def remove_question(place: Place, round_id: int, question_id: int) -> Response:
-    round_ = _round_in(place, round_id)
-    question = db.session.get(Question, question_id)
-    if question is None or question.round_id != round_.id:
-        abort(404)
+    question = _part_of(place, round_id, Question, question_id)
     button_action(
         lambda: services.remove_question(db.session, current_user, question),
         _("Question removed."),
@@ -325,10 +333,7 @@ def remove_question(place: Place, round_id: int, question_id: int) -> Response:
 @login_required
 @place_role_required(*STAFF)
 def move_question(place: Place, round_id: int, question_id: int, direction: str) -> Response:
-    round_ = _round_in(place, round_id)
-    question = db.session.get(Question, question_id)
-    if question is None or question.round_id != round_.id:
-        abort(404)
+    question = _part_of(place, round_id, Question, question_id)
     button_action(
         lambda: services.move_question(db.session, current_user, question, direction),
         _("Question moved up.") if direction == "up" else _("Question moved down."),
@@ -369,10 +374,7 @@ def round_criteria(place: Place, round_id: int) -> str | Response:
 @login_required
 @place_role_required(*STAFF)
 def remove_criterion(place: Place, round_id: int, criterion_id: int) -> Response:
-    round_ = _round_in(place, round_id)
-    criterion = db.session.get(Criterion, criterion_id)
-    if criterion is None or criterion.round_id != round_.id:
-        abort(404)
+    criterion = _part_of(place, round_id, Criterion, criterion_id)
     button_action(
         lambda: services.remove_criterion(db.session, current_user, criterion),
         _("Criterion removed."),
@@ -387,10 +389,7 @@ def remove_criterion(place: Place, round_id: int, criterion_id: int) -> Response
 @login_required
 @place_role_required(*STAFF)
 def move_criterion(place: Place, round_id: int, criterion_id: int, direction: str) -> Response:
-    round_ = _round_in(place, round_id)
-    criterion = db.session.get(Criterion, criterion_id)
-    if criterion is None or criterion.round_id != round_.id:
-        abort(404)
+    criterion = _part_of(place, round_id, Criterion, criterion_id)
     button_action(
         lambda: services.move_criterion(db.session, current_user, criterion, direction),
         _("Criterion moved up.") if direction == "up" else _("Criterion moved down."),
