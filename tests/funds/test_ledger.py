@@ -290,9 +290,11 @@ def test_the_database_refuses_an_entry_that_unbalances_the_books(session):
     lopsided = Transaction(fund_id=fund.id, kind="x", occurred_on=dt.date.today(), entry_count=2)
     session.add(lopsided)
     session.flush()
-    with pytest.raises(IntegrityError, match="add up to nothing"), session.begin_nested():
-        session.execute(insert, {"t": lopsided.id, "a": bank.id, "p": 100})
+    savepoint = session.begin_nested()
+    session.execute(insert, {"t": lopsided.id, "a": bank.id, "p": 100})
+    with pytest.raises(IntegrityError, match="add up to nothing"):
         session.execute(insert, {"t": lopsided.id, "a": grants.id, "p": -99})
+    savepoint.rollback()
     # Entries never change once made.
     with pytest.raises(IntegrityError, match="never change"), session.begin_nested():
         session.execute(
