@@ -702,8 +702,10 @@ class _Branch:
 
 @dataclass(slots=True)
 class _Contender:
-    """A project that may be bought next: its supporters, its ``rho`` chord (an upper bound
-    across the interval) and its tangent at the start (a lower bound)."""
+    """A project that may be bought next: its supporters by class; ``chord``, its ``rho`` at
+    the two ends of the interval, whose chord is an upper bound (None where it might not be
+    affordable everywhere: then its supporters may pay all they have); and ``tangent``, a line
+    under ``rho`` (its value at the start and its slope)."""
 
     project: int
     counts: tuple
