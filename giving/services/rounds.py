@@ -117,6 +117,11 @@ def set_panel_access_policy(policy: PanelPolicy | None) -> None:
     _panel_policy = policy or _default_panel_policy
 
 
+def _require_self_or_staff(session: Session, actor: User, place: Place, user: User) -> None:
+    if not (actor.id == user.id or is_staff(session, actor, place)):
+        raise NotAllowed(_("Only fund managers and admins of this place can do this."))
+
+
 def _panel_grant(session: Session, place: Place, user: User) -> RoleGrant | None:
     return session.scalar(
         select(RoleGrant).where(
@@ -131,8 +136,7 @@ def ensure_panel_role(session: Session, actor: User, place: Place, user: User) -
     """Give ``user`` the panel member role in ``place`` when they join one of its panels
     (``voting`` calls this). Staff of the place may give it; a resident joining an open panel
     gives it to themselves. What they may read is still narrowed by the panel access policy."""
-    if not (actor.id == user.id or is_staff(session, actor, place)):
-        raise NotAllowed(_("Only fund managers and admins of this place can do this."))
+    _require_self_or_staff(session, actor, place, user)
     grant = _panel_grant(session, place, user)
     if grant is None:
         grant = RoleGrant(user=user, place=place, role=Role.PANEL_MEMBER, granted_by_id=actor.id)
@@ -146,8 +150,7 @@ def release_panel_role(session: Session, actor: User, place: Place, user: User) 
     """Take the panel member role in ``place`` back from ``user`` once they sit on none of
     its panels (``voting`` calls this when someone leaves their last one). Returns whether
     there was a role to take back."""
-    if not (actor.id == user.id or is_staff(session, actor, place)):
-        raise NotAllowed(_("Only fund managers and admins of this place can do this."))
+    _require_self_or_staff(session, actor, place, user)
     grant = _panel_grant(session, place, user)
     if grant is None:
         return False
@@ -399,50 +402,44 @@ def remove_question(session: Session, actor: User, question: Question) -> None:
 
 def move_question(session: Session, actor: User, question: Question, direction: str) -> None:
     """Move a draft round's question one place ``"up"`` or ``"down"``."""
-    round_ = question.round
-    _require_staff(session, actor, round_.place)
-    _require_draft(round_)
-    _move(round_.questions, question, direction)
-    session.flush()
-    audit(
-        session,
-        actor,
-        "round.question_move",
-        round_,
-        f"Moved a question {direction} in {round_.title}",
-        place=round_.place,
-        question_id=question.id,
-    )
+    _move(session, actor, question, question.round.questions, direction, "question")
 
 
 def move_criterion(session: Session, actor: User, criterion: Criterion, direction: str) -> None:
     """Move a draft round's criterion one place ``"up"`` or ``"down"``."""
-    round_ = criterion.round
+    _move(session, actor, criterion, criterion.round.criteria, direction, "criterion")
+
+
+def _move(
+    session: Session,
+    actor: User,
+    part: Question | Criterion,
+    parts: list[Any],
+    direction: str,
+    what: str,
+) -> None:
+    """Swap ``part`` with its neighbour and number them all again from 1."""
+    round_ = part.round
     _require_staff(session, actor, round_.place)
     _require_draft(round_)
-    _move(round_.criteria, criterion, direction)
-    session.flush()
-    audit(
-        session,
-        actor,
-        "round.criterion_move",
-        round_,
-        f"Moved the criterion {criterion.name} {direction} in {round_.title}",
-        place=round_.place,
-        criterion_id=criterion.id,
-    )
-
-
-def _move(items: list[Any], item: Any, direction: str) -> None:
-    """Swap ``item`` with its neighbour and number them all again from 1."""
-    order = list(items)
-    at = order.index(item)
+    order = list(parts)
+    at = order.index(part)
     to = at - 1 if direction == "up" else at + 1
     if direction not in ("up", "down") or not 0 <= to < len(order):
         raise DomainError(_("It cannot move that way."))
     order[at], order[to] = order[to], order[at]
     for position, each in enumerate(order, start=1):
         each.position = position
+    session.flush()
+    audit(
+        session,
+        actor,
+        f"round.{what}_move",
+        round_,
+        f"Moved a {what} {direction} in {round_.title}",
+        place=round_.place,
+        **{f"{what}_id": part.id},
+    )
 
 
 def add_criterion(
