@@ -1,0 +1,27 @@
+"""Funds, the ledger, donations and Gift Aid, match pledges, grants, schedules, payments,
+check-ins, and the money side of what Placefund publishes.
+
+Imports ``giving``; ``giving`` never imports this package. :func:`init_app` is the one place
+funds joins the app: its pages, its commands, and what it adds to giving's pages.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from funds import cli, demo, reports
+    from funds.views import bp
+    from giving import hooks
+
+    app.register_blueprint(bp)
+    app.register_blueprint(reports.reports_bp)
+    cli.register(app)
+    added = hooks.of(app)
+    added.demo_loaders.append(demo.load)
+    added.add_definitions(reports.DEFINITIONS)
+    added.scorecard_sources.append(reports.scorecard_figures)
+    added.participation_sources.append(reports.participation_part)
+    added.place_sections.append(reports.place_sections)
+    added.api_paths.append(reports.api_paths)

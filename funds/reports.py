@@ -2,9 +2,10 @@
 a searchable list of grants, and the scorecard figures about grants (unrestricted, multi-year,
 check-in burden) and donors for the participation report.
 
-Read-only queries over funds' tables. They reach giving's public pages through giving's
-registries (:mod:`giving.services.reports`); the pages and API paths of their own are on
-``reports_bp`` (and its nested ``api_bp``), which ``wsgi.py`` registers.
+Read-only queries over funds' tables. They reach giving's public pages through the app's
+hooks (:mod:`giving.hooks`), which ``funds.init_app`` fills in; the pages and API paths of
+their own are on ``reports_bp`` (and its nested ``api_bp``), which ``funds.init_app``
+registers.
 """
 
 from __future__ import annotations
@@ -41,11 +42,6 @@ from giving.services.reports import (
     Figure,
     Participation,
     Section,
-    add_api_paths,
-    add_definitions,
-    add_participation_source,
-    add_place_sections,
-    add_scorecard_source,
     rounds_scorecard,
     share_figure,
     tidy_number,
@@ -212,35 +208,33 @@ def money_chart(session: Session, fund: Fund) -> Chart:
 
 # --- Scorecard, participation and the place page ---------------------------------------------
 
-add_definitions(
-    [
-        Definition(
-            "unrestricted",
-            "Grants that are unrestricted",
-            "Of the grants made (offered, agreed or finished; not offers taken back), the "
-            "share the group can spend on whatever it needs most, rather than on one purpose.",
-        ),
-        Definition(
-            "multi-year",
-            "Grants for more than one year",
-            "Of the same grants, the share that runs for two years or more.",
-        ),
-        Definition(
-            "checkin-burden",
-            "Check-ins for each grant",
-            "For each grant, we count its yearly check-ins, and the questions the group is "
-            "asked to answer in writing over the whole grant: a short written update asks the "
-            "fund's questions (at most five); a conversation asks none in writing. The figures "
-            "are the averages (means) across grants, to 1 decimal place.",
-        ),
-        Definition(
-            "money-in-out",
-            "Money in and out",
-            "From each fund's ledger: money into its bank account (money received, and "
-            "promises paid) and money out of it (grant payments and refunds), by the month it "
-            "moved.",
-        ),
-    ]
+DEFINITIONS = (
+    Definition(
+        "unrestricted",
+        "Grants that are unrestricted",
+        "Of the grants made (offered, agreed or finished; not offers taken back), the "
+        "share the group can spend on whatever it needs most, rather than on one purpose.",
+    ),
+    Definition(
+        "multi-year",
+        "Grants for more than one year",
+        "Of the same grants, the share that runs for two years or more.",
+    ),
+    Definition(
+        "checkin-burden",
+        "Check-ins for each grant",
+        "For each grant, we count its yearly check-ins, and the questions the group is "
+        "asked to answer in writing over the whole grant: a short written update asks the "
+        "fund's questions (at most five); a conversation asks none in writing. The figures "
+        "are the averages (means) across grants, to 1 decimal place.",
+    ),
+    Definition(
+        "money-in-out",
+        "Money in and out",
+        "From each fund's ledger: money into its bank account (money received, and "
+        "promises paid) and money out of it (grant payments and refunds), by the month it "
+        "moved.",
+    ),
 )
 
 
@@ -358,11 +352,6 @@ def place_sections(session: Session, place: Place) -> list[Section]:
             note=_("From each fund's accounts.") if funds else _("No funds yet."),
         ),
     ]
-
-
-add_scorecard_source(scorecard_figures)
-add_participation_source(participation_part)
-add_place_sections(place_sections)
 
 
 # --- Pages -----------------------------------------------------------------------------------
@@ -650,6 +639,3 @@ def api_paths() -> dict[str, Any]:
             },
         },
     }
-
-
-add_api_paths(api_paths)

@@ -71,21 +71,15 @@ from giving.extensions import csrf, db, login_manager
 from giving.forms import ButtonForm, LondonDateField
 from giving.jobs import commit
 from giving.models import Application, Group, Place, Role, Round
+from giving.pagination import paginate
 from giving.services import DomainError
 from giving.timeutil import financial_year_label, utcnow
-from giving.web import Page, button_action, place_role_required, say, show_error
+from giving.transaction import button_action, say, show_error
+from giving.views.access import place_role_required
 
 bp = Blueprint("funds", __name__)
 
 STAFF = (Role.FUND_MANAGER, Role.ADMIN)
-
-
-def _per_page() -> int:
-    return current_app.config["PER_PAGE"]
-
-
-def _page_number() -> int:
-    return request.args.get("page", 1, type=int)
 
 
 def _fund(fund_id: int, manage: bool = True) -> Fund:
@@ -136,7 +130,7 @@ def place_funds(place_slug: str) -> str:
 @bp.get("/funds/<int:fund_id>")
 def fund_page(fund_id: int) -> str:
     fund = _fund(fund_id, manage=False)
-    page = Page(services.public_grants_stmt(fund), _page_number(), _per_page())
+    page = paginate(services.public_grants_stmt(fund))
     return render_template(
         "funds/fund.html",
         fund=fund,
@@ -304,7 +298,7 @@ def fund_rounds(fund_id: int) -> str | BaseResponse:
 @login_required
 def income_list(fund_id: int) -> str:
     fund = _fund(fund_id)
-    page = Page(services.income_stmt(fund), _page_number(), _per_page())
+    page = paginate(services.income_stmt(fund))
     return render_template("funds/income.html", fund=fund, page=page, button=ButtonForm())
 
 
@@ -385,7 +379,7 @@ def refund(fund_id: int, income_id: int) -> str | BaseResponse:
 @login_required
 def fund_grants(fund_id: int) -> str:
     fund = _fund(fund_id)
-    page = Page(services.grants_stmt(fund), _page_number(), _per_page())
+    page = paginate(services.grants_stmt(fund))
     return render_template(
         "funds/grants.html",
         fund=fund,
@@ -455,7 +449,7 @@ def new_grant(fund_id: int) -> str | BaseResponse:
 @bp.get("/grants")
 @login_required
 def my_grants() -> str:
-    page = Page(services.grants_for_user_stmt(current_user), _page_number(), _per_page())
+    page = paginate(services.grants_for_user_stmt(current_user))
     return render_template("funds/my_grants.html", page=page)
 
 
@@ -883,7 +877,7 @@ def stripe_webhook() -> tuple[str, int]:
 @login_required
 def donations(fund_id: int) -> str:
     fund = _fund(fund_id)
-    page = Page(services.donations_stmt(fund), _page_number(), _per_page())
+    page = paginate(services.donations_stmt(fund))
     return render_template(
         "funds/donations.html",
         fund=fund,
@@ -992,7 +986,7 @@ def match(fund_id: int) -> str | BaseResponse:
 @bp.get("/giving")
 @login_required
 def my_giving() -> str:
-    page = Page(services.donations_for_user_stmt(current_user), _page_number(), _per_page())
+    page = paginate(services.donations_for_user_stmt(current_user))
     return render_template(
         "funds/my_giving.html",
         page=page,

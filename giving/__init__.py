@@ -1,4 +1,28 @@
 """The base of Placefund: accounts and roles, places, groups, rounds, applications, decisions.
 
-``voting`` and ``funds`` import from here; nothing here imports them.
+``voting`` and ``funds`` import from here; nothing here imports them. They add to giving's
+pages and jobs through the app's hooks (:mod:`giving.hooks`), in their own ``init_app``.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Hooks first (the other packages add to them), then pages, requests and commands."""
+    from giving import cli, demo, hooks, login, transaction
+    from giving.services import reports
+    from giving.views import bp, site
+    from giving.views.api import bp as api_bp
+
+    added = hooks.install(app)
+    added.add_definitions(reports.DEFINITIONS)
+    added.ways.update(reports.WAYS)
+    added.demo_loaders.append(demo.load)
+    site.init_app(app)
+    transaction.init_app(app)
+    login.init_app(app)
+    app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+    cli.register(app)

@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from giving.forms import TOO_LONG
+from giving.money import format_money
 from voting.models import SCORE_MAX, SCORE_MIN, Panel, PanelMethod
 
 METHOD_LABELS = {
@@ -447,7 +448,6 @@ class CodeForm(FlaskForm):
 
 
 def _option_label(option: Any) -> str:
-    from giving.web import format_money
 
     application = option.application
     name = application.group.name + (f": {application.title}" if application.title else "")

@@ -2,8 +2,8 @@
 place's own figures, and turnout by ward in public votes.
 
 Read-only queries over voting's tables, added to giving's participation report and survey
-checks through giving's registries (:mod:`giving.services.reports`), so they appear on
-giving's participation page and API. ``wsgi.py`` imports this module to add them.
+checks through the app's hooks (:mod:`giving.hooks`), which ``voting.init_app`` fills in,
+so they appear on giving's participation page and API.
 """
 
 from __future__ import annotations
@@ -23,9 +23,6 @@ from giving.services.reports import (
     Definition,
     Figure,
     Participation,
-    add_definitions,
-    add_participation_source,
-    add_took_part_check,
     percent,
     tidy_number,
 )
@@ -44,32 +41,30 @@ from voting.models import (
 WARD = "Ward"
 NOT_KNOWN = "Not known"
 
-add_definitions(
-    [
-        Definition(
-            "panel-make-up",
-            "The panel against the place",
-            "For each question we ask people who offer to sit on a panel (and for the ward "
-            "they live in, from their postcode), the share of panel members in each group, "
-            "next to the share of the people who live in the place, from the figures the "
-            "fund's team entered from the census or the council. Shares are whole percents. "
-            "Members who did not say are counted as 'Not known'.",
-        ),
-        Definition(
-            "turnout",
-            "Turnout by ward",
-            "For each ward: the number of people who voted in public votes, divided by the "
-            "number of people who live in the ward (from the place's figures), as a percent "
-            "to 1 decimal place. People who voted with a paper voting code are counted in the "
-            "ward the code was given out for.",
-        ),
-        Definition(
-            "code-votes",
-            "Votes with a voting code",
-            "People without an account can vote with a voting code given out on paper or at "
-            "an event. They are counted here, not among the people with accounts.",
-        ),
-    ]
+DEFINITIONS = (
+    Definition(
+        "panel-make-up",
+        "The panel against the place",
+        "For each question we ask people who offer to sit on a panel (and for the ward "
+        "they live in, from their postcode), the share of panel members in each group, "
+        "next to the share of the people who live in the place, from the figures the "
+        "fund's team entered from the census or the council. Shares are whole percents. "
+        "Members who did not say are counted as 'Not known'.",
+    ),
+    Definition(
+        "turnout",
+        "Turnout by ward",
+        "For each ward: the number of people who voted in public votes, divided by the "
+        "number of people who live in the ward (from the place's figures), as a percent "
+        "to 1 decimal place. People who voted with a paper voting code are counted in the "
+        "ward the code was given out for.",
+    ),
+    Definition(
+        "code-votes",
+        "Votes with a voting code",
+        "People without an account can vote with a voting code given out on paper or at "
+        "an event. They are counted here, not among the people with accounts.",
+    ),
 )
 
 
@@ -272,7 +267,3 @@ def took_part(session: Session, user: User, round_: Round) -> bool:
         .where(Vote.round_id == round_.id, VoterRecord.user_id == user.id)
     )
     return voted is not None
-
-
-add_participation_source(participation_part)
-add_took_part_check(took_part)

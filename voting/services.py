@@ -42,13 +42,11 @@ from giving.services import (
     is_resident,
     is_staff,
     roles_for,
-    set_panel_access_policy,
     transition,
     ward_for_postcode,
 )
 from giving.services.rounds import ensure_panel_role, release_panel_role
 from giving.timeutil import format_datetime, utcnow
-from giving.web import add_round_links
 from giving.workflow import State
 from voting import sortition
 from voting.models import (
@@ -202,14 +200,6 @@ def panel_access_policy(session: Session, user: User, application: Application) 
     if panel is None:
         return Role.PANEL_MEMBER in roles_for(session, user, application.round.place)
     return access_to(session, user, panel, application) == Access.READ
-
-
-def install() -> None:
-    """Narrow who on a panel may read applications on giving's pages, and put the panel's
-    links on giving's round pages."""
-    set_panel_access_policy(panel_access_policy)
-    add_round_links(round_links)
-    add_round_links(vote_round_links)
 
 
 def round_links(round_: Round, user: User | None, page: str) -> list[tuple[str, str]]:

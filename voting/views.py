@@ -21,7 +21,8 @@ from giving.forms import ButtonForm
 from giving.jobs import commit
 from giving.models import Application, Place, Role, Round, Ward
 from giving.services import DomainError, NotAllowed
-from giving.web import button_action, place_role_required, say, show_error
+from giving.transaction import button_action, say, show_error
+from giving.views.access import place_role_required
 from voting import services
 from voting.forms import (
     AppointForm,

@@ -93,7 +93,6 @@ from giving.services.rounds import (  # noqa: F401
     rounds_stmt,
     save_application,
     set_eligibility,
-    set_panel_access_policy,
     sniff_type,
     start_application,
     state_counts,

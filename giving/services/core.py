@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from giving.email import send_email
+from giving.errors import DomainError, NotAllowed
 from giving.models import (
     GRANTED_ROLES,
     AuditEntry,
@@ -36,20 +37,6 @@ from giving.models import (
     new_session_token,
 )
 from giving.timeutil import utcnow
-
-
-class DomainError(Exception):
-    """A rule was broken; ``message`` says what to do, ``field`` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class NotAllowed(DomainError):
-    """The actor may not do this."""
-
 
 # --- The audit log ---------------------------------------------------------------------------
 

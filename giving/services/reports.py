@@ -3,8 +3,8 @@ scorecard, the participation report, and the anonymous surveys that feed them.
 
 Every figure is computed from what the platform recorded, never typed in. ``giving`` knows
 only its own tables; ``funds`` and ``voting`` add their figures, charts, sections and API
-paths through the registries below (``add_scorecard_source`` and friends), the same way they
-add links to round pages, so that ``giving`` never imports them.
+paths through the app's hooks (:mod:`giving.hooks`), filled in by their own ``init_app``, so
+that ``giving`` never imports them.
 
 Like every service, the ones that change things take the session and the acting user, flush
 but never commit, and raise :class:`DomainError` with a message a person can act on.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -25,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from giving import hooks
 from giving.models import (
     MIN_ANSWERS_SHOWN,
     RATING_MAX,
@@ -137,77 +137,24 @@ class Participation:
     figures: list[Figure] = field(default_factory=list)
 
 
-ScorecardSource = Callable[[Session, Place, Round | None], list[Figure]]
-ParticipationSource = Callable[[Session, Place, Round | None], Participation]
-TookPartCheck = Callable[[Session, User, Round], bool]
-SectionSource = Callable[[Session, Place], list[Section]]
-ApiPaths = Callable[[], dict[str, Any]]
-
-_scorecard_sources: list[ScorecardSource] = []
-_participation_sources: list[ParticipationSource] = []
-_took_part_checks: list[TookPartCheck] = []
-_section_sources: list[SectionSource] = []
-_api_path_sources: list[ApiPaths] = []
-_definitions: dict[str, Definition] = {}
-WAY_LABELS: dict[str, str] = {}
-
-
-def _add(registry: list, item: Any) -> None:
-    if item not in registry:
-        registry.append(item)
-
-
-def add_scorecard_source(source: ScorecardSource) -> None:
-    """``source(session, place, round_or_None)`` returns more scorecard figures."""
-    _add(_scorecard_sources, source)
-
-
-def add_participation_source(source: ParticipationSource) -> None:
-    """``source(session, place, round_or_None)`` returns a :class:`Participation`."""
-    _add(_participation_sources, source)
-
-
-def add_took_part_check(check: TookPartCheck) -> None:
-    """``check(session, user, round)`` is True when the person took part in the round (so
-    may answer the participant survey)."""
-    _add(_took_part_checks, check)
-
-
-def add_place_sections(source: SectionSource) -> None:
-    """``source(session, place)`` returns sections for the place's public results page."""
-    _add(_section_sources, source)
-
-
-def add_api_paths(source: ApiPaths) -> None:
-    """``source()`` returns ``{"paths": {...}, "schemas": {...}}`` for the OpenAPI document."""
-    _add(_api_path_sources, source)
-
-
-def add_definitions(definitions: Iterable[Definition]) -> None:
-    for definition in definitions:
-        _definitions[definition.anchor] = definition
-
-
-def add_way(way: str, label: str) -> None:
-    """A way of taking part ("vote": "Voted in a public vote")."""
-    WAY_LABELS[way] = label
-
-
 def definitions() -> list[Definition]:
-    return list(_definitions.values())
+    """Every figure's definition, for the "how we work this out" page."""
+    return list(hooks.current().definitions.values())
 
 
 def place_sections(session: Session, place: Place) -> list[Section]:
+    """The parts other packages add to the place's public results page."""
     sections: list[Section] = []
-    for source in _section_sources:
+    for source in hooks.current().place_sections:
         sections.extend(source(session, place))
     return sections
 
 
 def api_paths() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The OpenAPI paths and schemas other packages serve."""
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
-    for source in _api_path_sources:
+    for source in hooks.current().api_paths:
         part = source()
         paths.update(part.get("paths", {}))
         schemas.update(part.get("schemas", {}))
@@ -258,78 +205,75 @@ def median_figure(
 
 # --- Definitions of giving's figures ---------------------------------------------------------
 
-add_definitions(
-    [
-        Definition(
-            "days-to-decision",
-            "Days from closing to decision",
-            "For every application that got a decision (given money, not given money, or "
-            "could not be funded), we count the days from the day the round closed to the "
-            "day we decided, in London time. A decision made before the round closed counts "
-            "as 0 days. The figure is the middle value (the median) of those counts.",
-        ),
-        Definition(
-            "decided-on-time",
-            "Decided on or before the date we published",
-            "Every round publishes the date we will decide by before it opens. This is the "
-            "share of decided applications whose decision was made on or before that date.",
-        ),
-        Definition(
-            "reasons-given",
-            "Groups turned down who were given reasons",
-            "Of the applications we did not fund, or that this round could not fund, the "
-            "share that got written reasons from us. A group may ask us not to publish its "
-            "reasons; they were still given to the group, so they still count.",
-        ),
-        Definition(
-            "time-to-apply",
-            "Time it takes to apply",
-            "Our estimate for each round: 10 minutes to read the round and check you can "
-            "apply, plus for each question 5 minutes to think and 1 minute for every 10 "
-            "words allowed, rounded up to the next 5 minutes. For more than one round, the "
-            "figure is the middle value (the median) of the rounds' estimates.",
-        ),
-        Definition(
-            "questions-per-1000",
-            "Questions asked for each £1,000",
-            "For each round: the number of questions on the application form, divided by "
-            "the largest grant in thousands of pounds. For example, 3 questions for grants up "
-            "to £5,000 is 0.6 questions for each £1,000. For more than one round, the figure "
-            "is the middle value (the median), to 2 decimal places.",
-        ),
-        Definition(
-            "applicant-ratings",
-            "How groups rate the way we treated them",
-            "After a decision, every group that applied, funded or not, can answer four "
-            "short questions, each from 1 (not at all) to 5 (very much). Answers are "
-            "anonymous. We show the average (the mean) of each question, to 1 decimal place, "
-            "only once at least 5 groups have answered.",
-        ),
-        Definition(
-            "people-taking-part",
-            "People who took part",
-            "Everyone with an account who sat on a panel, voted in a public vote or gave "
-            "money. Each person is counted once, however many ways they took part.",
-        ),
-        Definition(
-            "returning",
-            "People who came back",
-            "People who took part on more than one occasion: in more than one round, or "
-            "gave money in more than one financial year (1 April to 31 March).",
-        ),
-        Definition(
-            "what-people-gained",
-            "What taking part gave people",
-            "After taking part, people can tell us, anonymously, whether they learned new "
-            "skills, feel more confident, or have taken on a new role in their community. "
-            "We show the shares only once at least 5 people have answered.",
-        ),
-    ]
+DEFINITIONS = (
+    Definition(
+        "days-to-decision",
+        "Days from closing to decision",
+        "For every application that got a decision (given money, not given money, or "
+        "could not be funded), we count the days from the day the round closed to the "
+        "day we decided, in London time. A decision made before the round closed counts "
+        "as 0 days. The figure is the middle value (the median) of those counts.",
+    ),
+    Definition(
+        "decided-on-time",
+        "Decided on or before the date we published",
+        "Every round publishes the date we will decide by before it opens. This is the "
+        "share of decided applications whose decision was made on or before that date.",
+    ),
+    Definition(
+        "reasons-given",
+        "Groups turned down who were given reasons",
+        "Of the applications we did not fund, or that this round could not fund, the "
+        "share that got written reasons from us. A group may ask us not to publish its "
+        "reasons; they were still given to the group, so they still count.",
+    ),
+    Definition(
+        "time-to-apply",
+        "Time it takes to apply",
+        "Our estimate for each round: 10 minutes to read the round and check you can "
+        "apply, plus for each question 5 minutes to think and 1 minute for every 10 "
+        "words allowed, rounded up to the next 5 minutes. For more than one round, the "
+        "figure is the middle value (the median) of the rounds' estimates.",
+    ),
+    Definition(
+        "questions-per-1000",
+        "Questions asked for each £1,000",
+        "For each round: the number of questions on the application form, divided by "
+        "the largest grant in thousands of pounds. For example, 3 questions for grants up "
+        "to £5,000 is 0.6 questions for each £1,000. For more than one round, the figure "
+        "is the middle value (the median), to 2 decimal places.",
+    ),
+    Definition(
+        "applicant-ratings",
+        "How groups rate the way we treated them",
+        "After a decision, every group that applied, funded or not, can answer four "
+        "short questions, each from 1 (not at all) to 5 (very much). Answers are "
+        "anonymous. We show the average (the mean) of each question, to 1 decimal place, "
+        "only once at least 5 groups have answered.",
+    ),
+    Definition(
+        "people-taking-part",
+        "People who took part",
+        "Everyone with an account who sat on a panel, voted in a public vote or gave "
+        "money. Each person is counted once, however many ways they took part.",
+    ),
+    Definition(
+        "returning",
+        "People who came back",
+        "People who took part on more than one occasion: in more than one round, or "
+        "gave money in more than one financial year (1 April to 31 March).",
+    ),
+    Definition(
+        "what-people-gained",
+        "What taking part gave people",
+        "After taking part, people can tell us, anonymously, whether they learned new "
+        "skills, feel more confident, or have taken on a new role in their community. "
+        "We show the shares only once at least 5 people have answered.",
+    ),
 )
 
-add_way("panel", "Sat on a panel")
-add_way("vote", "Voted in a public vote")
-add_way("donation", "Gave money")
+# The ways of taking part the participation report names, in its order.
+WAYS = {"panel": "Sat on a panel", "vote": "Voted in a public vote", "donation": "Gave money"}
 
 # --- Which rounds and applications a report covers ------------------------------------------
 
@@ -535,7 +479,7 @@ def rounds_scorecard(session: Session, rounds: list[Round]) -> list[Figure]:
 def scorecard(session: Session, place: Place, round_: Round | None = None) -> list[Figure]:
     """Every scorecard figure for the place (all its published rounds) or one round."""
     figures = giving_scorecard(session, place, round_)
-    for source in _scorecard_sources:
+    for source in hooks.current().scorecard_sources:
         figures.extend(source(session, place, round_))
     return figures
 
@@ -605,7 +549,7 @@ def participation(
     records: list[tuple[str, str, int]] = []
     charts: list[Chart] = []
     extra: list[Figure] = []
-    for source in _participation_sources:
+    for source in hooks.current().participation_sources:
         part = source(session, place, round_)
         records.extend(part.records)
         charts.extend(part.charts)
@@ -617,8 +561,9 @@ def participation(
         occasions[user_id].add(when)
         ways[way].add(user_id)
     came_back = sum(1 for user_id in people if len(occasions[user_id]) > 1)
-    by_way = [(WAY_LABELS.get(way, way), len(ways.get(way, set()))) for way in WAY_LABELS]
-    by_way += [(way, len(ids)) for way, ids in ways.items() if way not in WAY_LABELS]
+    labels = hooks.current().ways
+    by_way = [(labels.get(way, way), len(ways.get(way, set()))) for way in labels]
+    by_way += [(way, len(ids)) for way, ids in ways.items() if way not in labels]
     wards = {w.name: 0 for w in place.wards}
     outside = 0
     if people:
@@ -797,7 +742,7 @@ def set_feedback_private(
 def took_part(session: Session, user: User | None, round_: Round) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return any(check(session, user, round_) for check in _took_part_checks)
+    return any(check(session, user, round_) for check in hooks.current().took_part_checks)
 
 
 def has_told_gains(session: Session, user: User, round_: Round) -> bool:

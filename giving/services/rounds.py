@@ -17,7 +17,6 @@ import io
 import math
 import secrets
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from giving import workflow
+from giving import hooks, workflow
 from giving.email import send_email
 from giving.jobs import enqueue
 from giving.models import (
@@ -56,6 +55,7 @@ from giving.models import (
     User,
     Ward,
 )
+from giving.money import format_money
 from giving.services.core import (
     DomainError,
     NotAllowed,
@@ -70,21 +70,12 @@ from giving.workflow import Actor, Move, Needs, State
 # --- Who may see and change what -------------------------------------------------------------
 
 
-def _money(pence: int | None) -> str:
-    from giving.web import format_money  # the web helpers import services, so import late
-
-    return format_money(pence)
-
-
 def _signed_in(user: User | None) -> bool:
     return user is not None and bool(getattr(user, "is_authenticated", False))
 
 
 def is_group_member(user: User | None, group: Group) -> bool:
     return _signed_in(user) and any(m.user_id == user.id for m in group.members)
-
-
-PanelPolicy = Callable[[Session, User, Application], bool]
 
 
 def _default_panel_policy(session: Session, user: User, application: Application) -> bool:
@@ -100,21 +91,6 @@ def _default_panel_policy(session: Session, user: User, application: Application
         )
     )
     return grant is not None
-
-
-_panel_policy: PanelPolicy = _default_panel_policy
-
-
-def set_panel_access_policy(policy: PanelPolicy | None) -> None:
-    """Replace the rule for which panel members may read an application.
-
-    ``voting`` calls this when the app starts, to narrow the default (every panel member of
-    the place) to the members assigned to the round and free of conflicts. It is the way
-    voting refines access through ``giving``, without ``giving`` importing ``voting``.
-    ``None`` puts the default back.
-    """
-    global _panel_policy
-    _panel_policy = policy or _default_panel_policy
 
 
 def _require_self_or_staff(session: Session, actor: User, place: Place, user: User) -> None:
@@ -169,14 +145,15 @@ def release_panel_role(session: Session, actor: User, place: Place, user: User) 
 
 def can_view_application(session: Session, user: User | None, application: Application) -> bool:
     """The group's members, staff of the round's place and, while it is being decided,
-    panel members (see :func:`set_panel_access_policy`). No one else."""
+    panel members (the app's ``panel_access`` hook, which voting narrows). No one else."""
     if not _signed_in(user):
         return False
     if is_group_member(user, application.group):
         return True
     if is_staff(session, user, application.round.place):
         return True
-    return _panel_policy(session, user, application)
+    policy = hooks.current().panel_access or _default_panel_policy
+    return policy(session, user, application)
 
 
 def can_edit_application(session: Session, user: User | None, application: Application) -> bool:
@@ -253,7 +230,7 @@ def proportion_warning(round_: Round) -> str | None:
         "Applying will take %(estimate)s. For grants up to %(max)s, our guide is no more than "
         "%(guide)s. Ask fewer questions, or allow fewer words.",
         estimate=format_minutes(estimate),
-        max=_money(round_.max_grant_pence),
+        max=format_money(round_.max_grant_pence),
         guide=format_minutes(guide).removeprefix("about "),
     )
 
@@ -821,7 +798,7 @@ def eligibility_reasons(session: Session, round_: Round, facts: EligibilityFacts
                 _(
                     "This round is for groups with less than %(limit)s coming in each year. "
                     "Tell us how much money comes into your group each year.",
-                    limit=_money(rule.amount_pence),
+                    limit=format_money(rule.amount_pence),
                 )
             )
         elif facts.income_pence >= rule.amount_pence:
@@ -829,8 +806,8 @@ def eligibility_reasons(session: Session, round_: Round, facts: EligibilityFacts
                 _(
                     "This round is for groups with less than %(limit)s coming in each year. "
                     "Your group has %(income)s.",
-                    limit=_money(rule.amount_pence),
-                    income=_money(facts.income_pence),
+                    limit=format_money(rule.amount_pence),
+                    income=format_money(facts.income_pence),
                 )
             )
     for rule in round_.rules_of(RuleKind.NO_RECENT_AWARD):
@@ -865,7 +842,7 @@ def describe_rules(round_: Round) -> list[str]:
         lines.append(_("Based in %(wards)s", wards=_or_list(wards)))
     for rule in round_.rules_of(RuleKind.INCOME_CEILING):
         lines.append(
-            _("With less than %(limit)s coming in each year", limit=_money(rule.amount_pence))
+            _("With less than %(limit)s coming in each year", limit=format_money(rule.amount_pence))
         )
     for rule in round_.rules_of(RuleKind.NO_RECENT_AWARD):
         lines.append(
@@ -1011,8 +988,8 @@ def save_application(
         raise DomainError(
             _(
                 "Ask for between %(low)s and %(high)s",
-                low=_money(round_.min_grant_pence),
-                high=_money(round_.max_grant_pence),
+                low=format_money(round_.min_grant_pence),
+                high=format_money(round_.max_grant_pence),
             ),
             field="amount_requested_pence",
         )
@@ -1127,14 +1104,14 @@ def _check_needs(
             raise DomainError(
                 _(
                     "The largest grant in this round is %(high)s",
-                    high=_money(round_.max_grant_pence),
+                    high=format_money(round_.max_grant_pence),
                 ),
                 field="award_pence",
             )
         left = round_.budget_pence - _award_total(session, round_, application)
         if award_pence > left:
             raise DomainError(
-                _("Only %(left)s of the round's budget is left", left=_money(left)),
+                _("Only %(left)s of the round's budget is left", left=format_money(left)),
                 field="award_pence",
             )
 

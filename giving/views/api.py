@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from giving.errors import ApiError, error_response
 from giving.extensions import csrf, db
 from giving.models import Place, Round, RoundStatus
 from giving.services import reports as report_services
@@ -33,20 +34,6 @@ CACHE_SECONDS = 60
 
 
 # --- Helpers other packages' API views use ---------------------------------------------------
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def error_response(status: int, message: str) -> Response:
-    response = jsonify({"error": {"status": status, "message": message}})
-    response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def register_json_errors(blueprint: Blueprint) -> None:

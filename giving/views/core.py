@@ -38,8 +38,10 @@ from giving.forms import (
 )
 from giving.jobs import commit
 from giving.models import AuditEntry, Group, GroupMember, Place, PostcodeArea, Role, RoleGrant
+from giving.pagination import paginate
 from giving.services import DomainError
-from giving.web import Page, button_action, place_role_required, say, show_error
+from giving.transaction import button_action, say, show_error
+from giving.views.access import place_role_required
 
 bp = Blueprint("giving", __name__)
 
@@ -436,7 +438,7 @@ def audit_log(place: Place) -> str:
         .where(AuditEntry.place_id == place.id)
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     )
-    page = Page(stmt, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"])
+    page = paginate(stmt)
     return render_template("giving/audit_log.html", place=place, page=page)
 
 

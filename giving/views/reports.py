@@ -17,9 +17,10 @@ from giving.jobs import commit
 from giving.models import MIN_ANSWERS_SHOWN, Place, Round
 from giving.services import DomainError
 from giving.services import reports as report_services
+from giving.transaction import say, show_error
+from giving.views.access import place_role_required
 from giving.views.core import STAFF, bp
 from giving.views.rounds import _application, _place_or_404, _round_in
-from giving.web import place_role_required, say, show_error
 from giving.workflow import State
 
 

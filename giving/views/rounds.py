@@ -52,10 +52,13 @@ from giving.models import (
     Round,
     RuleKind,
 )
+from giving.money import format_money
+from giving.pagination import paginate
 from giving.services import DomainError
 from giving.timeutil import format_datetime
+from giving.transaction import button_action, say, show_error
+from giving.views.access import place_role_required
 from giving.views.core import STAFF, bp
-from giving.web import Page, button_action, format_money, place_role_required, say, show_error
 from giving.workflow import State
 
 # --- Finding things, and who may see them ----------------------------------------------------
@@ -123,11 +126,7 @@ def _amount_hint(round_: Round) -> str:
 def rounds(place_slug: str) -> str:
     place = _place_or_404(place_slug)
     staff = services.is_staff(db.session, current_user, place)
-    page = Page(
-        services.rounds_stmt(place, include_drafts=staff),
-        request.args.get("page", 1, type=int),
-        current_app.config["PER_PAGE"],
-    )
+    page = paginate(services.rounds_stmt(place, include_drafts=staff))
     return render_template("giving/rounds/list.html", place=place, page=page, is_staff=staff)
 
 
@@ -483,11 +482,7 @@ def round_applications(place: Place, round_id: int) -> str:
     state = request.args.get("state") or None
     if state is not None and state not in {s.value for s in State}:
         abort(404)
-    page = Page(
-        services.round_applications_stmt(round_, State(state) if state else None),
-        request.args.get("page", 1, type=int),
-        current_app.config["PER_PAGE"],
-    )
+    page = paginate(services.round_applications_stmt(round_, State(state) if state else None))
     return render_template(
         "giving/rounds/applications.html",
         round=round_,
@@ -560,11 +555,7 @@ def apply_for_group(place: Place, round_id: int) -> str | Response:
 @bp.get("/applications")
 @login_required
 def my_applications() -> str:
-    page = Page(
-        services.applications_for_user_stmt(current_user),
-        request.args.get("page", 1, type=int),
-        current_app.config["PER_PAGE"],
-    )
+    page = paginate(services.applications_for_user_stmt(current_user))
     return render_template("giving/applications/mine.html", page=page)
 
 

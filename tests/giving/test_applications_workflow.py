@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from giving import services, workflow
+from giving import hooks, services, workflow
 from giving.models import Application, AuditEntry
 from giving.services import DomainError, NotAllowed
 from giving.timeutil import utcnow
@@ -222,10 +222,12 @@ def test_panel_members_see_applications_only_while_they_are_being_decided(sessio
     assert not services.can_view_application(session, None, application)
 
 
-def test_voting_can_narrow_panel_access_through_giving(session, world, ctx):
+def test_voting_can_narrow_panel_access_through_giving(app, session, world, ctx):
     application = ApplicationFactory(round=world.round, state=State.IN_REVIEW)
     assigned: set[int] = set()
-    services.set_panel_access_policy(lambda s, user, app: user.id in assigned)
+    added = hooks.of(app)
+    installed = added.panel_access
+    added.panel_access = lambda s, user, app: user.id in assigned
     try:
         assert not services.can_view_application(session, world.panel, application)
         assigned.add(world.panel.id)
@@ -233,8 +235,12 @@ def test_voting_can_narrow_panel_access_through_giving(session, world, ctx):
         # Members and staff are never affected by the panel rule.
         assert services.can_view_application(session, world.manager, application)
     finally:
-        services.set_panel_access_policy(None)
-    assert services.can_view_application(session, world.panel, application)
+        added.panel_access = None
+    try:
+        # With no narrowing rule, giving's default lets every panel member of the place read.
+        assert services.can_view_application(session, world.panel, application)
+    finally:
+        added.panel_access = installed
 
 
 def test_a_panel_member_can_read_an_application_in_review(client, world, session):

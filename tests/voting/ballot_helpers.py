@@ -41,7 +41,6 @@ def build_vote_world(
 ) -> SimpleNamespace:
     """Everything is created through the factories, then the votes through the services (so
     it needs a request context: see ``tests.giving.round_helpers.request_context``)."""
-    services.install()
     place = PlaceFactory(slug=slug, name="Ash Vale")
     north = WardFactory(place=place, name="North")
     south = WardFactory(place=place, name="South")

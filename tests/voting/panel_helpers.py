@@ -21,11 +21,9 @@ from tests.factories import (
     RoundFactory,
     UserFactory,
 )
-from voting import services
 
 
 def build_panel_world() -> SimpleNamespace:
-    services.install()  # giving's tests may have put the default policy back
     place = PlaceFactory(slug="pennington", name="Pennington")
     PostcodeAreaFactory(place=place, prefix="PN1")
     manager = RoleGrantFactory(place=place, role=Role.FUND_MANAGER).user

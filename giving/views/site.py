@@ -1,144 +1,36 @@
-"""Helpers shared by every package's views: access checks, form errors, pagination."""
+"""What every page shares: templates and their filters, security headers, friendly error
+pages, and the links other packages add to round pages."""
 
 from __future__ import annotations
 
-import functools
 import secrets
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, flash, g, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import Select, func, select
 from werkzeug.wrappers import Response
 
-from giving.extensions import db, login_manager
-from giving.models import Place, Role
-from giving.services import DomainError, NotAllowed, has_role
-
-
-def place_role_required(*roles: Role) -> Callable:
-    """The view takes ``place_slug``; it gets ``place`` instead, once the user is known to hold
-    one of ``roles`` there. Logged-out visitors are sent to log in; others get 403."""
-
-    def decorator(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapped(*args: Any, place_slug: str, **kwargs: Any) -> Any:
-            place = db.session.scalar(select(Place).where(Place.slug == place_slug))
-            if place is None:
-                abort(404)
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if not has_role(db.session, current_user, place, *roles):
-                abort(403)
-            return view(*args, place=place, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def show_error(form: FlaskForm, error: DomainError) -> None:
-    """Put a service's refusal next to the field it is about, and roll back what it did."""
-    db.session.rollback()
-    if isinstance(error, NotAllowed):
-        abort(403)
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+from giving import hooks
+from giving.errors import error_response
+from giving.extensions import db
+from giving.money import format_money
 
 
 class LogoutForm(FlaskForm):
     """The log-out button in the header: a POST with a CSRF token."""
 
 
-def say(message: str) -> None:
-    """A success message for the next page."""
-    flash(message, "success")
-
-
-def button_action(action: Callable[[], Any], done: str) -> bool:
-    """A form that is only a button (remove, approve, move on): check its CSRF token, run the
-    service, commit once and say ``done``; or roll back and show the refusal. True when done."""
-    from giving.forms import ButtonForm
-    from giving.jobs import commit
-
-    if not ButtonForm().validate_on_submit():
-        return False
-    try:
-        action()
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return False
-    commit()
-    say(done)
-    return True
-
-
-class Page:
-    """One page of a query's results."""
-
-    def __init__(self, stmt: Select, page: int, per_page: int) -> None:
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-        self.total = total or 0
-        self.per_page = per_page
-        self.pages = max(1, -(-self.total // per_page))
-        self.page = min(max(1, page), self.pages)
-        self.items = list(
-            db.session.scalars(stmt.limit(per_page).offset((self.page - 1) * per_page))
-        )
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-# --- Links other packages add to giving's pages ---------------------------------------------
-
-RoundLinks = Callable[[Any, Any, str], list[tuple[str, str]]]
-_round_link_sources: list[RoundLinks] = []
-
-
-def add_round_links(source: RoundLinks) -> None:
-    """Let another package (voting, funds) put links on a round's pages without giving
-    importing it. ``source(round, user, page)`` returns ``(text, href)`` pairs, where ``page``
-    is ``"manage"`` (staff) or ``"public"``."""
-    if source not in _round_link_sources:
-        _round_link_sources.append(source)
-
-
 def round_links(round_: Any, page: str) -> list[tuple[str, str]]:
-    """Every registered link for this round page and the person looking at it."""
+    """Every link other packages add to this round page (``"manage"`` for staff or
+    ``"public"``), for the person looking at it."""
     links: list[tuple[str, str]] = []
-    for source in _round_link_sources:
+    for source in hooks.current().round_links:
         links.extend(source(round_, current_user, page))
     return links
-
-
-# --- Wiring for the app factory --------------------------------------------------------------
-
-
-def format_money(pence: int | None) -> str:
-    """Whole pence as pounds: 125050 -> '£1,250.50', 500000 -> '£5,000'."""
-    if pence is None:
-        return ""
-    sign = "-" if pence < 0 else ""
-    pounds, rest = divmod(abs(pence), 100)
-    return f"{sign}£{pounds:,}" if rest == 0 else f"{sign}£{pounds:,}.{rest:02d}"
 
 
 def _csp(nonce: str) -> str:
@@ -158,7 +50,7 @@ def _csp(nonce: str) -> str:
     )
 
 
-def init_web(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     """Templates, filters, security headers and friendly error pages."""
     from govuk_frontend_wtf.main import WTFormsHelpers
     from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -241,8 +133,6 @@ def init_web(app: Flask) -> None:
         """Under /api, errors are JSON in the API's documented shape."""
         if not request.path.startswith("/api/"):
             return None
-        from giving.views.api import error_response
-
         return error_response(code, message)
 
     @app.errorhandler(404)

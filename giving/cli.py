@@ -1,0 +1,89 @@
+"""Commands for the base: demo data, the scheduled tick, background workers, the first admin.
+
+- ``flask demo load``: every package's demo data, base first (safe to run twice).
+- ``flask tick``: what time moves on (closing and counting votes, closing rounds, reminders),
+  run every minute from cron; each package adds its jobs in its ``init_app``.
+- ``flask worker``: run background jobs from Redis.
+- ``flask create-admin``: a site admin account, already confirmed.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from giving import hooks
+from giving.extensions import db
+from giving.jobs import commit
+from giving.timeutil import utcnow
+
+
+def load_demo(session: Session) -> bool:
+    """Every package's demo data, in the order the packages joined; True when anything was
+    added."""
+    created = False
+    for load in hooks.current().demo_loaders:
+        created = load(session) or created
+    return created
+
+
+def tick(session: Session) -> list[str]:
+    """Run every scheduled job once, each in its own commit; what they did, in lines."""
+    lines: list[str] = []
+    for job in hooks.current().tick_jobs:
+        lines.extend(job(session, utcnow()))
+        commit()
+    return lines
+
+
+def register(app: Flask) -> None:
+    @app.cli.group()
+    def demo() -> None:
+        """Demo data for trying Placefund out."""
+
+    @demo.command("load")
+    def demo_load() -> None:
+        """Create the demo place, people, groups, round, fund and grants (safe to run twice)."""
+        with app.test_request_context(base_url=app.config["PUBLIC_URL"]):
+            created = load_demo(db.session)
+            commit()
+        click.echo(
+            "Demo data loaded." if created else "Demo data was already there; nothing changed."
+        )
+
+    @app.cli.command("tick")
+    def tick_command() -> None:
+        """Do what is due now: close and count votes, close rounds, send reminders. Run it
+        every minute (cron: ``* * * * * cd /srv/placefund && flask tick``)."""
+        with app.test_request_context(base_url=app.config["PUBLIC_URL"]):
+            lines = tick(db.session)
+        click.echo("\n".join(lines) if lines else "Nothing was due.")
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+    def worker(burst: bool) -> None:
+        """Run background jobs from Redis (needs REDIS_URL)."""
+        from giving.jobs import run_worker
+
+        if not app.config.get("REDIS_URL"):
+            raise click.ClickException("Set REDIS_URL first: without it, jobs run inline.")
+        run_worker(burst=burst)
+
+    @app.cli.command("create-admin")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.password_option()
+    def create_admin(email: str, name: str, password: str) -> None:
+        """Create a site admin account, already confirmed."""
+        from giving import services
+
+        try:
+            with app.test_request_context(base_url=app.config["PUBLIC_URL"]):
+                user = services.register(db.session, email=email, name=name, password=password)
+        except services.DomainError as error:
+            raise click.ClickException(error.message) from None
+        user.is_site_admin = True
+        user.email_confirmed_at = utcnow()
+        commit()
+        click.echo(f"Site admin {user.email} created.")

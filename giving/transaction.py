@@ -1,0 +1,133 @@
+"""One commit per request, made by the structure.
+
+Views never commit. They call one service through :func:`attempt` (or
+:func:`button_action`); a :class:`DomainError` rolls the request's work back and is shown next
+to the field it names. When the view's answer is a success (below 400) to a POST, the request's
+end commits once and then hands over the jobs and email the services queued
+(:func:`giving.jobs.commit`). Anything else rolls back, and a GET or HEAD never writes: its
+work is always rolled back, and under test a GET that wrote anything fails loudly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from flask import Flask, abort, current_app, flash, render_template, request
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from giving.errors import DomainError, NotAllowed
+from giving.extensions import db
+from giving.jobs import commit
+
+T = TypeVar("T")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WROTE = "placefund_wrote"
+
+
+class GetChangedRows(RuntimeError):
+    """A GET request flushed changes: page views must never change a row."""
+
+
+@dataclass
+class Done(Generic[T]):
+    """What :func:`attempt` gives back: true when the service did its work."""
+
+    ok: bool
+    value: T | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def say(message: str) -> None:
+    """A success message for the next page."""
+    flash(message, "success")
+
+
+def show_error(form: FlaskForm | None, error: DomainError) -> None:
+    """Roll back what the request did and put the refusal next to the field it is about (or
+    at the top of the form; or, with no form, as a message on the next page)."""
+    db.session.rollback()
+    if isinstance(error, NotAllowed):
+        abort(403)
+    if form is None:
+        flash(error.message, "error")
+        return
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def attempt(form: FlaskForm | None, action: Callable[..., T], *args: Any, **kwargs: Any) -> Done[T]:
+    """Run one service. On a :class:`DomainError` roll back and show it (see
+    :func:`show_error`); the request's end commits a success."""
+    try:
+        value = action(*args, **kwargs)
+    except DomainError as error:
+        show_error(form, error)
+        return Done(False)
+    return Done(True, value)
+
+
+def button_action(action: Callable[[], Any], done: str) -> bool:
+    """A form that is only a button (remove, approve, move on): check its CSRF token, run the
+    service and say ``done``; or show the refusal. True when done."""
+    from giving.forms import ButtonForm
+
+    if not ButtonForm().validate_on_submit():
+        return False
+    if not attempt(None, action):
+        return False
+    say(done)
+    return True
+
+
+def init_app(app: Flask) -> None:
+    """Commit at the end of each successful POST; roll back everything else."""
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        wrote = db.session.info.pop(_WROTE, False)
+        if request.method in SAFE_METHODS:
+            db.session.rollback()
+            if wrote and current_app.testing:
+                raise GetChangedRows(f"GET {request.path} changed rows")
+        elif response.status_code < 400:
+            commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.errorhandler(DomainError)
+    def _refused(error: DomainError) -> tuple[str, int]:
+        """A refusal no view caught: nothing was changed; say why."""
+        db.session.rollback()
+        if isinstance(error, NotAllowed):
+            abort(403)
+        page = render_template(
+            "errors.html",
+            code=400,
+            title=_("That could not be done"),
+            message=error.message + " " + _("Nothing was changed."),
+        )
+        return page, 400
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session: Session, flush_context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_write(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_WROTE, None)
