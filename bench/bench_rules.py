@@ -95,6 +95,58 @@ def same(rule, ours, theirs):
     return list(ours) == list(theirs)
 
 
+def run_reference(rule, path, loaded, budget):
+    """The reference's winners and seconds, or None for the winners if it ran out of time.
+
+    ``loaded`` keeps the file as the reference parsed it, for the other rules of the instance.
+    """
+    if "profile" not in loaded:
+        from pabutools.election import parse_pabulib
+
+        started = time.perf_counter()
+        instance, profile = parse_pabulib(str(path))
+        loaded["profile"] = (instance, approval_view(instance, profile))
+        loaded["parse"] = time.perf_counter() - started
+    signal.setitimer(signal.ITIMER_REAL, budget)
+    started = time.perf_counter()
+    try:
+        result = reference_rule(rule, *loaded["profile"])
+    except ReferenceTimeout:
+        result = None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    seconds = time.perf_counter() - started
+    return (None if result is None else [p.name for p in result]), seconds
+
+
+def compare(rule, election, path, recorded, loaded, budget):
+    """One row: our time, the reference's (live or recorded), their ratio and whether the
+    winners are the same."""
+    started = time.perf_counter()
+    outcome = count(election, rule)
+    ours = time.perf_counter() - started
+    status = recorded.get("status", "missing")
+    recorded_s = recorded.get("timing", {}).get("list_profile", {}).get("rule_wall_s")
+    ref_text, ratio, verdict = "-", "-", "-"
+    if status != "ok":
+        ref_text = f"({status})"
+    elif recorded_s is not None and recorded_s > budget:
+        ref_text = f"{recorded_s:.2f}*"
+        ratio = f"{recorded_s / ours:.0f}x*"
+        agree = same(rule, outcome.selected, recorded["winners_in_selection_order"])
+        verdict = "yes*" if agree else "NO*"
+    else:
+        winners, theirs = run_reference(rule, path, loaded, budget)
+        if winners is None:
+            ref_text = f">{budget:.0f}"
+            ratio = f">{budget / ours:.0f}x"
+        else:
+            ref_text = f"{theirs:.2f}"
+            ratio = f"{theirs / ours:.0f}x"
+            verdict = "yes" if same(rule, outcome.selected, winners) else "NO"
+    return (f"{ours:.3f}", ref_text, ratio, verdict)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instances", nargs="+", default=INSTANCES)
@@ -117,61 +169,18 @@ def main(argv=None):
         started = time.perf_counter()
         election = read_pabulib(str(path))
         parse_ours = time.perf_counter() - started
-        reference = None
-        parse_ref = None
+        loaded = {}
         for rule in args.rules:
-            started = time.perf_counter()
-            outcome = count(election, rule)
-            ours = time.perf_counter() - started
             recorded = expected["rules"].get(rule, {})
-            status = recorded.get("status", "missing")
-            recorded_s = recorded.get("timing", {}).get("list_profile", {}).get("rule_wall_s")
-            ref_text, ratio, verdict = "-", "-", "-"
-            if status != "ok":
-                ref_text = f"({status})"
-            elif recorded_s is not None and recorded_s > budget:
-                ref_text = f"{recorded_s:.2f}*"
-                ratio = f"{recorded_s / ours:.0f}x*"
-                verdict = (
-                    "yes*"
-                    if same(rule, outcome.selected, recorded["winners_in_selection_order"])
-                    else "NO*"
-                )
-            else:
-                if reference is None:
-                    from pabutools.election import parse_pabulib
-
-                    started = time.perf_counter()
-                    instance, profile = parse_pabulib(str(path))
-                    reference = (instance, approval_view(instance, profile))
-                    parse_ref = time.perf_counter() - started
-                signal.setitimer(signal.ITIMER_REAL, budget)
-                started = time.perf_counter()
-                try:
-                    result = reference_rule(rule, *reference)
-                except ReferenceTimeout:
-                    result = None
-                finally:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
-                theirs = time.perf_counter() - started
-                if result is None:
-                    ref_text = f">{budget:.0f}"
-                    ratio = f">{budget / ours:.0f}x"
-                else:
-                    ref_text = f"{theirs:.2f}"
-                    ratio = f"{theirs / ours:.0f}x"
-                    verdict = (
-                        "yes" if same(rule, outcome.selected, [p.name for p in result]) else "NO"
-                    )
-            row = (name, rule, f"{ours:.3f}", ref_text, ratio, verdict)
+            row = (name, rule, *compare(rule, election, path, recorded, loaded, budget))
             rows.append(row)
             print(
                 f"{row[0]:32} {row[1]:16} {row[2]:>9} {row[3]:>13} {row[4]:>8}  {row[5]}",
                 flush=True,
             )
         note = f"  parse: ours {parse_ours:.2f} s"
-        if parse_ref is not None:
-            note += f", reference {parse_ref:.2f} s"
+        if "parse" in loaded:
+            note += f", reference {loaded['parse']:.2f} s"
         print(note, flush=True)
     print()
     print("| " + " | ".join(header) + " |")

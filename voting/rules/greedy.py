@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from voting.rules.ballots import approval_view, points_view
 from voting.rules.model import (
     Election,
     Explanation,
@@ -17,11 +18,10 @@ from voting.rules.model import (
     Number,
     Outcome,
     TieBreak,
-    describe_tie_break,
+    outcome_of,
     plain_amount,
-    tie_order,
+    tie_ranks,
 )
-from voting.rules.views import approval_view, points_view
 
 
 def people(n: int) -> str:
@@ -117,8 +117,7 @@ def greedy(
     Matches pabutools' ``greedy_utilitarian_welfare`` with ``Cost_Sat`` (by votes) or with a
     satisfaction of points times cost (by points).
     """
-    rank_by_id = tie_order((p.id for p in election.projects), tie_break)
-    rank = [rank_by_id[p.id] for p in election.projects]
+    rank = tie_ranks(election.projects, tie_break)
     if by_points:
         pview = points_view(election)
         scores: Sequence[Number] = pview.totals
@@ -130,11 +129,5 @@ def greedy(
     funded, notes = greedy_fill(
         election, scores, votes, rank, [], money, by_points=by_points, stage="main"
     )
-    return Outcome(
-        rule="greedy_points" if by_points else "greedy_votes",
-        selected=tuple(election.projects[j].id for j in funded),
-        total_cost=sum(election.projects[j].cost for j in funded),
-        budget=election.budget,
-        explanations=tuple(notes[j] for j in range(len(election.projects))),
-        tie_break=describe_tie_break(tie_break),
-    )
+    rule = "greedy_points" if by_points else "greedy_votes"
+    return outcome_of(rule, election, funded, notes, tie_break)

@@ -235,6 +235,12 @@ def describe_tie_break(tie_break: TieBreak) -> str:
     return "ties broken by project id: the id that comes first as text wins"
 
 
+def tie_ranks(projects: Sequence[Project], tie_break: TieBreak = "id") -> list[int]:
+    """Each project's rank in the tie-breaking order (:func:`tie_order`), in project order."""
+    rank_by_id = tie_order((p.id for p in projects), tie_break)
+    return [rank_by_id[p.id] for p in projects]
+
+
 # --- money formatting -----------------------------------------------------------------------
 
 MoneyFormat = Callable[[Number], str]
@@ -322,3 +328,26 @@ class Outcome:
             if item.project_id == project_id:
                 return item
         raise KeyError(project_id)
+
+
+def outcome_of(
+    rule: str,
+    election: Election,
+    selection: Sequence[int],
+    notes: Mapping[int, Explanation],
+    tie_break: TieBreak,
+    voter_budget: Number | None = None,
+) -> Outcome:
+    """The outcome of a count from project positions: ``selection`` lists the selected
+    projects' positions in ``election.projects`` in order, ``notes`` explains every project by
+    its position."""
+    projects = election.projects
+    return Outcome(
+        rule=rule,
+        selected=tuple(projects[j].id for j in selection),
+        total_cost=sum(projects[j].cost for j in selection),
+        budget=election.budget,
+        explanations=tuple(notes[j] for j in range(len(projects))),
+        tie_break=describe_tie_break(tie_break),
+        voter_budget=voter_budget,
+    )

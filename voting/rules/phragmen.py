@@ -16,6 +16,7 @@ import heapq
 from collections import Counter
 from fractions import Fraction
 
+from voting.rules.ballots import ApprovalView, approval_view
 from voting.rules.greedy import people
 from voting.rules.model import (
     Election,
@@ -24,22 +25,30 @@ from voting.rules.model import (
     Number,
     Outcome,
     TieBreak,
-    describe_tie_break,
+    outcome_of,
     plain_amount,
-    tie_order,
+    tie_ranks,
 )
-from voting.rules.views import approval_view
 
 
 def phragmen(
     election: Election, *, tie_break: TieBreak = "id", money: MoneyFormat = plain_amount
 ) -> Outcome:
     """Count with sequential Phragmén."""
+    rank = tie_ranks(election.projects, tie_break)
+    view = approval_view(election)
+    order, load_of, stopped_at = _buy(election, view, rank)
+    notes = _explain(election, view.votes, order, load_of, stopped_at, money)
+    return outcome_of("phragmen", election, order, notes, tie_break)
+
+
+def _buy(
+    election: Election, view: ApprovalView, rank: list[int]
+) -> tuple[list[int], dict[int, Number | None], int | None]:
+    """The projects bought, in order, with the load each left its supporters at (None for a
+    project nobody voted for), and the project that did not fit when counting stopped."""
     projects = election.projects
     budget = election.budget
-    rank_by_id = tie_order((p.id for p in projects), tie_break)
-    rank = [rank_by_id[p.id] for p in projects]
-    view = approval_view(election)
     votes = view.votes
     mult = view.mult
     costs = [p.cost for p in projects]
@@ -105,11 +114,24 @@ def phragmen(
             last[g] = t
         for g, _ in multi[s]:
             last[g] = t
+    return order, load_of, stopped_at
 
+
+def _explain(
+    election: Election,
+    votes: list[int],
+    order: list[int],
+    load_of: dict[int, Number | None],
+    stopped_at: int | None,
+    money: MoneyFormat,
+) -> dict[int, Explanation]:
+    """Why each project was or was not bought, by position."""
+    projects = election.projects
+    budget = election.budget
     notes: dict[int, Explanation] = {}
     left_at = budget
     for position, j in enumerate(order, start=1):
-        cost = costs[j]
+        cost = projects[j].cost
         load = load_of[j]
         if load is None:
             reason = "Selected: nobody voted for it, but it fitted in the money left."
@@ -159,11 +181,4 @@ def phragmen(
             votes=votes[j],
             money_left=left_at,
         )
-    return Outcome(
-        rule="phragmen",
-        selected=tuple(projects[j].id for j in order),
-        total_cost=spent,
-        budget=budget,
-        explanations=tuple(notes[j] for j in range(len(projects))),
-        tie_break=describe_tie_break(tie_break),
-    )
+    return notes

@@ -1,0 +1,554 @@
+"""The completions of Equal Shares: the voters' share at which raising it stops.
+
+The ``add1`` and ``budget_increase`` completions raise every voter's share one step at a time
+and run MES again at each step (see :mod:`voting.rules.equal_shares`). The search here gives
+exactly the share that raising one step at a time would stop at, but skips runs of steps that
+are proven not to stop the raising (:func:`_certify`). The proof bounds every voter's money,
+for a whole interval of shares, between two straight lines in the share (rounded outwards, so
+they stay valid). It uses two facts: with more money no project's ``rho`` goes up, and ``rho``
+is a convex function of the share. It follows every order of purchases that some share in the
+interval could give, and checks that none of the sets they end with would stop the raising.
+Where proofs do not pay (the outcome changes at almost every step), steps are counted one by
+one. Which of the two the search does next depends only on the election: it weighs the work
+each has taken so far, counted as passes over a project's supporters, never the time taken.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import pairwise
+from math import lcm
+from operator import mul
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from voting.rules.model import Number
+
+if TYPE_CHECKING:
+    from voting.rules.equal_shares import Input, Run
+
+_ZERO = 1  # the class of voters with no money left anywhere in the interval
+_MAX_WAYS = 4  # more ways the count could go than this: try a shorter interval
+_PROOF_PASS = 3
+"""What one pass over a project's supporters in a proof costs, next to one in a plain run of
+MES: about three times as much, as a proof prices a project up to four times (the lower and
+the upper bounds on the money, at both ends of the interval)."""
+
+_Line = tuple[Fraction, Fraction]
+
+
+def _first_failure(
+    c0: Fraction,
+    c1: Fraction,
+    lines: Sequence[tuple[Fraction, Fraction]],
+    width: Fraction,
+    strict: bool,
+) -> tuple[Fraction, bool] | None:
+    """Where a straight line stops lying under the upper envelope of ``lines``.
+
+    ``c0 + (c1 - c0) * d / width`` is compared with ``max(a + s * d for a, s in lines)`` for
+    ``d`` in ``[0, width]`` (``<`` if ``strict``, else ``<=``). Returns None if it holds
+    throughout, else ``(d, inclusive)``: it holds on ``[0, d]`` (``inclusive``) or ``[0, d)``.
+    """
+    slope = (c1 - c0) / width
+    gaps = [(a - c0, s - slope) for a, s in lines]
+
+    def holds(d: Fraction) -> bool:
+        best = max(a + s * d for a, s in gaps)
+        return best > 0 if strict else best >= 0
+
+    if not holds(Fraction(0)):
+        return Fraction(0), False
+    points = sorted(
+        {Fraction(0), width} | {-a / s for a, s in gaps if s != 0 and 0 < -a / s < width}
+    )
+    for left, right in pairwise(points):
+        if not holds((left + right) / 2):
+            return left, True
+        if not holds(right):
+            return right, False
+    return None
+
+
+def _lowest(lines: tuple[_Line, _Line], width: Fraction) -> Fraction:
+    """The lowest value of the upper envelope of two lines over ``[0, width]``."""
+    (a0, s0), (a1, s1) = lines
+    best = min(max(a0, a1), max(a0 + s0 * width, a1 + s1 * width))
+    if s0 != s1:
+        d = (a1 - a0) / (s0 - s1)
+        if 0 < d < width:
+            best = min(best, a0 + s0 * d)
+    return best
+
+
+def _below(x: Fraction) -> float:
+    """A float no greater than ``x``."""
+    return math.nextafter(float(x), -math.inf)
+
+
+def _above(x: Fraction) -> float:
+    """A float no smaller than ``x``."""
+    return math.nextafter(float(x), math.inf)
+
+
+class _Envelope:
+    """Lower and upper bounds on every voter's money, for all shares in an interval.
+
+    For a share ``start + d`` with ``0 <= d <= width``, a voter of class ``v`` has at least
+    ``lo0 + (loW - lo0) * d / width`` and at most ``hi0 + (hiW - hi0) * d / width``, in units
+    of ``1 / scale``: the four columns of ``cols``, indexed by class. Bounds are rounded
+    outwards to whole units, which keeps them valid. ``gvid`` gives each group's class.
+    """
+
+    __slots__ = ("cols", "gvid", "inp", "scale", "steps", "width")
+
+    def __init__(self, inp: Input, start: Fraction, step: Fraction, steps: int) -> None:
+        self.inp = inp
+        self.scale = lcm(start.denominator, step.denominator, inp.cost_lcm) << 16
+        self.steps = steps
+        self.width = step * steps
+        low = int(start * self.scale)
+        high = int((start + self.width) * self.scale)
+        # Class 0: nobody has paid yet; class _ZERO: nothing left.
+        self.cols: list[list[int]] = [[low, 0], [high, 0], [low, 0], [high, 0]]
+        self.gvid = np.zeros(inp.n_groups, dtype=np.intp)
+
+    def _like(self) -> _Envelope:
+        other = _Envelope.__new__(_Envelope)
+        other.inp = self.inp
+        other.scale = self.scale
+        other.steps = self.steps
+        other.width = self.width
+        return other
+
+    def copy(self) -> _Envelope:
+        other = self._like()
+        other.cols = [col[:] for col in self.cols]
+        other.gvid = self.gvid.copy()
+        return other
+
+    def union(self, other: _Envelope) -> _Envelope:
+        """Bounds that hold for the money in either envelope (both over the same interval)."""
+        base = len(other.cols[0])
+        pairs, gvid = np.unique(self.gvid * base + other.gvid, return_inverse=True)
+        mine = (pairs // base).tolist()
+        theirs = (pairs % base).tolist()
+        cols = [
+            list(map(pick, map(a.__getitem__, mine), map(b.__getitem__, theirs)))
+            for pick, a, b in zip((min, min, max, max), self.cols, other.cols, strict=True)
+        ]
+        out = self._like()
+        # Keep classes 0 and _ZERO in their places; the pairs follow.
+        out.cols = [[col[0], col[1], *new] for col, new in zip(self.cols, cols, strict=True)]
+        out.gvid = gvid.reshape(-1) + 2
+        return out
+
+    def counts(self, j: int) -> tuple[list[int], list[int], list[int], list[list[int]]]:
+        """The project's supporters by class: classes, voters, buckets, and the class columns."""
+        classes, voters, bucket_of = self.inp.tally(j, self.gvid)
+        cols = [list(map(col.__getitem__, classes)) for col in self.cols]
+        return classes, voters, bucket_of, cols
+
+    def cost(self, j: int) -> int:
+        inp = self.inp
+        return inp.cost_num[j] * (self.scale // inp.cost_den[j])
+
+    def price(
+        self, j: int, counts: tuple, col: int, tangent: bool
+    ) -> tuple[Fraction, Fraction] | None:
+        """``rho`` of project ``j`` with the money in column ``col``, and a slope bound.
+
+        The slope bound (computed with ``tangent``, from the upper bounds) gives a line through
+        ``rho`` that stays under ``rho`` across the interval (``rho`` is convex in the share).
+        """
+        inp = self.inp
+        _, voters, bucket_of, cols = counts
+        values = cols[col]
+        cost = self.cost(j)
+        if sum(map(mul, values, voters)) < cost:
+            return None
+        order, capped, paid, den = inp.pays_all(j, cost, values, voters, bucket_of)
+        factor = Fraction(inp.sat_den[j], self.scale * inp.sat_num[j])
+        rho = (cost - paid) * factor / den
+        if not tangent:
+            return rho, Fraction(0)
+        low, high = cols[2], cols[3]
+        moving = 0
+        for i in order[:capped]:
+            moving += voters[i] * (high[i] - low[i])
+        return rho, -moving * factor / (den * self.width)
+
+    def pay(
+        self,
+        j: int,
+        counts: tuple,
+        upper: tuple[Fraction, Fraction] | None,
+        lower: tuple[Fraction, Fraction],
+    ) -> None:
+        """Supporters of ``j`` pay, with ``rho`` between ``lower`` and ``upper`` (at each end).
+
+        With no ``upper`` bound they may pay everything they have.
+        """
+        inp = self.inp
+        buckets = inp.buckets[j]
+        unit = [Fraction(b.u * self.scale * inp.sat_num[j], inp.sat_den[j]) for b in buckets]
+        pay = [
+            (
+                -((-upper[0] * k).__floor__()) if upper is not None else None,
+                -((-upper[1] * k).__floor__()) if upper is not None else None,
+                (lower[0] * k).__floor__(),
+                (lower[1] * k).__floor__(),
+            )
+            for k in unit
+        ]
+        made: dict[tuple[int, int, int, int], int] = {}
+        remaps: list[dict[int, int]] = [{} for _ in buckets]
+        classes, _, bucket_of, current = counts
+        c0, c1, c2, c3 = self.cols
+        for v, index, lo0, lo1, hi0, hi1 in zip(classes, bucket_of, *current, strict=True):
+            p0, p1, q0, q1 = pay[index]
+            if p0 is None or p1 is None:
+                f0 = f1 = 0
+            else:
+                f0 = lo0 - p0
+                f1 = lo1 - p1
+            if f0 >= 0 and f1 >= 0:
+                e0, e1 = f0, f1
+            elif f0 <= 0 and f1 <= 0:
+                e0 = e1 = 0
+            else:
+                rise = max(0, f1) - max(0, f0)
+                e0 = (-rise * f0) // (f0 - f1)
+                e1 = (-rise * f1) // (f0 - f1)
+            row = (e0, e1, max(0, hi0 - q0), max(0, hi1 - q1))
+            target = made.get(row)
+            if target is None:
+                if row == (0, 0, 0, 0):
+                    target = _ZERO
+                else:
+                    target = len(c0)
+                    c0.append(e0)
+                    c1.append(e1)
+                    c2.append(row[2])
+                    c3.append(row[3])
+                made[row] = target
+            remaps[index][v] = target
+        inp.relabel(j, self.gvid, remaps, len(c0))
+
+
+@dataclass(slots=True)
+class _Branch:
+    """Bounds on the count, over an interval of shares, for the shares whose purchases so far
+    are the projects in ``bought`` (in some order).
+
+    ``keys`` holds a lower bound on each remaining project's ``rho`` across the interval and
+    ``lines`` two tangent lines under it, where known; ``dead`` lists the projects that
+    nobody can afford anywhere in the interval.
+    """
+
+    env: _Envelope
+    bought: frozenset[int]
+    keys: dict[int, Fraction]
+    lines: dict[int, tuple[_Line, _Line]]
+    dead: set[int]
+
+    def copy(self) -> _Branch:
+        return _Branch(
+            self.env.copy(), self.bought, dict(self.keys), dict(self.lines), set(self.dead)
+        )
+
+    def union(self, other: _Branch) -> _Branch:
+        keys: dict[int, Fraction] = {}
+        for j in self.keys.keys() | other.keys.keys():
+            if j in self.dead:
+                keys[j] = other.keys[j]
+            elif j in other.dead:
+                keys[j] = self.keys[j]
+            else:
+                keys[j] = min(self.keys[j], other.keys[j])
+        return _Branch(self.env.union(other.env), self.bought, keys, {}, self.dead & other.dead)
+
+
+@dataclass(slots=True)
+class _Contender:
+    """A project that may be bought next: its supporters by class; ``chord``, its ``rho`` at
+    the two ends of the interval, whose chord is an upper bound (None where it might not be
+    affordable everywhere: then its supporters may pay all they have); and ``tangent``, a line
+    under ``rho`` (its value at the start and its slope)."""
+
+    project: int
+    counts: tuple
+    chord: tuple[Fraction, Fraction] | None
+    tangent: tuple[Fraction, Fraction]
+
+
+class _Proof:
+    """Every way the count could go for the shares in one interval (see :func:`_certify`).
+
+    ``work`` counts the passes over a project's supporters made so far, as in
+    :class:`~voting.rules.equal_shares.Run`.
+    """
+
+    __slots__ = ("clone", "inp", "rank", "work")
+
+    def __init__(self, inp: Input) -> None:
+        self.inp = inp
+        self.rank = inp.rank
+        self.clone = inp.clone
+        self.work = 0
+
+    def endings(self, start: Fraction, step: Fraction, steps: int) -> set[frozenset[int]] | None:
+        """Every set of projects the count can end with for a share in the interval, or None
+        if it could go too many ways to follow."""
+        inp = self.inp
+        start_keys = {j: inp.rho0[j] for j in inp.candidates}
+        env = _Envelope(inp, start, step, steps)
+        level = [_Branch(env, frozenset(), start_keys, {}, set())]
+        following: list[_Branch] = []
+        endings: set[frozenset[int]] = set()
+        while level:
+            for branch in level:
+                found, may_end = self.contenders(branch)
+                if may_end:
+                    endings.add(branch.bought)
+                following.extend(self.buy(branch, found))
+                if len(following) > _MAX_WAYS:
+                    following = self.join(following)
+                if len(following) > _MAX_WAYS:
+                    return None
+            level, following = following, []
+        return endings
+
+    def buy(self, branch: _Branch, found: list[_Contender]) -> list[_Branch]:
+        """One branch for each project that may be bought next, with it bought."""
+        children = []
+        w = branch.env.width
+        for index, item in enumerate(found):
+            child = branch if index == len(found) - 1 else branch.copy()
+            low0 = item.tangent[0]
+            low1 = item.tangent[0] + item.tangent[1] * w
+            if low0 < 0 or low1 < 0:
+                low0 = low1 = Fraction(0)
+            child.env.pay(item.project, item.counts, item.chord, (low0, low1))
+            self.work += 1
+            child.bought = branch.bought | {item.project}
+            del child.keys[item.project]
+            child.lines.pop(item.project, None)
+            children.append(child)
+        return children
+
+    def join(self, branches: list[_Branch]) -> list[_Branch]:
+        """Join the branches that have bought the same projects: their bounds hold for both."""
+        joined: dict[frozenset[int], _Branch] = {}
+        for branch in branches:
+            twin = joined.get(branch.bought)
+            joined[branch.bought] = branch if twin is None else twin.union(branch)
+        return list(joined.values())
+
+    def beaten(
+        self, j: int, lines: tuple[_Line, _Line], sure: dict[int, _Line], width: Fraction
+    ) -> bool:
+        """Whether a surely affordable project beats ``j`` (``rho`` above ``lines``)."""
+        rank = self.rank
+        clone = self.clone
+        for k, chord in sure.items():
+            if k == j:
+                continue
+            if clone[k] == clone[j]:
+                if rank[k] < rank[j]:
+                    return True
+            elif _first_failure(*chord, lines, width, rank[j] < rank[k]) is None:
+                return True
+        return False
+
+    def contenders(self, branch: _Branch) -> tuple[list[_Contender], bool]:
+        """The projects that may be bought next, and whether the count may end here."""
+        env = branch.env
+        keys = branch.keys
+        rank = self.rank
+        # The order of examination is by floats rounded down: only the order depends on them.
+        heap = [(_below(key), rank[j], j) for j, key in keys.items() if j not in branch.dead]
+        heapq.heapify(heap)
+        examined: dict[int, tuple] = {}
+        sure: dict[int, tuple[Fraction, Fraction]] = {}
+        best: Fraction | None = None
+        w = env.width
+        while heap and (best is None or heap[0][0] <= _above(best)):
+            _, _, j = heapq.heappop(heap)
+            old = branch.lines.get(j)
+            if old is not None and self.beaten(j, old, sure, w):
+                continue  # its bounds from earlier purchases already show it loses
+            counts = env.counts(j)
+            self.work += 1
+            first = env.price(j, counts, 2, True)
+            if first is not None and sure and self.beaten(j, (first, first), sure, w):
+                # The tangent at the start is enough to show it loses.
+                branch.lines[j] = (first, first)
+                keys[j] = _lowest((first, first), w)
+                continue
+            last = env.price(j, counts, 3, True)
+            if first is None and last is None:
+                branch.dead.add(j)
+                continue
+            tangents = []
+            if first is not None:
+                tangents.append(first)
+            if last is not None:
+                tangents.append((last[0] - last[1] * w, last[1]))
+            lines = (tangents[0], tangents[-1])
+            branch.lines[j] = lines
+            keys[j] = _lowest(lines, w)
+            if self.beaten(j, lines, sure, w):
+                continue
+            examined[j] = counts
+            top = env.price(j, counts, 0, False)
+            end = env.price(j, counts, 1, False)
+            if top is None or end is None:
+                continue
+            sure[j] = (top[0], end[0])
+            if best is None or max(top[0], end[0]) < best:
+                best = max(top[0], end[0])
+        found = [
+            _Contender(j, counts, sure.get(j), branch.lines[j][0])
+            for j, counts in examined.items()
+            if j not in branch.dead and not self.beaten(j, branch.lines[j], sure, w)
+        ]
+        # With nothing surely affordable, the count may also end here.
+        return found, not sure
+
+
+def _certify(
+    inp: Input,
+    start: Fraction,
+    step: Fraction,
+    steps: int,
+    stops: Callable[[Sequence[int]], bool],
+) -> tuple[int, int]:
+    """Prove that no share in ``[start, start + steps * step]`` gives an outcome that ``stops``.
+
+    Returns ``steps`` if that is proven, else 0 (an outcome might stop, or the count could go
+    too many ways to follow), and the work the proof took (passes over a project's supporters).
+    ``start`` itself must be known not to stop.
+
+    The proof follows every way the count could go for some share in the interval, with
+    envelopes of the voters' money over the whole interval (:class:`_Envelope`). At each
+    purchase, a project's ``rho`` is at most the chord through its values at the two ends
+    (``rho`` is convex in the share) and at least its tangents. A project can be bought next
+    only if no project that is surely affordable beats it across the whole interval, and each
+    project that can is followed as a branch (one whose supporters might not afford it
+    everywhere may pay all they have). Where nothing is surely affordable, the count may also
+    end. When the branches grow too many, those that have bought the same projects are
+    joined: their envelopes hold for either. Every set the count can end with is then checked
+    against ``stops``.
+    """
+    proof = _Proof(inp)
+    endings = proof.endings(start, step, steps)
+    if endings is None:
+        return 0, proof.work
+    for bought in endings:
+        chosen = [*inp.preselected, *sorted(bought, key=inp.rank.__getitem__)]
+        if stops(chosen):
+            return 0, proof.work
+    return steps, proof.work
+
+
+def _search(
+    inp: Input,
+    budget: Number,
+    share0: Number,
+    step: Number,
+    done: Callable[[Sequence[int]], bool],
+    count: Callable[[Fraction], Run],
+    max_steps: int | None = None,
+) -> Fraction | None:
+    """The voters' share at which raising it by ``step`` at a time stops.
+
+    Step ``k`` runs MES with ``share0 + k * step`` per voter (``count``). The first step whose
+    outcome is ``done`` gives the result; if a step's outcome costs more than ``budget``
+    first, the step before gives the result (None: the outcome before any run, nothing
+    bought). With ``max_steps``, that step gives the result if nothing stopped before. Runs of
+    steps proven not to stop (:func:`_certify`) are skipped; the steps near the end are run
+    one by one.
+
+    Proofs go on while the steps they gained lately would have cost more work to count one
+    by one than the proofs took; otherwise the next steps are counted one by one, more of
+    them each time proofs lose.
+    """
+    share0 = Fraction(share0)
+    step = Fraction(step)
+    counted = count(share0)
+    run_work = float(counted.work)  # work to count one step, lately
+    if inp.total(counted.selected) > budget:
+        return None
+    if done(counted.selected) or step == 0:
+        return share0
+
+    def stops(selection: Sequence[int]) -> bool:
+        return inp.total(selection) > budget or done(selection)
+
+    k = 0
+    width = 16
+    direct = 0  # steps to run one by one before trying a proof again
+    backoff = 4
+    gained = spent = 0.0  # recent steps proven, and the work the proofs took
+    while True:
+        limit = width if max_steps is None else min(width, max_steps - k)
+        if limit <= 0:
+            return share0 + k * step
+        if direct == 0 and limit >= 4:
+            proven, work = _certify(inp, share0 + k * step, step, limit, stops)
+            gained = 0.7 * gained + proven
+            spent = 0.7 * spent + _PROOF_PASS * work
+            k += proven
+            width = limit + limit // 4 if proven else max(4, limit // 2)
+            if not proven and limit <= 4:
+                direct = 4  # something changes within a few steps: count them
+            elif gained * run_work >= spent:
+                backoff = 4
+            else:
+                # Proofs cost more here than counting each step: count the next few.
+                direct = backoff
+                backoff = min(2 * backoff, 256)
+            continue
+        direct = max(0, direct - 1)
+        k += 1
+        counted = count(share0 + k * step)
+        run_work = 0.8 * run_work + 0.2 * counted.work
+        if inp.total(counted.selected) > budget:
+            return share0 + (k - 1) * step
+        if done(counted.selected):
+            return share0 + k * step
+
+
+def completed_share(
+    inp: Input,
+    budget: Number,
+    completion: str,
+    increment: Number,
+    count: Callable[[Fraction], Run],
+) -> Fraction | None:
+    """Each voter's share for a completion of Equal Shares, with ``count`` running MES at a
+    share; None if even the first run costs more than ``budget``.
+
+    ``"add1"`` and ``"add1_greedy"`` raise the share by ``increment`` until no supported
+    project would fit; ``"budget_increase"`` raises the budget by 1% at a time (for at most
+    ``100 * voters`` steps) until no project at all would fit.
+    """
+    n = inp.n_voters
+    among: Sequence[int]
+    if completion in ("add1", "add1_greedy"):
+        step, among, max_steps = Fraction(increment), inp.candidates, None
+    elif completion == "budget_increase":
+        step, among, max_steps = Fraction(budget, 100 * n), range(len(inp.costs)), 100 * n
+    else:
+        raise ValueError(f"unknown Equal Shares completion {completion!r}")
+
+    def done(selection: Sequence[int]) -> bool:
+        return inp.exhaustive(budget, selection, among)
+
+    return _search(inp, budget, Fraction(budget, n), step, done, count, max_steps)
