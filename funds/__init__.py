@@ -12,11 +12,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from funds import cli, demo, reports
-    from funds.views import bp
+    from funds.views import bp, reports_bp
+    from funds.views.api import api_paths
     from giving import hooks
 
     app.register_blueprint(bp)
-    app.register_blueprint(reports.reports_bp)
+    app.register_blueprint(reports_bp)
     cli.register(app)
     added = hooks.of(app)
     added.demo_loaders.append(demo.load)
@@ -24,4 +25,4 @@ def init_app(app: Flask) -> None:
     added.scorecard_sources.append(reports.scorecard_figures)
     added.participation_sources.append(reports.participation_part)
     added.place_sections.append(reports.place_sections)
-    added.api_paths.append(reports.api_paths)
+    added.api_paths.append(api_paths)

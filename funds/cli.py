@@ -1,5 +1,6 @@
 """Commands: ``flask export 360giving`` writes the open data; ``flask funds remind`` sends
-check-in reminders."""
+check-in reminders; ``flask donations reconcile`` compares Stripe with the ledger; ``flask
+giftaid erase`` and ``flask giftaid claim`` look after Gift Aid declarations and claims."""
 
 from __future__ import annotations
 
@@ -7,11 +8,26 @@ import sys
 
 import click
 from flask import Flask, current_app
+from sqlalchemy import select
 
+from funds import opendata, services
+from funds.models import Fund
+from giving.errors import DomainError
 from giving.extensions import db
+from giving.jobs import commit
+from giving.money import format_money
+from giving.timeutil import to_london, utcnow
 
 
 def register(app: Flask) -> None:
+    """Add funds' commands to the app."""
+    _export_commands(app)
+    _funds_commands(app)
+    _donations_commands(app)
+    _giftaid_commands(app)
+
+
+def _export_commands(app: Flask) -> None:
     @app.cli.group("export")
     def export() -> None:
         """Open data exports."""
@@ -34,8 +50,6 @@ def register(app: Flask) -> None:
     )
     def export_360giving(out: str, fmt: str) -> None:
         """Write every published grant as 360Giving open data (standard 1.4)."""
-        from funds import opendata
-
         prefix = current_app.config["THREESIXTYGIVING_PREFIX"]
         if out == "-":
             opendata.write(db.session, sys.stdout, prefix, fmt)
@@ -45,6 +59,8 @@ def register(app: Flask) -> None:
             opendata.write(db.session, target, prefix, fmt)
         click.echo(f"Wrote {out}", err=True)
 
+
+def _funds_commands(app: Flask) -> None:
     @app.cli.group("funds")
     def funds_group() -> None:
         """Funds and grants."""
@@ -53,15 +69,14 @@ def register(app: Flask) -> None:
     @click.option("--days", default=14, show_default=True, help="Remind this many days ahead.")
     def remind(days: int) -> None:
         """Email groups whose written check-in is due soon (each one once)."""
-        from funds import services
-        from giving.jobs import commit
-        from giving.timeutil import utcnow
 
         with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
             sent = services.send_checkin_reminders(db.session, utcnow().date(), days)
             commit()
         click.echo(f"Sent {sent} check-in reminders.")
 
+
+def _donations_commands(app: Flask) -> None:
     @app.cli.group("donations")
     def donations_group() -> None:
         """Gifts to funds."""
@@ -69,12 +84,11 @@ def register(app: Flask) -> None:
     @donations_group.command("reconcile")
     def reconcile() -> None:
         """Compare Stripe's records of card gifts with the ledger and list any differences."""
-        from funds import services
 
         with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
             try:
                 differences = services.reconcile(db.session)
-            except services.DomainError as error:
+            except DomainError as error:
                 raise click.ClickException(error.message) from None
             db.session.rollback()
         if not differences:
@@ -85,6 +99,8 @@ def register(app: Flask) -> None:
         click.echo(f"{len(differences)} differences.", err=True)
         sys.exit(1)
 
+
+def _giftaid_commands(app: Flask) -> None:
     @app.cli.group("giftaid")
     def giftaid_group() -> None:
         """Gift Aid claims."""
@@ -94,9 +110,6 @@ def register(app: Flask) -> None:
     def giftaid_erase(dry_run: bool) -> None:
         """Erase the donor's details from Gift Aid declarations kept six years past their last
         claimed gift that can cover no more gifts. Run it daily or monthly."""
-        from funds import services
-        from giving.jobs import commit
-        from giving.timeutil import to_london, utcnow
 
         today = to_london(utcnow()).date()
         count = services.erase_expired_declarations(db.session, today, dry_run=dry_run)
@@ -120,11 +133,6 @@ def register(app: Flask) -> None:
     def giftaid_claim(from_on, to_on, fund_id: int | None, out: str) -> None:  # noqa: ANN001
         """Export the Gift Aid claim schedule for gifts received between the days, and mark
         those gifts claimed so that no gift is ever claimed twice."""
-        from sqlalchemy import select
-
-        from funds import services
-        from funds.models import Fund
-        from giving.jobs import commit
 
         funds = list(db.session.scalars(select(Fund).where(Fund.holder_can_claim_gift_aid)))
         if fund_id is not None:
@@ -139,10 +147,10 @@ def register(app: Flask) -> None:
                 claim = services.make_gift_aid_claim(
                     db.session, funds[0], from_on.date(), to_on.date()
                 )
-            except services.DomainError as error:
+            except DomainError as error:
                 raise click.ClickException(error.message) from None
             text = services.claim_csv(claim)
-            count, total = len(claim.items), services.money(claim.total_pence)
+            count, total = len(claim.items), format_money(claim.total_pence)
             commit()
         if out == "-":
             sys.stdout.write(text)

@@ -43,85 +43,111 @@ def load(session: Session) -> bool:
     year_start = dt.date(financial_year(today), 4, 1)
     if fund is None:
         changed = True
-        fund = services.create_fund(
-            session,
-            manager,
-            place,
-            name=FUND_NAME,
-            description="Money from the council and from people in Oakbridge, for local groups.",
-            holder_name="Oakbridge Community Foundation",
-            holder_charity_number="1100001",
-            holder_company_number=None,
-            holder_can_claim_gift_aid=True,
-            checkin_threshold_pence=1_000_000,
-        )
-        for text in QUESTIONS:
-            services.add_question(session, manager, fund, text)
-        services.record_income(
-            session,
-            manager,
-            fund,
-            source=IncomeSource.COUNCIL,
-            amount_pence=15_000_000,
-            from_name="Oakbridge Borough Council",
-            received_on=year_start,
-        )
-        for name, pence, gift_aid in (
-            ("Amara Okafor", 5_000, True),
-            ("Oakbridge Rotary", 250_000, False),
-        ):
-            services.record_income(
-                session,
-                manager,
-                fund,
-                source=IncomeSource.DONATION,
-                amount_pence=pence,
-                from_name=name,
-                gift_aid=gift_aid,
-                received_on=today,
-            )
+        fund = _new_fund(session, manager, place, today, year_start)
+    changed = _link_rounds(session, manager, place, fund) or changed
+    session.flush()
+    changed = _grant_awards(session, manager, fund, today) or changed
+    session.flush()
+    changed = _giving(session, manager, fund, today) or changed
+    return changed
+
+
+def _new_fund(
+    session: Session, manager: User, place: Place, today: dt.date, year_start: dt.date
+) -> Fund:
+    """The fund, its questions, money in and promised, and a partner's grant."""
+    fund = services.create_fund(
+        session,
+        manager,
+        place,
+        name=FUND_NAME,
+        description="Money from the council and from people in Oakbridge, for local groups.",
+        holder_name="Oakbridge Community Foundation",
+        holder_charity_number="1100001",
+        holder_company_number=None,
+        holder_can_claim_gift_aid=True,
+        checkin_threshold_pence=1_000_000,
+    )
+    for text in QUESTIONS:
+        services.add_question(session, manager, fund, text)
+    services.record_income(
+        session,
+        manager,
+        fund,
+        source=IncomeSource.COUNCIL,
+        amount_pence=15_000_000,
+        from_name="Oakbridge Borough Council",
+        received_on=year_start,
+    )
+    for name, pence, gift_aid in (
+        ("Amara Okafor", 5_000, True),
+        ("Oakbridge Rotary", 250_000, False),
+    ):
         services.record_income(
             session,
             manager,
             fund,
             source=IncomeSource.DONATION,
-            amount_pence=100_000,
-            from_name="Castle Hill Residents",
-            purpose="Play equipment",
+            amount_pence=pence,
+            from_name=name,
+            gift_aid=gift_aid,
             received_on=today,
         )
-        services.record_income(
+    services.record_income(
+        session,
+        manager,
+        fund,
+        source=IncomeSource.DONATION,
+        amount_pence=100_000,
+        from_name="Castle Hill Residents",
+        purpose="Play equipment",
+        received_on=today,
+    )
+    services.record_income(
+        session,
+        manager,
+        fund,
+        source=IncomeSource.MATCH,
+        amount_pence=5_000_000,
+        from_name="The Northern Match Trust",
+        pledged=True,
+        expected_on=dt.date(year_start.year + 1, 6, 1),
+    )
+    _partner_grant(session, manager, place, fund, year_start)
+    return fund
+
+
+def _partner_grant(
+    session: Session, manager: User, place: Place, fund: Fund, year_start: dt.date
+) -> None:
+    """A grant made directly to a partner, agreed, with its first payment made."""
+    partner = session.scalar(
+        select(Group).where(Group.place_id == place.id, Group.name == PARTNER_GROUP)
+    )
+    if partner is not None and partner.members:
+        grant = services.make_grant(
             session,
             manager,
             fund,
-            source=IncomeSource.MATCH,
-            amount_pence=5_000_000,
-            from_name="The Northern Match Trust",
-            pledged=True,
-            expected_on=dt.date(year_start.year + 1, 6, 1),
+            group=partner,
+            title="Running the Shed, three days a week",
+            total_pence=3_000_000,
+            start_date=year_start,
+            years=3,
+            frequency=Frequency.QUARTERLY,
+            description="Core costs for a partner funded outside a round.",
         )
-        partner = session.scalar(
-            select(Group).where(Group.place_id == place.id, Group.name == PARTNER_GROUP)
+        services.accept_agreement(session, partner.members[0].user, grant, agreed=True)
+        first = grant.instalments[0]
+        services.act_on_instalment(session, manager, first, "approve")
+        services.act_on_instalment(
+            session, manager, first, "pay", paid_on=year_start, reference="DEMO-0001"
         )
-        if partner is not None and partner.members:
-            grant = services.make_grant(
-                session,
-                manager,
-                fund,
-                group=partner,
-                title="Running the Shed, three days a week",
-                total_pence=3_000_000,
-                start_date=year_start,
-                years=3,
-                frequency=Frequency.QUARTERLY,
-                description="Core costs for a partner funded outside a round.",
-            )
-            services.accept_agreement(session, partner.members[0].user, grant, agreed=True)
-            first = grant.instalments[0]
-            services.act_on_instalment(session, manager, first, "approve")
-            services.act_on_instalment(
-                session, manager, first, "pay", paid_on=year_start, reference="DEMO-0001"
-            )
+
+
+def _link_rounds(session: Session, manager: User, place: Place, fund: Fund) -> bool:
+    """Every round in the place that draws on no fund yet draws on this one."""
+    changed = False
     linked = {link.round_id for link in fund.round_links}
     for round_ in session.scalars(select(Round).where(Round.place_id == place.id)):
         if (
@@ -130,7 +156,12 @@ def load(session: Session) -> bool:
         ):
             services.link_round(session, manager, fund, round_)
             changed = True
-    session.flush()
+    return changed
+
+
+def _grant_awards(session: Session, manager: User, fund: Fund, today: dt.date) -> bool:
+    """Each award in the fund's rounds becomes a grant, agreed where the group has members."""
+    changed = False
     for application in services.awards_waiting(session, fund):
         start = max(today, application.decided_at.date() if application.decided_at else today)
         grant = services.make_grant(
@@ -149,8 +180,6 @@ def load(session: Session) -> bool:
         if members:
             services.accept_agreement(session, members[0].user, grant, agreed=True)
         changed = True
-    session.flush()
-    changed = _giving(session, manager, fund, today) or changed
     return changed
 
 

@@ -2,10 +2,9 @@
 a searchable list of grants, and the scorecard figures about grants (unrestricted, multi-year,
 check-in burden) and donors for the participation report.
 
-Read-only queries over funds' tables. They reach giving's public pages through the app's
-hooks (:mod:`giving.hooks`), which ``funds.init_app`` fills in; the pages and API paths of
-their own are on ``reports_bp`` (and its nested ``api_bp``), which ``funds.init_app``
-registers.
+Read-only queries over funds' tables, and figures only: they reach giving's public pages
+through the app's hooks (:mod:`giving.hooks`), which ``funds.init_app`` fills in; the pages and
+API paths of their own are in :mod:`funds.views.reports` and :mod:`funds.views.api`.
 """
 
 from __future__ import annotations
@@ -13,13 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.wrappers import Response
 
 from funds.models import (
     Account,
@@ -31,8 +28,8 @@ from funds.models import (
     Grant,
     Transaction,
 )
+from funds.services.setup import funds_in
 from funds.workflow import PUBLISHED_GRANT_STATES, DonationState, GrantState
-from giving.extensions import db
 from giving.models import Application, Place, Round
 from giving.services.core import ward_for_postcode
 from giving.services.reports import (
@@ -46,26 +43,9 @@ from giving.services.reports import (
     share_figure,
     tidy_number,
 )
-from giving.timeutil import financial_year, financial_year_label
-from giving.views.api import (
-    PAGE_PARAMETERS,
-    PLACE_SLUG,
-    ApiError,
-    json_response,
-    page_of,
-    paged,
-    place_or_404,
-    ref,
-    register_json_errors,
-    whole_number,
-)
-from giving.views.api import get as api_get
+from giving.timeutil import financial_year
 
-reports_bp = Blueprint("funds_reports", __name__)
-api_bp = Blueprint("funds_api", __name__, url_prefix="/api")
-register_json_errors(api_bp)
-
-# Grant sizes, as (label, smallest in pence, largest in pence or None).
+# Grant sizes, as (key, label, smallest in pence, largest in pence or None).
 SIZE_BANDS = (
     ("under-1000", "Under £1,000", 0, 99_999),
     ("1000-4999", "£1,000 to £4,999", 100_000, 499_999),
@@ -324,7 +304,7 @@ def participation_part(session: Session, place: Place, round_: Round | None) -> 
 def place_sections(session: Session, place: Place) -> list[Section]:
     grants = _grants(session, place)
     by_ward, money_ward = grants_by_ward(session, place, grants)
-    funds = list(session.scalars(select(Fund).where(Fund.place_id == place.id).order_by(Fund.name)))
+    funds = funds_in(session, place)
     return [
         Section(
             _("Grants"),
@@ -354,11 +334,13 @@ def place_sections(session: Session, place: Place) -> list[Section]:
     ]
 
 
-# --- Pages -----------------------------------------------------------------------------------
+# --- Searching grants ------------------------------------------------------------------------
 
 
 @dataclass
 class GrantFilters:
+    """What someone searching the grants asked for: words, a ward, a financial year, a size."""
+
     q: str = ""
     ward: str = ""
     year: int | None = None
@@ -368,6 +350,8 @@ class GrantFilters:
 def filter_grants(
     session: Session, place: Place, f: GrantFilters
 ) -> list[tuple[Grant, str | None]]:
+    """The place's published grants that match every filter given, each with the ward its
+    group is in (worked out from the group's postcode, so the list is filtered here)."""
     out = []
     words = f.q.lower().split()
     for grant in published_grants(session, place):
@@ -383,259 +367,3 @@ def filter_grants(
             continue
         out.append((grant, ward))
     return out
-
-
-def _filters_from_request() -> GrantFilters:
-    args = request.args
-    year = args.get("year", "")
-    size = args.get("size", "")
-    return GrantFilters(
-        q=args.get("q", "")[:100].strip(),
-        ward=args.get("ward", "")[:80],
-        year=int(year) if year.isdigit() and 1990 <= int(year) <= 2200 else None,
-        size=size if size in {key for key, *_rest in SIZE_BANDS} else "",
-    )
-
-
-def _place(slug: str) -> Place:
-    place = db.session.scalar(select(Place).where(Place.slug == slug))
-    if place is None:
-        abort(404)
-    return place
-
-
-class _ListPage:
-    def __init__(self, items: list, page: int, per_page: int) -> None:
-        self.total = len(items)
-        self.per_page = per_page
-        self.pages = max(1, -(-self.total // per_page))
-        self.page = min(max(1, page), self.pages)
-        self.items = items[(self.page - 1) * per_page : self.page * per_page]
-        self.has_prev = self.page > 1
-        self.has_next = self.page < self.pages
-
-
-@reports_bp.get("/places/<place_slug>/grants")
-def grants(place_slug: str) -> str:
-    place = _place(place_slug)
-    filters = _filters_from_request()
-    found = filter_grants(db.session, place, filters)
-    years = sorted(
-        {financial_year(g.start_date) for g in published_grants(db.session, place)}, reverse=True
-    )
-    page = _ListPage(found, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"])
-    params = {k: v for k, v in vars(filters).items() if v not in ("", None)}
-    return render_template(
-        "funds/reports/grants.html",
-        place=place,
-        page=page,
-        filters=filters,
-        params=params,
-        years=[(y, financial_year_label(y)) for y in years],
-        bands=SIZE_BANDS,
-    )
-
-
-@reports_bp.get("/places/<place_slug>/money")
-def money(place_slug: str) -> str:
-    place = _place(place_slug)
-    funds = list(
-        db.session.scalars(select(Fund).where(Fund.place_id == place.id).order_by(Fund.name))
-    )
-    return render_template(
-        "funds/reports/money.html",
-        place=place,
-        charts=[(fund, money_chart(db.session, fund)) for fund in funds],
-    )
-
-
-@reports_bp.get("/funds/<int:fund_id>/scorecard")
-def fund_scorecard_page(fund_id: int) -> str:
-    fund = db.session.get(Fund, fund_id)
-    if fund is None:
-        abort(404)
-    return render_template(
-        "funds/reports/scorecard.html", fund=fund, figures=fund_scorecard(db.session, fund)
-    )
-
-
-# --- API -------------------------------------------------------------------------------------
-
-
-def grant_json(item: tuple[Grant, str | None]) -> dict[str, Any]:
-    grant, ward = item
-    return {
-        "id": grant.id,
-        "title": grant.title,
-        "group": grant.group.name,
-        "fund": grant.fund.name,
-        "total_pence": grant.total_pence,
-        "start_date": grant.start_date.isoformat(),
-        "financial_year": financial_year_label(financial_year(grant.start_date)),
-        "years": grant.years,
-        "unrestricted": not grant.restricted,
-        "ward": ward,
-        "size": size_band(grant.total_pence),
-        "state": grant.state.value,
-        "round_id": grant.application.round_id if grant.application else None,
-    }
-
-
-@api_bp.get("/places/<place_slug>/grants")
-def api_grants(place_slug: str) -> Response:
-    place = place_or_404(place_slug)
-    filters = _filters_from_request()
-    items = filter_grants(db.session, place, filters)
-    params = {k: v for k, v in vars(filters).items() if v not in ("", None)}
-    return json_response(
-        paged(
-            items, "funds_reports.funds_api.api_grants", grant_json, place_slug=place.slug, **params
-        )
-    )
-
-
-@api_bp.get("/places/<place_slug>/money")
-def api_money(place_slug: str) -> Response:
-    place = place_or_404(place_slug)
-    funds = db.session.scalars(select(Fund).where(Fund.place_id == place.id).order_by(Fund.name))
-    return json_response(
-        {
-            "funds": [
-                {
-                    "id": fund.id,
-                    "name": fund.name,
-                    "months": [
-                        {
-                            "month": m.key,
-                            "money_in_pence": m.money_in,
-                            "money_out_pence": m.money_out,
-                        }
-                        for m in money_by_month(db.session, fund)
-                    ],
-                }
-                for fund in funds
-            ]
-        }
-    )
-
-
-@api_bp.get("/funds/<fund_id>/scorecard")
-def api_fund_scorecard(fund_id: str) -> Response:
-    fund = db.session.get(Fund, whole_number(fund_id, "fund"))
-    if fund is None:
-        raise ApiError(404, "No such fund")
-    return json_response(
-        {
-            "figures": [f.as_json() for f in fund_scorecard(db.session, fund)],
-            "definitions": url_for("giving.how_we_count"),
-        }
-    )
-
-
-reports_bp.register_blueprint(api_bp)
-
-GRANT_FILTERS = [
-    {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 100}},
-    {
-        "name": "ward",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "string", "maxLength": 80},
-    },
-    {
-        "name": "year",
-        "in": "query",
-        "required": False,
-        "description": "Financial year the grant starts in, by the year it begins (2026 = 2026-27)",
-        "schema": {"type": "integer", "minimum": 1990, "maximum": 2200},
-    },
-    {
-        "name": "size",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "string", "enum": [key for key, *_rest in SIZE_BANDS]},
-    },
-]
-
-
-def api_paths() -> dict[str, Any]:
-    return {
-        "paths": {
-            "/api/places/{place_slug}/grants": api_get(
-                "A place's published grants, searchable by words, ward, year and size",
-                page_of("Grant"),
-                [PLACE_SLUG, *GRANT_FILTERS, *PAGE_PARAMETERS],
-                400,
-                404,
-            ),
-            "/api/funds/{fund_id}/scorecard": api_get(
-                "The Open and Trusting scorecard for one fund: its rounds and its grants",
-                ref("Figures"),
-                [
-                    {
-                        "name": "fund_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-                    }
-                ],
-                404,
-            ),
-            "/api/places/{place_slug}/money": api_get(
-                "Money in and out of each of a place's funds, by month",
-                ref("Money"),
-                [PLACE_SLUG],
-                404,
-            ),
-        },
-        "schemas": {
-            "Grant": {
-                "type": "object",
-                "required": ["id", "title", "group", "fund", "total_pence", "start_date", "years"],
-                "properties": {
-                    "id": {"type": "integer"},
-                    "title": {"type": "string"},
-                    "group": {"type": "string"},
-                    "fund": {"type": "string"},
-                    "total_pence": {"type": "integer"},
-                    "start_date": {"type": "string", "format": "date"},
-                    "financial_year": {"type": "string"},
-                    "years": {"type": "integer"},
-                    "unrestricted": {"type": "boolean"},
-                    "ward": {"type": "string", "nullable": True},
-                    "size": {"type": "string"},
-                    "state": {"type": "string", "enum": ["active", "closed"]},
-                    "round_id": {"type": "integer", "nullable": True},
-                },
-            },
-            "Money": {
-                "type": "object",
-                "required": ["funds"],
-                "properties": {
-                    "funds": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["id", "name", "months"],
-                            "properties": {
-                                "id": {"type": "integer"},
-                                "name": {"type": "string"},
-                                "months": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object",
-                                        "required": ["month", "money_in_pence", "money_out_pence"],
-                                        "properties": {
-                                            "month": {"type": "string"},
-                                            "money_in_pence": {"type": "integer"},
-                                            "money_out_pence": {"type": "integer"},
-                                        },
-                                    },
-                                },
-                            },
-                        },
-                    }
-                },
-            },
-        },
-    }

@@ -1,9 +1,10 @@
 """Grants and their instalments, written as data: the states, and a table of the moves allowed
 between them and who may make each one.
 
-Nothing here touches the database. :func:`funds.services.transition` is the one function that
-moves a grant or an instalment: it looks the move up here, checks who is asking and what the
-move needs, applies it (with its entries in the ledger) and writes the audit entry.
+Nothing here touches the database. :func:`funds.services.grant_moves.transition` is the one
+function that moves a grant or an instalment: it hands the move to the checked step
+(:func:`giving.services.workflow.step`) with what the move needs and what it does in the
+ledger, and the step writes the audit entry.
 
 Who may act:
 
@@ -14,9 +15,13 @@ Who may act:
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from giving.moves import Move, Workflow, move
 
 
 class GrantState(enum.StrEnum):
@@ -56,42 +61,45 @@ class Needs(enum.StrEnum):
     AGREEMENT = "agreement"  # the group ticked that it agrees
 
 
-@dataclass(frozen=True)
-class Move:
-    kind: str  # "grant" or "instalment"
-    source: str
-    action: str
-    target: str
-    who: frozenset[Actor]
-    needs: frozenset[Needs] = frozenset()
-
-
 GROUP, STAFF = Actor.GROUP, Actor.STAFF
 G, In = GrantState, InstalmentState
 
 
-def _grant(source: G, action: str, target: G, who: set[Actor], *needs: Needs) -> Move:
-    return Move("grant", source.value, action, target.value, frozenset(who), frozenset(needs))
+def _refused(state: GrantState | InstalmentState) -> str:
+    return _("This cannot be done now: it is %(state)s.", state=state.label.lower())
 
 
-def _inst(source: In, action: str, target: In, who: set[Actor], *needs: Needs) -> Move:
-    return Move("instalment", source.value, action, target.value, frozenset(who), frozenset(needs))
+def _not_allowed() -> str:
+    return _("You cannot do this to this grant.")
 
 
-MOVES: tuple[Move, ...] = (
-    _grant(G.OFFERED, "accept", G.ACTIVE, {GROUP}, Needs.AGREEMENT),
-    _grant(G.OFFERED, "withdraw", G.WITHDRAWN, {STAFF}, Needs.NOTE),
-    _grant(G.ACTIVE, "close", G.CLOSED, {STAFF}, Needs.NOTE),
-    _inst(In.SCHEDULED, "approve", In.APPROVED, {STAFF}),
-    _inst(In.SCHEDULED, "hold", In.HELD, {STAFF}, Needs.REASON),
-    _inst(In.APPROVED, "hold", In.HELD, {STAFF}, Needs.REASON),
-    _inst(In.HELD, "release", In.SCHEDULED, {STAFF}),
-    _inst(In.APPROVED, "unapprove", In.SCHEDULED, {STAFF}),
-    _inst(In.APPROVED, "pay", In.PAID, {STAFF}, Needs.PAYMENT),
-    # Only when the grant closes or is withdrawn: what was not paid is not owed.
-    _inst(In.SCHEDULED, "cancel", In.CANCELLED, {STAFF}),
-    _inst(In.APPROVED, "cancel", In.CANCELLED, {STAFF}),
-    _inst(In.HELD, "cancel", In.CANCELLED, {STAFF}),
+GRANT: Workflow[GrantState] = Workflow(
+    "grant",
+    (
+        move(G.OFFERED, "accept", G.ACTIVE, {GROUP}, {Needs.AGREEMENT}),
+        move(G.OFFERED, "withdraw", G.WITHDRAWN, {STAFF}, {Needs.NOTE}),
+        move(G.ACTIVE, "close", G.CLOSED, {STAFF}, {Needs.NOTE}),
+    ),
+    refused=_refused,
+    not_allowed=_not_allowed,
+)
+
+INSTALMENT: Workflow[InstalmentState] = Workflow(
+    "instalment",
+    (
+        move(In.SCHEDULED, "approve", In.APPROVED, {STAFF}),
+        move(In.SCHEDULED, "hold", In.HELD, {STAFF}, {Needs.REASON}),
+        move(In.APPROVED, "hold", In.HELD, {STAFF}, {Needs.REASON}),
+        move(In.HELD, "release", In.SCHEDULED, {STAFF}),
+        move(In.APPROVED, "unapprove", In.SCHEDULED, {STAFF}),
+        move(In.APPROVED, "pay", In.PAID, {STAFF}, {Needs.PAYMENT}),
+        # Only when the grant closes or is withdrawn: what was not paid is not owed.
+        move(In.SCHEDULED, "cancel", In.CANCELLED, {STAFF}),
+        move(In.APPROVED, "cancel", In.CANCELLED, {STAFF}),
+        move(In.HELD, "cancel", In.CANCELLED, {STAFF}),
+    ),
+    refused=_refused,
+    not_allowed=_not_allowed,
 )
 
 # Instalments that still count as money promised to the group.
@@ -130,21 +138,10 @@ ACTION_LABELS = {
 }
 
 
-def find_move(kind: str, source: str, action: str) -> Move | None:
-    """The move ``action`` makes from ``source``, or None when there is no such move."""
-    return next(
-        (m for m in MOVES if m.kind == kind and m.source == source and m.action == action), None
-    )
-
-
-def moves_from(kind: str, source: str, actors: set[Actor]) -> list[Move]:
-    """The moves any of ``actors`` may make from ``source``, in table order (never cancel:
-    that happens only when a grant ends)."""
-    return [
-        m
-        for m in MOVES
-        if m.kind == kind and m.source == source and m.who & actors and m.action != "cancel"
-    ]
+def instalment_moves(source: InstalmentState, actors: Collection[str]) -> list[Move]:
+    """The moves on a payment ``actors`` may choose, in table order (never cancel: that
+    happens only when a grant ends)."""
+    return [m for m in INSTALMENT.moves_from(source, actors) if m.action != "cancel"]
 
 
 # --- Donations -------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def test_a_declaration_keeps_hmrc_words_and_the_donor_details(app, fund):
     assert declaration.wording.startswith("I want to Gift Aid my donation of £25 and any")
     assert "I am a UK taxpayer" in declaration.wording
     assert fund.holder_name in declaration.wording
-    assert declaration.keep_until == services._add_years(TODAY, 6)
+    assert declaration.keep_until == services.add_years(TODAY, 6)
     assert gift.income.gift_aid is True
     # A later gift from the same person is covered by "this and future".
     later = _gift(fund, manager, 1_000)
@@ -127,7 +127,7 @@ def test_a_claim_includes_each_covered_gift_once_and_nothing_else(app, fund):
     services.refund_donation(db.session, manager, refunded, "Asked for it back")
     part = _gift(fund, manager, 7_000, donor_email="p@example.org", gift_aid=_details())
     part.refunded_pence = 1_000
-    services._apply(db.session, manager, part)
+    services.apply_facts(db.session, manager, part)
     old = _gift(
         fund,
         manager,
@@ -238,7 +238,7 @@ def test_the_claim_command_exports_the_schedule_and_marks_gifts_claimed(app, ses
     declaration = session.scalar(
         select(GiftAidDeclaration).where(GiftAidDeclaration.fund_id == fund_id)
     )
-    assert declaration.keep_until >= services._add_years(TODAY, 6)
+    assert declaration.keep_until >= services.add_years(TODAY, 6)
 
 
 @pytest.mark.postgres

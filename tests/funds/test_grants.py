@@ -47,6 +47,18 @@ def manager(fund):
     return RoleGrantFactory(place=fund.place, role=Role.FUND_MANAGER).user
 
 
+def _offer(session, manager, fund, **terms):
+    """Offer a grant on the usual terms here (one payment, from 15 August 2026), changed by
+    ``terms``."""
+    usual = {
+        "title": "x",
+        "start_date": dt.date(2026, 8, 15),
+        "years": 1,
+        "frequency": Frequency.ANNUAL,
+    }
+    return services.make_grant(session, manager, fund, **{**usual, **terms})
+
+
 def _ledger_rows(session) -> int:
     return session.scalar(select(func.count(Entry.id)))
 
@@ -56,14 +68,13 @@ def test_an_award_becomes_a_grant_with_its_group_and_amount(session, fund, manag
     application = ApplicationFactory(round=round_, state=State.AWARDED, award_pence=1_500_000)
     services.link_round(session, manager, fund, round_)
     assert services.awards_waiting(session, fund) == [application]
-    grant = services.make_grant(
+    grant = _offer(
         session,
         manager,
         fund,
         application=application,
         title="Food club",
         total_pence=1_500_000,
-        start_date=dt.date(2026, 8, 15),
         years=3,
         frequency=Frequency.QUARTERLY,
     )
@@ -77,16 +88,8 @@ def test_an_award_becomes_a_grant_with_its_group_and_amount(session, fund, manag
     figures = services.figures(session, fund)
     assert figures.owed_pence == 1_500_000
     with pytest.raises(DomainError, match="already a grant"):
-        services.make_grant(
-            session,
-            manager,
-            fund,
-            application=application,
-            title="Again",
-            total_pence=1_500_000,
-            start_date=dt.date(2026, 8, 15),
-            years=1,
-            frequency=Frequency.ANNUAL,
+        _offer(
+            session, manager, fund, application=application, title="Again", total_pence=1_500_000
         )
 
 
@@ -95,59 +98,24 @@ def test_a_grant_from_an_award_is_for_the_amount_awarded(session, fund, manager)
         round=RoundFactory(place=fund.place), state=State.AWARDED, award_pence=100_000
     )
     with pytest.raises(DomainError, match="amount awarded") as error:
-        services.make_grant(
-            session,
-            manager,
-            fund,
-            application=application,
-            title="x",
-            total_pence=200_000,
-            start_date=dt.date(2026, 8, 15),
-            years=1,
-            frequency=Frequency.ANNUAL,
-        )
+        _offer(session, manager, fund, application=application, total_pence=200_000)
     assert error.value.field == "total_pence"
     declined = ApplicationFactory(round=RoundFactory(place=fund.place), state=State.DECLINED)
     with pytest.raises(DomainError, match="given money"):
-        services.make_grant(
-            session,
-            manager,
-            fund,
-            application=declined,
-            title="x",
-            total_pence=100_000,
-            start_date=dt.date(2026, 8, 15),
-            years=1,
-            frequency=Frequency.ANNUAL,
-        )
+        _offer(session, manager, fund, application=declined, total_pence=100_000)
 
 
 def test_a_restricted_grant_says_what_it_is_for(session, fund, manager):
     group = GroupFactory(place=fund.place)
     with pytest.raises(DomainError) as error:
-        services.make_grant(
-            session,
-            manager,
-            fund,
-            group=group,
-            title="x",
-            total_pence=100_000,
-            start_date=dt.date(2026, 8, 15),
-            years=1,
-            frequency=Frequency.ANNUAL,
-            restricted=True,
-        )
+        _offer(session, manager, fund, group=group, total_pence=100_000, restricted=True)
     assert error.value.field == "purpose"
-    grant = services.make_grant(
+    grant = _offer(
         session,
         manager,
         fund,
         group=group,
-        title="x",
         total_pence=100_000,
-        start_date=dt.date(2026, 8, 15),
-        years=1,
-        frequency=Frequency.ANNUAL,
         restricted=True,
         purpose="A new roof",
     )

@@ -31,6 +31,7 @@ from funds.workflow import (
     kept_pence,
 )
 from giving.extensions import db
+from giving.timeutil import utcnow
 from tests.factories import FundFactory, RoleGrantFactory
 from tests.funds.donation_support import (
     STRIPE_SETTINGS,
@@ -67,8 +68,8 @@ def _world(app, amount: int = 2_000, match_cap: int | None = None) -> dict:
                 funder_name="Match Trust",
                 ratio_percent=100,
                 cap_pence=match_cap,
-                starts_on=services.utcnow().date(),
-                ends_on=services.utcnow().date(),
+                starts_on=utcnow().date(),
+                ends_on=utcnow().date(),
             )
         gift = pending_gift(fund, amount)
         return {

@@ -1,0 +1,212 @@
+"""Funds, their check-in questions and the rounds that draw on them, and the ledger: accounts,
+transactions and entries, and money into a fund.
+
+Money is whole pence (BigInteger) everywhere. The ledger is double entry: a transaction's
+entries add up to nothing (debits positive, credits negative), and a balance is always the sum
+of an account's entries; it is never stored a second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from giving.extensions import db
+from giving.models import Place, Round, enum_column
+from giving.timeutil import UTCDateTime, utcnow
+
+
+class IncomeSource(enum.StrEnum):
+    COUNCIL = "council"
+    DONATION = "donation"
+    MATCH = "match"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "council": "Money from the council",
+            "donation": "Donations",
+            "match": "Match funding promised by a funder",
+            "other": "Other money",
+        }[self.value]
+
+
+class AccountKind(enum.StrEnum):
+    BANK = "bank"  # money the fund holds
+    PLEDGES = "pledges"  # money promised to the fund, not yet in the bank
+    INCOME = "income"  # where money came from (one account per source and purpose)
+    PAYABLE = "payable"  # grants promised to groups and not yet paid
+    GRANTS = "grants"  # grants made (what the fund has given)
+
+
+class Fund(db.Model):
+    """A pot of money in a place, held by an organisation."""
+
+    __tablename__ = "funds"
+    __table_args__ = (
+        UniqueConstraint("place_id", "name"),
+        CheckConstraint("checkin_threshold_pence >= 0", name="threshold_not_negative"),
+        CheckConstraint("length(trim(holder_name)) > 0", name="holder_named"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    description: Mapped[str] = mapped_column(Text, default="")
+    holder_name: Mapped[str] = mapped_column(String(160))
+    holder_charity_number: Mapped[str | None] = mapped_column(String(20))
+    holder_company_number: Mapped[str | None] = mapped_column(String(20))
+    holder_can_claim_gift_aid: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Grants below this get a yearly conversation; grants of this or more a short update.
+    checkin_threshold_pence: Mapped[int] = mapped_column(BigInteger, default=1_000_000)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    place: Mapped[Place] = relationship()
+    questions: Mapped[list[CheckInQuestion]] = relationship(
+        back_populates="fund", order_by="CheckInQuestion.position", cascade="all, delete-orphan"
+    )
+    round_links: Mapped[list[FundRound]] = relationship(
+        back_populates="fund", cascade="all, delete-orphan"
+    )
+
+    def holder_org_id(self, prefix: str) -> str:
+        """The holder's org-id.guide style identifier, for open data."""
+        if self.holder_charity_number:
+            return f"GB-CHC-{self.holder_charity_number.replace(' ', '').upper()}"
+        if self.holder_company_number:
+            return f"GB-COH-{self.holder_company_number.replace(' ', '').upper()}"
+        return f"360G-{prefix}-fund-{self.id}"
+
+
+class FundRound(db.Model):
+    """A round that draws on a fund. Kept here so that giving never needs to know funds."""
+
+    __tablename__ = "fund_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), unique=True)
+
+    fund: Mapped[Fund] = relationship(back_populates="round_links")
+    round: Mapped[Round] = relationship()
+
+
+class CheckInQuestion(db.Model):
+    """One of at most five questions a fund asks in a yearly written update."""
+
+    __tablename__ = "fund_checkin_questions"
+    __table_args__ = (
+        UniqueConstraint("fund_id", "position"),
+        CheckConstraint("position BETWEEN 1 AND 5", name="at_most_five"),
+        CheckConstraint("length(trim(text)) > 0", name="text_given"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(300))
+
+    fund: Mapped[Fund] = relationship(back_populates="questions")
+
+
+class Account(db.Model):
+    """A ledger account of one fund."""
+
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (UniqueConstraint("fund_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[AccountKind] = mapped_column(enum_column(AccountKind, "account_kind"))
+    code: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+
+    fund: Mapped[Fund] = relationship()
+
+
+class Transaction(db.Model):
+    """One movement of money: its entries add up to nothing. Written only by
+    :func:`funds.services.ledger.post`."""
+
+    __tablename__ = "ledger_transactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    memo: Mapped[str] = mapped_column(String(255), default="")
+    income_id: Mapped[int | None] = mapped_column(ForeignKey("fund_income.id"), index=True)
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("grants.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # How many entries it has. The database refuses more, and checks that they add up to
+    # nothing once the last is in; entries never change (triggers in the migrations).
+    entry_count: Mapped[int] = mapped_column(Integer, server_default="0")
+
+    entries: Mapped[list[Entry]] = relationship(
+        back_populates="transaction", cascade="all, delete-orphan", order_by="Entry.id"
+    )
+
+
+class Entry(db.Model):
+    """A debit (positive) or credit (negative) to one account."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (CheckConstraint("amount_pence <> 0", name="amount_not_zero"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(
+        ForeignKey("ledger_transactions.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+
+    transaction: Mapped[Transaction] = relationship(back_populates="entries")
+    account: Mapped[Account] = relationship()
+
+
+class Income(db.Model):
+    """Money into a fund, received or promised (a pledge), perhaps for one purpose only."""
+
+    __tablename__ = "fund_income"
+    __table_args__ = (
+        CheckConstraint("amount_pence > 0", name="amount_positive"),
+        CheckConstraint(
+            "refunded_pence >= 0 AND refunded_pence <= amount_pence", name="refund_within_amount"
+        ),
+        CheckConstraint("received_on IS NOT NULL OR pledged", name="received_or_pledged"),
+        CheckConstraint("refunded_pence = 0 OR received_on IS NOT NULL", name="refund_if_received"),
+        CheckConstraint("NOT gift_aid OR source = 'donation'", name="gift_aid_on_donations"),
+        CheckConstraint("NOT pledged OR expected_on IS NOT NULL", name="pledge_has_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    source: Mapped[IncomeSource] = mapped_column(enum_column(IncomeSource, "income_source"))
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    from_name: Mapped[str] = mapped_column(String(160), default="")
+    purpose: Mapped[str | None] = mapped_column(String(160))  # None: for anything the fund does
+    gift_aid: Mapped[bool] = mapped_column(Boolean, default=False)
+    pledged: Mapped[bool] = mapped_column(Boolean, default=False)
+    expected_on: Mapped[dt.date | None] = mapped_column(Date)
+    received_on: Mapped[dt.date | None] = mapped_column(Date)
+    refunded_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    fund: Mapped[Fund] = relationship()

@@ -1,0 +1,314 @@
+"""Donations, monthly giving, match funding, Gift Aid declarations and claims, and the Stripe
+events they are built from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from funds.models.core import Fund, Income
+from funds.workflow import DonationState, RegularGiftState
+from giving.extensions import db
+from giving.models import enum_column
+from giving.timeutil import UTCDateTime, utcnow
+
+
+class DonationKind(enum.StrEnum):
+    ONCE = "once"
+    MONTHLY = "monthly"
+
+
+class DonationMethod(enum.StrEnum):
+    CARD = "card"  # online, through Stripe
+    CASH = "cash"
+    CHEQUE = "cheque"
+    BANK_TRANSFER = "bank_transfer"
+
+    @property
+    def label(self) -> str:
+        return {
+            "card": "Card, online",
+            "cash": "Cash",
+            "cheque": "Cheque",
+            "bank_transfer": "Bank transfer",
+        }[self.value]
+
+
+class DeclarationScope(enum.StrEnum):
+    THIS_GIFT = "this_gift"
+    THIS_AND_FUTURE = "this_and_future"
+
+
+class GiftAidDeclaration(db.Model):
+    """A donor's Gift Aid declaration to a fund's holder, in HMRC's model words. Kept for six
+    years after the last gift it covered was claimed; cancelling stops it covering new gifts.
+    After that, one that can cover no more gifts has the donor's details erased."""
+
+    __tablename__ = "gift_aid_declarations"
+    __table_args__ = (
+        CheckConstraint("length(trim(first_name)) > 0", name="first_name_given"),
+        CheckConstraint("length(trim(last_name)) > 0", name="last_name_given"),
+        CheckConstraint("length(trim(house)) > 0", name="house_given"),
+        CheckConstraint("length(trim(postcode)) > 0", name="postcode_given"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    title: Mapped[str] = mapped_column(String(20), default="")
+    first_name: Mapped[str] = mapped_column(String(35))
+    last_name: Mapped[str] = mapped_column(String(35))
+    house: Mapped[str] = mapped_column(String(40))
+    postcode: Mapped[str] = mapped_column(String(10))
+    scope: Mapped[DeclarationScope] = mapped_column(
+        enum_column(DeclarationScope, "declaration_scope")
+    )
+    wording: Mapped[str] = mapped_column(Text)
+    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    keep_until: Mapped[dt.date] = mapped_column(Date)
+    # Once it need not be kept, the donor's details are erased and only the fact remains.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    fund: Mapped[Fund] = relationship()
+
+    def covers(self, when: dt.datetime) -> bool:
+        """Whether a gift made at ``when`` is covered (not after the declaration ended)."""
+        return self.cancelled_at is None or when < self.cancelled_at
+
+
+class RegularGift(db.Model):
+    """Giving every month through a Stripe subscription: each paid invoice is a Donation."""
+
+    __tablename__ = "regular_gifts"
+    __table_args__ = (CheckConstraint("amount_pence > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    donor_name: Mapped[str] = mapped_column(String(160))
+    donor_email: Mapped[str] = mapped_column(String(254), index=True)
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    purpose: Mapped[str | None] = mapped_column(String(160))
+    declaration_id: Mapped[int | None] = mapped_column(ForeignKey("gift_aid_declarations.id"))
+    state: Mapped[RegularGiftState] = mapped_column(
+        enum_column(RegularGiftState, "regular_gift_state"), default=RegularGiftState.PENDING
+    )
+    stripe_checkout_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255))
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    fund: Mapped[Fund] = relationship()
+    declaration: Mapped[GiftAidDeclaration | None] = relationship()
+    donations: Mapped[list[Donation]] = relationship(
+        back_populates="regular_gift", order_by="Donation.id"
+    )
+
+
+class Donation(db.Model):
+    """One gift to a fund: online (Stripe) or recorded by staff (cash, cheque, transfer).
+
+    What Stripe has told us is kept as facts (succeeded, failed, refunded, disputed); the state
+    is worked out from them (:func:`funds.workflow.donation_state`) and the ledger follows it
+    through the linked Income row."""
+
+    __tablename__ = "donations"
+    __table_args__ = (
+        CheckConstraint("amount_pence > 0", name="amount_positive"),
+        CheckConstraint(
+            "refunded_pence >= 0 AND refunded_pence <= amount_pence", name="refund_within_amount"
+        ),
+        CheckConstraint(
+            "state <> 'cleared' OR succeeded_at IS NOT NULL", name="cleared_has_succeeded"
+        ),
+        # The pair a Gift Aid claim item points at: a gift is claimed under its own declaration.
+        UniqueConstraint("id", "declaration_id", name="uq_donations_id_declaration"),
+        CheckConstraint("length(trim(donor_name)) > 0", name="donor_named"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    regular_gift_id: Mapped[int | None] = mapped_column(ForeignKey("regular_gifts.id"), index=True)
+    # Kept for participation figures (donors by ward): who gave, where they live.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    donor_name: Mapped[str] = mapped_column(String(160))
+    donor_email: Mapped[str] = mapped_column(String(254), default="", index=True)
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    purpose: Mapped[str | None] = mapped_column(String(160))
+    kind: Mapped[DonationKind] = mapped_column(
+        enum_column(DonationKind, "donation_kind"), default=DonationKind.ONCE
+    )
+    method: Mapped[DonationMethod] = mapped_column(
+        enum_column(DonationMethod, "donation_method"), default=DonationMethod.CARD
+    )
+    from_company: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_benefit: Mapped[bool] = mapped_column(Boolean, default=False)
+    declaration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("gift_aid_declarations.id"), index=True
+    )
+    # The facts, and the state they add up to.
+    succeeded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    refunded_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    disputed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    state: Mapped[DonationState] = mapped_column(
+        enum_column(DonationState, "donation_state"), default=DonationState.PENDING, index=True
+    )
+    received_on: Mapped[dt.date | None] = mapped_column(Date)
+    income_id: Mapped[int | None] = mapped_column(ForeignKey("fund_income.id"), unique=True)
+    stripe_checkout_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_invoice_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    receipt_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    fund: Mapped[Fund] = relationship()
+    regular_gift: Mapped[RegularGift | None] = relationship(back_populates="donations")
+    declaration: Mapped[GiftAidDeclaration | None] = relationship()
+    income: Mapped[Income | None] = relationship()
+
+
+class MatchPledge(db.Model):
+    """A funder's promise to match gifts at a ratio, up to a cap, between two days. The
+    database refuses to draw more than the cap."""
+
+    __tablename__ = "match_pledges"
+    __table_args__ = (
+        CheckConstraint("cap_pence > 0", name="cap_positive"),
+        CheckConstraint("drawn_pence >= 0 AND drawn_pence <= cap_pence", name="drawn_within_cap"),
+        CheckConstraint("ratio_percent BETWEEN 1 AND 1000", name="ratio_in_range"),
+        CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
+        CheckConstraint("length(trim(funder_name)) > 0", name="funder_named"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    funder_name: Mapped[str] = mapped_column(String(160))
+    # Pence matched for every 100p given: 100 means £1 for £1.
+    ratio_percent: Mapped[int] = mapped_column(Integer, default=100)
+    cap_pence: Mapped[int] = mapped_column(BigInteger)
+    drawn_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    fund: Mapped[Fund] = relationship()
+
+    @property
+    def left_pence(self) -> int:
+        return self.cap_pence - self.drawn_pence
+
+
+class MatchDraw(db.Model):
+    """What one gift drew from a match pledge (less any part given back)."""
+
+    __tablename__ = "match_draws"
+    __table_args__ = (
+        UniqueConstraint("pledge_id", "donation_id"),
+        CheckConstraint("amount_pence >= 0", name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(
+        ForeignKey("match_pledges.id", ondelete="CASCADE"), index=True
+    )
+    donation_id: Mapped[int] = mapped_column(
+        ForeignKey("donations.id", ondelete="CASCADE"), index=True
+    )
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    pledge: Mapped[MatchPledge] = relationship()
+    donation: Mapped[Donation] = relationship()
+
+
+class GiftAidClaim(db.Model):
+    """One claim to HMRC: the gifts in it are listed in GiftAidClaimItem."""
+
+    __tablename__ = "gift_aid_claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    from_on: Mapped[dt.date] = mapped_column(Date)
+    to_on: Mapped[dt.date] = mapped_column(Date)
+    total_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    items: Mapped[list[GiftAidClaimItem]] = relationship(
+        back_populates="claim", order_by="GiftAidClaimItem.id", cascade="all, delete-orphan"
+    )
+
+
+class GiftAidClaimItem(db.Model):
+    """A gift in a claim. A gift is claimed once, ever: the database holds to that."""
+
+    __tablename__ = "gift_aid_claim_items"
+    __table_args__ = (
+        UniqueConstraint("donation_id", name="uq_gift_aid_claim_items_donation_id"),
+        ForeignKeyConstraint(
+            ["donation_id", "declaration_id"],
+            ["donations.id", "donations.declaration_id"],
+            name="fk_gift_aid_claim_items_donation_declaration",
+        ),
+        CheckConstraint("amount_pence > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(
+        ForeignKey("gift_aid_claims.id", ondelete="CASCADE"), index=True
+    )
+    donation_id: Mapped[int] = mapped_column(Integer)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("gift_aid_declarations.id"))
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+
+    claim: Mapped[GiftAidClaim] = relationship(back_populates="items")
+    donation: Mapped[Donation] = relationship(
+        primaryjoin="GiftAidClaimItem.donation_id == Donation.id",
+        foreign_keys="GiftAidClaimItem.donation_id",
+    )
+    declaration: Mapped[GiftAidDeclaration] = relationship()
+
+
+class StripeEvent(db.Model):
+    """A Stripe event received: each id is acted on once, however often it comes."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # An event about a payment or subscription we cannot place yet (it came before the event
+    # that tells us whose it is) waits here, and is acted on as soon as we can place it.
+    waiting_for: Mapped[str | None] = mapped_column(String(255), index=True)
+    payload: Mapped[dict | None] = mapped_column(JSON)

@@ -1,0 +1,64 @@
+"""Who may do what in funds: a fund's managers, a grant's group, a gift's donor.
+
+The fund's managers are the fund managers and admins of its place (giving's staff roles); a
+grant's group is the members of the group it is for.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from funds.models import Fund, GiftAidDeclaration, Grant, RegularGift
+from funds.workflow import Actor
+from giving.errors import NotAllowed
+from giving.models import User
+from giving.services import is_staff
+
+
+def signed_in(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def can_manage_fund(session: Session, user: User | None, fund: Fund) -> bool:
+    """Fund managers and admins of the fund's place."""
+    return is_staff(session, user, fund.place)
+
+
+def require_manager(session: Session, actor: User | None, fund: Fund) -> None:
+    if not can_manage_fund(session, actor, fund):
+        raise NotAllowed(_("Only the fund's managers can do this."))
+
+
+def is_grant_member(user: User | None, grant: Grant) -> bool:
+    return signed_in(user) and any(m.user_id == user.id for m in grant.group.members)
+
+
+def actors_for(session: Session, user: User | None, grant: Grant) -> set[Actor]:
+    actors: set[Actor] = set()
+    if is_grant_member(user, grant):
+        actors.add(Actor.GROUP)
+    if can_manage_fund(session, user, grant.fund):
+        actors.add(Actor.STAFF)
+    return actors
+
+
+def can_see_grant(session: Session, user: User | None, grant: Grant) -> bool:
+    """The group's members and the fund's managers see everything about a grant."""
+    return bool(actors_for(session, user, grant))
+
+
+def can_see_declaration(
+    session: Session, user: User | None, declaration: GiftAidDeclaration
+) -> bool:
+    if not signed_in(user):
+        return False
+    if declaration.user_id == user.id or declaration.email == user.email:
+        return True
+    return can_manage_fund(session, user, declaration.fund)
+
+
+def can_see_regular_gift(session: Session, user: User | None, gift: RegularGift) -> bool:
+    if not signed_in(user):
+        return False
+    return gift.user_id == user.id or can_manage_fund(session, user, gift.fund)

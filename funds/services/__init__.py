@@ -1,0 +1,133 @@
+"""What funds does, by area. Each service takes the session and, where someone acts, the
+acting user; it flushes but never commits (the request's end commits once), and raises
+DomainError with a message a person can act on. Money is whole pence; every movement of money
+is one balanced ledger transaction, written by :func:`funds.services.ledger.post` alone.
+
+The names other code uses are gathered here.
+"""
+
+from funds.models import IncomeSource  # noqa: F401  (the kinds of money in, which services take)
+from funds.permissions import (  # noqa: F401
+    actors_for,
+    can_manage_fund,
+    can_see_declaration,
+    can_see_grant,
+    can_see_regular_gift,
+)
+from funds.services.card_payments import (  # noqa: F401
+    charge_payment_method,
+    checkout,
+    subscribe_payment_method,
+)
+from funds.services.checkins import (  # noqa: F401
+    answer_checkin,
+    note_conversation,
+    questions_for,
+    send_checkin_reminders,
+)
+from funds.services.claims import (  # noqa: F401
+    CLAIM_COLUMNS,
+    claim_csv,
+    claimable_donations,
+    make_gift_aid_claim,
+)
+from funds.services.commitments import (  # noqa: F401
+    YearFigures,
+    commitments,
+    overcommitment_warning,
+    schedule_by_year,
+)
+from funds.services.donations import (  # noqa: F401
+    GIFT_AID_WORDING,
+    MAX_GIFT_PENCE,
+    MIN_GIFT_PENCE,
+    PRESET_AMOUNTS,
+    RETENTION_YEARS,
+    GiftAidDetails,
+    add_years,
+    cancel_declaration,
+    declarations_for_user,
+    donations_for_user_stmt,
+    donations_stmt,
+    erase_expired_declarations,
+    find_gift,
+    gift_aid_wording,
+    live_declaration,
+    live_declarations,
+    make_declaration,
+    online_giving_ready,
+    regular_gifts_for_user,
+    start_gift,
+    stripe_client,
+)
+from funds.services.gift_ledger import (  # noqa: F401
+    apply_facts,
+    gift_aid_applies,
+    record_offline_gift,
+    refund_donation,
+)
+from funds.services.grant_moves import (  # noqa: F401
+    accept_agreement,
+    act_on_instalment,
+    end_grant,
+    transition,
+)
+from funds.services.grants import (  # noqa: F401
+    MAX_YEARS,
+    Change,
+    agreement_text,
+    awards_waiting,
+    grants_for_user_stmt,
+    grants_stmt,
+    make_grant,
+    paid_pence,
+    public_grants_stmt,
+    vary_grant,
+)
+from funds.services.income import (  # noqa: F401
+    gift_aid_claimable,
+    income_stmt,
+    receive_pledge,
+    record_income,
+    refund_income,
+)
+from funds.services.ledger import (  # noqa: F401
+    FundFigures,
+    account,
+    balance,
+    balances,
+    figures,
+    income_by_account,
+    post,
+)
+from funds.services.match import (  # noqa: F401
+    GivingFigures,
+    create_match_pledge,
+    giving_figures,
+    live_match,
+    match_pledges,
+)
+from funds.services.payment_runs import (  # noqa: F401
+    payment_run,
+    payment_run_csv,
+    record_payment_run,
+    run_reference,
+)
+from funds.services.reconcile import (  # noqa: F401
+    Difference,
+    reconcile,
+)
+from funds.services.setup import (  # noqa: F401
+    MAX_QUESTIONS,
+    add_question,
+    create_fund,
+    funds_in,
+    link_round,
+    remove_question,
+    rounds_for,
+    update_fund,
+)
+from funds.services.stripe_events import (  # noqa: F401
+    cancel_regular_gift,
+    handle_stripe_event,
+)

@@ -1,0 +1,139 @@
+"""Gift Aid claims: the gifts that can be claimed, one claim that takes them, and HMRC's
+schedule."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from funds.models import (
+    Donation,
+    Fund,
+    GiftAidClaim,
+    GiftAidClaimItem,
+    GiftAidDeclaration,
+)
+from funds.services.donations import RETENTION_YEARS, add_years
+from funds.services.gift_ledger import gift_aid_applies
+from funds.workflow import (
+    DonationState,
+)
+from giving.errors import DomainError
+from giving.money import format_money
+from giving.services import audit
+from giving.timeutil import utcnow
+
+
+def claimable_donations(
+    session: Session, fund: Fund, from_on: dt.date, to_on: dt.date
+) -> list[Donation]:
+    """Gifts that can go in a claim: received between the days, kept (not all given back),
+    with a declaration that covers them, from a person, with nothing in return, never claimed."""
+    if not fund.holder_can_claim_gift_aid:
+        return []
+    claimed = select(GiftAidClaimItem.donation_id)
+    stmt = (
+        select(Donation)
+        .join(GiftAidDeclaration, GiftAidDeclaration.id == Donation.declaration_id)
+        .where(
+            Donation.fund_id == fund.id,
+            Donation.state == DonationState.CLEARED,
+            Donation.received_on >= from_on,
+            Donation.received_on <= to_on,
+            Donation.from_company.is_(False),
+            Donation.has_benefit.is_(False),
+            Donation.id.not_in(claimed),
+            GiftAidDeclaration.erased_at.is_(None),
+        )
+        .order_by(Donation.received_on, Donation.id)
+    )
+    return [d for d in session.scalars(stmt) if gift_aid_applies(d)]
+
+
+def make_gift_aid_claim(
+    session: Session, fund: Fund, from_on: dt.date, to_on: dt.date
+) -> GiftAidClaim:
+    """Put every claimable gift between the days in one claim, marked claimed in the same
+    transaction. The database refuses to claim any gift twice (a UNIQUE constraint), so two
+    claims made at once cannot both include it."""
+    if to_on < from_on:
+        raise DomainError(_("The last day must be on or after the first."))
+    if not fund.holder_can_claim_gift_aid:
+        raise DomainError(_("%(holder)s cannot claim Gift Aid.", holder=fund.holder_name))
+    gifts = claimable_donations(session, fund, from_on, to_on)
+    claim = GiftAidClaim(fund_id=fund.id, from_on=from_on, to_on=to_on)
+    today = utcnow().date()
+    for gift in gifts:
+        amount = gift.amount_pence - gift.refunded_pence
+        claim.items.append(
+            GiftAidClaimItem(
+                donation_id=gift.id, declaration_id=gift.declaration_id, amount_pence=amount
+            )
+        )
+        declaration = gift.declaration
+        # Records are kept for six years after the claim that used them.
+        declaration.keep_until = max(declaration.keep_until, add_years(today, RETENTION_YEARS))
+    claim.total_pence = sum(item.amount_pence for item in claim.items)
+    session.add(claim)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise DomainError(
+            _("Another claim took some of these gifts at the same moment. Try again.")
+        ) from None
+    audit(
+        session,
+        None,
+        "giftaid.claim",
+        claim,
+        f"Gift Aid claim for {fund.name}: {len(claim.items)} gifts, "
+        f"{format_money(claim.total_pence)}",
+        place=fund.place,
+        from_on=from_on.isoformat(),
+        to_on=to_on.isoformat(),
+    )
+    return claim
+
+
+CLAIM_COLUMNS = (
+    "Title",
+    "First name",
+    "Last name",
+    "House name or number",
+    "Postcode",
+    "Aggregated donations",
+    "Sponsored event",
+    "Donation date",
+    "Amount",
+)
+
+
+def claim_csv(claim: GiftAidClaim) -> str:
+    """The claim schedule in the columns of HMRC's Gift Aid schedule."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CLAIM_COLUMNS)
+    for item in claim.items:
+        d = item.declaration
+        pounds, pence = divmod(item.amount_pence, 100)
+        writer.writerow(
+            [
+                d.title,
+                d.first_name,
+                d.last_name,
+                d.house,
+                d.postcode,
+                "",
+                "",
+                item.donation.received_on.strftime("%d/%m/%y"),  # type: ignore[union-attr]
+                f"{pounds}.{pence:02d}",
+            ]
+        )
+    return out.getvalue()

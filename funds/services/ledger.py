@@ -1,0 +1,199 @@
+"""The ledger: each fund's accounts, and :func:`post`, the only place entries are written.
+
+Money is whole pence; every movement of money is one balanced transaction (debits positive,
+credits negative, adding up to nothing), and a balance is always the sum of an account's
+entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from funds.models import (
+    Account,
+    AccountKind,
+    Entry,
+    Fund,
+    Grant,
+    Income,
+    IncomeSource,
+    Instalment,
+    Payment,
+    Transaction,
+)
+from funds.permissions import (
+    signed_in,
+)
+from giving.models import User
+from giving.timeutil import utcnow
+
+T = TypeVar("T")
+
+
+def is_pence(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def locked(session: Session, model: type[T], row_id: int) -> T:
+    """Read a row again, locked until this transaction ends (a no-op on SQLite)."""
+    return session.scalars(
+        select(model)
+        .where(model.id == row_id)  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+ACCOUNT_NAMES = {
+    AccountKind.BANK: "Money in the bank",
+    AccountKind.PLEDGES: "Money promised to the fund",
+    AccountKind.PAYABLE: "Grants promised, not yet paid",
+    AccountKind.GRANTS: "Grants made",
+}
+
+
+def account(
+    session: Session,
+    fund: Fund,
+    kind: AccountKind,
+    source: IncomeSource | None = None,
+    purpose: str | None = None,
+) -> Account:
+    """The fund's account of this kind (income: by source and purpose), made when first used."""
+    if kind == AccountKind.INCOME:
+        if source is None:
+            raise ValueError("Income accounts need a source")
+        code = f"income.{source.value}" + (f".for:{purpose}" if purpose else "")
+        name = source.label + (f" (for {purpose})" if purpose else "")
+    else:
+        code, name = kind.value, ACCOUNT_NAMES[kind]
+    if fund.id is None:
+        session.flush()
+    stmt = select(Account).where(Account.fund_id == fund.id, Account.code == code)
+    found = session.scalar(stmt)
+    if found is None:
+        # Two requests may open the same account at once (two gifts clearing together): the
+        # UNIQUE constraint lets one in, and the other uses the account it made.
+        try:
+            with session.begin_nested():
+                found = Account(fund_id=fund.id, kind=kind, code=code, name=name)
+                session.add(found)
+                session.flush()
+        except IntegrityError:
+            found = session.scalars(stmt.execution_options(populate_existing=True)).one()
+    return found
+
+
+def post(
+    session: Session,
+    actor: User | None,
+    fund: Fund,
+    kind: str,
+    lines: Sequence[tuple[Account, int]],
+    *,
+    occurred_on: dt.date | None = None,
+    memo: str = "",
+    income: Income | None = None,
+    grant: Grant | None = None,
+) -> Transaction:
+    """Write one balanced transaction: the only place ledger entries are made.
+
+    ``lines`` are (account, pence) pairs, debits positive and credits negative. They must be
+    whole pence, never zero, in the fund's own accounts, and add up to nothing."""
+    if len(lines) < 2:
+        raise ValueError("A transaction needs at least two entries")
+    for acct, amount in lines:
+        if not is_pence(amount):
+            raise TypeError("Ledger amounts are whole pence (int)")
+        if amount == 0:
+            raise ValueError("Ledger entries are never zero")
+        if acct.fund_id != fund.id:
+            raise ValueError("Every entry must be in the transaction's own fund")
+    if sum(amount for _acct, amount in lines) != 0:
+        raise ValueError("A transaction's entries must add up to nothing")
+    transaction = Transaction(
+        fund_id=fund.id,
+        kind=kind,
+        occurred_on=occurred_on or utcnow().date(),
+        memo=memo[:255],
+        income_id=income.id if income is not None else None,
+        grant_id=grant.id if grant is not None else None,
+        created_by_id=actor.id if signed_in(actor) else None,
+        entry_count=len(lines),
+    )
+    transaction.entries = [Entry(account_id=a.id, amount_pence=amount) for a, amount in lines]
+    session.add(transaction)
+    session.flush()
+    return transaction
+
+
+def balance(session: Session, acct: Account) -> int:
+    """An account's balance: the sum of its entries (debits positive)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(Entry.amount_pence), 0)).where(Entry.account_id == acct.id)
+    )
+    return int(total or 0)
+
+
+def balances(session: Session, fund: Fund) -> dict[AccountKind, int]:
+    """The sum of entries for each kind of account in a fund."""
+    rows = session.execute(
+        select(Account.kind, func.coalesce(func.sum(Entry.amount_pence), 0))
+        .join(Entry, Entry.account_id == Account.id)
+        .where(Account.fund_id == fund.id)
+        .group_by(Account.kind)
+    ).all()
+    found = {kind: int(total) for kind, total in rows}
+    return {kind: found.get(kind, 0) for kind in AccountKind}
+
+
+def income_by_account(session: Session, fund: Fund) -> list[tuple[str, int]]:
+    """Money in, by source and purpose: (name, pence), largest first."""
+    rows = session.execute(
+        select(Account.name, func.coalesce(func.sum(Entry.amount_pence), 0))
+        .join(Entry, Entry.account_id == Account.id)
+        .where(Account.fund_id == fund.id, Account.kind == AccountKind.INCOME)
+        .group_by(Account.name)
+    ).all()
+    return sorted(((name, -int(total)) for name, total in rows), key=lambda r: -r[1])
+
+
+@dataclass(frozen=True)
+class FundFigures:
+    """What a fund has, from the ledger."""
+
+    bank_pence: int
+    pledged_pence: int
+    owed_pence: int
+    granted_pence: int
+    paid_pence: int
+    income_pence: int
+
+    @property
+    def free_pence(self) -> int:
+        """Money held or promised that no grant has a claim on yet."""
+        return self.bank_pence + self.pledged_pence - self.owed_pence
+
+
+def figures(session: Session, fund: Fund) -> FundFigures:
+    b = balances(session, fund)
+    paid = session.scalar(
+        select(func.coalesce(func.sum(Payment.amount_pence), 0))
+        .join(Instalment, Instalment.id == Payment.instalment_id)
+        .join(Grant, Grant.id == Instalment.grant_id)
+        .where(Grant.fund_id == fund.id)
+    )
+    return FundFigures(
+        bank_pence=b[AccountKind.BANK],
+        pledged_pence=b[AccountKind.PLEDGES],
+        owed_pence=-b[AccountKind.PAYABLE],
+        granted_pence=b[AccountKind.GRANTS],
+        paid_pence=int(paid or 0),
+        income_pence=-b[AccountKind.INCOME],
+    )

@@ -1,0 +1,70 @@
+"""Public pages: a place's funds, a fund, and the open data downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import Response, current_app, render_template, stream_with_context
+from flask_login import current_user
+from sqlalchemy import select
+
+from funds import opendata, permissions, services
+from funds.views.access import bp, fund_or_404
+from giving.extensions import db
+from giving.models import Place
+from giving.pagination import paginate
+from giving.services import is_staff
+
+
+@bp.get("/places/<place_slug>/funds")
+def place_funds(place_slug: str) -> str:
+    place = db.first_or_404(select(Place).where(Place.slug == place_slug))
+    return render_template(
+        "funds/place_funds.html",
+        place=place,
+        funds=services.funds_in(db.session, place),
+        is_staff=is_staff(db.session, current_user, place),
+    )
+
+
+@bp.get("/funds/<int:fund_id>")
+def fund_page(fund_id: int) -> str:
+    fund = fund_or_404(fund_id, manage=False)
+    page = paginate(services.public_grants_stmt(fund))
+    return render_template(
+        "funds/fund.html",
+        fund=fund,
+        figures=services.figures(db.session, fund),
+        income=services.income_by_account(db.session, fund),
+        page=page,
+        can_manage=permissions.can_manage_fund(db.session, current_user, fund),
+    )
+
+
+@bp.get("/open-data")
+def open_data() -> str:
+    return render_template(
+        "funds/open_data.html", prefix=current_app.config["THREESIXTYGIVING_PREFIX"]
+    )
+
+
+def _download(chunks: Iterator[str], mimetype: str, filename: str) -> Response:
+    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/open-data/360giving.json")
+def open_data_json() -> Response:
+    prefix = current_app.config["THREESIXTYGIVING_PREFIX"]
+    return _download(
+        opendata.json_chunks(db.session, prefix), "application/json", f"{prefix}-grants.json"
+    )
+
+
+@bp.get("/open-data/360giving.csv")
+def open_data_csv() -> Response:
+    prefix = current_app.config["THREESIXTYGIVING_PREFIX"]
+    return _download(
+        opendata.csv_chunks(db.session, prefix), "text/csv; charset=utf-8", f"{prefix}-grants.csv"
+    )

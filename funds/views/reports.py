@@ -1,0 +1,104 @@
+"""The pages of what funds publishes: every grant in a place (searchable), money in and out of
+each fund, and one fund's scorecard. The figures are in :mod:`funds.reports`; the JSON API for
+them is nested in this blueprint (:mod:`funds.views.api`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import select
+
+from funds import reports, services
+from funds.models import Fund
+from giving.extensions import db
+from giving.models import Place
+from giving.timeutil import financial_year, financial_year_label
+
+reports_bp = Blueprint("funds_reports", __name__)
+
+
+def filters_from_request() -> reports.GrantFilters:
+    """The search for grants in the page's address, with anything out of range left out."""
+    args = request.args
+    year = args.get("year", "")
+    size = args.get("size", "")
+    return reports.GrantFilters(
+        q=args.get("q", "")[:100].strip(),
+        ward=args.get("ward", "")[:80],
+        year=int(year) if year.isdigit() and 1990 <= int(year) <= 2200 else None,
+        size=size if size in {key for key, *_rest in reports.SIZE_BANDS} else "",
+    )
+
+
+def search_params(filters: reports.GrantFilters) -> dict[str, Any]:
+    """The filters that were given, for the links to other pages of the same search."""
+    return {k: v for k, v in vars(filters).items() if v not in ("", None)}
+
+
+class _ListPagination(Pagination):
+    """Flask-SQLAlchemy's page of results, over a list that was filtered in Python."""
+
+    def _query_items(self) -> list[Any]:
+        start = self._query_offset
+        return self._query_args["items"][start : start + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["items"])
+
+
+def paginate_list(items: list[Any]) -> Pagination:
+    """The page of ``items`` that ``?page=`` asks for, in the shape :func:`giving.pagination.
+    paginate` gives (a page past the end shows the last page)."""
+    size = current_app.config["PER_PAGE"]
+    number = max(1, request.args.get("page", 1, type=int) or 1)
+    pages = max(1, -(-len(items) // size))
+    return _ListPagination(
+        page=min(number, pages), per_page=size, max_per_page=size, error_out=False, items=items
+    )
+
+
+def _place(slug: str) -> Place:
+    return db.first_or_404(select(Place).where(Place.slug == slug))
+
+
+@reports_bp.get("/places/<place_slug>/grants")
+def grants(place_slug: str) -> str:
+    place = _place(place_slug)
+    filters = filters_from_request()
+    found = reports.filter_grants(db.session, place, filters)
+    years = sorted(
+        {financial_year(g.start_date) for g in reports.published_grants(db.session, place)},
+        reverse=True,
+    )
+    return render_template(
+        "funds/reports/grants.html",
+        place=place,
+        page=paginate_list(found),
+        filters=filters,
+        params=search_params(filters),
+        years=[(y, financial_year_label(y)) for y in years],
+        bands=reports.SIZE_BANDS,
+    )
+
+
+@reports_bp.get("/places/<place_slug>/money")
+def money(place_slug: str) -> str:
+    place = _place(place_slug)
+    return render_template(
+        "funds/reports/money.html",
+        place=place,
+        charts=[
+            (fund, reports.money_chart(db.session, fund))
+            for fund in services.funds_in(db.session, place)
+        ],
+    )
+
+
+@reports_bp.get("/funds/<int:fund_id>/scorecard")
+def fund_scorecard_page(fund_id: int) -> str:
+    fund = db.get_or_404(Fund, fund_id)
+    return render_template(
+        "funds/reports/scorecard.html", fund=fund, figures=reports.fund_scorecard(db.session, fund)
+    )
