@@ -6,20 +6,24 @@ voting joins the app: its pages, its commands, and what it adds to giving's page
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the counting rules in voting.rules import nothing of Flask
+    from flask import Flask
 
 
 def init_app(app: Flask) -> None:
     from giving import hooks
-    from voting import cli, demo, reports, services
+    from voting import cli, demo, permissions, reports, services
     from voting.views import bp
 
     app.register_blueprint(bp)
     cli.register(app)
     added = hooks.of(app)
     added.demo_loaders.append(demo.load)
-    added.panel_access = services.panel_access_policy
+    added.panel_access = permissions.panel_access_policy
     added.round_links.extend([services.round_links, services.vote_round_links])
     added.add_definitions(reports.DEFINITIONS)
     added.participation_sources.append(reports.participation_part)
     added.took_part_checks.append(reports.took_part)
+    added.tick_jobs.append(services.close_due_votes)

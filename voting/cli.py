@@ -16,11 +16,19 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from voting import sortition
-from voting.rules import RULES, Lottery, PabulibError, count_file
+from giving.extensions import db
+from giving.models import Round
+from voting import services, sortition
+from voting.models import VoteKind
+from voting.rules import RULES, Lottery, PabulibError, amount_for_json, count_file
 
 
 def register(app: Flask) -> None:
+    _register_panel(app)
+    _register_count(app)
+
+
+def _register_panel(app: Flask) -> None:
     @app.cli.group()
     def panel() -> None:
         """Panel lotteries."""
@@ -60,6 +68,8 @@ def register(app: Flask) -> None:
             raise click.ClickException("\n".join(problem.lines)) from None
         click.echo(json.dumps(result.selected))
 
+
+def _register_count(app: Flask) -> None:
     @app.cli.command("count")
     @click.argument(
         "election_file",
@@ -120,12 +130,6 @@ def register(app: Flask) -> None:
 
 def _count_round(round_id: int, kind: str | None, rule: str | None, seed: str | None) -> dict:
     """The outcome of a round's vote, counted from the ballots in the database."""
-    from giving.extensions import db
-    from giving.models import Round
-    from voting import services
-    from voting.models import VoteKind
-    from voting.rules import amount_for_json, count, pounds_from_pence
-
     round_ = db.session.get(Round, round_id)
     if round_ is None:
         raise click.ClickException(f"There is no round {round_id}.")
@@ -137,12 +141,7 @@ def _count_round(round_id: int, kind: str | None, rule: str | None, seed: str | 
     if not votes:
         raise click.ClickException(f"Round {round_id} has no vote to count.")
     vote = votes[0]
-    outcome = count(
-        services.election_for(db.session, vote),
-        rule or vote.rule,
-        tie_break=Lottery(seed if seed is not None else vote.tie_break_seed),
-        money=pounds_from_pence,
-    )
+    outcome = services.count_vote(db.session, vote, rule, seed)
     return {
         "rule": outcome.rule,
         "selected": list(outcome.selected),

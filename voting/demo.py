@@ -4,13 +4,27 @@ open now and one counted. Safe to run twice."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from giving.models import Application, Round, User
+from giving.models import (
+    Answer,
+    Application,
+    Criterion,
+    DecisionMethod,
+    Group,
+    Place,
+    Question,
+    Round,
+    RoundStatus,
+    User,
+)
+from giving.timeutil import utcnow
 from giving.workflow import State
 from voting import services
-from voting.models import Panel, PanelMethod
+from voting.models import BallotKind, Panel, PanelMethod, Vote, VoteKind
 from voting.workflow import PanelStatus
 
 ROUND_TITLE = "Oakbridge Community Chest"
@@ -130,13 +144,8 @@ COUNTED_VOTE_PROJECTS = [
 
 
 def _vote_round(
-    session: Session, place: object, manager: User, title: str, projects: list, budget: int
+    session: Session, place: Place, manager: User, title: str, projects: list, budget: int
 ) -> Round:
-    import datetime as dt
-
-    from giving.models import Answer, Criterion, DecisionMethod, Group, Question, RoundStatus
-    from giving.timeutil import utcnow
-
     now = utcnow()
     round_ = Round(
         place=place,
@@ -191,7 +200,7 @@ def _residents(session: Session, numbers: range) -> list[User]:
     return [found[e] for e in emails if e in found]
 
 
-def _vote_in(session: Session, vote: object, people: list[User]) -> None:
+def _vote_in(session: Session, vote: Vote, people: list[User]) -> None:
     options = vote.options
     for n, person in enumerate(people):
         picks = [options[(n + k) % len(options)] for k in range(1 + n % 3)]
@@ -201,14 +210,31 @@ def _vote_in(session: Session, vote: object, people: list[User]) -> None:
         services.cast_ballot(session, vote, voter, {o.id: 1 for o in picks})
 
 
+def _open_vote(
+    session: Session,
+    manager: User,
+    round_: Round,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    seed: str,
+) -> Vote:
+    """A public vote on the round's shortlist, set up and opened."""
+    vote = services.save_vote(
+        session,
+        manager,
+        round_,
+        VoteKind.PUBLIC,
+        rule="mes_cost_add1_greedy",
+        ballot_kind=BallotKind.APPROVAL,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        tie_break_seed=seed,
+    )
+    return services.move_vote(session, manager, vote, "open")
+
+
 def load_votes(session: Session) -> bool:
     """The demo's public votes; False if they are already there."""
-    import datetime as dt
-
-    from giving.models import Place
-    from giving.timeutil import utcnow
-    from voting.models import BallotKind, VoteKind
-
     if session.scalar(select(Round).where(Round.title == OPEN_VOTE_ROUND)) is not None:
         return False
     manager = session.scalar(select(User).where(User.email == "manager@demo.placefund.org"))
@@ -216,38 +242,17 @@ def load_votes(session: Session) -> bool:
     if manager is None or place is None:
         return False
     now = utcnow()
-
-    open_round = _vote_round(session, place, manager, OPEN_VOTE_ROUND, OPEN_VOTE_PROJECTS, 8000)
-    vote = services.save_vote(
-        session,
-        manager,
-        open_round,
-        VoteKind.PUBLIC,
-        rule="mes_cost_add1_greedy",
-        ballot_kind=BallotKind.APPROVAL,
-        opens_at=now - dt.timedelta(days=2),
-        closes_at=now + dt.timedelta(days=14),
-        tie_break_seed="20261122",
-    )
-    services.move_vote(session, manager, vote, "open")
-    _vote_in(session, vote, _residents(session, range(11, 26)))
-
-    counted_round = _vote_round(
-        session, place, manager, COUNTED_VOTE_ROUND, COUNTED_VOTE_PROJECTS, 5000
-    )
-    vote = services.save_vote(
-        session,
-        manager,
-        counted_round,
-        VoteKind.PUBLIC,
-        rule="mes_cost_add1_greedy",
-        ballot_kind=BallotKind.APPROVAL,
-        opens_at=now - dt.timedelta(days=9),
-        closes_at=now + dt.timedelta(hours=1),
-        tie_break_seed="20261101",
-    )
-    services.move_vote(session, manager, vote, "open")
-    _vote_in(session, vote, _residents(session, range(2, 31)))
+    day, hour = dt.timedelta(days=1), dt.timedelta(hours=1)
+    plans = [
+        # title, projects, budget in pounds, opens, closes, lottery seed, who voted
+        (OPEN_VOTE_ROUND, OPEN_VOTE_PROJECTS, 8000, -2 * day, 14 * day, "20261122", range(11, 26)),
+        (COUNTED_VOTE_ROUND, COUNTED_VOTE_PROJECTS, 5000, -9 * day, hour, "20261101", range(2, 31)),
+    ]
+    for title, projects, budget, opens, closes, seed, voters in plans:
+        round_ = _vote_round(session, place, manager, title, projects, budget)
+        vote = _open_vote(session, manager, round_, now + opens, now + closes, seed)
+        _vote_in(session, vote, _residents(session, voters))
+    # The second vote is closed and counted.
     services.move_vote(session, manager, vote, "close")
     session.flush()
     return True

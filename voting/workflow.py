@@ -1,20 +1,39 @@
-"""A panel's stages, written as data: the moves allowed between them and who may make each.
+"""A panel's stages and a vote's, written as data: the moves allowed between them and who may
+make each (the shape every workflow takes, :mod:`giving.moves`).
+
+Panels:
 
 - ``forming``: people offer to serve; the fund manager appoints or draws the panel.
 - ``reviewing``: members declare conflicts, score the applications they are given, discuss
   them, and record the shortlist.
 - ``finished``: the panel's work on the round is done; nothing more can change.
 
-Only fund managers and admins of the round's place (``STAFF``) move a panel on.
-:func:`voting.services.move_panel` is the one function that does it.
+Votes:
+
+- ``draft``: the fund manager sets the vote up (who votes, how, the counting rule, dates);
+- ``open``: people vote between its opening and closing times; the settings freeze once
+  the first ballot is in;
+- ``closed``: no more ballots; counting follows at once;
+- ``counted``: the result and the anonymised ballots are public;
+- ``awarded``: staff confirmed the result and the awards went back to the applications.
+
+Who may act: ``STAFF``, a fund manager or admin of the round's place; ``SYSTEM``, the
+scheduled job that closes and counts a vote when its closing time has passed (``flask
+tick``), and the count that follows any close. :func:`voting.services.move_panel` and
+:func:`voting.services.move_vote` make every move, through giving's one checked step.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from giving.moves import Workflow, move
+
+STAFF = "staff"
+SYSTEM = "system"
 
 
 class PanelStatus(enum.StrEnum):
@@ -33,18 +52,16 @@ STATUS_LABELS = {
     PanelStatus.FINISHED: _l("Finished"),
 }
 
-
-@dataclass(frozen=True)
-class PanelMove:
-    source: PanelStatus
-    action: str
-    target: PanelStatus
-
-
-PANEL_MOVES: tuple[PanelMove, ...] = (
-    PanelMove(PanelStatus.FORMING, "start_review", PanelStatus.REVIEWING),
-    PanelMove(PanelStatus.REVIEWING, "back_to_forming", PanelStatus.FORMING),
-    PanelMove(PanelStatus.REVIEWING, "finish", PanelStatus.FINISHED),
+PANEL: Workflow[PanelStatus] = Workflow(
+    "panel",
+    (
+        move(PanelStatus.FORMING, "start_review", PanelStatus.REVIEWING, {STAFF}),
+        move(PanelStatus.REVIEWING, "finish", PanelStatus.FINISHED, {STAFF}),
+        move(PanelStatus.REVIEWING, "back_to_forming", PanelStatus.FORMING, {STAFF}),
+    ),
+    attribute="status",
+    refused=lambda state: _("The panel cannot do that now."),
+    not_allowed=lambda: _("Only fund managers and admins of this place can do this."),
 )
 
 ACTION_LABELS = {
@@ -52,22 +69,6 @@ ACTION_LABELS = {
     "back_to_forming": _l("Go back to forming the panel"),
     "finish": _l("Finish the panel's work"),
 }
-
-
-def find_panel_move(source: PanelStatus, action: str) -> PanelMove | None:
-    return next((m for m in PANEL_MOVES if m.source == source and m.action == action), None)
-
-
-# --- Votes -----------------------------------------------------------------------------------
-#
-# - ``draft``: the fund manager sets the vote up (who votes, how, the counting rule, dates);
-# - ``open``: people vote between its opening and closing times; the settings freeze once
-#   the first ballot is in;
-# - ``closed``: no more ballots; counting follows at once;
-# - ``counted``: the result and the anonymised ballots are public;
-# - ``awarded``: staff confirmed the result and the awards went back to the applications.
-#
-# :func:`voting.services.move_vote` is the one function that moves a vote on.
 
 
 class VoteStatus(enum.StrEnum):
@@ -90,19 +91,19 @@ VOTE_STATUS_LABELS = {
     VoteStatus.AWARDED: _l("Money given"),
 }
 
-
-@dataclass(frozen=True)
-class VoteMove:
-    source: VoteStatus
-    action: str
-    target: VoteStatus
-
-
-VOTE_MOVES: tuple[VoteMove, ...] = (
-    VoteMove(VoteStatus.DRAFT, "open", VoteStatus.OPEN),
-    VoteMove(VoteStatus.OPEN, "close", VoteStatus.CLOSED),
-    VoteMove(VoteStatus.CLOSED, "count", VoteStatus.COUNTED),
-    VoteMove(VoteStatus.COUNTED, "award", VoteStatus.AWARDED),
+VOTE: Workflow[VoteStatus] = Workflow(
+    "vote",
+    (
+        move(VoteStatus.DRAFT, "open", VoteStatus.OPEN, {STAFF}),
+        move(VoteStatus.OPEN, "close", VoteStatus.CLOSED, {STAFF, SYSTEM}),
+        move(VoteStatus.CLOSED, "count", VoteStatus.COUNTED, {SYSTEM}),
+        move(VoteStatus.COUNTED, "award", VoteStatus.AWARDED, {STAFF}),
+    ),
+    attribute="status",
+    refused=lambda state: _(
+        "This cannot be done to a vote that is: %(status)s.", status=state.label
+    ),
+    not_allowed=lambda: _("Only fund managers and admins of this place can do this."),
 )
 
 VOTE_ACTION_LABELS = {
@@ -112,6 +113,5 @@ VOTE_ACTION_LABELS = {
     "award": _l("Confirm the result and give the money"),
 }
 
-
-def find_vote_move(source: VoteStatus, action: str) -> VoteMove | None:
-    return next((m for m in VOTE_MOVES if m.source == source and m.action == action), None)
+# The vote moves a person can ask for on the web (counting follows closing by itself).
+STAFF_VOTE_ACTIONS = frozenset(m.action for m in VOTE.moves if STAFF in m.who)

@@ -43,6 +43,23 @@ def _count(session, model, **where):
     return session.scalar(stmt)
 
 
+def _save(
+    ctx, world, rule, ballot_kind=BallotKind.APPROVAL, *, by=None, kind=VoteKind.PUBLIC, **more
+):
+    """Save the round's vote again with these settings and the public vote's dates."""
+    return services.save_vote(
+        ctx,
+        by or world.manager,
+        world.round,
+        kind,
+        rule=rule,
+        ballot_kind=ballot_kind,
+        opens_at=world.public.opens_at,
+        closes_at=world.public.closes_at,
+        **more,
+    )
+
+
 def test_a_resident_votes_and_changes_their_ballot_which_stays_one_ballot(ctx, world):
     vote, (larder, choir, scouts) = world.public, world.applications
     voter = services.voter_for_user(ctx, world.residents[0], vote)
@@ -201,8 +218,8 @@ def test_ballots_are_taken_only_while_the_vote_is_open(ctx, world):
     ctx.flush()
     with pytest.raises(DomainError, match="closed"):
         services.cast_ballot(ctx, vote, voter, ticks(vote, world.applications[0]))
-    # The first person to look after closing time closes and counts it.
-    assert services.refresh_vote(ctx, vote) is True
+    # The scheduled count (``flask tick``) closes and counts it once its time has passed.
+    assert len(services.close_due_votes(ctx, utcnow())) == 1
     assert vote.status == VoteStatus.COUNTED
     assert vote.outcome["ballots"] == 0
 
@@ -217,31 +234,13 @@ def test_a_draft_vote_takes_no_ballots(app, session):
 
 def test_the_settings_freeze_once_the_first_ballot_is_in(ctx, world):
     vote = world.public
-    services.save_vote(
-        ctx,
-        world.manager,
-        world.round,
-        VoteKind.PUBLIC,
-        rule="greedy_votes",
-        ballot_kind=BallotKind.APPROVAL,
-        opens_at=vote.opens_at,
-        closes_at=vote.closes_at,
-    )
+    _save(ctx, world, "greedy_votes")
     assert vote.rule == "greedy_votes"
     voter = services.voter_for_user(ctx, world.residents[0], vote)
     services.cast_ballot(ctx, vote, voter, ticks(vote, world.applications[0]))
     assert services.is_frozen(ctx, vote)
     with pytest.raises(DomainError, match="cannot change"):
-        services.save_vote(
-            ctx,
-            world.manager,
-            world.round,
-            VoteKind.PUBLIC,
-            rule="mes_cost",
-            ballot_kind=BallotKind.APPROVAL,
-            opens_at=vote.opens_at,
-            closes_at=vote.closes_at,
-        )
+        _save(ctx, world, "mes_cost")
     ctx.flush()
     # The database refuses too, whoever tries.
     with pytest.raises((DBAPIError, IntegrityError)), ctx.begin_nested():
@@ -255,16 +254,7 @@ def test_the_settings_freeze_once_the_first_ballot_is_in(ctx, world):
 
 def test_a_knapsack_ballot_must_fit_the_money(ctx, world):
     vote = world.public
-    services.save_vote(
-        ctx,
-        world.manager,
-        world.round,
-        VoteKind.PUBLIC,
-        rule="mes_cost",
-        ballot_kind=BallotKind.KNAPSACK,
-        opens_at=vote.opens_at,
-        closes_at=vote.closes_at,
-    )
+    _save(ctx, world, "mes_cost", BallotKind.KNAPSACK)
     voter = services.voter_for_user(ctx, world.residents[0], vote)
     with pytest.raises(DomainError, match="Take some off"):
         services.cast_ballot(ctx, vote, voter, ticks(vote, *world.applications))
@@ -273,17 +263,7 @@ def test_a_knapsack_ballot_must_fit_the_money(ctx, world):
 
 def test_a_points_ballot_shares_out_the_points(ctx, world):
     vote = world.public
-    services.save_vote(
-        ctx,
-        world.manager,
-        world.round,
-        VoteKind.PUBLIC,
-        rule="mes_points",
-        ballot_kind=BallotKind.CUMULATIVE,
-        points_total=10,
-        opens_at=vote.opens_at,
-        closes_at=vote.closes_at,
-    )
+    _save(ctx, world, "mes_points", BallotKind.CUMULATIVE, points_total=10)
     larder, choir = (option_for(vote, a).id for a in world.applications[:2])
     voter = services.voter_for_user(ctx, world.residents[0], vote)
     with pytest.raises(DomainError, match="you have 10"):
@@ -303,27 +283,9 @@ def test_an_approval_ballot_can_limit_the_ticks(ctx, world):
 
 def test_a_vote_needs_a_shortlist_and_a_fitting_kind(ctx, world):
     with pytest.raises(NotAllowed):
-        services.save_vote(
-            ctx,
-            world.other_manager,
-            world.round,
-            VoteKind.PUBLIC,
-            rule="mes_cost",
-            ballot_kind=BallotKind.APPROVAL,
-            opens_at=world.public.opens_at,
-            closes_at=world.public.closes_at,
-        )
+        _save(ctx, world, "mes_cost", by=world.other_manager)
     with pytest.raises(DomainError, match="points ballot"):
-        services.save_vote(
-            ctx,
-            world.manager,
-            world.round,
-            VoteKind.PANEL,
-            rule="greedy_points",
-            ballot_kind=BallotKind.APPROVAL,
-            opens_at=world.public.opens_at,
-            closes_at=world.public.closes_at,
-        )
+        _save(ctx, world, "greedy_points", kind=VoteKind.PANEL)
 
 
 def test_a_ballot_made_under_an_old_secret_is_never_doubled(app, ctx, world):
@@ -340,10 +302,12 @@ def test_a_ballot_made_under_an_old_secret_is_never_doubled(app, ctx, world):
     assert _count(ctx, Ballot, vote_id=vote.id) == 1
 
 
-def test_two_people_looking_after_closing_time_close_it_once(ctx, world):
+def test_two_runs_after_closing_time_close_it_once(ctx, world):
     vote = world.public
     vote.closes_at = utcnow() - dt.timedelta(seconds=1)
     ctx.flush()
-    assert services.refresh_vote(ctx, vote) is True
-    assert services.refresh_vote(ctx, vote) is False
+    now = utcnow()
+    assert services.close_if_due(ctx, vote, now) is True
+    assert services.close_if_due(ctx, vote, now) is False
     assert vote.status == VoteStatus.COUNTED
+    assert services.close_due_votes(ctx, now) == []

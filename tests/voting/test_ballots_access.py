@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import csrf_token
-from tests.giving.round_helpers import as_user
+from tests.voting.access_helpers import check_route, route_cases
 from tests.voting.ballot_helpers import in_request, vote_world
 from voting import services
 
@@ -103,24 +102,6 @@ CASES = [
 ]
 
 
-def _cases():
-    for method, path, expectations in CASES:
-        for who, expected in expectations.items():
-            yield pytest.param(method, path, who, expected, id=f"{method} {path} as {who}")
-
-
-@pytest.mark.parametrize(("method", "path", "who", "expected"), list(_cases()))
+@pytest.mark.parametrize(("method", "path", "who", "expected"), route_cases(CASES))
 def test_who_may_use_each_vote_route(app, client, world, method, path, who, expected):
-    user = world["people"][who]
-    as_user(client, user)
-    url = path.format(**world)
-    if method == "GET":
-        response = client.get(url)
-    else:
-        token = csrf_token(client, "/account" if user is not None else "/login")
-        response = client.post(url, data={"csrf_token": token, "count": "2"})
-    if expected == "login":
-        assert response.status_code == 302
-        assert "/login" in response.headers["Location"]
-    else:
-        assert response.status_code == expected, response.get_data(as_text=True)[:500]
+    check_route(client, world, method, path, who, expected, data={"count": "2"})

@@ -178,6 +178,12 @@ def test_staff_set_up_and_open_a_vote_on_the_web_and_the_round_links_to_it(clien
     as_user(client, world.manager)
     votes = f"/places/{world.place.slug}/rounds/{world.round.id}/votes"
     next_year = str(world.public.closes_at.year + 1)
+    dates = {
+        "opens_on": ["1", "1", next_year],
+        "opens_time": "9am",
+        "closes_on": ["1", "2", next_year],
+        "closes_time": "5pm",
+    }
     response = post_form(
         client,
         votes + "/public/setup",
@@ -185,10 +191,7 @@ def test_staff_set_up_and_open_a_vote_on_the_web_and_the_round_links_to_it(clien
             "ballot_kind": "cumulative",
             "points_total": "10",
             "rule": "mes_points",
-            "opens_on": ["1", "1", next_year],
-            "opens_time": "9am",
-            "closes_on": ["1", "2", next_year],
-            "closes_time": "5pm",
+            **dates,
             "tie_break_seed": "",
         },
     )
@@ -200,14 +203,7 @@ def test_staff_set_up_and_open_a_vote_on_the_web_and_the_round_links_to_it(clien
     bad = post_form(
         client,
         votes + "/public/setup",
-        {
-            "ballot_kind": "approval",
-            "rule": "greedy_points",
-            "opens_on": ["1", "1", next_year],
-            "opens_time": "9am",
-            "closes_on": ["1", "2", next_year],
-            "closes_time": "5pm",
-        },
+        {"ballot_kind": "approval", "rule": "greedy_points", **dates},
     )
     assert "This way of counting needs points" in bad.get_data(as_text=True)
     assert post_form(client, votes + f"/{world.public.id}/move/open", {}).status_code == 302

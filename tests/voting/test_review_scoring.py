@@ -109,31 +109,25 @@ def test_the_panel_view_figures(session, world, ctx):
     assert second.spread == 3.0
 
 
-def test_the_database_refuses_a_score_out_of_range(session, world):
-    criterion = world.round.criteria[0]
-    session.add(
-        Score(
-            member_id=world.reader.id,
-            application_id=world.first.id,
-            criterion_id=criterion.id,
-            value=6,
-        )
+def _reader_score(world, value: int) -> Score:
+    """The reader's score for the first criterion of the first application, added directly."""
+    return Score(
+        member_id=world.reader.id,
+        application_id=world.first.id,
+        criterion_id=world.round.criteria[0].id,
+        value=value,
     )
+
+
+def test_the_database_refuses_a_score_out_of_range(session, world):
+    session.add(_reader_score(world, 6))
     with pytest.raises(IntegrityError):
         session.flush()
 
 
 def test_the_database_refuses_a_second_score_for_the_same_criterion(session, world):
-    criterion = world.round.criteria[0]
     for _ in range(2):
-        session.add(
-            Score(
-                member_id=world.reader.id,
-                application_id=world.first.id,
-                criterion_id=criterion.id,
-                value=3,
-            )
-        )
+        session.add(_reader_score(world, 3))
     with pytest.raises(IntegrityError):
         session.flush()
 

@@ -1,0 +1,220 @@
+"""Panels: who sits on a round's panel and how they got there, and the lottery draws that
+chose them.
+
+Profile answers (age band, ward and so on) are kept in their own table, keyed by an opaque
+volunteer reference rather than by account, and are read only by the draw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import secrets
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from giving.extensions import db
+from giving.models import Round, User, enum_column
+from giving.timeutil import UTCDateTime, utcnow
+from voting.workflow import PanelStatus
+
+
+class PanelMethod(enum.StrEnum):
+    """How the panel is formed."""
+
+    OPEN = "open"
+    APPOINTED = "appointed"
+    DRAWN = "drawn"
+
+
+class JoinedBy(enum.StrEnum):
+    OFFER = "offer"
+    APPOINTED = "appointed"
+    DRAWN = "drawn"
+    REPLACEMENT = "replacement"
+
+
+class DrawKind(enum.StrEnum):
+    PANEL = "panel"
+    REPLACEMENT = "replacement"
+
+
+def new_volunteer_ref() -> str:
+    return secrets.token_hex(12)
+
+
+class Panel(db.Model):
+    """The panel of a round: one per round."""
+
+    __tablename__ = "panels"
+    __table_args__ = (
+        CheckConstraint("size IS NULL OR (size >= 1 AND size <= 500)", name="size_in_range"),
+        CheckConstraint(
+            "reviewers_per_application IS NULL OR reviewers_per_application >= 1",
+            name="reviewers_positive",
+        ),
+        CheckConstraint("method <> 'drawn' OR size IS NOT NULL", name="drawn_has_size"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), unique=True)
+    method: Mapped[PanelMethod] = mapped_column(enum_column(PanelMethod, "panel_method"))
+    status: Mapped[PanelStatus] = mapped_column(
+        enum_column(PanelStatus, "panel_status"), default=PanelStatus.FORMING
+    )
+    size: Mapped[int | None] = mapped_column(Integer)
+    # None: every member reads every application; a number: that many reviewers each.
+    reviewers_per_application: Mapped[int | None] = mapped_column(Integer)
+    meeting_notes: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    round: Mapped[Round] = relationship()
+    categories: Mapped[list[ProfileCategory]] = relationship(
+        back_populates="panel",
+        order_by=lambda: (ProfileCategory.position, ProfileCategory.id),
+        cascade="all, delete-orphan",
+    )
+    members: Mapped[list[PanelMember]] = relationship(
+        back_populates="panel", order_by="PanelMember.id", cascade="all, delete-orphan"
+    )
+    draws: Mapped[list[PanelDraw]] = relationship(
+        back_populates="panel", order_by="PanelDraw.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def active_members(self) -> list[PanelMember]:
+        return [m for m in self.members if m.left_at is None]
+
+
+class ProfileCategory(db.Model):
+    """A question asked of people who offer to serve (age band, ward...), used for quotas."""
+
+    __tablename__ = "panel_profile_categories"
+    __table_args__ = (UniqueConstraint("panel_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(80))
+
+    panel: Mapped[Panel] = relationship(back_populates="categories")
+    values: Mapped[list[ProfileValue]] = relationship(
+        back_populates="category",
+        order_by=lambda: (ProfileValue.position, ProfileValue.id),
+        cascade="all, delete-orphan",
+    )
+
+
+class ProfileValue(db.Model):
+    """One answer to a category, with the quota the draw must meet (seats, min to max)."""
+
+    __tablename__ = "panel_profile_values"
+    __table_args__ = (
+        UniqueConstraint("category_id", "label"),
+        CheckConstraint("min_seats >= 0", name="min_not_negative"),
+        CheckConstraint("max_seats IS NULL OR max_seats >= min_seats", name="max_not_below_min"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("panel_profile_categories.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String(80))
+    min_seats: Mapped[int] = mapped_column(Integer, default=0)
+    max_seats: Mapped[int | None] = mapped_column(Integer)
+
+    category: Mapped[ProfileCategory] = relationship(back_populates="values")
+
+
+class PanelOffer(db.Model):
+    """A resident's offer to sit on a panel. The volunteer reference links the offer to the
+    profile answers without putting the answers next to the person's account."""
+
+    __tablename__ = "panel_offers"
+    __table_args__ = (UniqueConstraint("panel_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    volunteer_ref: Mapped[str] = mapped_column(String(32), unique=True, default=new_volunteer_ref)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    panel: Mapped[Panel] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class ProfileAnswer(db.Model):
+    """One volunteer's answer to one category. No account, name or email is stored here."""
+
+    __tablename__ = "panel_profile_answers"
+    __table_args__ = (UniqueConstraint("volunteer_ref", "category_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    volunteer_ref: Mapped[str] = mapped_column(String(32), index=True)
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("panel_profile_categories.id", ondelete="CASCADE"), index=True
+    )
+    # None: they chose not to say.
+    value_id: Mapped[int | None] = mapped_column(
+        ForeignKey("panel_profile_values.id", ondelete="CASCADE")
+    )
+
+
+class PanelDraw(db.Model):
+    """A seeded lottery, with everything needed to run it again and get the same panel."""
+
+    __tablename__ = "panel_draws"
+    __table_args__ = (
+        CheckConstraint("seed > 0", name="seed_positive"),
+        CheckConstraint("seats >= 1", name="seats_positive"),
+        CheckConstraint("pool_size >= seats", name="pool_not_smaller"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[DrawKind] = mapped_column(enum_column(DrawKind, "draw_kind"))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    seats: Mapped[int] = mapped_column(Integer)
+    pool_size: Mapped[int] = mapped_column(Integer)
+    algorithm: Mapped[str] = mapped_column(String(20))
+    # The inputs: the pool as [volunteer ref, value per category...] rows, and the quotas.
+    pool: Mapped[list] = mapped_column(JSON)
+    quotas: Mapped[list] = mapped_column(JSON)
+    # The output: who was chosen (volunteer refs) and counts per category against targets.
+    selected: Mapped[list] = mapped_column(JSON)
+    summary: Mapped[list] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    panel: Mapped[Panel] = relationship(back_populates="draws")
+
+
+class PanelMember(db.Model):
+    __tablename__ = "panel_members"
+    __table_args__ = (UniqueConstraint("panel_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    joined_by: Mapped[JoinedBy] = mapped_column(enum_column(JoinedBy, "joined_by"))
+    draw_id: Mapped[int | None] = mapped_column(ForeignKey("panel_draws.id", ondelete="SET NULL"))
+    is_chair: Mapped[bool] = mapped_column(Boolean, default=False)
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    panel: Mapped[Panel] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()

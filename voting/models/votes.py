@@ -1,0 +1,223 @@
+"""Votes: a round's panel or public vote, its options, voting codes, who voted, and the
+ballots, kept apart from who cast them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import secrets
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from giving.extensions import db
+from giving.models import Application, Round, enum_column
+from giving.timeutil import UTCDateTime, utcnow
+from voting.workflow import VoteStatus
+
+
+class VoteKind(enum.StrEnum):
+    """Who votes: the round's panel, or everyone who lives in the place."""
+
+    PANEL = "panel"
+    PUBLIC = "public"
+
+
+class BallotKind(enum.StrEnum):
+    """How a ballot is filled in.
+
+    - ``approval``: tick the projects you support (up to ``max_choices`` if it is set);
+    - ``knapsack``: tick projects whose costs add up to no more than the money there is;
+    - ``cumulative``: share out ``points_total`` points between projects.
+    """
+
+    APPROVAL = "approval"
+    KNAPSACK = "knapsack"
+    CUMULATIVE = "cumulative"
+
+    @property
+    def vote_type(self) -> str:
+        """The Pabulib name for how these ballots are filled in."""
+        return "cumulative" if self == BallotKind.CUMULATIVE else "approval"
+
+
+def new_ballot_id() -> str:
+    # Random, so the order ballots were cast in cannot be matched with who voted when.
+    return secrets.token_hex(16)
+
+
+# Receipt codes: letters and digits that cannot be mistaken for each other.
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_receipt() -> str:
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+
+
+class Vote(db.Model):
+    """A round's panel vote or public vote: how it is counted and when it is open.
+
+    The rule, ballot kind, budget, tie-break seed and dates freeze once the first ballot is
+    in (the service refuses changes, and a database trigger backs it)."""
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("round_id", "kind"),
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        CheckConstraint("budget_pence > 0", name="budget_positive"),
+        CheckConstraint("max_choices IS NULL OR max_choices >= 1", name="max_choices_positive"),
+        CheckConstraint(
+            "(ballot_kind = 'cumulative') = (points_total IS NOT NULL)",
+            name="points_only_for_cumulative",
+        ),
+        CheckConstraint(
+            "points_total IS NULL OR (points_total >= 1 AND points_total <= 1000)",
+            name="points_in_range",
+        ),
+        CheckConstraint("length(tie_break_seed) > 0", name="seed_given"),
+        CheckConstraint(
+            "status NOT IN ('counted', 'awarded') OR counted_at IS NOT NULL",
+            name="counted_has_counted_at",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[VoteKind] = mapped_column(enum_column(VoteKind, "vote_kind"))
+    status: Mapped[VoteStatus] = mapped_column(
+        enum_column(VoteStatus, "vote_status"), default=VoteStatus.DRAFT
+    )
+    rule: Mapped[str] = mapped_column(String(40))
+    ballot_kind: Mapped[BallotKind] = mapped_column(enum_column(BallotKind, "ballot_kind"))
+    max_choices: Mapped[int | None] = mapped_column(Integer)
+    points_total: Mapped[int | None] = mapped_column(Integer)
+    budget_pence: Mapped[int] = mapped_column(BigInteger)
+    tie_break_seed: Mapped[str] = mapped_column(String(64))
+    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    counted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    awarded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The count: selected project ids in order, and every project's explanation.
+    outcome: Mapped[dict | None] = mapped_column(JSON)
+
+    round: Mapped[Round] = relationship()
+    options: Mapped[list[VoteOption]] = relationship(
+        back_populates="vote",
+        order_by=lambda: (VoteOption.position, VoteOption.id),
+        cascade="all, delete-orphan",
+    )
+
+
+class VoteOption(db.Model):
+    """An application on the ballot, with the cost used to count (fixed when the vote opens)."""
+
+    __tablename__ = "vote_options"
+    __table_args__ = (
+        UniqueConstraint("vote_id", "application_id"),
+        CheckConstraint("cost_pence > 0", name="cost_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    cost_pence: Mapped[int] = mapped_column(BigInteger)
+
+    vote: Mapped[Vote] = relationship(back_populates="options")
+    application: Mapped[Application] = relationship()
+
+    @property
+    def project_id(self) -> str:
+        """The id used in the count and in the published ballot file."""
+        return str(self.application_id)
+
+
+class VotingCode(db.Model):
+    """A one-time voting code for someone who is not online. Only a keyed hash is stored; the
+    code itself is shown once, to be printed. Whoever holds the code is one voter: they can
+    change their ballot with it until the vote closes, and it never makes a second ballot."""
+
+    __tablename__ = "voting_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id", ondelete="SET NULL"))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class VoterRecord(db.Model):
+    """That someone voted in a vote, and their ward for turnout. It never says how."""
+
+    __tablename__ = "vote_voters"
+    __table_args__ = (
+        UniqueConstraint("vote_id", "user_id"),
+        UniqueConstraint("vote_id", "voting_code_id"),
+        CheckConstraint("(user_id IS NULL) <> (voting_code_id IS NULL)", name="one_kind_of_voter"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    voting_code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("voting_codes.id", ondelete="CASCADE")
+    )
+    ward_id: Mapped[int | None] = mapped_column(
+        ForeignKey("wards.id", ondelete="SET NULL"), index=True
+    )
+    voted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Ballot(db.Model):
+    """A ballot, with nothing that points at the person who cast it: a random id, the receipt
+    code the voter was shown, and a keyed hash of (vote, voter) so that changing a ballot
+    replaces it and two submissions at once cannot make two. No times are kept."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("vote_id", "voter_token"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_ballot_id)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
+    receipt: Mapped[str] = mapped_column(String(16), unique=True, default=new_receipt)
+    voter_token: Mapped[str] = mapped_column(String(64))
+
+    choices: Mapped[list[BallotChoice]] = relationship(
+        back_populates="ballot", cascade="all, delete-orphan", order_by="BallotChoice.option_id"
+    )
+
+
+class BallotChoice(db.Model):
+    """A project chosen on a ballot, with its points (1 on approval ballots)."""
+
+    __tablename__ = "ballot_choices"
+    __table_args__ = (
+        CheckConstraint("points >= 1", name="points_positive"),
+        Index("ix_ballot_choices_option_id", "option_id"),
+    )
+
+    ballot_id: Mapped[str] = mapped_column(
+        ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True
+    )
+    option_id: Mapped[int] = mapped_column(
+        ForeignKey("vote_options.id", ondelete="CASCADE"), primary_key=True
+    )
+    points: Mapped[int] = mapped_column(Integer, default=1)
+
+    ballot: Mapped[Ballot] = relationship(back_populates="choices")
+    option: Mapped[VoteOption] = relationship()

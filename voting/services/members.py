@@ -1,0 +1,133 @@
+"""The people on a panel: joining (by offer, appointment or lottery), leaving, and the chair.
+Joining a panel makes someone a panel member of the place; leaving their last one there
+stops it (giving keeps the roles)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from giving.errors import DomainError
+from giving.models import Round, User
+from giving.services import audit, find_user_by_email
+from giving.services.rounds import ensure_panel_role, release_panel_role
+from giving.timeutil import utcnow
+from voting.models import JoinedBy, Panel, PanelDraw, PanelMember, PanelMethod
+from voting.permissions import require_staff
+from voting.workflow import PanelStatus
+
+
+def join(
+    session: Session,
+    actor: User,
+    panel: Panel,
+    user: User,
+    joined_by: JoinedBy,
+    draw: PanelDraw | None = None,
+) -> PanelMember:
+    member = session.scalar(
+        select(PanelMember).where(PanelMember.panel_id == panel.id, PanelMember.user_id == user.id)
+    )
+    if member is not None and member.left_at is None:
+        raise DomainError(_("%(name)s is already on the panel.", name=user.name), field="email")
+    if member is None:
+        member = PanelMember(panel=panel, user=user, joined_by=joined_by)
+        session.add(member)
+    member.joined_by = joined_by
+    member.draw_id = draw.id if draw is not None else None
+    member.left_at = None
+    member.joined_at = utcnow()
+    session.flush()
+    ensure_panel_role(session, actor, panel.round.place, user)
+    audit(
+        session,
+        actor,
+        "panel.join",
+        member,
+        f"{user.name} joined the panel for {panel.round.title} ({joined_by.value})",
+        place=panel.round.place,
+        panel_id=panel.id,
+    )
+    return member
+
+
+def appoint(session: Session, actor: User, panel: Panel, email: str) -> PanelMember:
+    """Put someone with an account on the panel."""
+    require_staff(session, actor, panel.round.place)
+    if panel.status == PanelStatus.FINISHED:
+        raise DomainError(_("This panel has finished its work."))
+    if panel.method == PanelMethod.DRAWN:
+        raise DomainError(
+            _("This panel is chosen by lottery. Draw a replacement instead."), field="email"
+        )
+    user = find_user_by_email(session, email or "")
+    if user is None:
+        raise DomainError(
+            _("No one has an account with that email. Ask them to register first."),
+            field="email",
+        )
+    return join(session, actor, panel, user, JoinedBy.APPOINTED)
+
+
+def release_if_off_every_panel(session: Session, actor: User, panel: Panel, user: User) -> None:
+    """Someone who has left their last panel in the place stops being a panel member there."""
+    place = panel.round.place
+    still_on = session.scalar(
+        select(PanelMember.id)
+        .join(Panel, PanelMember.panel_id == Panel.id)
+        .join(Round, Panel.round_id == Round.id)
+        .where(
+            PanelMember.user_id == user.id,
+            PanelMember.left_at.is_(None),
+            Round.place_id == place.id,
+        )
+        .limit(1)
+    )
+    if still_on is None:
+        release_panel_role(session, actor, place, user)
+
+
+def leave(session: Session, actor: User, member: PanelMember) -> None:
+    """The member is off the panel from now (and no longer its chair)."""
+    member.left_at = utcnow()
+    member.is_chair = False
+    session.flush()
+    release_if_off_every_panel(session, actor, member.panel, member.user)
+
+
+def remove_member(session: Session, actor: User, member: PanelMember) -> None:
+    """Someone drops out (or is taken off). Their place can be filled by a replacement."""
+    panel = member.panel
+    require_staff(session, actor, panel.round.place)
+    if member.left_at is not None:
+        raise DomainError(_("%(name)s has already left the panel.", name=member.user.name))
+    leave(session, actor, member)
+    audit(
+        session,
+        actor,
+        "panel.leave",
+        member,
+        f"{member.user.name} left the panel for {panel.round.title}",
+        place=panel.round.place,
+        panel_id=panel.id,
+    )
+
+
+def make_chair(session: Session, actor: User, member: PanelMember) -> None:
+    panel = member.panel
+    require_staff(session, actor, panel.round.place)
+    if member.left_at is not None:
+        raise DomainError(_("%(name)s has left the panel.", name=member.user.name))
+    for other in panel.members:
+        other.is_chair = other.id == member.id
+    session.flush()
+    audit(
+        session,
+        actor,
+        "panel.chair",
+        member,
+        f"{member.user.name} chairs the panel for {panel.round.title}",
+        place=panel.round.place,
+        panel_id=panel.id,
+    )

@@ -1,0 +1,105 @@
+"""Voting (residents, panel members, and people with a voting code): the vote's page, typing
+in a voting code, and the ballot. Once the closing time has passed no ballot is taken; the
+scheduled count (``flask tick``) closes and counts the vote, never a page view."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask import session as cookie
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from giving.extensions import db, limiter, login_manager
+from giving.transaction import attempt, say
+from voting import services
+from voting.forms import CodeForm, ballot_choices, ballot_form
+from voting.models import BallotKind, Vote, VoteKind, VotingCode
+from voting.rules import describe_rule
+from voting.views.common import bp, visible_vote
+
+
+def _code_key(vote: Vote) -> str:
+    return f"voting_code_{vote.id}"
+
+
+def _voter(vote: Vote) -> services.Voter | None:
+    """The person at the keyboard as a voter: the voting code they typed in, or their
+    account. None when they are neither."""
+    code_id = cookie.get(_code_key(vote))
+    if code_id is not None:
+        code = db.session.get(VotingCode, code_id)
+        if code is not None and code.vote_id == vote.id:
+            return services.Voter(code=code)
+    if current_user.is_authenticated:
+        return services.Voter(user=current_user)
+    return None
+
+
+@bp.get("/votes/<int:vote_id>")
+def vote_page(vote_id: int) -> str:
+    vote = visible_vote(vote_id)
+    voter = _voter(vote)
+    reason = None
+    if voter is not None and voter.user is not None:
+        reason = services.why_cannot_vote(db.session, current_user, vote)
+    return render_template(
+        "voting/vote.html",
+        vote=vote,
+        status=services.status_now(vote),
+        voter=voter,
+        reason=reason,
+        taking=services.is_taking_ballots(vote),
+        ballot=services.ballot_for(db.session, vote, voter) if voter and not reason else None,
+        rule_text=describe_rule(vote.rule),
+    )
+
+
+@bp.route("/votes/<int:vote_id>/code", methods=["GET", "POST"])
+@limiter.limit("20 per 15 minutes", methods=["POST"])
+def enter_code(vote_id: int) -> str | Response:
+    vote = visible_vote(vote_id)
+    if vote.kind != VoteKind.PUBLIC:
+        abort(404)
+    form = CodeForm()
+    if form.validate_on_submit():
+        found = attempt(form, services.find_code, db.session, vote, form.code.data)
+        if found:
+            cookie[_code_key(vote)] = found.value.id
+            return redirect(url_for("voting.ballot", vote_id=vote.id))
+    return render_template("voting/vote_code.html", form=form, vote=vote)
+
+
+@bp.route("/votes/<int:vote_id>/ballot", methods=["GET", "POST"])
+def ballot(vote_id: int) -> str | Response:
+    vote = visible_vote(vote_id)
+    voter = _voter(vote)
+    if voter is None:
+        return login_manager.unauthorized()
+    if voter.user is not None and services.why_cannot_vote(db.session, voter.user, vote):
+        abort(403)
+    if not services.is_taking_ballots(vote):
+        flash(_("This vote is not open for voting now."), "info")
+        return redirect(url_for("voting.vote_page", vote_id=vote.id))
+    options = services.ballot_options(db.session, vote, voter)
+    existing = services.ballot_for(db.session, vote, voter)
+    form = ballot_form(vote, options)
+    if not form.is_submitted() and existing is not None:
+        mine = {c.option_id: c.points for c in existing.choices}
+        if vote.ballot_kind == BallotKind.CUMULATIVE:
+            for option, field in form.option_fields:
+                field.data = mine.get(option.id)
+        else:
+            form.choices.data = [str(oid) for oid in mine]
+    if form.validate_on_submit():
+        choices = ballot_choices(vote, form)
+        if attempt(form, services.cast_ballot, db.session, vote, voter, choices):
+            say(
+                _("Your vote is saved. You can change it until the vote closes.")
+                if existing is None
+                else _("Your vote is changed.")
+            )
+            return redirect(url_for("voting.vote_page", vote_id=vote.id))
+    return render_template(
+        "voting/ballot.html", form=form, vote=vote, options=options, existing=existing
+    )

@@ -1,0 +1,264 @@
+"""Setting up a round's panel (fund managers): how it is formed, the questions for people who
+offer, appointing or drawing its members, moving it on; and its published draws (anyone)."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from giving.extensions import db
+from giving.forms import ButtonForm
+from giving.models import Place
+from giving.transaction import attempt, button_action, say
+from giving.views.access import place_role_required
+from voting import services
+from voting.forms import AppointForm, CategoryForm, PanelForm, quota_form
+from voting.models import Panel, PanelDraw, PanelMember, ProfileCategory
+from voting.views.common import (
+    PANEL,
+    STAFF,
+    bp,
+    manage_url,
+    public_panel,
+    round_in,
+    round_panel,
+)
+from voting.workflow import ACTION_LABELS
+from voting.workflow import PANEL as PANEL_MOVES
+from voting.workflow import STAFF as STAFF_ACTOR
+
+
+def _draw_url(panel: Panel, draw: PanelDraw) -> str:
+    return url_for(
+        "voting.draw_result",
+        place_slug=panel.round.place.slug,
+        round_id=panel.round_id,
+        draw_id=draw.id,
+    )
+
+
+@bp.get(PANEL)
+@login_required
+@place_role_required(*STAFF)
+def manage_panel(place: Place, round_id: int) -> str | Response:
+    round_ = round_in(place, round_id)
+    panel = services.panel_for_round(db.session, round_)
+    if panel is None:
+        return redirect(url_for("voting.set_up_panel", place_slug=place.slug, round_id=round_id))
+    moves = [
+        (move.action, ACTION_LABELS[move.action])
+        for move in PANEL_MOVES.moves_from(panel.status, {STAFF_ACTOR})
+    ]
+    return render_template(
+        "voting/manage.html",
+        panel=panel,
+        round=round_,
+        offers=services.offers_count(db.session, panel),
+        moves=moves,
+        button=ButtonForm(),
+        seats_empty=(panel.size or 0) - len(panel.active_members),
+    )
+
+
+@bp.route(PANEL + "/setup", methods=["GET", "POST"])
+@login_required
+@place_role_required(*STAFF)
+def set_up_panel(place: Place, round_id: int) -> str | Response:
+    round_ = round_in(place, round_id)
+    panel = services.panel_for_round(db.session, round_)
+    form = PanelForm(obj=panel)
+    if panel is not None and not form.is_submitted():
+        form.method.data = panel.method.value
+    if form.validate_on_submit():
+        done = attempt(
+            form,
+            services.set_up_panel,
+            db.session,
+            current_user,
+            round_,
+            method=form.method.data,
+            size=form.size.data,
+            reviewers_per_application=form.reviewers_per_application.data,
+        )
+        if done:
+            say(_("The panel is saved."))
+            return redirect(
+                url_for("voting.manage_panel", place_slug=place.slug, round_id=round_id)
+            )
+    return render_template("voting/setup.html", form=form, round=round_, panel=panel)
+
+
+@bp.route(PANEL + "/questions", methods=["GET", "POST"])
+@login_required
+@place_role_required(*STAFF)
+def panel_questions(place: Place, round_id: int) -> str | Response:
+    panel = round_panel(place, round_id)
+    form = CategoryForm()
+    if form.validate_on_submit():
+        values = form.values.data.splitlines()
+        if attempt(
+            form, services.add_category, db.session, current_user, panel, form.name.data, values
+        ):
+            say(_("Question added."))
+            return redirect(
+                url_for("voting.panel_questions", place_slug=place.slug, round_id=round_id)
+            )
+    return render_template("voting/questions.html", form=form, panel=panel, button=ButtonForm())
+
+
+@bp.post(PANEL + "/questions/<int:category_id>/remove")
+@login_required
+@place_role_required(*STAFF)
+def remove_panel_question(place: Place, round_id: int, category_id: int) -> Response:
+    panel = round_panel(place, round_id)
+    category = db.first_or_404(
+        select(ProfileCategory).where(
+            ProfileCategory.id == category_id, ProfileCategory.panel_id == panel.id
+        )
+    )
+    button_action(
+        lambda: services.remove_category(db.session, current_user, category),
+        _("Question removed."),
+    )
+    return redirect(url_for("voting.panel_questions", place_slug=place.slug, round_id=round_id))
+
+
+@bp.route(PANEL + "/appoint", methods=["GET", "POST"])
+@login_required
+@place_role_required(*STAFF)
+def appoint(place: Place, round_id: int) -> str | Response:
+    panel = round_panel(place, round_id)
+    form = AppointForm()
+    if form.validate_on_submit():
+        done = attempt(form, services.appoint, db.session, current_user, panel, form.email.data)
+        if done:
+            say(_("%(name)s is on the panel.", name=done.value.user.name))
+            return redirect(manage_url(panel))
+    return render_template("voting/appoint.html", form=form, panel=panel)
+
+
+@bp.route(PANEL + "/draw", methods=["GET", "POST"])
+@login_required
+@place_role_required(*STAFF)
+def draw(place: Place, round_id: int) -> str | Response:
+    panel = round_panel(place, round_id)
+    form = quota_form(panel)
+    if form.validate_on_submit():
+        quotas = {
+            value.id: (low.data, high.data)
+            for _category, rows in form.quota_rows
+            for value, low, high in rows
+        }
+        done = attempt(
+            form,
+            services.draw_panel,
+            db.session,
+            current_user,
+            panel,
+            seed=form.seed.data,
+            quotas=quotas,
+        )
+        if done:
+            say(_("The lottery has chosen the panel."))
+            return redirect(_draw_url(panel, done.value))
+    return render_template(
+        "voting/draw.html", form=form, panel=panel, offers=services.offers_count(db.session, panel)
+    )
+
+
+@bp.post(PANEL + "/replace")
+@login_required
+@place_role_required(*STAFF)
+def replace(place: Place, round_id: int) -> Response:
+    panel = round_panel(place, round_id)
+    if ButtonForm().validate_on_submit():
+        done = attempt(None, services.draw_replacements, db.session, current_user, panel)
+        if done:
+            say(_("The lottery has filled the empty seats."))
+            return redirect(_draw_url(panel, done.value))
+    return redirect(manage_url(panel))
+
+
+def _member_of(panel: Panel, member_id: int) -> PanelMember:
+    return db.first_or_404(
+        select(PanelMember).where(PanelMember.id == member_id, PanelMember.panel_id == panel.id)
+    )
+
+
+@bp.route(PANEL + "/members/<int:member_id>/remove", methods=["GET", "POST"])
+@login_required
+@place_role_required(*STAFF)
+def remove_member(place: Place, round_id: int, member_id: int) -> str | Response:
+    panel = round_panel(place, round_id)
+    member = _member_of(panel, member_id)
+    form = ButtonForm()
+    if form.validate_on_submit() and attempt(
+        form, services.remove_member, db.session, current_user, member
+    ):
+        say(_("%(name)s has left the panel.", name=member.user.name))
+        return redirect(manage_url(panel))
+    return render_template("voting/remove_member.html", form=form, panel=panel, member=member)
+
+
+@bp.post(PANEL + "/members/<int:member_id>/chair")
+@login_required
+@place_role_required(*STAFF)
+def make_chair(place: Place, round_id: int, member_id: int) -> Response:
+    panel = round_panel(place, round_id)
+    member = _member_of(panel, member_id)
+    button_action(
+        lambda: services.make_chair(db.session, current_user, member),
+        _("%(name)s chairs the panel.", name=member.user.name),
+    )
+    return redirect(manage_url(panel))
+
+
+@bp.route(PANEL + "/move/<action>", methods=["GET", "POST"])
+@login_required
+@place_role_required(*STAFF)
+def move_panel(place: Place, round_id: int, action: str) -> str | Response:
+    panel = round_panel(place, round_id)
+    if action not in ACTION_LABELS:
+        abort(404)
+    form = ButtonForm()
+    if form.validate_on_submit() and attempt(
+        form, services.move_panel, db.session, current_user, panel, action
+    ):
+        say(_("The panel is now: %(status)s.", status=panel.status.label))
+        return redirect(manage_url(panel))
+    return render_template(
+        "voting/move.html", form=form, panel=panel, action=action, label=ACTION_LABELS[action]
+    )
+
+
+@bp.post(PANEL + "/share-out")
+@login_required
+@place_role_required(*STAFF)
+def share_out(place: Place, round_id: int) -> Response:
+    panel = round_panel(place, round_id)
+    if ButtonForm().validate_on_submit():
+        done = attempt(None, services.share_out, db.session, current_user, panel)
+        if done:
+            say(_("Applications shared out (%(n)d new).", n=done.value))
+    return redirect(manage_url(panel))
+
+
+@bp.get(PANEL + "/conflicts")
+@login_required
+@place_role_required(*STAFF)
+def conflicts(place: Place, round_id: int) -> str:
+    panel = round_panel(place, round_id)
+    rows = services.conflicts_register(db.session, current_user, panel)
+    return render_template("voting/conflicts.html", panel=panel, rows=rows)
+
+
+@bp.get(PANEL + "/draws/<int:draw_id>")
+def draw_result(place_slug: str, round_id: int, draw_id: int) -> str:
+    panel = public_panel(place_slug, round_id)
+    record = db.first_or_404(
+        select(PanelDraw).where(PanelDraw.id == draw_id, PanelDraw.panel_id == panel.id)
+    )
+    return render_template("voting/draw_result.html", panel=panel, draw=record)
