@@ -12,7 +12,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Hooks first (the other packages add to them), then pages, requests and commands."""
     from giving import cli, demo, hooks, login, transaction
-    from giving.services import reports
+    from giving.services import reports, rounds
     from giving.views import bp, site
     from giving.views.api import bp as api_bp
 
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     added.add_definitions(reports.DEFINITIONS)
     added.ways.update(reports.WAYS)
     added.demo_loaders.append(demo.load)
+    added.tick_jobs.append(rounds.close_due_rounds)
     site.init_app(app)
     transaction.init_app(app)
     login.init_app(app)

@@ -13,9 +13,9 @@ import click
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from giving import hooks
+from giving import hooks, services
 from giving.extensions import db
-from giving.jobs import commit
+from giving.jobs import commit, run_worker
 from giving.timeutil import utcnow
 
 
@@ -64,8 +64,6 @@ def register(app: Flask) -> None:
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     def worker(burst: bool) -> None:
         """Run background jobs from Redis (needs REDIS_URL)."""
-        from giving.jobs import run_worker
-
         if not app.config.get("REDIS_URL"):
             raise click.ClickException("Set REDIS_URL first: without it, jobs run inline.")
         run_worker(burst=burst)
@@ -76,8 +74,6 @@ def register(app: Flask) -> None:
     @click.password_option()
     def create_admin(email: str, name: str, password: str) -> None:
         """Create a site admin account, already confirmed."""
-        from giving import services
-
         try:
             with app.test_request_context(base_url=app.config["PUBLIC_URL"]):
                 user = services.register(db.session, email=email, name=name, password=password)

@@ -254,6 +254,48 @@ def load_rounds(session: Session, place: Place) -> bool:
         return False
     now = utcnow()
     manager = session.scalar(select(User).where(User.email == "manager@demo.placefund.org"))
+    round_ = _demo_round(place, manager, now)
+    session.add(round_)
+    session.flush()
+    round_.status = RoundStatus.OPEN
+    round_.opened_at = now - dt.timedelta(days=14)
+    session.flush()
+
+    groups = {g.name: g for g in session.scalars(select(Group).where(Group.place_id == place.id))}
+    for name, state, title, pounds, sent_days, extra in DEMO_APPLICATIONS:
+        group = groups[name]
+        lead = group.members[0].user if group.members else None
+        started = now - dt.timedelta(days=(sent_days or 2) + 3)
+        sent = now - dt.timedelta(days=sent_days) if sent_days is not None else None
+        application = Application(
+            round=round_,
+            group=group,
+            state=state,
+            title=title,
+            amount_requested_pence=pounds * 100 if pounds else None,
+            created_by_id=lead.id if lead else None,
+            created_at=started,
+            updated_at=sent or started,
+            submitted_at=sent if state != State.DRAFT and sent_days is not None else None,
+        )
+        if state in (State.DECLINED, State.INELIGIBLE):
+            application.feedback = extra
+            application.decided_at = now - dt.timedelta(days=2)
+        if state == State.AWARDED:
+            application.award_pence = extra * 100
+            application.decided_at = now - dt.timedelta(days=2)
+        answers = _DEMO_ANSWERS if title else _DEMO_ANSWERS[:1]
+        for question, text in zip(round_.questions, answers, strict=False):
+            application.answers.append(Answer(question=question, text=text))
+        session.add(application)
+        session.flush()
+        session.add_all(_history(application, lead, manager, started, sent, now))
+    session.flush()
+    return True
+
+
+def _demo_round(place: Place, manager: User | None, now: dt.datetime) -> Round:
+    """The Community Chest with its questions, criteria and who can apply (not yet added)."""
     round_ = Round(
         place=place,
         title=DEMO_ROUND_TITLE,
@@ -292,80 +334,57 @@ def load_rounds(session: Session, place: Place) -> bool:
     for position, (name, weight) in enumerate(criteria, start=1):
         round_.criteria.append(Criterion(name=name, weight=weight, position=position))
     round_.rules.append(EligibilityRule(kind=RuleKind.INCOME_CEILING, amount_pence=10_000_000))
-    session.add(round_)
-    session.flush()
-    round_.status = RoundStatus.OPEN
-    round_.opened_at = now - dt.timedelta(days=14)
-    session.flush()
+    return round_
 
-    groups = {g.name: g for g in session.scalars(select(Group).where(Group.place_id == place.id))}
-    for name, state, title, pounds, sent_days, extra in DEMO_APPLICATIONS:
-        group = groups[name]
-        lead = group.members[0].user if group.members else None
-        started = now - dt.timedelta(days=(sent_days or 2) + 3)
-        sent = now - dt.timedelta(days=sent_days) if sent_days is not None else None
-        decided = now - dt.timedelta(days=2)
-        application = Application(
-            round=round_,
-            group=group,
-            state=state,
-            title=title,
-            amount_requested_pence=pounds * 100 if pounds else None,
-            created_by_id=lead.id if lead else None,
-            created_at=started,
-            updated_at=sent or started,
-            submitted_at=sent if state != State.DRAFT and sent_days is not None else None,
-        )
-        if state in (State.DECLINED, State.INELIGIBLE):
-            application.feedback = extra
-            application.decided_at = decided
-        if state == State.AWARDED:
-            application.award_pence = extra * 100
-            application.decided_at = decided
-        answers = _DEMO_ANSWERS if title else _DEMO_ANSWERS[:1]
-        for question, text in zip(round_.questions, answers, strict=False):
-            application.answers.append(Answer(question=question, text=text))
-        session.add(application)
-        session.flush()
-        history = [(started, "application.start", State.DRAFT, lead)]
-        if sent is not None:
-            history.append((sent, "application.submit", State.SUBMITTED, lead))
-        path = {
-            State.IN_REVIEW: [("start_review", State.IN_REVIEW)],
-            State.SHORTLISTED: [
-                ("start_review", State.IN_REVIEW),
-                ("shortlist", State.SHORTLISTED),
-            ],
-            State.DECLINED: [("start_review", State.IN_REVIEW), ("decline", State.DECLINED)],
-            State.AWARDED: [
-                ("start_review", State.IN_REVIEW),
-                ("shortlist", State.SHORTLISTED),
-                ("award", State.AWARDED),
-            ],
-            State.INELIGIBLE: [("mark_ineligible", State.INELIGIBLE)],
-            State.WITHDRAWN: [("withdraw", State.WITHDRAWN)],
-        }.get(state, [])
-        for step, (action, to) in enumerate(path, start=1):
-            who = lead if action == "withdraw" else manager
-            when = min(now, (sent or started) + dt.timedelta(days=step))
-            history.append((when, f"application.{action}", to, who))
-        previous = None
-        for when, action, to, who in history:
-            session.add(
-                AuditEntry(
-                    created_at=when,
-                    actor_id=who.id if who else None,
-                    place_id=place.id,
-                    action=action,
-                    object_type="Application",
-                    object_id=str(application.id),
-                    summary=f"{group.name}: {to.label}",
-                    details={"to": to.value} | ({"from": previous.value} if previous else {}),
-                )
+
+# The moves that bring a demo application to its state, after it was sent.
+_DEMO_PATHS = {
+    State.IN_REVIEW: [("start_review", State.IN_REVIEW)],
+    State.SHORTLISTED: [("start_review", State.IN_REVIEW), ("shortlist", State.SHORTLISTED)],
+    State.DECLINED: [("start_review", State.IN_REVIEW), ("decline", State.DECLINED)],
+    State.AWARDED: [
+        ("start_review", State.IN_REVIEW),
+        ("shortlist", State.SHORTLISTED),
+        ("award", State.AWARDED),
+    ],
+    State.INELIGIBLE: [("mark_ineligible", State.INELIGIBLE)],
+    State.WITHDRAWN: [("withdraw", State.WITHDRAWN)],
+}
+
+
+def _history(
+    application: Application,
+    lead: User | None,
+    manager: User | None,
+    started: dt.datetime,
+    sent: dt.datetime | None,
+    now: dt.datetime,
+) -> list[AuditEntry]:
+    """The audit entries of a demo application's way to its state, as if it went step by step."""
+    history = [(started, "application.start", State.DRAFT, lead)]
+    if sent is not None:
+        history.append((sent, "application.submit", State.SUBMITTED, lead))
+    for step, (action, to) in enumerate(_DEMO_PATHS.get(application.state, []), start=1):
+        who = lead if action == "withdraw" else manager
+        when = min(now, (sent or started) + dt.timedelta(days=step))
+        history.append((when, f"application.{action}", to, who))
+    entries = []
+    previous = None
+    for when, action, to, who in history:
+        entries.append(
+            AuditEntry(
+                created_at=when,
+                actor_id=who.id if who else None,
+                place_id=application.round.place_id,
+                action=action,
+                object_type="Application",
+                object_id=str(application.id),
+                summary=f"{application.group.name}: {to.label}",
+                details={"to": to.value} | ({"from": previous.value} if previous else {}),
             )
-            previous = to
-    session.flush()
-    return True
+        )
+        previous = to
+    return entries
 
 
 DEMO_PAST_ROUND_TITLE = "Oakbridge Spring Grants"
@@ -476,7 +495,13 @@ def load_reports(session: Session, place: Place) -> bool:
     session.flush()
     round_.closed_at = closes + dt.timedelta(days=40)
     round_.status = RoundStatus.CLOSED
-    answered = (closes + dt.timedelta(days=50)).date()
+    _survey_answers(session, round_, (closes + dt.timedelta(days=50)).date())
+    session.flush()
+    return True
+
+
+def _survey_answers(session: Session, round_: Round, answered: dt.date) -> None:
+    """The groups' ratings of the funder and what taking part gave people, anonymously."""
     for respect, clarity, time, overall in DEMO_RATINGS:
         session.add(
             FunderRating(
@@ -498,5 +523,3 @@ def load_reports(session: Session, place: Place) -> bool:
                 answered_on=answered,
             )
         )
-    session.flush()
-    return True

@@ -5,10 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import flask_babel
+from babel import dates as babel_dates
+from flask import has_app_context
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 LONDON = ZoneInfo("Europe/London")
+# The locale dates are written in when there is no app to ask (the app's default is en_GB).
+FALLBACK_LOCALE = "en_GB"
 
 
 def utcnow() -> dt.datetime:
@@ -36,24 +41,39 @@ def london_to_utc(day: dt.date, time: dt.time) -> dt.datetime:
     return moment
 
 
+# CLDR patterns, so dates read the same on every page: "21 November 2026 at 10:52pm".
+DATE_PATTERN = "d MMMM y"
+TIME_PATTERN = "h:mma"
+DATETIME_PATTERN = f"{DATE_PATTERN} 'at' {TIME_PATTERN}"
+
+
+def _lower_marker(text: str) -> str:
+    """'10:52PM' -> '10:52pm', whatever case the locale gives the marker in."""
+    return text.replace("AM", "am").replace("PM", "pm")
+
+
+def _format_moment(value: dt.datetime, pattern: str) -> str:
+    """``value`` in London time, with Flask-Babel (the app's locale and BABEL_DEFAULT_TIMEZONE)
+    inside the app, or with Babel directly outside it (a script, a test without an app)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    if has_app_context():
+        return flask_babel.format_datetime(value, pattern)
+    return babel_dates.format_datetime(value, pattern, tzinfo=LONDON, locale=FALLBACK_LOCALE)
+
+
 def format_time(value: dt.datetime | None) -> str:
     """'10:52pm' in London time."""
     if value is None:
         return ""
-    local = to_london(value)
-    hour = local.strftime("%I").lstrip("0") or "12"
-    return f"{hour}:{local:%M}{local:%p}".replace("AM", "am").replace("PM", "pm")
+    return _lower_marker(_format_moment(value, TIME_PATTERN))
 
 
 def format_datetime(value: dt.datetime | None) -> str:
     """'21 November 2026 at 10:52pm' in London time."""
     if value is None:
         return ""
-    local = to_london(value)
-    hour = local.strftime("%I").lstrip("0") or "12"
-    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{local:%p}".replace("AM", "am").replace(
-        "PM", "pm"
-    )
+    return _lower_marker(_format_moment(value, DATETIME_PATTERN))
 
 
 def format_date(value: dt.date | dt.datetime | None) -> str:
@@ -61,8 +81,10 @@ def format_date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        value = to_london(value).date()
-    return f"{value.day} {value:%B %Y}"
+        return _format_moment(value, DATE_PATTERN)
+    if has_app_context():
+        return flask_babel.format_date(value, DATE_PATTERN)
+    return babel_dates.format_date(value, DATE_PATTERN, locale=FALLBACK_LOCALE)
 
 
 def financial_year(day: dt.date) -> int:

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 
 from giving.errors import DomainError, NotAllowed
 from giving.extensions import db
+from giving.forms import ButtonForm
 from giving.jobs import commit
 
 T = TypeVar("T")
@@ -81,8 +82,6 @@ def attempt(form: FlaskForm | None, action: Callable[..., T], *args: Any, **kwar
 def button_action(action: Callable[[], Any], done: str) -> bool:
     """A form that is only a button (remove, approve, move on): check its CSRF token, run the
     service and say ``done``; or show the refusal. True when done."""
-    from giving.forms import ButtonForm
-
     if not ButtonForm().validate_on_submit():
         return False
     if not attempt(None, action):

@@ -1,9 +1,10 @@
 """The application workflow, written as data: its states, and a table of the moves allowed
 between them and who may make each one.
 
-Nothing here touches the database. :func:`giving.services.rounds.transition` is the one
-function that moves an application: it looks the move up here, checks who is asking, applies
-what the move needs (reasons, an amount) and writes the audit entry.
+Nothing here touches the database. :func:`giving.services.decisions.transition` is the one
+function that moves an application: it hands :data:`APPLICATIONS` to the one checked step
+(:func:`giving.services.workflow.step`) with what the move needs (reasons, an amount), and
+the step writes the audit entry ``"application.<action>"``.
 
 Who may act:
 
@@ -16,9 +17,12 @@ Who may act:
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Collection
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from giving.moves import Move, Workflow, move
 
 
 class State(enum.StrEnum):
@@ -55,39 +59,24 @@ class Needs(enum.StrEnum):
     COMPLETE = "complete"  # every question answered within its limit
 
 
-@dataclass(frozen=True)
-class Move:
-    source: State
-    action: str
-    target: State
-    who: frozenset[Actor]
-    needs: frozenset[Needs] = frozenset()
-
-
-def _move(
-    source: State, action: str, target: State, who: set[Actor], needs: set[Needs] | None = None
-) -> Move:
-    return Move(source, action, target, frozenset(who), frozenset(needs or ()))
-
-
 GROUP, STAFF, SYSTEM = Actor.GROUP, Actor.STAFF, Actor.SYSTEM
 
-MOVES: tuple[Move, ...] = (
-    _move(
+MOVES: tuple[Move[State], ...] = (
+    move(
         State.DRAFT, "submit", State.SUBMITTED, {GROUP, STAFF}, {Needs.OPEN_ROUND, Needs.COMPLETE}
     ),
-    _move(State.DRAFT, "withdraw", State.WITHDRAWN, {GROUP, STAFF}),
-    _move(State.SUBMITTED, "withdraw", State.WITHDRAWN, {GROUP, STAFF}),
-    _move(State.IN_REVIEW, "withdraw", State.WITHDRAWN, {GROUP, STAFF}),
-    _move(State.SHORTLISTED, "withdraw", State.WITHDRAWN, {GROUP, STAFF}),
-    _move(State.SUBMITTED, "mark_ineligible", State.INELIGIBLE, {STAFF}, {Needs.FEEDBACK}),
-    _move(State.INELIGIBLE, "reconsider", State.SUBMITTED, {STAFF}),
-    _move(State.SUBMITTED, "start_review", State.IN_REVIEW, {STAFF, SYSTEM}),
-    _move(State.IN_REVIEW, "shortlist", State.SHORTLISTED, {STAFF, SYSTEM}),
-    _move(State.IN_REVIEW, "decline", State.DECLINED, {STAFF, SYSTEM}, {Needs.FEEDBACK}),
-    _move(State.SHORTLISTED, "decline", State.DECLINED, {STAFF, SYSTEM}, {Needs.FEEDBACK}),
-    _move(State.IN_REVIEW, "award", State.AWARDED, {STAFF, SYSTEM}, {Needs.AWARD}),
-    _move(State.SHORTLISTED, "award", State.AWARDED, {STAFF, SYSTEM}, {Needs.AWARD}),
+    move(State.DRAFT, "withdraw", State.WITHDRAWN, {GROUP, STAFF}),
+    move(State.SUBMITTED, "withdraw", State.WITHDRAWN, {GROUP, STAFF}),
+    move(State.IN_REVIEW, "withdraw", State.WITHDRAWN, {GROUP, STAFF}),
+    move(State.SHORTLISTED, "withdraw", State.WITHDRAWN, {GROUP, STAFF}),
+    move(State.SUBMITTED, "mark_ineligible", State.INELIGIBLE, {STAFF}, {Needs.FEEDBACK}),
+    move(State.INELIGIBLE, "reconsider", State.SUBMITTED, {STAFF}),
+    move(State.SUBMITTED, "start_review", State.IN_REVIEW, {STAFF, SYSTEM}),
+    move(State.IN_REVIEW, "shortlist", State.SHORTLISTED, {STAFF, SYSTEM}),
+    move(State.IN_REVIEW, "decline", State.DECLINED, {STAFF, SYSTEM}, {Needs.FEEDBACK}),
+    move(State.SHORTLISTED, "decline", State.DECLINED, {STAFF, SYSTEM}, {Needs.FEEDBACK}),
+    move(State.IN_REVIEW, "award", State.AWARDED, {STAFF, SYSTEM}, {Needs.AWARD}),
+    move(State.SHORTLISTED, "award", State.AWARDED, {STAFF, SYSTEM}, {Needs.AWARD}),
 )
 
 # States an application stays in once the round has finished with it.
@@ -132,16 +121,26 @@ TIMELINE_TEXT = {
 }
 
 
-def find_move(source: State, action: str) -> Move | None:
+APPLICATIONS: Workflow[State] = Workflow(
+    "application",
+    MOVES,
+    attribute="state",
+    refused=lambda state: _(
+        "This cannot be done to an application that is: %(state)s.", state=state.label.lower()
+    ),
+    not_allowed=lambda: _("You cannot do this to this application."),
+)
+
+
+def find_move(source: State, action: str) -> Move[State] | None:
     """The move ``action`` makes from ``source``, or None when there is no such move."""
-    return next((m for m in MOVES if m.source == source and m.action == action), None)
+    return APPLICATIONS.find(source, action)
 
 
-def moves_from(source: State, actors: set[Actor] | frozenset[Actor]) -> list[Move]:
+def moves_from(source: State, actors: Collection[Actor]) -> list[Move[State]]:
     """The moves any of ``actors`` may make from ``source``, in table order."""
-    return [m for m in MOVES if m.source == source and m.who & set(actors)]
+    return APPLICATIONS.moves_from(source, actors)
 
 
-def is_allowed(source: State, action: str, actors: set[Actor] | frozenset[Actor]) -> bool:
-    move = find_move(source, action)
-    return move is not None and bool(move.who & set(actors))
+def is_allowed(source: State, action: str, actors: Collection[Actor]) -> bool:
+    return APPLICATIONS.is_allowed(source, action, actors)

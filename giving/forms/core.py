@@ -28,6 +28,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from giving.models import GRANTED_ROLES, GroupKind
+from giving.services.groups import GROUP_FIELDS
 
 TOO_LONG = _l("This is too long. Use %(max)d characters or fewer.")
 
@@ -340,20 +341,7 @@ class GroupForm(FlaskForm):
         self.place.choices = [SelectChoice(p.slug, p.name) for p in places]
 
     def group_fields(self) -> dict:
-        return {
-            name: getattr(self, name).data
-            for name in (
-                "name",
-                "kind",
-                "charity_number",
-                "company_number",
-                "description",
-                "annual_income_pence",
-                "email",
-                "website",
-                "postcode",
-            )
-        }
+        return {name: getattr(self, name).data for name in GROUP_FIELDS}
 
 
 class MemberForm(FlaskForm):

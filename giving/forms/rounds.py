@@ -40,7 +40,16 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from giving.forms.core import TOO_LONG, PenceField
-from giving.models import Channel, DecisionMethod, Group, GroupKind, Round, Ward
+from giving.models import (
+    Application,
+    Channel,
+    DecisionMethod,
+    Group,
+    GroupKind,
+    Round,
+    RuleKind,
+    Ward,
+)
 from giving.timeutil import london_to_utc, to_london
 from giving.workflow import ACTION_LABELS, Move
 
@@ -359,6 +368,15 @@ class EligibilityForm(FlaskForm):
     def set_wards(self, wards: list[Ward]) -> None:
         self.wards.choices = [SelectChoice(w.id, w.name) for w in wards]
 
+    def fill_from(self, round_: Round) -> None:
+        """Show who can apply to a saved round (on GET)."""
+        self.group_kinds.data = [r.group_kind.value for r in round_.rules_of(RuleKind.GROUP_KIND)]
+        self.wards.data = [r.ward_id for r in round_.rules_of(RuleKind.WARD)]
+        ceiling = round_.rules_of(RuleKind.INCOME_CEILING)
+        self.income_ceiling_pence.data = ceiling[0].amount_pence if ceiling else None
+        recent = round_.rules_of(RuleKind.NO_RECENT_AWARD)
+        self.recent_award_months.data = recent[0].months if recent else None
+
 
 class CheckerForm(FlaskForm):
     """The public eligibility checker. Only the questions the round's rules need are kept
@@ -459,6 +477,13 @@ class ApplicationForm(FlaskForm):
 
     def answers(self) -> dict[int, str]:
         return {question.id: field.data or "" for question, field in self.question_fields}
+
+    def fill_from(self, application: Application) -> None:
+        """Show what the group has saved so far (on GET)."""
+        self.title.data = application.title
+        self.amount_requested_pence.data = application.amount_requested_pence
+        for question, field in self.question_fields:
+            field.data = application.answer_to(question)
 
 
 def application_form(round_: Round, **kwargs: Any) -> ApplicationForm:

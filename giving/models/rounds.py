@@ -216,7 +216,7 @@ class EligibilityRule(db.Model):
 
 class Application(db.Model):
     """A group's application to a round. Its state changes only through
-    :func:`giving.services.rounds.transition`, which follows :mod:`giving.workflow`."""
+    :func:`giving.services.decisions.transition`, which follows :mod:`giving.workflow`."""
 
     __tablename__ = "applications"
     __table_args__ = (

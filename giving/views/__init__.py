@@ -1,6 +1,15 @@
 """Pages, by area. Views parse input, call one service with the acting user, then render or
-redirect."""
+redirect. Every module adds its pages to the one ``giving`` blueprint (:mod:`.home`)."""
 
-from giving.views import reports as _reports  # noqa: F401  (adds its pages to bp)
-from giving.views import rounds as _rounds  # noqa: F401  (adds its pages to bp)
-from giving.views.core import bp  # noqa: F401
+from giving.views import (  # noqa: F401  (each adds its pages to bp)
+    accounts,
+    applications,
+    attachments,
+    audit,
+    groups,
+    places,
+    reports,
+    round_setup,
+    rounds,
+)
+from giving.views.home import bp  # noqa: F401

@@ -1,7 +1,7 @@
 """The public, read-only JSON API: places, rounds, results and the scorecard, with the
 OpenAPI document at ``/api/openapi.json``. ``funds`` and ``voting`` serve their own paths
 (grants, money) from their own blueprints and describe them through
-:func:`giving.services.reports.add_api_paths`, so the document covers all of them.
+the ``api_paths`` hook (:func:`giving.reports.api_paths`), so the document covers all of them.
 
 Lists are paged (``page``, ``per_page`` up to 100, with links); every answer carries an ETag
 and a short public Cache-Control, and a repeat request with ``If-None-Match`` gets a 304.
@@ -22,7 +22,7 @@ from giving.errors import ApiError, error_response
 from giving.extensions import csrf, db
 from giving.models import Place, Round, RoundStatus
 from giving.services import reports as report_services
-from giving.services.rounds import estimate_minutes
+from giving.services.estimates import estimate_minutes
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)

@@ -13,22 +13,22 @@ from werkzeug.wrappers import Response
 from giving import services
 from giving.extensions import db
 from giving.forms.reports import FeedbackPrivacyForm, GainsForm, PlaceFiguresForm, RatingForm
-from giving.jobs import commit
-from giving.models import MIN_ANSWERS_SHOWN, Place, Round
-from giving.services import DomainError
+from giving.models import MIN_ANSWERS_SHOWN, Application, Place
+from giving.permissions import STAFF_ROLES
 from giving.services import reports as report_services
-from giving.transaction import say, show_error
+from giving.transaction import attempt, say
 from giving.views.access import place_role_required
-from giving.views.core import STAFF, bp
-from giving.views.rounds import _application, _place_or_404, _round_in
+from giving.views.home import bp
+from giving.views.lookups import place_or_404, public_round, viewable_application
 from giving.workflow import State
 
 
-def _public_round(place: Place, round_id: int) -> Round:
-    round_ = _round_in(place, round_id)
-    if round_.is_draft:
-        abort(404)
-    return round_
+def _group_members_application(application_id: int) -> Application:
+    """An application whose group the signed-in person belongs to."""
+    application = viewable_application(application_id)
+    if not services.is_group_member(current_user, application.group):
+        abort(403)
+    return application
 
 
 @bp.get("/results")
@@ -39,7 +39,7 @@ def results_index() -> str:
 
 @bp.get("/places/<place_slug>/results")
 def place_results(place_slug: str) -> str:
-    place = _place_or_404(place_slug)
+    place = place_or_404(place_slug)
     rounds = report_services.public_rounds(db.session, place)
     counts = {r.id: services.state_counts(db.session, r) for r in rounds}
     return render_template(
@@ -54,8 +54,8 @@ def place_results(place_slug: str) -> str:
 
 @bp.get("/places/<place_slug>/results/rounds/<int:round_id>")
 def round_results(place_slug: str, round_id: int) -> str:
-    place = _place_or_404(place_slug)
-    round_ = _public_round(place, round_id)
+    place = place_or_404(place_slug)
+    round_ = public_round(place, round_id)
     return render_template(
         "giving/reports/round.html",
         place=place,
@@ -68,7 +68,7 @@ def round_results(place_slug: str, round_id: int) -> str:
 
 @bp.get("/places/<place_slug>/scorecard")
 def scorecard(place_slug: str) -> str:
-    place = _place_or_404(place_slug)
+    place = place_or_404(place_slug)
     return render_template(
         "giving/reports/scorecard.html",
         place=place,
@@ -88,11 +88,11 @@ def how_we_count() -> str:
 
 @bp.get("/places/<place_slug>/participation")
 def participation(place_slug: str) -> str:
-    place = _place_or_404(place_slug)
+    place = place_or_404(place_slug)
     round_ = None
     round_id = request.args.get("round", type=int)
     if round_id is not None:
-        round_ = _public_round(place, round_id)
+        round_ = public_round(place, round_id)
     return render_template(
         "giving/reports/participation.html",
         place=place,
@@ -105,18 +105,14 @@ def participation(place_slug: str) -> str:
 @bp.route("/applications/<int:application_id>/rate", methods=["GET", "POST"])
 @login_required
 def rate_funder(application_id: int) -> str | Response:
-    application = _application(application_id)
-    if not services.is_group_member(current_user, application.group):
-        abort(403)
+    application = _group_members_application(application_id)
     done = report_services.has_rated(db.session, application.round, application.group)
     form = RatingForm()
     if not done and form.validate_on_submit():
-        try:
-            report_services.rate_funder(db.session, current_user, application, form.answers())
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
+        answers = form.answers()
+        if attempt(
+            form, report_services.rate_funder, db.session, current_user, application, answers
+        ):
             say(_("Thank you. Your answers are kept without your group's name."))
             return redirect(url_for("giving.application", application_id=application.id))
     return render_template(
@@ -131,21 +127,21 @@ def rate_funder(application_id: int) -> str | Response:
 @bp.route("/applications/<int:application_id>/feedback-privacy", methods=["GET", "POST"])
 @login_required
 def feedback_privacy(application_id: int) -> str | Response:
-    application = _application(application_id)
-    if not services.is_group_member(current_user, application.group):
-        abort(403)
+    application = _group_members_application(application_id)
     form = FeedbackPrivacyForm()
     if request.method == "GET":
         form.choice.data = "private" if application.feedback_private else "public"
     if form.validate_on_submit():
-        try:
-            report_services.set_feedback_private(
-                db.session, current_user, application, form.choice.data == "private"
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
+        private = form.choice.data == "private"
+        done = attempt(
+            form,
+            report_services.set_feedback_private,
+            db.session,
+            current_user,
+            application,
+            private,
+        )
+        if done:
             say(
                 _("Saved. We will keep the reasons private.")
                 if application.feedback_private
@@ -160,26 +156,24 @@ def feedback_privacy(application_id: int) -> str | Response:
 )
 @login_required
 def tell_gains(place_slug: str, round_id: int) -> str | Response:
-    place = _place_or_404(place_slug)
-    round_ = _public_round(place, round_id)
+    place = place_or_404(place_slug)
+    round_ = public_round(place, round_id)
     if not report_services.took_part(db.session, current_user, round_):
         abort(403)
     done = report_services.has_told_gains(db.session, current_user, round_)
     form = GainsForm()
     if not done and form.validate_on_submit():
-        try:
-            report_services.record_gains(
-                db.session,
-                current_user,
-                round_,
-                skills=form.skills.data,
-                confidence=form.confidence.data,
-                new_role=form.new_role.data,
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
+        done = attempt(
+            form,
+            report_services.record_gains,
+            db.session,
+            current_user,
+            round_,
+            skills=form.skills.data,
+            confidence=form.confidence.data,
+            new_role=form.new_role.data,
+        )
+        if done:
             say(_("Thank you. Your answer is kept without your name."))
             return redirect(
                 url_for("giving.round_results", place_slug=place.slug, round_id=round_.id)
@@ -189,7 +183,7 @@ def tell_gains(place_slug: str, round_id: int) -> str | Response:
 
 @bp.route("/places/<place_slug>/figures", methods=["GET", "POST"])
 @login_required
-@place_role_required(*STAFF)
+@place_role_required(*STAFF_ROLES)
 def place_figures(place: Place) -> str | Response:
     form = PlaceFiguresForm()
     if request.method == "GET":
@@ -198,12 +192,8 @@ def place_figures(place: Place) -> str | Response:
             for f in report_services.place_figures(db.session, place)
         )
     if form.validate_on_submit():
-        try:
-            report_services.set_place_figures(db.session, current_user, place, form.figures.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
+        text = form.figures.data
+        if attempt(form, report_services.set_place_figures, db.session, current_user, place, text):
             say(_("The place's figures are saved."))
             return redirect(url_for("giving.place_figures", place_slug=place.slug))
     return render_template("giving/reports/figures.html", form=form, place=place)

@@ -14,10 +14,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
-from giving import hooks
+from giving import hooks, timeutil
 from giving.errors import error_response
 from giving.extensions import db
 from giving.money import format_money
+from giving.services.attachments import format_file_size
 
 
 class LogoutForm(FlaskForm):
@@ -54,8 +55,6 @@ def init_app(app: Flask) -> None:
     """Templates, filters, security headers and friendly error pages."""
     from govuk_frontend_wtf.main import WTFormsHelpers
     from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-
-    from giving import timeutil
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -99,8 +98,23 @@ def init_app(app: Flask) -> None:
             headers.setdefault("Cache-Control", "no-store")
         return response
 
-    def _error_page(code: int, title: str, message: str) -> tuple[str, int]:
-        return render_template("errors.html", code=code, title=title, message=message), code
+    _error_pages(app)
+    _trouble_pages(app)
+
+
+def _error_page(code: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("errors.html", code=code, title=title, message=message), code
+
+
+def _api_error(code: int, message: str) -> Response | None:
+    """Under /api, errors are JSON in the API's documented shape."""
+    if not request.path.startswith("/api/"):
+        return None
+    return error_response(code, message)
+
+
+def _error_pages(app: Flask) -> None:
+    """Friendly pages for errors (JSON ones under /api), each saying what to do next."""
 
     @app.errorhandler(400)
     def _bad_request(error: Exception) -> tuple[str, int]:
@@ -129,12 +143,6 @@ def init_app(app: Flask) -> None:
             ),
         )
 
-    def _api_error(code: int, message: str) -> Response | None:
-        """Under /api, errors are JSON in the API's documented shape."""
-        if not request.path.startswith("/api/"):
-            return None
-        return error_response(code, message)
-
     @app.errorhandler(404)
     def _not_found(error: Exception) -> tuple[str, int] | Response:
         api = _api_error(404, "Not found")
@@ -155,10 +163,12 @@ def init_app(app: Flask) -> None:
             405, _("That did not work"), _("Go back and use the buttons on the page.")
         )
 
+
+def _trouble_pages(app: Flask) -> None:
+    """Pages for a file too big, too many tries, and a fault on our side."""
+
     @app.errorhandler(413)
     def _too_big(error: Exception) -> tuple[str, int]:
-        from giving.services import format_file_size
-
         return _error_page(
             413,
             _("That file is too big"),

@@ -21,6 +21,7 @@ def test_register_confirm_log_in_out_and_reset_password(visitor, mailbox):
     assert "Check your email" in visitor.text()
 
     visitor.goto_url(mailbox.link("robin.hart@example.org", "/confirm/"))
+    visitor.press("Confirm my email")
     assert "Your email is confirmed" in visitor.text()
     assert "You are a resident of" in visitor.text()
     assert "Oakbridge" in visitor.text()
@@ -99,6 +100,7 @@ def test_register_and_log_in_work_without_javascript(noscript_visitor, mailbox):
     v.press("Create account")
     assert "Check your email" in v.text()
     v.goto_url(mailbox.link("nell@example.org", "/confirm/"))
+    v.press("Confirm my email")
     assert "Your email is confirmed" in v.text()
     v.log_out()
     v.log_in("nell@example.org", "nell's long password")

@@ -108,6 +108,7 @@ def test_check_apply_leave_return_send_and_read_the_reasons(visitor, mailbox):
     visitor.fill("Type the password again", "jo's long password")
     visitor.press("Create account")
     visitor.goto_url(mailbox.link(email, "/confirm/"))
+    visitor.press("Confirm my email")
     visitor.open("/groups/new")
     visitor.fill("Group name", group_name)
     visitor.page.get_by_label("Community group (not registered)").check()

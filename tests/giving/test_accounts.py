@@ -35,8 +35,13 @@ def test_register_sends_a_confirmation_email_that_confirms(client, session, mail
     assert not user.is_confirmed
     assert user.password_hash.startswith("$argon2")
 
-    link = mailbox.link("new.person@example.org", "/confirm/")
-    response = client.get(link.split("localhost", 1)[-1])
+    path = mailbox.link("new.person@example.org", "/confirm/").split("localhost", 1)[-1]
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "Confirm my email" in response.get_data(as_text=True)
+    session.refresh(user)
+    assert not user.is_confirmed, "opening the link changes nothing until the button is pressed"
+    response = post_form(client, path, {})
     assert response.status_code == 302
     session.refresh(user)
     assert user.is_confirmed
@@ -229,8 +234,11 @@ def test_change_email_asks_for_the_password_again(client, session, mailbox):
     session.refresh(user)
     assert user.email == "old@example.org"  # not until the new address is confirmed
     assert mailbox.to("old@example.org"), "the old address is told"
-    link = mailbox.link("new@example.org", "/account/email/confirm/")
-    client.get(link.split("localhost", 1)[-1])
+    path = mailbox.link("new@example.org", "/account/email/confirm/").split("localhost", 1)[-1]
+    assert "Confirm my email" in client.get(path).get_data(as_text=True)
+    session.refresh(user)
+    assert user.email == "old@example.org", "opening the link changes nothing"
+    post_form(client, path, {})
     session.refresh(user)
     assert user.email == "new@example.org"
 

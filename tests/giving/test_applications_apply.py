@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import func, select
 
 from giving.models import Answer, Application, AuditEntry, Channel, GroupKind
@@ -14,12 +13,7 @@ from giving.timeutil import utcnow
 from giving.workflow import State
 from tests.conftest import post_form
 from tests.factories import ApplicationFactory, GroupFactory, GroupMemberFactory
-from tests.giving.round_helpers import as_user, build_world, round_url
-
-
-@pytest.fixture
-def world(session):
-    return build_world()
+from tests.giving.round_helpers import as_user, round_url
 
 
 def answers_form(round_, texts: list[str], **extra) -> dict:

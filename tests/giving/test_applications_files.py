@@ -13,7 +13,7 @@ from giving.models import Attachment
 from giving.timeutil import utcnow
 from giving.workflow import State
 from tests.conftest import csrf_token
-from tests.giving.round_helpers import as_user, build_world
+from tests.giving.round_helpers import as_user
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -25,11 +25,6 @@ def docx_bytes() -> bytes:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<document/>")
     return buffer.getvalue()
-
-
-@pytest.fixture
-def world(session):
-    return build_world()
 
 
 @pytest.fixture

@@ -15,17 +15,7 @@ from giving.timeutil import utcnow
 from giving.workflow import Actor, State
 from tests.conftest import post_form
 from tests.factories import ApplicationFactory
-from tests.giving.round_helpers import as_user, build_world, request_context
-
-
-@pytest.fixture
-def world(session):
-    return build_world()
-
-
-@pytest.fixture
-def ctx(app, session):
-    yield from request_context(app, session)
+from tests.giving.round_helpers import as_user
 
 
 def test_the_table_covers_every_state_and_has_no_duplicates():

@@ -7,7 +7,7 @@ import pytest
 from giving.workflow import State
 from tests.conftest import post_form
 from tests.factories import ApplicationFactory
-from tests.giving.round_helpers import as_user, build_world, round_url
+from tests.giving.round_helpers import as_user, round_url
 
 STAFF_PAGES = [
     "/places/riverton/rounds/new",
@@ -39,11 +39,6 @@ def _url(world, template: str) -> str:
         draft=round_url(world, round_=world.draft_round),
         application=world.application.id,
     )
-
-
-@pytest.fixture
-def world(session):
-    return build_world()
 
 
 @pytest.mark.parametrize("template", STAFF_PAGES)

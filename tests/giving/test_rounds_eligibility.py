@@ -14,7 +14,7 @@ from giving.timeutil import utcnow
 from giving.workflow import State
 from tests.conftest import post_form
 from tests.factories import ApplicationFactory, RoundFactory
-from tests.giving.round_helpers import as_user, build_world, request_context, round_url
+from tests.giving.round_helpers import as_user, build_world, round_url
 
 
 @pytest.fixture
@@ -37,11 +37,6 @@ def world(session):
     session.commit()
     world.strict = round_
     return world
-
-
-@pytest.fixture
-def ctx(app, session):
-    yield from request_context(app, session)
 
 
 def check(client, world, **answers):

@@ -25,17 +25,7 @@ from giving.timeutil import london_to_utc, to_london, utcnow
 from giving.workflow import State
 from tests.conftest import post_form
 from tests.factories import ApplicationFactory, RoundFactory
-from tests.giving.round_helpers import as_user, build_world, request_context, round_url
-
-
-@pytest.fixture
-def world(session):
-    return build_world()
-
-
-@pytest.fixture
-def ctx(app, session):
-    yield from request_context(app, session)
+from tests.giving.round_helpers import as_user, round_url
 
 
 def round_form(**overrides) -> dict:
@@ -54,6 +44,11 @@ def round_form(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def press(client, url: str, page: str) -> str:
+    """Press a button-only form on ``page`` that posts to ``url``; the page it leads to."""
+    return post_form(client, url, {}, page=page, follow_redirects=True).get_data(as_text=True)
 
 
 def count(session, model) -> int:
@@ -320,6 +315,33 @@ def test_a_round_closes_only_when_every_application_is_decided(session, world, c
     assert round_.status == RoundStatus.CLOSED
 
 
+def test_the_scheduled_tick_closes_a_round_once_every_application_is_decided(app, session, world):
+    round_ = world.round
+    round_.opens_at = utcnow() - dt.timedelta(days=20)
+    round_.closes_at = utcnow() - dt.timedelta(days=1)
+    waiting = ApplicationFactory(round=round_, state=State.IN_REVIEW)
+    session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+    assert "Closed the round" not in result.output
+    session.refresh(round_)
+    assert round_.status == RoundStatus.OPEN
+    waiting.state = State.DECLINED
+    waiting.feedback = "Others met the criteria better."
+    session.commit()
+    result = runner.invoke(args=["tick"])
+    assert f"Closed the round {round_.title}" in result.output
+    session.refresh(round_)
+    assert round_.status == RoundStatus.CLOSED
+    entry = session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "round.close").order_by(AuditEntry.id.desc())
+    )
+    assert entry.actor_id is None
+    assert entry.details["by"] == "system"
+    assert "Closed the round" not in runner.invoke(args=["tick"]).output
+
+
 def test_a_round_cannot_close_before_its_deadline(client, world, session):
     as_user(client, world.manager)
     response = post_form(client, round_url(world, "/close"), {})
@@ -428,26 +450,16 @@ def test_a_fund_manager_puts_a_draft_round_s_questions_in_order(client, world, s
     session.expire_all()
     before = [q.text for q in round_.questions]
     last = round_.questions[-1]
-    response = post_form(
-        client,
-        round_url(world, f"/questions/{last.id}/move/up", round_=round_),
-        {},
-        page=url,
-        follow_redirects=True,
+    assert "Question moved up." in press(
+        client, round_url(world, f"/questions/{last.id}/move/up", round_=round_), url
     )
-    assert "Question moved up." in response.get_data(as_text=True)
     session.expire_all()
     assert [q.text for q in round_.questions] == [*before[:-2], before[-1], before[-2]]
     # The first question cannot move further up.
     first = round_.questions[0]
-    response = post_form(
-        client,
-        round_url(world, f"/questions/{first.id}/move/up", round_=round_),
-        {},
-        page=url,
-        follow_redirects=True,
+    assert "It cannot move that way." in press(
+        client, round_url(world, f"/questions/{first.id}/move/up", round_=round_), url
     )
-    assert "It cannot move that way." in response.get_data(as_text=True)
     session.expire_all()
     assert round_.questions[0] == first
 
@@ -460,25 +472,15 @@ def test_a_fund_manager_puts_what_the_panel_looks_for_in_order(client, world, se
     session.expire_all()
     before = [c.name for c in round_.criteria]
     last = round_.criteria[-1]
-    response = post_form(
-        client,
-        round_url(world, f"/criteria/{last.id}/move/up", round_=round_),
-        {},
-        page=url,
-        follow_redirects=True,
+    assert "Criterion moved up." in press(
+        client, round_url(world, f"/criteria/{last.id}/move/up", round_=round_), url
     )
-    assert "Criterion moved up." in response.get_data(as_text=True)
     session.expire_all()
     assert [c.name for c in round_.criteria] == [*before[:-2], before[-1], before[-2]]
     # Once a round is open, the order is fixed like everything else.
     fixed = world.round.criteria[0]
-    response = post_form(
-        client,
-        round_url(world, f"/criteria/{fixed.id}/move/down"),
-        {},
-        page=round_url(world, "/criteria"),
-        follow_redirects=True,
+    assert "cannot change" in press(
+        client, round_url(world, f"/criteria/{fixed.id}/move/down"), round_url(world, "/criteria")
     )
-    assert "cannot change" in response.get_data(as_text=True)
     session.expire_all()
     assert world.round.criteria[0] == fixed

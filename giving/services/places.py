@@ -1,0 +1,84 @@
+"""Places: adding one, and the wards and postcode areas it is made of."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from giving.errors import DomainError, NotAllowed
+from giving.models import Place, PostcodeArea, Role, RoleGrant, User, Ward
+from giving.permissions import require_staff
+from giving.postcodes import normalise_prefix
+from giving.services.core import audit
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:60] or "place"
+
+
+def create_place(session: Session, actor: User, name: str, description: str = "") -> Place:
+    if not actor.is_site_admin:
+        raise NotAllowed(_("Only a site admin can add a place."))
+    slug = slugify(name)
+    if session.scalar(select(Place).where(Place.slug == slug)) is not None:
+        raise DomainError(_("There is already a place with this name"), field="name")
+    place = Place(name=name.strip(), slug=slug, description=description.strip())
+    session.add(place)
+    session.flush()
+    session.add(RoleGrant(user=actor, place=place, role=Role.ADMIN, granted_by_id=actor.id))
+    audit(
+        session,
+        actor,
+        "place.create",
+        place,
+        f"Added the place {place.name}",
+        place=place,
+    )
+    return place
+
+
+def add_ward(session: Session, actor: User, place: Place, name: str) -> Ward:
+    require_staff(session, actor, place)
+    name = name.strip()
+    if any(w.name.lower() == name.lower() for w in place.wards):
+        raise DomainError(_("This place already has a ward called %(n)s", n=name), field="name")
+    ward = Ward(place=place, name=name)
+    session.add(ward)
+    session.flush()
+    audit(session, actor, "ward.create", ward, f"Added the ward {name}", place=place)
+    return ward
+
+
+def add_postcode_area(
+    session: Session, actor: User, place: Place, prefix: str, ward: Ward | None = None
+) -> PostcodeArea:
+    require_staff(session, actor, place)
+    prefix = normalise_prefix(prefix)
+    if ward is not None and ward.place_id != place.id:
+        raise DomainError(_("Choose one of this place's wards"), field="ward")
+    if any(a.prefix == prefix for a in place.postcode_areas):
+        raise DomainError(_("%(p)s is already part of this place", p=prefix), field="prefix")
+    area = PostcodeArea(place=place, prefix=prefix, ward=ward)
+    session.add(area)
+    session.flush()
+    audit(session, actor, "postcode.add", area, f"Added postcodes {prefix}", place=place)
+    return area
+
+
+def remove_postcode_area(session: Session, actor: User, area: PostcodeArea) -> None:
+    place = area.place
+    require_staff(session, actor, place)
+    audit(
+        session,
+        actor,
+        "postcode.remove",
+        area,
+        f"Removed postcodes {area.prefix}",
+        place=place,
+    )
+    place.postcode_areas.remove(area)
+    session.flush()
