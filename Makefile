@@ -6,7 +6,7 @@ RUNTIME := $(VENV)/.runtime-installed
 TESTING := $(VENV)/.test-installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format system-deps worker bench assets migration clean
+.PHONY: run test lint format system-deps worker tick bench assets migration clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,18 +27,18 @@ run: $(RUNTIME)
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## Set up and run every test: lint, unit, integration and browser tests.
-test: $(TESTING) system-deps
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: lint system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## Debian packages the tests drive for real: Chromium for browser tests, Redis for jobs.
 system-deps:
 	@sh scripts/system-deps.sh
 
+## ruff, and the house's size rules (files up to 600 lines, functions up to 80).
 lint: $(TESTING)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_house.py
 
 format: $(TESTING)
 	$(BIN)/ruff check --fix .
@@ -47,6 +47,10 @@ format: $(TESTING)
 ## Run background jobs from Redis (needs REDIS_URL).
 worker: $(RUNTIME)
 	$(BIN)/flask worker
+
+## Do what is due now (close and count votes, close rounds, reminders); cron runs it every minute.
+tick: $(RUNTIME)
+	$(BIN)/flask tick
 
 ## Speed benchmarks: ours and the reference side by side, with the ratio.
 bench: $(TESTING)
