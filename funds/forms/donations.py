@@ -7,47 +7,26 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
-    GovRadioInput,
-    GovSubmitInput,
-    GovTextInput,
-)
-from wtforms import (
-    BooleanField,
-    Field,
-    RadioField,
-    StringField,
-    SubmitField,
-)
+from wtforms import Field, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from funds.forms.setup import reason_going_back
 from funds.models import DeclarationScope, DonationMethod
 from funds.services.donations import GiftAidDetails
-from giving.forms import TOO_LONG, LondonDateField, PenceField
-
-
-def _declaration_field(label: str, longest: int) -> StringField:
-    """A part of a Gift Aid declaration (name, house, postcode), checked when Gift Aid is."""
-    return StringField(
-        label,
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=longest, message=TOO_LONG)],
-    )
+from giving.forms.fields import button, date_field, money_field, radio_field, text_field, tick_field
 
 
 def declaration_fields(
     first_name: str, last_name: str, postcode: str
 ) -> tuple[StringField, StringField, StringField, StringField]:
     """The four parts of a Gift Aid declaration HMRC needs: first name, last name, house name or
-    number, and home postcode (labelled for whoever fills them in)."""
+    number, and home postcode (labelled for whoever fills them in). Each is checked when Gift Aid
+    is asked for."""
     return (
-        _declaration_field(first_name, 35),
-        _declaration_field(last_name, 35),
-        _declaration_field(_l("House name or number"), 40),
-        _declaration_field(postcode, 10),
+        text_field(first_name, optional=True, max_length=35),
+        text_field(last_name, optional=True, max_length=35),
+        text_field(_l("House name or number"), optional=True, max_length=40),
+        text_field(postcode, optional=True, max_length=10),
     )
 
 
@@ -64,82 +43,62 @@ def _declaration(form: FlaskForm, **more: Any) -> GiftAidDetails:
 class GiveForm(FlaskForm):
     """A gift online: how often, how much, who, and Gift Aid if the holder can claim it."""
 
-    frequency = RadioField(
+    frequency = radio_field(
         _l("How often do you want to give?"),
-        widget=GovRadioInput(),
-        choices=[
-            SelectChoice("once", _l("Once")),
-            SelectChoice("monthly", _l("Every month")),
-        ],
+        choices=[SelectChoice("once", _l("Once")), SelectChoice("monthly", _l("Every month"))],
         default="once",
-        validators=[DataRequired(_l("Choose how often you want to give"))],
+        required=_l("Choose how often you want to give"),
     )
-    preset = RadioField(
-        _l("How much?"),
-        widget=GovRadioInput(),
-        validators=[DataRequired(_l("Choose how much to give"))],
-    )
-    other_amount = PenceField(
+    preset = radio_field(_l("How much?"), required=_l("Choose how much to give"))
+    other_amount = money_field(
         _l("Other amount, in pounds"),
-        description=_l("Only if you chose another amount. For example, 15."),
-        validators=[Optional()],
+        hint=_l("Only if you chose another amount. For example, 15."),
+        optional=True,
     )
-    donor_name = StringField(
-        _l("Your name"),
-        widget=GovTextInput(),
-        validators=[DataRequired(_l("Enter your name")), Length(max=160, message=TOO_LONG)],
-    )
-    donor_email = StringField(
+    donor_name = text_field(_l("Your name"), required=_l("Enter your name"), max_length=160)
+    donor_email = text_field(
         _l("Your email address"),
-        widget=GovTextInput(),
-        description=_l("We send your receipt here."),
-        validators=[
-            DataRequired(_l("Enter your email address")),
-            Length(max=254, message=TOO_LONG),
-        ],
+        hint=_l("We send your receipt here."),
+        required=_l("Enter your email address"),
+        max_length=254,
     )
-    postcode = StringField(
+    postcode = text_field(
         _l("Your postcode (optional)"),
-        widget=GovTextInput(),
-        description=_l("It helps us see which parts of the place give."),
-        validators=[Optional(), Length(max=10, message=TOO_LONG)],
+        hint=_l("It helps us see which parts of the place give."),
+        optional=True,
+        max_length=10,
     )
-    purpose = StringField(
+    purpose = text_field(
         _l("Only for one thing? Say what (optional)"),
-        widget=GovTextInput(),
-        description=_l("Leave empty if the fund can use it for anything."),
-        validators=[Optional(), Length(max=160, message=TOO_LONG)],
+        hint=_l("Leave empty if the fund can use it for anything."),
+        optional=True,
+        max_length=160,
     )
-    gift_aid = RadioField(
+    gift_aid = radio_field(
         _l("Add Gift Aid?"),
-        widget=GovRadioInput(),
-        description=_l("If you pay UK tax, the fund can claim 25p for every £1 you give."),
+        hint=_l("If you pay UK tax, the fund can claim 25p for every £1 you give."),
         choices=[
             SelectChoice("no", _l("No")),
             SelectChoice("this_gift", _l("Yes, for this gift")),
             SelectChoice("this_and_future", _l("Yes, for this gift and any I give in future")),
         ],
         default="no",
-        validators=[Optional()],
+        optional=True,
     )
-    taxpayer = BooleanField(
+    taxpayer = tick_field(
         _l(
             "I am a UK taxpayer. I understand that if I pay less Income Tax and/or Capital Gains "
             "Tax than the amount of Gift Aid claimed on all my donations in that tax year it is "
             "my responsibility to pay any difference."
-        ),
-        widget=GovCheckboxInput(),
+        )
     )
-    title = StringField(
-        _l("Title (optional)"),
-        widget=GovTextInput(),
-        description=_l("For example, Ms, Mr or Dr."),
-        validators=[Optional(), Length(max=20, message=TOO_LONG)],
+    title = text_field(
+        _l("Title (optional)"), hint=_l("For example, Ms, Mr or Dr."), optional=True, max_length=20
     )
     first_name, last_name, house, gift_aid_postcode = declaration_fields(
         _l("First name"), _l("Last name"), _l("Home postcode")
     )
-    submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
+    submit = button(_l("Continue"))
 
     def set_presets(self, presets: tuple[int, ...]) -> None:
         def label(pence: int) -> str:
@@ -184,57 +143,39 @@ class GiveForm(FlaskForm):
 
 
 class OfflineGiftForm(FlaskForm):
-    method = RadioField(
+    method = radio_field(
         _l("How was it given?"),
-        widget=GovRadioInput(),
         choices=[
             SelectChoice(m.value, _l(m.label)) for m in DonationMethod if m != DonationMethod.CARD
         ],
-        validators=[DataRequired(_l("Choose how it was given"))],
+        required=_l("Choose how it was given"),
     )
-    amount_pence = PenceField(
-        _l("How much, in pounds"), validators=[InputRequired(_l("Enter how much money"))]
-    )
-    donor_name = StringField(
-        _l("Who gave it"),
-        widget=GovTextInput(),
-        validators=[DataRequired(_l("Enter who gave it")), Length(max=160, message=TOO_LONG)],
-    )
-    donor_email = StringField(
+    amount_pence = money_field(_l("How much, in pounds"), required=_l("Enter how much money"))
+    donor_name = text_field(_l("Who gave it"), required=_l("Enter who gave it"), max_length=160)
+    donor_email = text_field(
         _l("Their email address (optional)"),
-        widget=GovTextInput(),
-        description=_l("We send them a receipt."),
-        validators=[Optional(), Length(max=254, message=TOO_LONG)],
+        hint=_l("We send them a receipt."),
+        optional=True,
+        max_length=254,
     )
-    postcode = StringField(
-        _l("Their postcode (optional)"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=10, message=TOO_LONG)],
+    postcode = text_field(_l("Their postcode (optional)"), optional=True, max_length=10)
+    purpose = text_field(
+        _l("Only for one thing? Say what (optional)"), optional=True, max_length=160
     )
-    purpose = StringField(
-        _l("Only for one thing? Say what (optional)"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=160, message=TOO_LONG)],
-    )
-    received_on = LondonDateField(
+    received_on = date_field(
         _l("Day it arrived (optional)"),
-        description=_l("Leave empty for today. For example, 27 3 2027."),
-        validators=[Optional()],
+        hint=_l("Leave empty for today. For example, 27 3 2027."),
+        optional=True,
     )
-    from_company = BooleanField(_l("It is from a company"), widget=GovCheckboxInput())
-    has_benefit = BooleanField(
-        _l("The giver got something back for it (like a ticket or a meal)"),
-        widget=GovCheckboxInput(),
-    )
-    gift_aid = BooleanField(
-        _l("They signed a Gift Aid declaration for this gift"), widget=GovCheckboxInput()
-    )
+    from_company = tick_field(_l("It is from a company"))
+    has_benefit = tick_field(_l("The giver got something back for it (like a ticket or a meal)"))
+    gift_aid = tick_field(_l("They signed a Gift Aid declaration for this gift"))
     first_name, last_name, house, gift_aid_postcode = declaration_fields(
         _l("First name, as on the declaration"),
         _l("Last name, as on the declaration"),
         _l("Home postcode, as on the declaration"),
     )
-    submit = SubmitField(_l("Record the gift"), widget=GovSubmitInput())
+    submit = button(_l("Record the gift"))
 
     def gift_aid_details(self) -> GiftAidDetails | None:
         """The declaration the giver signed on paper, if they did (they said they pay tax)."""
@@ -242,33 +183,29 @@ class OfflineGiftForm(FlaskForm):
 
 
 class MatchForm(FlaskForm):
-    funder_name = StringField(
+    funder_name = text_field(
         _l("Who is matching gifts"),
-        widget=GovTextInput(),
-        validators=[DataRequired(_l("Enter the funder's name")), Length(max=160)],
+        required=_l("Enter the funder's name"),
+        max_length=160,
+        too_long=None,
     )
-    ratio = PenceField(
+    ratio = money_field(
         _l("How much they add for every £1 given, in pounds"),
-        description=_l("For example, 1 means they double every gift."),
-        validators=[InputRequired(_l("Enter how much they add for every £1"))],
+        hint=_l("For example, 1 means they double every gift."),
+        required=_l("Enter how much they add for every £1"),
     )
-    cap_pence = PenceField(
-        _l("The most they will give, in pounds"),
-        validators=[InputRequired(_l("Enter the most they will give"))],
+    cap_pence = money_field(
+        _l("The most they will give, in pounds"), required=_l("Enter the most they will give")
     )
-    starts_on = LondonDateField(
-        _l("First day"),
-        description=_l("For example, 1 12 2026."),
-        validators=[InputRequired(_l("Enter the first day"))],
+    starts_on = date_field(
+        _l("First day"), hint=_l("For example, 1 12 2026."), required=_l("Enter the first day")
     )
-    ends_on = LondonDateField(
-        _l("Last day"),
-        description=_l("For example, 31 12 2026."),
-        validators=[InputRequired(_l("Enter the last day"))],
+    ends_on = date_field(
+        _l("Last day"), hint=_l("For example, 31 12 2026."), required=_l("Enter the last day")
     )
-    submit = SubmitField(_l("Add the match"), widget=GovSubmitInput())
+    submit = button(_l("Add the match"))
 
 
 class DonationRefundForm(FlaskForm):
     reason = reason_going_back()
-    submit = SubmitField(_l("Give the whole gift back"), widget=GovSubmitInput())
+    submit = button(_l("Give the whole gift back"))

@@ -7,71 +7,47 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
-from wtforms import (
-    BooleanField,
-    RadioField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from funds.models import IncomeSource
-from giving.forms import TOO_LONG, LondonDateField, PenceField
+from giving.forms.fields import (
+    area_field,
+    button,
+    date_field,
+    money_field,
+    radio_field,
+    select_field,
+    text_field,
+    tick_field,
+)
 from giving.models import Round
 
 
 class FundForm(FlaskForm):
-    name = StringField(
-        _l("Name of the fund"),
-        widget=GovTextInput(),
-        validators=[DataRequired(_l("Enter the fund's name")), Length(max=160, message=TOO_LONG)],
-    )
-    description = TextAreaField(
-        _l("What the fund is for (optional)"),
-        widget=GovTextArea(),
-        validators=[Length(max=5000, message=TOO_LONG)],
-    )
-    holder_name = StringField(
+    name = text_field(_l("Name of the fund"), required=_l("Enter the fund's name"), max_length=160)
+    description = area_field(_l("What the fund is for (optional)"), max_length=5000)
+    holder_name = text_field(
         _l("Who holds the money"),
-        widget=GovTextInput(),
-        description=_l("The organisation whose bank account the money is in."),
-        validators=[
-            DataRequired(_l("Enter who holds the money")),
-            Length(max=160, message=TOO_LONG),
-        ],
+        hint=_l("The organisation whose bank account the money is in."),
+        required=_l("Enter who holds the money"),
+        max_length=160,
     )
-    holder_charity_number = StringField(
-        _l("Their charity number (optional)"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=20, message=TOO_LONG)],
+    holder_charity_number = text_field(
+        _l("Their charity number (optional)"), optional=True, max_length=20
     )
-    holder_company_number = StringField(
-        _l("Their company number (optional)"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=20, message=TOO_LONG)],
+    holder_company_number = text_field(
+        _l("Their company number (optional)"), optional=True, max_length=20
     )
-    holder_can_claim_gift_aid = BooleanField(
-        _l("They can claim Gift Aid on donations"), widget=GovCheckboxInput()
-    )
-    checkin_threshold_pence = PenceField(
+    holder_can_claim_gift_aid = tick_field(_l("They can claim Gift Aid on donations"))
+    checkin_threshold_pence = money_field(
         _l("Size of grant that gets a written check-in, in pounds"),
-        description=_l(
+        hint=_l(
             "Smaller grants get a yearly chat instead, noted by your team. For example: 10000."
         ),
-        validators=[InputRequired(_l("Enter an amount, like 10000"))],
+        required=_l("Enter an amount, like 10000"),
     )
-    submit = SubmitField(_l("Save fund"), widget=GovSubmitInput())
+    submit = button(_l("Save fund"))
 
     def fund_fields(self) -> dict[str, Any]:
         return {
@@ -86,20 +62,18 @@ class FundForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
-    text = StringField(
+    text = text_field(
         _l("Question"),
-        widget=GovTextInput(),
-        description=_l("Keep it short and easy to answer, like: What went well this year?"),
-        validators=[DataRequired(_l("Write the question")), Length(max=300, message=TOO_LONG)],
+        hint=_l("Keep it short and easy to answer, like: What went well this year?"),
+        required=_l("Write the question"),
+        max_length=300,
     )
-    submit = SubmitField(_l("Add question"), widget=GovSubmitInput())
+    submit = button(_l("Add question"))
 
 
 class RoundLinkForm(FlaskForm):
-    round = SelectField(
-        _l("Round"), widget=GovSelect(), validators=[DataRequired(_l("Choose a round"))]
-    )
-    submit = SubmitField(_l("Use this fund for the round"), widget=GovSubmitInput())
+    round = select_field(_l("Round"), required=_l("Choose a round"))
+    submit = button(_l("Use this fund for the round"))
 
     def set_rounds(self, rounds: list[Round]) -> None:
         self.round.choices = [SelectChoice("", _l("Choose a round"))] + [
@@ -108,61 +82,52 @@ class RoundLinkForm(FlaskForm):
 
 
 class IncomeForm(FlaskForm):
-    source = RadioField(
+    source = radio_field(
         _l("Where is the money from?"),
-        widget=GovRadioInput(),
         choices=[SelectChoice(s.value, _l(s.label)) for s in IncomeSource],
-        validators=[DataRequired(_l("Choose where the money is from"))],
+        required=_l("Choose where the money is from"),
     )
-    amount_pence = PenceField(
-        _l("How much, in pounds"), validators=[InputRequired(_l("Enter how much money"))]
-    )
-    from_name = StringField(
-        _l("Who gave it (optional)"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=160, message=TOO_LONG)],
-    )
-    purpose = StringField(
+    amount_pence = money_field(_l("How much, in pounds"), required=_l("Enter how much money"))
+    from_name = text_field(_l("Who gave it (optional)"), optional=True, max_length=160)
+    purpose = text_field(
         _l("Only for one thing? Say what (optional)"),
-        widget=GovTextInput(),
-        description=_l("Leave empty if the fund can use it for anything."),
-        validators=[Optional(), Length(max=160, message=TOO_LONG)],
+        hint=_l("Leave empty if the fund can use it for anything."),
+        optional=True,
+        max_length=160,
     )
-    gift_aid = BooleanField(_l("The donor asked for Gift Aid"), widget=GovCheckboxInput())
-    pledged = RadioField(
+    gift_aid = tick_field(_l("The donor asked for Gift Aid"))
+    pledged = radio_field(
         _l("Has the money arrived?"),
-        widget=GovRadioInput(),
         choices=[
             SelectChoice("received", _l("Yes, it is in the bank")),
             SelectChoice("pledged", _l("Not yet, it has been promised")),
         ],
-        validators=[DataRequired(_l("Say if the money has arrived"))],
+        required=_l("Say if the money has arrived"),
     )
-    received_on = LondonDateField(
+    received_on = date_field(
         _l("Day it arrived (optional)"),
-        description=_l("Leave empty for today. For example, 27 3 2027."),
-        validators=[Optional()],
+        hint=_l("Leave empty for today. For example, 27 3 2027."),
+        optional=True,
     )
-    expected_on = LondonDateField(
-        _l("Day it should arrive, if promised"),
-        description=_l("For example, 27 3 2027."),
-        validators=[Optional()],
+    expected_on = date_field(
+        _l("Day it should arrive, if promised"), hint=_l("For example, 27 3 2027."), optional=True
     )
-    submit = SubmitField(_l("Add money"), widget=GovSubmitInput())
+    submit = button(_l("Add money"))
 
 
 def reason_going_back() -> TextAreaField:
     """Why money is being given back (kept with the refund)."""
-    return TextAreaField(
+    return area_field(
         _l("Why it is going back"),
-        widget=GovTextArea(),
-        validators=[DataRequired(_l("Say why the money is going back")), Length(max=1000)],
+        required=_l("Say why the money is going back"),
+        max_length=1000,
+        too_long=None,
     )
 
 
 class RefundForm(FlaskForm):
-    amount_pence = PenceField(
-        _l("How much to give back, in pounds"), validators=[InputRequired(_l("Enter how much"))]
+    amount_pence = money_field(
+        _l("How much to give back, in pounds"), required=_l("Enter how much")
     )
     reason = reason_going_back()
-    submit = SubmitField(_l("Give the money back"), widget=GovSubmitInput())
+    submit = button(_l("Give the money back"))

@@ -1,7 +1,7 @@
-"""Forms, rendered with GOV.UK Frontend widgets, by area."""
+"""Forms, rendered with GOV.UK Frontend widgets, by area; the field builders all three
+packages use are in :mod:`giving.forms.fields`."""
 
 from giving.forms.core import (  # noqa: F401
-    TOO_LONG,
     ButtonForm,
     ChangeEmailForm,
     ChangePasswordForm,
@@ -9,7 +9,6 @@ from giving.forms.core import (  # noqa: F401
     GroupForm,
     LoginForm,
     MemberForm,
-    PenceField,
     PlaceForm,
     PostcodeAreaForm,
     PostcodeForm,
@@ -26,13 +25,11 @@ from giving.forms.rounds import (  # noqa: F401
     DeadlineForm,
     DecideForm,
     EligibilityForm,
-    LondonDateField,
     QuestionForm,
     RoundForm,
     SendForm,
     StaffStartForm,
     StartForm,
-    TimeOfDayField,
     application_form,
     checker_form,
 )

@@ -2,250 +2,145 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovPasswordInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
-from wtforms import (
-    EmailField,
-    Field,
-    PasswordField,
-    RadioField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import EqualTo
 
+from giving.forms.fields import (
+    area_field,
+    button,
+    email_field,
+    money_field,
+    password_field,
+    radio_field,
+    select_field,
+    text_field,
+)
 from giving.models import GRANTED_ROLES, GroupKind
 from giving.services.groups import GROUP_FIELDS
 
-TOO_LONG = _l("This is too long. Use %(max)d characters or fewer.")
-
-
-class PenceField(StringField):
-    """Pounds typed by a person ('£1,250.50'), held as whole pence."""
-
-    widget = GovTextInput()
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = None
-        self.raw = valuelist[0] if valuelist else ""
-        text = self.raw.strip().replace("£", "").replace(",", "")
-        if not text:
-            return
-        try:
-            pounds = Decimal(text)
-        except InvalidOperation:
-            self.data = None
-            raise ValueError(_l("Enter an amount in pounds, like 1250 or 1250.50")) from None
-        if pounds != pounds.quantize(Decimal("0.01")):
-            raise ValueError(_l("Enter an amount in pounds and pence, like 1250.50"))
-        self.data = int(pounds * 100)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        return f"{self.data // 100}" if self.data % 100 == 0 else f"{self.data / 100:.2f}"
-
-
-def _not_blank(form: FlaskForm, field: Field) -> None:
-    if isinstance(field.data, str) and not field.data.strip():
-        raise ValidationError(_l("This cannot be only spaces"))
+REAL_EMAIL = _l("Enter a real email address, like name@example.com")
 
 
 class RegisterForm(FlaskForm):
-    name = StringField(
-        _l("Your name"),
-        widget=GovTextInput(),
-        validators=[
-            DataRequired(_l("Enter your name")),
-            Length(max=120, message=TOO_LONG),
-            _not_blank,
-        ],
-    )
-    email = EmailField(
+    name = text_field(_l("Your name"), required=_l("Enter your name"), max_length=120, blank=False)
+    email = email_field(
         _l("Email address"),
-        widget=GovTextInput(),
-        description=_l("We will send you an email to check it is yours."),
-        validators=[
-            DataRequired(_l("Enter your email address")),
-            Email(_l("Enter a real email address, like name@example.com")),
-            Length(max=254, message=TOO_LONG),
-        ],
+        hint=_l("We will send you an email to check it is yours."),
+        required=_l("Enter your email address"),
+        invalid=REAL_EMAIL,
+        max_length=254,
     )
-    postcode = StringField(
+    postcode = text_field(
         _l("Your home postcode (optional)"),
-        widget=GovTextInput(),
-        description=_l(
-            "Add it if you live in a place on Placefund, so you can vote and join panels."
-        ),
-        validators=[Optional()],
+        hint=_l("Add it if you live in a place on Placefund, so you can vote and join panels."),
+        optional=True,
     )
-    password = PasswordField(
+    password = password_field(
         _l("Make a password"),
-        widget=GovPasswordInput(),
-        description=_l("Use 10 or more characters. A few words in a row are easy to remember."),
-        validators=[DataRequired(_l("Make a password"))],
+        hint=_l("Use 10 or more characters. A few words in a row are easy to remember."),
+        required=_l("Make a password"),
     )
-    confirm = PasswordField(
+    confirm = password_field(
         _l("Type the password again"),
-        widget=GovPasswordInput(),
-        validators=[
-            DataRequired(_l("Type the password again")),
-            EqualTo("password", _l("The two passwords are not the same")),
-        ],
+        required=_l("Type the password again"),
+        checks=[EqualTo("password", _l("The two passwords are not the same"))],
     )
-    submit = SubmitField(_l("Create account"), widget=GovSubmitInput())
+    submit = button(_l("Create account"))
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(
-        _l("Email address"),
-        widget=GovTextInput(),
-        validators=[DataRequired(_l("Enter your email address"))],
-    )
-    password = PasswordField(
-        _l("Password"),
-        widget=GovPasswordInput(),
-        validators=[DataRequired(_l("Enter your password"))],
-    )
-    submit = SubmitField(_l("Log in"), widget=GovSubmitInput())
+    email = email_field(_l("Email address"), required=_l("Enter your email address"))
+    password = password_field(_l("Password"), required=_l("Enter your password"))
+    submit = button(_l("Log in"))
 
 
 class EmailOnlyForm(FlaskForm):
-    email = EmailField(
-        _l("Email address"),
-        widget=GovTextInput(),
-        validators=[
-            DataRequired(_l("Enter your email address")),
-            Email(_l("Enter a real email address, like name@example.com")),
-        ],
+    email = email_field(
+        _l("Email address"), required=_l("Enter your email address"), invalid=REAL_EMAIL
     )
-    submit = SubmitField(_l("Send me a link"), widget=GovSubmitInput())
+    submit = button(_l("Send me a link"))
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
+    password = password_field(
         _l("New password"),
-        widget=GovPasswordInput(),
-        description=_l("Use 10 or more characters."),
-        validators=[DataRequired(_l("Make a new password"))],
+        hint=_l("Use 10 or more characters."),
+        required=_l("Make a new password"),
     )
-    confirm = PasswordField(
+    confirm = password_field(
         _l("Type the new password again"),
-        widget=GovPasswordInput(),
-        validators=[
-            DataRequired(_l("Type the new password again")),
-            EqualTo("password", _l("The two passwords are not the same")),
-        ],
+        required=_l("Type the new password again"),
+        checks=[EqualTo("password", _l("The two passwords are not the same"))],
     )
-    submit = SubmitField(_l("Save new password"), widget=GovSubmitInput())
+    submit = button(_l("Save new password"))
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Your password now"),
-        widget=GovPasswordInput(),
-        validators=[DataRequired(_l("Enter your password now"))],
+    current_password = password_field(
+        _l("Your password now"), required=_l("Enter your password now")
     )
-    new_password = PasswordField(
+    new_password = password_field(
         _l("New password"),
-        widget=GovPasswordInput(),
-        description=_l("Use 10 or more characters."),
-        validators=[DataRequired(_l("Make a new password"))],
+        hint=_l("Use 10 or more characters."),
+        required=_l("Make a new password"),
     )
-    submit = SubmitField(_l("Change password"), widget=GovSubmitInput())
+    submit = button(_l("Change password"))
 
 
 class ChangeEmailForm(FlaskForm):
-    email = EmailField(
+    email = email_field(
         _l("New email address"),
-        widget=GovTextInput(),
-        validators=[
-            DataRequired(_l("Enter your new email address")),
-            Email(_l("Enter a real email address, like name@example.com")),
-            Length(max=254, message=TOO_LONG),
-        ],
+        required=_l("Enter your new email address"),
+        invalid=REAL_EMAIL,
+        max_length=254,
     )
-    password = PasswordField(
+    password = password_field(
         _l("Your password"),
-        widget=GovPasswordInput(),
-        description=_l("We ask for it again to check it is really you."),
-        validators=[DataRequired(_l("Enter your password"))],
+        hint=_l("We ask for it again to check it is really you."),
+        required=_l("Enter your password"),
     )
-    submit = SubmitField(_l("Change email"), widget=GovSubmitInput())
+    submit = button(_l("Change email"))
 
 
 class PostcodeForm(FlaskForm):
-    postcode = StringField(
-        _l("Your home postcode"),
-        widget=GovTextInput(),
-        validators=[DataRequired(_l("Enter your postcode"))],
-    )
-    submit = SubmitField(_l("Save postcode"), widget=GovSubmitInput())
+    postcode = text_field(_l("Your home postcode"), required=_l("Enter your postcode"))
+    submit = button(_l("Save postcode"))
 
 
 class ButtonForm(FlaskForm):
     """A form that is only a button (log out, remove): it carries the CSRF token."""
 
-    submit = SubmitField(_l("Confirm"), widget=GovSubmitInput())
+    submit = button(_l("Confirm"))
 
 
 class PlaceForm(FlaskForm):
-    name = StringField(
+    name = text_field(
         _l("Name of the place"),
-        widget=GovTextInput(),
-        validators=[
-            DataRequired(_l("Enter the name of the place")),
-            Length(max=120, message=TOO_LONG),
-            _not_blank,
-        ],
+        required=_l("Enter the name of the place"),
+        max_length=120,
+        blank=False,
     )
-    description = TextAreaField(
-        _l("About the place (optional)"),
-        widget=GovTextArea(),
-        validators=[Length(max=2000, message=TOO_LONG)],
-    )
-    submit = SubmitField(_l("Add place"), widget=GovSubmitInput())
+    description = area_field(_l("About the place (optional)"), max_length=2000)
+    submit = button(_l("Add place"))
 
 
 class WardForm(FlaskForm):
-    name = StringField(
-        _l("Ward name"),
-        widget=GovTextInput(),
-        validators=[
-            DataRequired(_l("Enter the ward name")),
-            Length(max=120, message=TOO_LONG),
-            _not_blank,
-        ],
+    name = text_field(
+        _l("Ward name"), required=_l("Enter the ward name"), max_length=120, blank=False
     )
-    submit = SubmitField(_l("Add ward"), widget=GovSubmitInput())
+    submit = button(_l("Add ward"))
 
 
 class PostcodeAreaForm(FlaskForm):
-    prefix = StringField(
+    prefix = text_field(
         _l("Start of the postcode"),
-        widget=GovTextInput(),
-        description=_l("A district like E17, or a sector like E17 4."),
-        validators=[
-            DataRequired(_l("Enter the start of a postcode")),
-        ],
+        hint=_l("A district like E17, or a sector like E17 4."),
+        required=_l("Enter the start of a postcode"),
     )
-    ward = SelectField(_l("Ward"), widget=GovSelect(), coerce=str, validators=[Optional()])
-    submit = SubmitField(_l("Add postcodes"), widget=GovSubmitInput())
+    ward = select_field(_l("Ward"), coerce=str, optional=True)
+    submit = button(_l("Add postcodes"))
 
     def set_wards(self, wards: list) -> None:
         self.ward.choices = [SelectChoice("", _l("No ward"))] + [
@@ -254,88 +149,49 @@ class PostcodeAreaForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    email = EmailField(
-        _l("Their email address"),
-        widget=GovTextInput(),
-        validators=[
-            DataRequired(_l("Enter their email address")),
-            Email(_l("Enter a real email address, like name@example.com")),
-        ],
+    email = email_field(
+        _l("Their email address"), required=_l("Enter their email address"), invalid=REAL_EMAIL
     )
-    role = RadioField(
+    role = radio_field(
         _l("Role"),
-        widget=GovRadioInput(),
         choices=[SelectChoice(r.value, r.label) for r in GRANTED_ROLES],
-        validators=[DataRequired(_l("Choose a role"))],
+        required=_l("Choose a role"),
     )
-    submit = SubmitField(_l("Give role"), widget=GovSubmitInput())
+    submit = button(_l("Give role"))
 
 
 class GroupForm(FlaskForm):
-    name = StringField(
-        _l("Group name"),
-        widget=GovTextInput(),
-        validators=[
-            DataRequired(_l("Enter your group's name")),
-            Length(max=160, message=TOO_LONG),
-            _not_blank,
-        ],
+    name = text_field(
+        _l("Group name"), required=_l("Enter your group's name"), max_length=160, blank=False
     )
-    place = SelectField(
-        _l("Where your group works"),
-        widget=GovSelect(),
-        coerce=str,
-        validators=[DataRequired(_l("Choose a place"))],
-    )
-    kind = RadioField(
+    place = select_field(_l("Where your group works"), coerce=str, required=_l("Choose a place"))
+    kind = radio_field(
         _l("What kind of group is it?"),
-        widget=GovRadioInput(),
         choices=[SelectChoice(k.value, k.label) for k in GroupKind],
-        validators=[DataRequired(_l("Choose what kind of group it is"))],
+        required=_l("Choose what kind of group it is"),
     )
-    charity_number = StringField(
-        _l("Charity number (if you have one)"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=20, message=TOO_LONG)],
+    charity_number = text_field(
+        _l("Charity number (if you have one)"), optional=True, max_length=20
     )
-    company_number = StringField(
-        _l("Company number (if you have one)"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=20, message=TOO_LONG)],
+    company_number = text_field(
+        _l("Company number (if you have one)"), optional=True, max_length=20
     )
-    description = TextAreaField(
+    description = area_field(
         _l("What your group does"),
-        widget=GovTextArea(),
-        description=_l(
-            "A few lines are enough. We show this to the panels that read your applications."
-        ),
-        validators=[Length(max=2000, message=TOO_LONG)],
+        hint=_l("A few lines are enough. We show this to the panels that read your applications."),
+        max_length=2000,
     )
-    annual_income_pence = PenceField(
+    annual_income_pence = money_field(
         _l("Money coming in each year, in pounds (optional)"),
-        description=_l("A rough figure is fine. Some funds are only for smaller groups."),
-        validators=[Optional()],
+        hint=_l("A rough figure is fine. Some funds are only for smaller groups."),
+        optional=True,
     )
-    email = EmailField(
-        _l("Group email (optional)"),
-        widget=GovTextInput(),
-        validators=[
-            Optional(),
-            Email(_l("Enter a real email address, like name@example.com")),
-            Length(max=254, message=TOO_LONG),
-        ],
+    email = email_field(
+        _l("Group email (optional)"), optional=True, invalid=REAL_EMAIL, max_length=254
     )
-    website = StringField(
-        _l("Website (optional)"),
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=255, message=TOO_LONG)],
-    )
-    postcode = StringField(
-        _l("Group postcode (optional)"),
-        widget=GovTextInput(),
-        validators=[Optional()],
-    )
-    submit = SubmitField(_l("Save group"), widget=GovSubmitInput())
+    website = text_field(_l("Website (optional)"), optional=True, max_length=255)
+    postcode = text_field(_l("Group postcode (optional)"), optional=True)
+    submit = button(_l("Save group"))
 
     def set_places(self, places: list) -> None:
         self.place.choices = [SelectChoice(p.slug, p.name) for p in places]
@@ -345,13 +201,10 @@ class GroupForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
-    email = EmailField(
+    email = email_field(
         _l("Their email address"),
-        widget=GovTextInput(),
-        description=_l("They need a Placefund account first."),
-        validators=[
-            DataRequired(_l("Enter their email address")),
-            Email(_l("Enter a real email address, like name@example.com")),
-        ],
+        hint=_l("They need a Placefund account first."),
+        required=_l("Enter their email address"),
+        invalid=REAL_EMAIL,
     )
-    submit = SubmitField(_l("Add member"), widget=GovSubmitInput())
+    submit = button(_l("Add member"))

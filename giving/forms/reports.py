@@ -5,16 +5,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
-    GovRadioInput,
-    GovSubmitInput,
-    GovTextArea,
-)
-from wtforms import BooleanField, RadioField, SubmitField, TextAreaField
+from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
 
+from giving.forms.fields import area_field, button, radio_field, tick_field
 from giving.models import RATING_QUESTIONS
 
 SCALE = [
@@ -27,12 +21,8 @@ SCALE = [
 
 
 def _rating(question: str) -> RadioField:
-    return RadioField(
-        _l(question),
-        widget=GovRadioInput(),
-        choices=SCALE,
-        coerce=int,
-        validators=[DataRequired(_l("Choose an answer from 1 to 5"))],
+    return radio_field(
+        _l(question), choices=SCALE, coerce=int, required=_l("Choose an answer from 1 to 5")
     )
 
 
@@ -43,7 +33,7 @@ class RatingForm(FlaskForm):
     clarity = _rating(RATING_QUESTIONS[1][1])
     time = _rating(RATING_QUESTIONS[2][1])
     overall = _rating(RATING_QUESTIONS[3][1])
-    submit = SubmitField(_l("Send your answers"), widget=GovSubmitInput())
+    submit = button(_l("Send your answers"))
 
     def answers(self) -> dict[str, int | None]:
         return {key: getattr(self, key).data for key, _text in RATING_QUESTIONS}
@@ -52,21 +42,18 @@ class RatingForm(FlaskForm):
 class GainsForm(FlaskForm):
     """What taking part gave a resident. Every box may be left empty."""
 
-    skills = BooleanField(_l("I learned new skills"), widget=GovCheckboxInput())
-    confidence = BooleanField(_l("I feel more confident"), widget=GovCheckboxInput())
-    new_role = BooleanField(
-        _l("I have taken on a new role in my community"), widget=GovCheckboxInput()
-    )
-    submit = SubmitField(_l("Send your answer"), widget=GovSubmitInput())
+    skills = tick_field(_l("I learned new skills"))
+    confidence = tick_field(_l("I feel more confident"))
+    new_role = tick_field(_l("I have taken on a new role in my community"))
+    submit = button(_l("Send your answer"))
 
 
 class FeedbackPrivacyForm(FlaskForm):
     """Whether the group's reasons appear on the public pages."""
 
-    choice = RadioField(
+    choice = radio_field(
         _l("Should we publish the reasons for our decision?"),
-        widget=GovRadioInput(),
-        description=_l(
+        hint=_l(
             "Everyone can always see the decision and any amount given. You choose whether "
             "they can read the reasons too."
         ),
@@ -74,20 +61,20 @@ class FeedbackPrivacyForm(FlaskForm):
             SelectChoice("public", _l("Yes, publish the reasons")),
             SelectChoice("private", _l("No, keep the reasons private")),
         ],
-        validators=[DataRequired(_l("Choose whether to publish the reasons"))],
+        required=_l("Choose whether to publish the reasons"),
     )
-    submit = SubmitField(_l("Save your choice"), widget=GovSubmitInput())
+    submit = button(_l("Save your choice"))
 
 
 class PlaceFiguresForm(FlaskForm):
-    figures = TextAreaField(
+    figures = area_field(
         _l("The place's figures"),
-        widget=GovTextArea(),
-        description=_l(
+        hint=_l(
             "One line for each group of people: the category, the group, and how many people "
             "live here in it, with commas between. For example: Ward, Millfield, 9200. Use the "
             "same words as the panel's questions so the panel can be compared with the place."
         ),
-        validators=[Length(max=20_000, message=_l("Use 20,000 characters or fewer"))],
+        max_length=20_000,
+        too_long=_l("Use 20,000 characters or fewer"),
     )
-    submit = SubmitField(_l("Save figures"), widget=GovSubmitInput())
+    submit = button(_l("Save figures"))

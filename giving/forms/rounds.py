@@ -7,39 +7,32 @@ London time; the form turns them into UTC moments for the services.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
-    GovCheckboxesInput,
-    GovDateInput,
-    GovFileInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
-from wtforms import (
-    DateField,
-    Field,
-    IntegerField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovFileInput
+from wtforms import Field, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired
 
-from giving.forms.core import TOO_LONG, PenceField
+from giving.forms.fields import (
+    LondonDateField,
+    TimeOfDayField,
+    area_field,
+    button,
+    checkboxes_field,
+    date_field,
+    form_with,
+    money_field,
+    number_field,
+    radio_field,
+    select_field,
+    text_field,
+    time_field,
+)
 from giving.models import (
     Application,
     Channel,
@@ -52,70 +45,6 @@ from giving.models import (
 )
 from giving.timeutil import london_to_utc, to_london
 from giving.workflow import ACTION_LABELS, Move
-
-_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$")
-
-
-class LondonDateField(DateField):
-    """Day, month and year in three boxes; a clear message when they are not a real date."""
-
-    widget = GovDateInput()
-
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        super().__init__(label, validators, format="%d %m %Y", **kwargs)
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist or not "".join(valuelist).strip():
-            self.data = None
-            return
-        try:
-            self.data = dt.datetime.strptime(" ".join(v.strip() for v in valuelist), "%d %m %Y")
-            self.data = self.data.date()
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Enter a real date, like 27 3 2027")) from None
-
-
-class TimeOfDayField(StringField):
-    """A time typed as a person says it: '9am', '5:30pm', '17:30'."""
-
-    widget = GovTextInput()
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = None
-        raw = (valuelist[0] if valuelist else "").strip().lower().replace(" ", "")
-        if not raw:
-            return
-        if raw in ("midday", "noon"):
-            self.data = dt.time(12, 0)
-            return
-        match = _TIME.match(raw)
-        if match:
-            hour, minute = int(match.group(1)), int(match.group(2) or 0)
-            suffix = match.group(3)
-            if suffix and 1 <= hour <= 12:
-                hour = hour % 12 + (12 if suffix == "pm" else 0)
-            elif suffix:
-                hour = 99
-            if hour < 24 and minute < 60:
-                self.data = dt.time(hour, minute)
-                return
-        raise ValueError(_l("Enter a time like 9am, 5:30pm or 17:30"))
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        hour = self.data.hour % 12 or 12
-        return f"{hour}:{self.data.minute:02d}{'am' if self.data.hour < 12 else 'pm'}"
-
-
-def _not_blank(form: FlaskForm, field: Field) -> None:
-    from wtforms.validators import ValidationError
-
-    if isinstance(field.data, str) and field.data and not field.data.strip():
-        raise ValidationError(_l("This cannot be only spaces"))
 
 
 def _moment(day_field: LondonDateField, time_field: TimeOfDayField) -> dt.datetime:
@@ -132,74 +61,62 @@ def _moment(day_field: LondonDateField, time_field: TimeOfDayField) -> dt.dateti
 
 
 class RoundForm(FlaskForm):
-    title = StringField(
+    title = text_field(
         _l("Title"),
-        widget=GovTextInput(),
-        description=_l("Like 'Small grants for spring 2027'."),
-        validators=[
-            DataRequired(_l("Enter a title for the round")),
-            Length(max=160, message=TOO_LONG),
-            _not_blank,
-        ],
+        hint=_l("Like 'Small grants for spring 2027'."),
+        required=_l("Enter a title for the round"),
+        max_length=160,
+        blank=False,
     )
-    description = TextAreaField(
+    description = area_field(
         _l("What the round is for, and what it will not fund"),
-        widget=GovTextArea(),
-        description=_l("Use plain words. Say clearly what you will and will not pay for."),
-        validators=[
-            DataRequired(_l("Say what the round is for")),
-            Length(max=5000, message=TOO_LONG),
-        ],
+        hint=_l("Use plain words. Say clearly what you will and will not pay for."),
+        required=_l("Say what the round is for"),
+        max_length=5000,
     )
-    budget_pence = PenceField(
-        _l("Total budget, in pounds"),
-        validators=[InputRequired(_l("Enter the total budget"))],
+    budget_pence = money_field(_l("Total budget, in pounds"), required=_l("Enter the total budget"))
+    min_grant_pence = money_field(
+        _l("Smallest grant, in pounds"), required=_l("Enter the smallest grant")
     )
-    min_grant_pence = PenceField(
-        _l("Smallest grant, in pounds"),
-        validators=[InputRequired(_l("Enter the smallest grant"))],
+    max_grant_pence = money_field(
+        _l("Largest grant, in pounds"), required=_l("Enter the largest grant")
     )
-    max_grant_pence = PenceField(
-        _l("Largest grant, in pounds"),
-        validators=[InputRequired(_l("Enter the largest grant"))],
-    )
-    opens_on = LondonDateField(
+    opens_on = date_field(
         _l("Day it opens"),
-        description=_l("For example, 27 3 2027"),
-        validators=[InputRequired(_l("Enter the day the round opens"))],
+        hint=_l("For example, 27 3 2027"),
+        required=_l("Enter the day the round opens"),
     )
-    opens_time = TimeOfDayField(
+    opens_time = time_field(
         _l("Time it opens"),
-        description=_l("UK time, like 9am"),
+        hint=_l("UK time, like 9am"),
         default=dt.time(9, 0),
-        validators=[InputRequired(_l("Enter the time the round opens"))],
+        required=_l("Enter the time the round opens"),
     )
-    closes_on = LondonDateField(
+    closes_on = date_field(
         _l("Day it closes"),
-        description=_l("For example, 30 4 2027"),
-        validators=[InputRequired(_l("Enter the day the round closes"))],
+        hint=_l("For example, 30 4 2027"),
+        required=_l("Enter the day the round closes"),
     )
-    closes_time = TimeOfDayField(
+    closes_time = time_field(
         _l("Time it closes"),
-        description=_l("UK time, like 5pm"),
+        hint=_l("UK time, like 5pm"),
         default=dt.time(17, 0),
-        validators=[InputRequired(_l("Enter the time the round closes"))],
+        required=_l("Enter the time the round closes"),
     )
-    decision_date = LondonDateField(
+    decision_date = date_field(
         _l("Date you will decide by"),
-        description=_l(
+        hint=_l(
             "Groups see this date. You need it before the round can open. For example, 30 6 2027"
         ),
-        validators=[Optional()],
+        optional=True,
     )
-    decision_method = RadioField(
+    decision_method = radio_field(
         _l("How will the decision be made?"),
-        widget=GovRadioInput(),
         choices=[SelectChoice(m.value, m.label) for m in DecisionMethod],
         default=DecisionMethod.PANEL.value,
-        validators=[DataRequired(_l("Choose how the decision will be made"))],
+        required=_l("Choose how the decision will be made"),
     )
-    submit = SubmitField(_l("Save round"), widget=GovSubmitInput())
+    submit = button(_l("Save round"))
 
     def fill_from(self, round_: Round) -> None:
         """Show a saved round's settings (on GET)."""
@@ -241,26 +158,23 @@ class RoundForm(FlaskForm):
 class DeadlineForm(FlaskForm):
     """More time for groups: a later deadline for an open round, and why."""
 
-    closes_on = LondonDateField(
+    closes_on = date_field(
         _l("New day it closes"),
-        description=_l("For example, 30 4 2027"),
-        validators=[InputRequired(_l("Enter the new day the round closes"))],
+        hint=_l("For example, 30 4 2027"),
+        required=_l("Enter the new day the round closes"),
     )
-    closes_time = TimeOfDayField(
+    closes_time = time_field(
         _l("New time it closes"),
-        description=_l("UK time, like 5pm"),
-        validators=[InputRequired(_l("Enter the new time the round closes"))],
+        hint=_l("UK time, like 5pm"),
+        required=_l("Enter the new time the round closes"),
     )
-    reason = TextAreaField(
+    reason = area_field(
         _l("Why it is moving"),
-        widget=GovTextArea(),
-        description=_l("Groups with an application not yet sent get this by email."),
-        validators=[
-            DataRequired(_l("Say why the deadline is moving. Groups read this.")),
-            Length(max=1000, message=TOO_LONG),
-        ],
+        hint=_l("Groups with an application not yet sent get this by email."),
+        required=_l("Say why the deadline is moving. Groups read this."),
+        max_length=1000,
     )
-    submit = SubmitField(_l("Move the deadline"), widget=GovSubmitInput())
+    submit = button(_l("Move the deadline"))
 
     def fill_from(self, round_: Round) -> None:
         closes = to_london(round_.closes_at)
@@ -277,93 +191,73 @@ class DeadlineForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
-    text = StringField(
-        _l("Question"),
-        widget=GovTextInput(),
-        validators=[
-            DataRequired(_l("Enter the question")),
-            Length(max=500, message=TOO_LONG),
-            _not_blank,
-        ],
+    text = text_field(
+        _l("Question"), required=_l("Enter the question"), max_length=500, blank=False
     )
-    why_asked = TextAreaField(
+    why_asked = area_field(
         _l("Why you ask it"),
-        widget=GovTextArea(),
-        description=_l(
-            "Groups see this. If the answer would not change your decision, do not ask."
-        ),
-        validators=[
-            DataRequired(_l("Say why you ask this question")),
-            Length(max=1000, message=TOO_LONG),
-        ],
+        hint=_l("Groups see this. If the answer would not change your decision, do not ask."),
+        required=_l("Say why you ask this question"),
+        max_length=1000,
     )
-    word_limit = IntegerField(
+    word_limit = number_field(
         _l("Word limit"),
-        widget=GovTextInput(),
         default=150,
-        validators=[
-            InputRequired(_l("Enter a word limit")),
-            NumberRange(1, 2000, _l("Enter a word limit between 1 and 2000")),
-        ],
+        required=_l("Enter a word limit"),
+        least=1,
+        most=2000,
+        outside=_l("Enter a word limit between 1 and 2000"),
     )
-    submit = SubmitField(_l("Add question"), widget=GovSubmitInput())
+    submit = button(_l("Add question"))
 
 
 class CriterionForm(FlaskForm):
-    name = StringField(
+    name = text_field(
         _l("What the panel looks for"),
-        widget=GovTextInput(),
-        description=_l("Like 'Helps people who are often left out'."),
-        validators=[
-            DataRequired(_l("Enter what the panel looks for")),
-            Length(max=120, message=TOO_LONG),
-            _not_blank,
-        ],
+        hint=_l("Like 'Helps people who are often left out'."),
+        required=_l("Enter what the panel looks for"),
+        max_length=120,
+        blank=False,
     )
-    description = TextAreaField(
-        _l("More about it (optional)"),
-        widget=GovTextArea(),
-        validators=[Length(max=1000, message=TOO_LONG)],
-    )
-    weight = IntegerField(
+    description = area_field(_l("More about it (optional)"), max_length=1000)
+    weight = number_field(
         _l("Weight"),
-        widget=GovTextInput(),
-        description=_l("From 1 to 100. A criterion with weight 20 counts twice as much as 10."),
+        hint=_l("From 1 to 100. A criterion with weight 20 counts twice as much as 10."),
         default=10,
-        validators=[
-            InputRequired(_l("Enter a weight")),
-            NumberRange(1, 100, _l("Enter a weight between 1 and 100")),
-        ],
+        required=_l("Enter a weight"),
+        least=1,
+        most=100,
+        outside=_l("Enter a weight between 1 and 100"),
     )
-    submit = SubmitField(_l("Add criterion"), widget=GovSubmitInput())
+    submit = button(_l("Add criterion"))
 
 
 class EligibilityForm(FlaskForm):
-    group_kinds = SelectMultipleField(
+    group_kinds = checkboxes_field(
         _l("Kinds of group that can apply"),
-        widget=GovCheckboxesInput(),
-        description=_l("Choose none to let every kind of group apply."),
+        hint=_l("Choose none to let every kind of group apply."),
         choices=[SelectChoice(k.value, k.label) for k in GroupKind],
-        validators=[Optional()],
+        optional=True,
     )
-    wards = SelectMultipleField(
+    wards = checkboxes_field(
         _l("Wards groups must be based in"),
-        widget=GovCheckboxesInput(),
-        description=_l("Choose none to let groups from anywhere in the place apply."),
+        hint=_l("Choose none to let groups from anywhere in the place apply."),
         coerce=int,
-        validators=[Optional()],
+        optional=True,
     )
-    income_ceiling_pence = PenceField(
+    income_ceiling_pence = money_field(
         _l("Groups must have less than this coming in each year, in pounds (optional)"),
-        validators=[Optional()],
+        optional=True,
     )
-    recent_award_months = IntegerField(
+    recent_award_months = number_field(
         _l("Groups given money in the last this many months cannot apply (optional)"),
-        widget=GovTextInput(),
-        description=_l("Leave it empty if groups funded recently may apply."),
-        validators=[Optional(), NumberRange(1, 120, _l("Enter a number of months from 1 to 120"))],
+        hint=_l("Leave it empty if groups funded recently may apply."),
+        optional=True,
+        least=1,
+        most=120,
+        outside=_l("Enter a number of months from 1 to 120"),
     )
-    submit = SubmitField(_l("Save who can apply"), widget=GovSubmitInput())
+    submit = button(_l("Save who can apply"))
 
     def set_wards(self, wards: list[Ward]) -> None:
         self.wards.choices = [SelectChoice(w.id, w.name) for w in wards]
@@ -382,30 +276,27 @@ class CheckerForm(FlaskForm):
     """The public eligibility checker. Only the questions the round's rules need are kept
     (see :func:`checker_form`)."""
 
-    group_kind = RadioField(
+    group_kind = radio_field(
         _l("What kind of group are you?"),
-        widget=GovRadioInput(),
         choices=[SelectChoice(k.value, k.label) for k in GroupKind],
-        validators=[DataRequired(_l("Choose what kind of group you are"))],
+        required=_l("Choose what kind of group you are"),
     )
-    income_pence = PenceField(
+    income_pence = money_field(
         _l("About how much money comes into your group each year, in pounds?"),
-        description=_l("A rough figure is fine. If you are new, put 0."),
-        validators=[InputRequired(_l("Enter about how much comes in each year"))],
+        hint=_l("A rough figure is fine. If you are new, put 0."),
+        required=_l("Enter about how much comes in each year"),
     )
-    postcode = StringField(
+    postcode = text_field(
         _l("Your group's postcode"),
-        widget=GovTextInput(),
-        description=_l("Where your group meets or does most of its work."),
-        validators=[DataRequired(_l("Enter your group's postcode"))],
+        hint=_l("Where your group meets or does most of its work."),
+        required=_l("Enter your group's postcode"),
     )
-    recently_awarded = RadioField(
+    recently_awarded = radio_field(
         _l("Has a round here given your group money recently?"),
-        widget=GovRadioInput(),
         choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
-        validators=[DataRequired(_l("Choose yes or no"))],
+        required=_l("Choose yes or no"),
     )
-    submit = SubmitField(_l("Check"), widget=GovSubmitInput())
+    submit = button(_l("Check"))
 
 
 def checker_form(needs: set[str], months: int | None = None, **kwargs: Any) -> CheckerForm:
@@ -424,13 +315,10 @@ def checker_form(needs: set[str], months: int | None = None, **kwargs: Any) -> C
 
 
 class StartForm(FlaskForm):
-    group = RadioField(
-        _l("Which group is applying?"),
-        widget=GovRadioInput(),
-        coerce=int,
-        validators=[InputRequired(_l("Choose your group"))],
+    group = radio_field(
+        _l("Which group is applying?"), coerce=int, required=InputRequired(_l("Choose your group"))
     )
-    submit = SubmitField(_l("Start application"), widget=GovSubmitInput())
+    submit = button(_l("Start application"))
 
     def set_groups(self, groups: list[Group]) -> None:
         self.group.choices = [SelectChoice(g.id, g.name) for g in groups]
@@ -440,19 +328,13 @@ _HELP_CHANNELS = [c for c in Channel if c != Channel.ONLINE]
 
 
 class StaffStartForm(FlaskForm):
-    group = SelectField(
-        _l("Group"),
-        widget=GovSelect(),
-        coerce=int,
-        validators=[InputRequired(_l("Choose the group"))],
-    )
-    channel = RadioField(
+    group = select_field(_l("Group"), coerce=int, required=InputRequired(_l("Choose the group")))
+    channel = radio_field(
         _l("How did the group reach you?"),
-        widget=GovRadioInput(),
         choices=[SelectChoice(c.value, c.label) for c in _HELP_CHANNELS],
-        validators=[DataRequired(_l("Say how the group reached you"))],
+        required=_l("Say how the group reached you"),
     )
-    submit = SubmitField(_l("Start application for them"), widget=GovSubmitInput())
+    submit = button(_l("Start application for them"))
 
     def set_groups(self, groups: list[Group]) -> None:
         self.group.choices = [SelectChoice(g.id, g.name) for g in groups]
@@ -462,16 +344,12 @@ class ApplicationForm(FlaskForm):
     """The application itself; one answer field per question is added by
     :func:`application_form`."""
 
-    title = StringField(
-        _l("Name of your project or idea"),
-        widget=GovTextInput(),
-        validators=[Length(max=160, message=TOO_LONG)],
+    title = text_field(_l("Name of your project or idea"), max_length=160)
+    amount_requested_pence = money_field(
+        _l("How much money are you asking for, in pounds?"), optional=True
     )
-    amount_requested_pence = PenceField(
-        _l("How much money are you asking for, in pounds?"), validators=[Optional()]
-    )
-    save = SubmitField(_l("Save and come back later"), widget=GovSubmitInput())
-    check = SubmitField(_l("Save and check your answers"), widget=GovSubmitInput())
+    save = button(_l("Save and come back later"))
+    check = button(_l("Save and check your answers"))
 
     question_fields: list[tuple[Any, Field]]
 
@@ -488,13 +366,8 @@ class ApplicationForm(FlaskForm):
 
 def application_form(round_: Round, **kwargs: Any) -> ApplicationForm:
     """The application form for a round: its questions become text boxes with word counts."""
-
-    class RoundApplicationForm(ApplicationForm):
-        pass
-
-    for number, question in enumerate(round_.questions, start=1):
-        setattr(
-            RoundApplicationForm,
+    fields = [
+        (
             f"q_{question.id}",
             TextAreaField(
                 f"{number}. {question.text}",
@@ -502,8 +375,10 @@ def application_form(round_: Round, **kwargs: Any) -> ApplicationForm:
                 description=question.why_asked,
             ),
         )
+        for number, question in enumerate(round_.questions, start=1)
+    ]
     hint = kwargs.pop("amount_hint", None)
-    form = RoundApplicationForm(**kwargs)
+    form = form_with(ApplicationForm, fields, **kwargs)
     form.amount_requested_pence.description = hint
     form.question_fields = [(q, form[f"q_{q.id}"]) for q in round_.questions]
     return form
@@ -512,39 +387,33 @@ def application_form(round_: Round, **kwargs: Any) -> ApplicationForm:
 class SendForm(FlaskForm):
     """Send the application; staff sending it for a group say how the group reached them."""
 
-    channel = RadioField(
+    channel = radio_field(
         _l("How did the group give you this application?"),
-        widget=GovRadioInput(),
         choices=[SelectChoice(c.value, c.label) for c in _HELP_CHANNELS],
-        validators=[Optional()],
+        optional=True,
     )
-    submit = SubmitField(_l("Send application"), widget=GovSubmitInput())
+    submit = button(_l("Send application"))
 
 
 class AttachmentForm(FlaskForm):
     file = FileField(_l("Add a file (optional)"), widget=GovFileInput())
-    submit = SubmitField(_l("Add file"), widget=GovSubmitInput())
+    submit = button(_l("Add file"))
 
 
 class DecideForm(FlaskForm):
-    action = RadioField(
-        _l("What happens next?"),
-        widget=GovRadioInput(),
-        validators=[DataRequired(_l("Choose what happens next"))],
-    )
-    feedback = TextAreaField(
+    action = radio_field(_l("What happens next?"), required=_l("Choose what happens next"))
+    feedback = area_field(
         _l("Reasons the group will read"),
-        widget=GovTextArea(),
-        description=_l(
+        hint=_l(
             "Needed when the application cannot be funded or is not given money. "
             "Be kind and clear: say what would have made the difference."
         ),
-        validators=[Length(max=5000, message=TOO_LONG)],
+        max_length=5000,
     )
-    award_pence = PenceField(
-        _l("Amount to give, in pounds (only when giving money)"), validators=[Optional()]
+    award_pence = money_field(
+        _l("Amount to give, in pounds (only when giving money)"), optional=True
     )
-    submit = SubmitField(_l("Save decision"), widget=GovSubmitInput())
+    submit = button(_l("Save decision"))
 
     def set_moves(self, moves: list[Move]) -> None:
         self.action.choices = [SelectChoice(m.action, ACTION_LABELS[m.action]) for m in moves]

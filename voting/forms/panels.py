@@ -6,18 +6,18 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovRadioInput,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
-from wtforms import EmailField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import IntegerField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from giving.forms import TOO_LONG
-from voting.forms.common import form_with
+from giving.forms.fields import (
+    area_field,
+    button,
+    email_field,
+    form_with,
+    number_field,
+    radio_field,
+    text_field,
+)
 from voting.models import Panel, PanelMethod
 
 METHOD_LABELS = {
@@ -30,82 +30,70 @@ METHOD_LABELS = {
 
 
 class PanelForm(FlaskForm):
-    method = RadioField(
+    method = radio_field(
         _l("How is the panel formed?"),
-        widget=GovRadioInput(),
         choices=[SelectChoice(m.value, METHOD_LABELS[m]) for m in PanelMethod],
-        validators=[DataRequired(_l("Choose how the panel is formed"))],
+        required=_l("Choose how the panel is formed"),
     )
-    size = IntegerField(
+    size = number_field(
         _l("Number of seats (needed for a lottery)"),
-        widget=GovTextInput(),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=500, message=_l("Enter a number from 1 to 500")),
-        ],
+        optional=True,
+        least=1,
+        most=500,
+        outside=_l("Enter a number from 1 to 500"),
     )
-    reviewers_per_application = IntegerField(
+    reviewers_per_application = number_field(
         _l("How many people score each application? (optional)"),
-        widget=GovTextInput(),
-        description=_l("Leave it empty and everyone on the panel scores every application."),
-        validators=[Optional(), NumberRange(min=1, message=_l("Enter 1 or more"))],
+        hint=_l("Leave it empty and everyone on the panel scores every application."),
+        optional=True,
+        least=1,
+        outside=_l("Enter 1 or more"),
     )
-    submit = SubmitField(_l("Save panel"), widget=GovSubmitInput())
+    submit = button(_l("Save panel"))
 
 
 class CategoryForm(FlaskForm):
-    name = StringField(
+    name = text_field(
         _l("What you ask"),
-        widget=GovTextInput(),
-        description=_l("For example: Age band, Ward, Gender, Disability."),
-        validators=[
-            DataRequired(_l("Enter what you ask, like Age band")),
-            Length(max=80, message=TOO_LONG),
-        ],
+        hint=_l("For example: Age band, Ward, Gender, Disability."),
+        required=_l("Enter what you ask, like Age band"),
+        max_length=80,
     )
-    values = TextAreaField(
+    values = area_field(
         _l("The answers people can choose, one on each line"),
-        widget=GovTextArea(),
-        description=_l("Everyone can also choose not to say."),
-        validators=[DataRequired(_l("Enter at least 2 answers, one on each line"))],
+        hint=_l("Everyone can also choose not to say."),
+        required=_l("Enter at least 2 answers, one on each line"),
     )
-    submit = SubmitField(_l("Add question"), widget=GovSubmitInput())
+    submit = button(_l("Add question"))
 
 
 class AppointForm(FlaskForm):
-    email = EmailField(
+    email = email_field(
         _l("Email address of the person to add"),
-        widget=GovTextInput(),
-        validators=[
-            DataRequired(_l("Enter their email address")),
-            Email(_l("Enter an email address like name@example.org")),
-        ],
+        required=_l("Enter their email address"),
+        invalid=_l("Enter an email address like name@example.org"),
     )
-    submit = SubmitField(_l("Add to the panel"), widget=GovSubmitInput())
+    submit = button(_l("Add to the panel"))
 
 
 class DrawForm(FlaskForm):
-    seed = IntegerField(
+    seed = number_field(
         _l("Seed (optional)"),
-        widget=GovTextInput(),
-        description=_l(
+        hint=_l(
             "A number that starts the lottery. Leave it empty and we pick one at random. "
             "We publish it, so anyone can run the same draw and check it."
         ),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=2**62, message=_l("Enter a whole number of 1 or more")),
-        ],
+        optional=True,
+        least=1,
+        most=2**62,
+        outside=_l("Enter a whole number of 1 or more"),
     )
-    submit = SubmitField(_l("Run the lottery"), widget=GovSubmitInput())
+    submit = button(_l("Run the lottery"))
 
 
 def _seats(label: Any, default: int | None) -> IntegerField:
-    return IntegerField(
-        label,
-        widget=GovTextInput(),
-        default=default,
-        validators=[Optional(), NumberRange(min=0, message=_l("Enter 0 or more"))],
+    return number_field(
+        label, default=default, optional=True, least=0, outside=_l("Enter 0 or more")
     )
 
 
@@ -127,7 +115,7 @@ def quota_form(panel: Panel, **kwargs: Any) -> DrawForm:
 
 
 class OfferForm(FlaskForm):
-    submit = SubmitField(_l("Offer to sit on the panel"), widget=GovSubmitInput())
+    submit = button(_l("Offer to sit on the panel"))
 
 
 def offer_form(panel: Panel, **kwargs: Any) -> OfferForm:
@@ -135,12 +123,11 @@ def offer_form(panel: Panel, **kwargs: Any) -> OfferForm:
     fields = [
         (
             f"category_{category.id}",
-            RadioField(
+            radio_field(
                 _l("%(name)s (optional)", name=category.name),
-                widget=GovRadioInput(),
                 choices=[SelectChoice(str(v.id), v.label) for v in category.values]
                 + [SelectChoice("", _l("I would rather not say"))],
-                validators=[Optional()],
+                optional=True,
             ),
         )
         for category in panel.categories

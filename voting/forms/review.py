@@ -6,18 +6,14 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea
-from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
 
-from giving.forms import TOO_LONG
-from voting.forms.common import form_with
+from giving.forms.fields import area_field, button, form_with, radio_field
 from voting.models import SCORE_MAX, SCORE_MIN
 
 
 class DeclarationsForm(FlaskForm):
-    submit = SubmitField(_l("Save declarations"), widget=GovSubmitInput())
+    submit = button(_l("Save declarations"))
 
 
 def declarations_form(applications: list, **kwargs: Any) -> DeclarationsForm:
@@ -25,20 +21,18 @@ def declarations_form(applications: list, **kwargs: Any) -> DeclarationsForm:
     fields = []
     for application in applications:
         group = application.group.name
-        conflict = RadioField(
+        conflict = radio_field(
             _l("Do you have a conflict with %(group)s?", group=group),
-            widget=GovRadioInput(),
             choices=[
                 SelectChoice("no", _l("No conflict")),
                 SelectChoice("yes", _l("Yes, I have a conflict")),
             ],
-            validators=[Optional()],
+            optional=True,
         )
-        reason = TextAreaField(
+        reason = area_field(
             _l("Why (%(group)s)", group=group),
-            widget=GovTextArea(),
-            description=_l("For example: I help run this group, or it is run by my sister."),
-            validators=[Length(max=500, message=TOO_LONG)],
+            hint=_l("For example: I help run this group, or it is run by my sister."),
+            max_length=500,
         )
         fields += [(f"conflict_{application.id}", conflict), (f"reason_{application.id}", reason)]
     form = form_with(DeclarationsForm, fields, **kwargs)
@@ -47,14 +41,13 @@ def declarations_form(applications: list, **kwargs: Any) -> DeclarationsForm:
 
 
 class ReviewForm(FlaskForm):
-    comment = TextAreaField(
+    comment = area_field(
         _l("Your comment"),
-        widget=GovTextArea(),
-        description=_l("What is good about it, and what worries you. The panel reads this."),
-        validators=[Length(max=5000, message=TOO_LONG)],
+        hint=_l("What is good about it, and what worries you. The panel reads this."),
+        max_length=5000,
     )
-    save = SubmitField(_l("Save and come back later"), widget=GovSubmitInput())
-    submit = SubmitField(_l("Send your scores"), widget=GovSubmitInput())
+    save = button(_l("Save and come back later"))
+    submit = button(_l("Send your scores"))
 
 
 def review_form(criteria: list, **kwargs: Any) -> ReviewForm:
@@ -62,12 +55,11 @@ def review_form(criteria: list, **kwargs: Any) -> ReviewForm:
     fields = [
         (
             f"criterion_{criterion.id}",
-            RadioField(
+            radio_field(
                 _l("%(name)s (counts %(weight)d)", name=criterion.name, weight=criterion.weight),
-                widget=GovRadioInput(),
-                description=criterion.description or None,
+                hint=criterion.description or None,
                 choices=[SelectChoice(str(n), str(n)) for n in range(SCORE_MIN, SCORE_MAX + 1)],
-                validators=[Optional()],
+                optional=True,
             ),
         )
         for criterion in criteria
@@ -78,41 +70,36 @@ def review_form(criteria: list, **kwargs: Any) -> ReviewForm:
 
 
 class NoteForm(FlaskForm):
-    text = TextAreaField(
-        _l("Add to the discussion"),
-        widget=GovTextArea(),
-        validators=[DataRequired(_l("Write something first")), Length(max=5000, message=TOO_LONG)],
+    text = area_field(
+        _l("Add to the discussion"), required=_l("Write something first"), max_length=5000
     )
-    submit = SubmitField(_l("Add"), widget=GovSubmitInput())
+    submit = button(_l("Add"))
 
 
 class MeetingNotesForm(FlaskForm):
-    text = TextAreaField(
+    text = area_field(
         _l("Notes of the meeting"),
-        widget=GovTextArea(),
-        description=_l("Who came, what was said, and what was agreed."),
-        validators=[Length(max=20000, message=TOO_LONG)],
+        hint=_l("Who came, what was said, and what was agreed."),
+        max_length=20000,
     )
-    submit = SubmitField(_l("Save notes"), widget=GovSubmitInput())
+    submit = button(_l("Save notes"))
 
 
 class ShortlistForm(FlaskForm):
-    action = RadioField(
+    action = radio_field(
         _l("What did the panel decide?"),
-        widget=GovRadioInput(),
         choices=[
             SelectChoice("shortlist", _l("Put it on the shortlist")),
             SelectChoice("decline", _l("Do not put it on the shortlist")),
         ],
-        validators=[DataRequired(_l("Choose whether it goes on the shortlist"))],
+        required=_l("Choose whether it goes on the shortlist"),
     )
-    reason = TextAreaField(
+    reason = area_field(
         _l("The reason"),
-        widget=GovTextArea(),
-        description=_l(
+        hint=_l(
             "If it is not on the shortlist, the group reads this. Be kind and clear: "
             "say what would have made the difference."
         ),
-        validators=[Length(max=5000, message=TOO_LONG)],
+        max_length=5000,
     )
-    submit = SubmitField(_l("Save decision"), widget=GovSubmitInput())
+    submit = button(_l("Save decision"))

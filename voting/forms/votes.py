@@ -7,28 +7,22 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextInput,
-)
-from wtforms import (
-    IntegerField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired
 
-from giving.forms import TOO_LONG, LondonDateField, TimeOfDayField
+from giving.forms.fields import (
+    button,
+    checkboxes_field,
+    date_field,
+    form_with,
+    number_field,
+    radio_field,
+    select_field,
+    text_field,
+    time_field,
+)
 from giving.money import format_money
 from giving.timeutil import london_to_utc, to_london
-from voting.forms.common import form_with
 from voting.models import BallotKind, Vote
 from voting.rules import RULES
 
@@ -57,66 +51,64 @@ BALLOT_LABELS = {
 
 
 class VoteForm(FlaskForm):
-    ballot_kind = RadioField(
+    ballot_kind = radio_field(
         _l("How do people fill in their ballot?"),
-        widget=GovRadioInput(),
         choices=[SelectChoice(k.value, BALLOT_LABELS[k]) for k in BallotKind],
         default=BallotKind.APPROVAL.value,
-        validators=[DataRequired(_l("Choose how people fill in their ballot"))],
+        required=_l("Choose how people fill in their ballot"),
     )
-    max_choices = IntegerField(
+    max_choices = number_field(
         _l("Most projects one person can tick (optional)"),
-        widget=GovTextInput(),
-        description=_l("Only for ticking. Leave it empty for no limit."),
-        validators=[Optional(), NumberRange(min=1, message=_l("Enter 1 or more"))],
+        hint=_l("Only for ticking. Leave it empty for no limit."),
+        optional=True,
+        least=1,
+        outside=_l("Enter 1 or more"),
     )
-    points_total = IntegerField(
+    points_total = number_field(
         _l("Points each person shares out"),
-        widget=GovTextInput(),
-        description=_l("Only for the points ballot. For example, 10."),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=1000, message=_l("Enter a number from 1 to 1,000")),
-        ],
+        hint=_l("Only for the points ballot. For example, 10."),
+        optional=True,
+        least=1,
+        most=1000,
+        outside=_l("Enter a number from 1 to 1,000"),
     )
-    rule = SelectField(
+    rule = select_field(
         _l("How are the votes counted?"),
-        widget=GovSelect(),
         choices=[SelectChoice(r, RULE_LABELS.get(r, r)) for r in RULES],
-        validators=[DataRequired(_l("Choose how the votes are counted"))],
+        required=_l("Choose how the votes are counted"),
     )
-    opens_on = LondonDateField(
+    opens_on = date_field(
         _l("Day voting opens"),
-        description=_l("For example, 27 3 2027"),
-        validators=[DataRequired(_l("Enter the day voting opens"))],
+        hint=_l("For example, 27 3 2027"),
+        required=DataRequired(_l("Enter the day voting opens")),
     )
-    opens_time = TimeOfDayField(
+    opens_time = time_field(
         _l("Time voting opens"),
-        description=_l("UK time, like 9am"),
+        hint=_l("UK time, like 9am"),
         default=dt.time(9, 0),
-        validators=[DataRequired(_l("Enter the time voting opens"))],
+        required=DataRequired(_l("Enter the time voting opens")),
     )
-    closes_on = LondonDateField(
+    closes_on = date_field(
         _l("Day voting closes"),
-        description=_l("For example, 30 4 2027"),
-        validators=[DataRequired(_l("Enter the day voting closes"))],
+        hint=_l("For example, 30 4 2027"),
+        required=DataRequired(_l("Enter the day voting closes")),
     )
-    closes_time = TimeOfDayField(
+    closes_time = time_field(
         _l("Time voting closes"),
-        description=_l("UK time, like 5pm"),
+        hint=_l("UK time, like 5pm"),
         default=dt.time(17, 0),
-        validators=[DataRequired(_l("Enter the time voting closes"))],
+        required=DataRequired(_l("Enter the time voting closes")),
     )
-    tie_break_seed = StringField(
+    tie_break_seed = text_field(
         _l("Lottery number for breaking ties (optional)"),
-        widget=GovTextInput(),
-        description=_l(
+        hint=_l(
             "If two projects tie, a lottery started by this number decides. We publish it. "
             "Leave it empty and we pick one at random."
         ),
-        validators=[Optional(), Length(max=64, message=TOO_LONG)],
+        optional=True,
+        max_length=64,
     )
-    submit = SubmitField(_l("Save the vote"), widget=GovSubmitInput())
+    submit = button(_l("Save the vote"))
 
     def fill_from(self, vote: Vote) -> None:
         opens, closes = to_london(vote.opens_at), to_london(vote.closes_at)
@@ -144,23 +136,21 @@ class VoteForm(FlaskForm):
 
 
 class CodesForm(FlaskForm):
-    count = IntegerField(
+    count = number_field(
         _l("How many codes?"),
-        widget=GovTextInput(),
-        description=_l("Each code lets one person vote once. From 1 to 500."),
-        validators=[
-            DataRequired(_l("Enter how many codes to make")),
-            NumberRange(min=1, max=500, message=_l("Enter a number from 1 to 500")),
-        ],
+        hint=_l("Each code lets one person vote once. From 1 to 500."),
+        required=DataRequired(_l("Enter how many codes to make")),
+        least=1,
+        most=500,
+        outside=_l("Enter a number from 1 to 500"),
     )
-    ward = SelectField(
+    ward = select_field(
         _l("Ward the codes are for (optional)"),
-        widget=GovSelect(),
-        description=_l("So we can count how many people voted in each ward."),
+        hint=_l("So we can count how many people voted in each ward."),
         choices=[],
-        validators=[Optional()],
+        optional=True,
     )
-    submit = SubmitField(_l("Make the codes"), widget=GovSubmitInput())
+    submit = button(_l("Make the codes"))
 
 
 def codes_form(wards: list, **kwargs: Any) -> CodesForm:
@@ -172,13 +162,13 @@ def codes_form(wards: list, **kwargs: Any) -> CodesForm:
 
 
 class CodeForm(FlaskForm):
-    code = StringField(
+    code = text_field(
         _l("Your voting code"),
-        widget=GovTextInput(),
-        description=_l("It is on your letter, like ABCD-EFGH-JKLM."),
-        validators=[DataRequired(_l("Enter your voting code")), Length(max=40, message=TOO_LONG)],
+        hint=_l("It is on your letter, like ABCD-EFGH-JKLM."),
+        required=_l("Enter your voting code"),
+        max_length=40,
     )
-    submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
+    submit = button(_l("Continue"))
 
 
 def _option_label(option: Any) -> str:
@@ -188,7 +178,7 @@ def _option_label(option: Any) -> str:
 
 
 class BallotForm(FlaskForm):
-    submit = SubmitField(_l("Send my vote"), widget=GovSubmitInput())
+    submit = button(_l("Send my vote"))
 
 
 def ballot_form(vote: Vote, options: list, **kwargs: Any) -> BallotForm:
@@ -198,20 +188,20 @@ def ballot_form(vote: Vote, options: list, **kwargs: Any) -> BallotForm:
         fields = [
             (
                 f"points_{option.id}",
-                IntegerField(
+                number_field(
                     _l("Points for %(name)s", name=_option_label(option)),
-                    widget=GovTextInput(),
-                    validators=[Optional(), NumberRange(min=0, message=_l("Enter 0 or more"))],
+                    optional=True,
+                    least=0,
+                    outside=_l("Enter 0 or more"),
                 ),
             )
             for option in options
         ]
     else:
-        ticks = SelectMultipleField(
+        ticks = checkboxes_field(
             _l("Which projects do you want to get money?"),
-            widget=GovCheckboxesInput(),
             choices=[SelectChoice(str(o.id), _option_label(o)) for o in options],
-            validators=[Optional()],
+            optional=True,
         )
         fields = [("choices", ticks)]
     form = form_with(BallotForm, fields, **kwargs)
