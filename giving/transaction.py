@@ -1,18 +1,19 @@
 """One commit per request, made by the structure.
 
-Views never commit. They call one service through :func:`attempt` (or
-:func:`button_action`); a :class:`DomainError` rolls the request's work back and is shown next
-to the field it names. When the view's answer is a success (below 400) to a POST, the request's
-end commits once and then hands over the jobs and email the services queued
-(:func:`giving.jobs.commit`). Anything else rolls back, and a GET or HEAD never writes: its
-work is always rolled back, and under test a GET that wrote anything fails loudly.
+Views never commit. They call one service through :func:`attempt` (or, for a form,
+:func:`form_action`; for a button, :func:`button_action`); a :class:`DomainError` rolls the
+request's work back and is shown next to the field it names. When the view's answer is a
+success (below 400) to a POST, the request's end commits once and then hands over the jobs and
+email the services queued (:func:`giving.jobs.commit`). Anything else rolls back, and a GET
+or HEAD never writes: its work is always rolled back, and under test a GET that wrote anything
+fails loudly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from flask import Flask, abort, current_app, flash, render_template, request
 from flask_babel import gettext as _
@@ -77,6 +78,20 @@ def attempt(form: FlaskForm | None, action: Callable[..., T], *args: Any, **kwar
         show_error(form, error)
         return Done(False)
     return Done(True, value)
+
+
+def form_action(
+    form: FlaskForm, action: Callable[[], T], done: str | Callable[[T], str] | None = None
+) -> Done[T]:
+    """A form that runs one service: once it is sent and valid, run ``action`` (a refusal is
+    shown on the form, see :func:`attempt`) and say ``done``, a message or one made from what
+    the service gave back. Not done when the form was not sent, not valid, or refused."""
+    if not form.validate_on_submit():
+        return Done(False)
+    result = attempt(form, action)
+    if result and done is not None:
+        say(done(cast(T, result.value)) if callable(done) else done)
+    return result
 
 
 def button_action(action: Callable[[], Any], done: str) -> bool:

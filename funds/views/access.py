@@ -1,20 +1,16 @@
-"""The funds blueprint, and finding what a page is about: a fund for its managers, a grant for
-its group and the fund's managers, or a row that belongs to either (404 when there is none)."""
+"""The funds blueprint, and finding what a page is about: a fund for its managers, or a grant
+for its group and the fund's managers (a row that belongs to either is found with
+:func:`giving.views.lookups.child_or_404`)."""
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from flask import Blueprint, abort
 from flask_login import current_user
-from sqlalchemy import select
 
 from funds import permissions
 from funds.models import Fund, Grant
 from giving.extensions import db, login_manager
 from giving.models import Role
-
-T = TypeVar("T")
 
 bp = Blueprint("funds", __name__)
 
@@ -48,8 +44,3 @@ def grant_or_404(grant_id: int, manage: bool = False) -> Grant:
     if not allowed:
         abort(403)
     return grant
-
-
-def row_of(model: type[T], row_id: int, **parent: int) -> T:
-    """Row ``row_id`` of ``model`` when it belongs to the parent named (``fund_id=fund.id``)."""
-    return db.first_or_404(select(model).filter_by(id=row_id, **parent))

@@ -11,12 +11,14 @@ from werkzeug.wrappers import Response
 from funds import services
 from funds.forms import DonationRefundForm, MatchForm, OfflineGiftForm
 from funds.models import Donation, DonationMethod, GiftAidDeclaration
-from funds.views.access import bp, fund_or_404, row_of
+from funds.views.access import bp, fund_or_404
 from giving.extensions import db
 from giving.forms import ButtonForm
 from giving.money import format_money
 from giving.pagination import paginate
-from giving.transaction import attempt, button_action, say
+from giving.transaction import form_action
+from giving.views.lookups import child_or_404
+from giving.views.pages import button_then, fields_of
 
 
 @bp.get("/funds/<int:fund_id>/donations")
@@ -40,27 +42,22 @@ def donations(fund_id: int) -> str:
 def new_donation(fund_id: int) -> str | Response:
     fund = fund_or_404(fund_id)
     form = OfflineGiftForm()
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.record_offline_gift,
+    if form_action(
+        form,
+        lambda: services.record_offline_gift(
             db.session,
             current_user,
             fund,
             method=DonationMethod(form.method.data),
-            amount_pence=form.amount_pence.data,
-            donor_name=form.donor_name.data,
             donor_email=form.donor_email.data or "",
-            postcode=form.postcode.data,
-            purpose=form.purpose.data,
-            received_on=form.received_on.data,
             from_company=bool(form.from_company.data),
             has_benefit=bool(form.has_benefit.data),
             gift_aid=form.gift_aid_details(),
-        )
-        if done:
-            say(_("%(amount)s gift recorded.", amount=format_money(form.amount_pence.data)))
-            return redirect(url_for("funds.donations", fund_id=fund.id))
+            **fields_of(form, "amount_pence", "donor_name", "postcode", "purpose", "received_on"),
+        ),
+        lambda gift: _("%(amount)s gift recorded.", amount=format_money(gift.amount_pence)),
+    ):
+        return redirect(url_for("funds.donations", fund_id=fund.id))
     return render_template("funds/donation_form.html", fund=fund, form=form)
 
 
@@ -68,13 +65,14 @@ def new_donation(fund_id: int) -> str | Response:
 @login_required
 def refund_donation(fund_id: int, donation_id: int) -> str | Response:
     fund = fund_or_404(fund_id)
-    donation = row_of(Donation, donation_id, fund_id=fund.id)
+    donation = child_or_404(Donation, donation_id, fund_id=fund.id)
     form = DonationRefundForm()
-    if form.validate_on_submit():
-        reason = form.reason.data
-        if attempt(form, services.refund_donation, db.session, current_user, donation, reason):
-            say(_("The gift has been given back."))
-            return redirect(url_for("funds.donations", fund_id=fund.id))
+    if form_action(
+        form,
+        lambda: services.refund_donation(db.session, current_user, donation, form.reason.data),
+        _("The gift has been given back."),
+    ):
+        return redirect(url_for("funds.donations", fund_id=fund.id))
     return render_template("funds/donation_refund.html", fund=fund, donation=donation, form=form)
 
 
@@ -83,22 +81,18 @@ def refund_donation(fund_id: int, donation_id: int) -> str | Response:
 def match(fund_id: int) -> str | Response:
     fund = fund_or_404(fund_id)
     form = MatchForm()
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.create_match_pledge,
+    if form_action(
+        form,
+        lambda: services.create_match_pledge(
             db.session,
             current_user,
             fund,
-            funder_name=form.funder_name.data,
             ratio_percent=form.ratio.data,
-            cap_pence=form.cap_pence.data,
-            starts_on=form.starts_on.data,
-            ends_on=form.ends_on.data,
-        )
-        if done:
-            say(_("Match funding added."))
-            return redirect(url_for("funds.donations", fund_id=fund.id))
+            **fields_of(form, "funder_name", "cap_pence", "starts_on", "ends_on"),
+        ),
+        _("Match funding added."),
+    ):
+        return redirect(url_for("funds.donations", fund_id=fund.id))
     return render_template(
         "funds/match.html", fund=fund, form=form, pledges=services.match_pledges(db.session, fund)
     )
@@ -109,9 +103,9 @@ def match(fund_id: int) -> str | Response:
 def staff_cancel_declaration(fund_id: int, declaration_id: int) -> Response:
     """A donor without an account asks the fund to cancel their Gift Aid declaration."""
     fund = fund_or_404(fund_id)
-    declaration = row_of(GiftAidDeclaration, declaration_id, fund_id=fund.id)
-    button_action(
+    declaration = child_or_404(GiftAidDeclaration, declaration_id, fund_id=fund.id)
+    return button_then(
         lambda: services.cancel_declaration(db.session, current_user, declaration),
         _("The Gift Aid declaration is cancelled. It does not cover gifts from now on."),
+        url_for("funds.donations", fund_id=fund.id),
     )
-    return redirect(url_for("funds.donations", fund_id=fund.id))

@@ -4,6 +4,7 @@ Stripe's webhook."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import stripe
 from flask import abort, current_app, redirect, render_template, request, url_for
@@ -19,6 +20,7 @@ from funds.workflow import DonationState, RegularGiftState
 from giving.extensions import csrf, db
 from giving.forms import ButtonForm
 from giving.transaction import attempt
+from giving.views.pages import fields_of
 
 # How often the webhook tries an event again when another worker got in first.
 WEBHOOK_TRIES = 5
@@ -44,11 +46,8 @@ def give(fund_id: int) -> str | Response:
             fund,
             monthly=form.frequency.data == "monthly",
             amount_pence=form.amount(),
-            donor_name=form.donor_name.data,
-            donor_email=form.donor_email.data,
-            postcode=form.postcode.data,
-            purpose=form.purpose.data,
             gift_aid=form.gift_aid_details(fund.holder_can_claim_gift_aid),
+            **fields_of(form, "donor_name", "donor_email", "postcode", "purpose"),
         )
         if done:
             return redirect(url_for("funds.confirm_gift", reference=done.value.reference))
@@ -72,15 +71,20 @@ def _gift(reference: str) -> Donation | RegularGift:
     return gift
 
 
+def _gift_page(template: str, gift: Donation | RegularGift, /, **context: Any) -> str:
+    """A page about one gift: the gift, its fund, and whether it is monthly."""
+    return render_template(
+        template, gift=gift, fund=gift.fund, monthly=isinstance(gift, RegularGift), **context
+    )
+
+
 @bp.get("/give/<reference>")
 def confirm_gift(reference: str) -> str:
     """Check the gift, then continue to Stripe to pay."""
     gift = _gift(reference)
-    return render_template(
+    return _gift_page(
         "funds/give_confirm.html",
-        gift=gift,
-        fund=gift.fund,
-        monthly=isinstance(gift, RegularGift),
+        gift,
         button=ButtonForm(),
         waiting=(
             gift.state == RegularGiftState.PENDING
@@ -111,13 +115,7 @@ def pay_gift(reference: str) -> Response:
 
 @bp.get("/give/<reference>/thanks")
 def gift_thanks(reference: str) -> str:
-    gift = _gift(reference)
-    return render_template(
-        "funds/give_thanks.html",
-        gift=gift,
-        fund=gift.fund,
-        monthly=isinstance(gift, RegularGift),
-    )
+    return _gift_page("funds/give_thanks.html", _gift(reference))
 
 
 @bp.post("/stripe/webhook")

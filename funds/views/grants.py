@@ -24,13 +24,15 @@ from funds.forms import (
 )
 from funds.models import CheckIn, CheckInKind, CheckInState, Fund, Instalment
 from funds.schedule import Frequency
-from funds.views.access import bp, fund_or_404, grant_or_404, row_of
+from funds.views.access import bp, fund_or_404, grant_or_404
 from funds.workflow import Actor, GrantState, InstalmentState
 from giving.extensions import db
 from giving.models import Application, Group
 from giving.pagination import paginate
 from giving.timeutil import financial_year_label, utcnow
-from giving.transaction import attempt, say
+from giving.transaction import form_action
+from giving.views.lookups import child_or_404
+from giving.views.pages import fields_of
 
 
 @bp.get("/funds/<int:fund_id>/grants")
@@ -66,28 +68,25 @@ def new_grant(fund_id: int) -> str | Response:
         form.total_pence.data = application.award_pence
         form.start_date.data = utcnow().date()
         form.years.data = 1
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.make_grant,
+    done = form_action(
+        form,
+        lambda: services.make_grant(
             db.session,
             current_user,
             fund,
             application=application,
             group=next((g for g in groups if str(g.id) == form.group.data), None),
-            title=form.title.data,
             description=form.description.data or "",
-            total_pence=form.total_pence.data,
-            start_date=form.start_date.data,
-            years=form.years.data,
             frequency=Frequency(form.frequency.data),
             restricted=form.restricted.data == "yes",
             purpose=form.purpose.data or "",
-        )
-        if done:
-            say(_("The grant is offered. The group can now read and agree to it."))
-            _warn_if_overcommitted(fund)
-            return redirect(url_for("funds.grant", grant_id=done.value.id))
+            **fields_of(form, "title", "total_pence", "start_date", "years"),
+        ),
+        _("The grant is offered. The group can now read and agree to it."),
+    )
+    if done:
+        _warn_if_overcommitted(fund)
+        return redirect(url_for("funds.grant", grant_id=done.value.id))
     return render_template(
         "funds/grant_form.html",
         fund=fund,
@@ -141,11 +140,12 @@ def grant(grant_id: int) -> str:
 def agreement(grant_id: int) -> str | Response:
     grant = grant_or_404(grant_id)
     form = AgreeForm()
-    if form.validate_on_submit():
-        agreed = bool(form.agree.data)
-        if attempt(form, services.accept_agreement, db.session, current_user, grant, agreed):
-            say(_("Thank you. Your group has agreed to the grant."))
-            return redirect(url_for("funds.grant", grant_id=grant.id))
+    if form_action(
+        form,
+        lambda: services.accept_agreement(db.session, current_user, grant, bool(form.agree.data)),
+        _("Thank you. Your group has agreed to the grant."),
+    ):
+        return redirect(url_for("funds.grant", grant_id=grant.id))
     can_accept = (
         Actor.GROUP in permissions.actors_for(db.session, current_user, grant)
         and grant.state == GrantState.OFFERED
@@ -174,14 +174,13 @@ def instalment_action(grant_id: int, instalment_id: int, action: str) -> str | R
     grant = grant_or_404(grant_id, manage=True)
     if action not in _INSTALMENT_FORMS:
         abort(404)
-    instalment = row_of(Instalment, instalment_id, grant_id=grant.id)
+    instalment = child_or_404(Instalment, instalment_id, grant_id=grant.id)
     form = _INSTALMENT_FORMS[action]()
     if request.method == "GET" and action == "pay":
         form.paid_on.data = utcnow().date()
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.act_on_instalment,
+    if form_action(
+        form,
+        lambda: services.act_on_instalment(
             db.session,
             current_user,
             instalment,
@@ -189,11 +188,12 @@ def instalment_action(grant_id: int, instalment_id: int, action: str) -> str | R
             reason=_data(form, "reason"),
             paid_on=_data(form, "paid_on"),
             reference=_data(form, "reference"),
-        )
-        if done:
-            state = instalment.state.label.lower()
-            say(_("Payment %(n)s: %(state)s.", n=instalment.number, state=state))
-            return redirect(url_for("funds.grant", grant_id=grant.id))
+        ),
+        lambda moved: _(
+            "Payment %(n)s: %(state)s.", n=moved.number, state=moved.state.label.lower()
+        ),
+    ):
+        return redirect(url_for("funds.grant", grant_id=grant.id))
     return render_template(
         "funds/instalment_action.html",
         grant=grant,
@@ -210,20 +210,21 @@ def vary(grant_id: int) -> str | Response:
     grant = grant_or_404(grant_id, manage=True)
     variable = [i for i in grant.instalments if i.state in workflow.VARIABLE_STATES]
     form = vary_form(variable)
-    if form.validate_on_submit():
-        changes = [
-            services.Change(
-                instalment=inst,
-                amount_pence=form[f"amount_{inst.id}"].data,
-                due_date=form[f"due_{inst.id}"].data,
-            )
-            for inst in variable
-        ]
-        reason = form.reason.data
-        if attempt(form, services.vary_grant, db.session, current_user, grant, changes, reason):
-            say(_("The grant has changed. The old plan is kept in its history."))
-            _warn_if_overcommitted(grant.fund)
-            return redirect(url_for("funds.grant", grant_id=grant.id))
+    changes = [
+        services.Change(
+            instalment=inst,
+            amount_pence=form[f"amount_{inst.id}"].data,
+            due_date=form[f"due_{inst.id}"].data,
+        )
+        for inst in variable
+    ]
+    if form_action(
+        form,
+        lambda: services.vary_grant(db.session, current_user, grant, changes, form.reason.data),
+        _("The grant has changed. The old plan is kept in its history."),
+    ):
+        _warn_if_overcommitted(grant.fund)
+        return redirect(url_for("funds.grant", grant_id=grant.id))
     return render_template("funds/vary.html", grant=grant, form=form, variable=variable)
 
 
@@ -232,19 +233,25 @@ def vary(grant_id: int) -> str | Response:
 def end_grant(grant_id: int) -> str | Response:
     grant = grant_or_404(grant_id, manage=True)
     form = CloseForm()
-    if form.validate_on_submit() and attempt(
-        form, services.end_grant, db.session, current_user, grant, form.note.data
+    if form_action(
+        form,
+        lambda: services.end_grant(db.session, current_user, grant, form.note.data),
+        _("The grant has ended."),
     ):
-        say(_("The grant has ended."))
         return redirect(url_for("funds.grant", grant_id=grant.id))
     return render_template("funds/end_grant.html", grant=grant, form=form)
+
+
+def _answers(form: FlaskForm, questions: list[tuple[int, str]]) -> dict[int, str]:
+    """The group's answer to each of the fund's questions, by the question's place."""
+    return {position: form[f"answer_{position}"].data for position, _text in questions}
 
 
 @bp.route("/grants/<int:grant_id>/check-ins/<int:checkin_id>", methods=["GET", "POST"])
 @login_required
 def checkin(grant_id: int, checkin_id: int) -> str | Response:
     grant = grant_or_404(grant_id)
-    item = row_of(CheckIn, checkin_id, grant_id=grant.id)
+    item = child_or_404(CheckIn, checkin_id, grant_id=grant.id)
     actors = permissions.actors_for(db.session, current_user, grant)
     questions = services.questions_for(item)
     written = item.kind == CheckInKind.UPDATE
@@ -253,16 +260,16 @@ def checkin(grant_id: int, checkin_id: int) -> str | Response:
     may_act = may_act and item.state == CheckInState.DUE
     if request.method == "POST" and not may_act:
         abort(403)
-    if may_act and form.validate_on_submit():
-        if written:
-            answers = {position: form[f"answer_{position}"].data for position, _t in questions}
-            done = attempt(form, services.answer_checkin, db.session, current_user, item, answers)
-        else:
-            note = form.note.data
-            done = attempt(form, services.note_conversation, db.session, current_user, item, note)
-        if done:
-            say(_("Thank you. That check-in is done."))
-            return redirect(url_for("funds.grant", grant_id=grant.id))
+    if may_act and form_action(
+        form,
+        lambda: (
+            services.answer_checkin(db.session, current_user, item, _answers(form, questions))
+            if written
+            else services.note_conversation(db.session, current_user, item, form.note.data)
+        ),
+        _("Thank you. That check-in is done."),
+    ):
+        return redirect(url_for("funds.grant", grant_id=grant.id))
     return render_template(
         "funds/checkin.html",
         grant=grant,

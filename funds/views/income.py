@@ -11,12 +11,14 @@ from werkzeug.wrappers import Response
 from funds import services
 from funds.forms import IncomeForm, RefundForm
 from funds.models import Income, IncomeSource
-from funds.views.access import bp, fund_or_404, row_of
+from funds.views.access import bp, fund_or_404
 from giving.extensions import db
 from giving.forms import ButtonForm
 from giving.money import format_money
 from giving.pagination import paginate
-from giving.transaction import attempt, button_action, say
+from giving.transaction import form_action
+from giving.views.lookups import child_or_404
+from giving.views.pages import button_then, fields_of
 
 
 @bp.get("/funds/<int:fund_id>/income")
@@ -34,25 +36,21 @@ def new_income(fund_id: int) -> str | Response:
     form = IncomeForm()
     if request.method == "GET":
         form.pledged.data = "received"
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.record_income,
+    if form_action(
+        form,
+        lambda: services.record_income(
             db.session,
             current_user,
             fund,
             source=IncomeSource(form.source.data),
-            amount_pence=form.amount_pence.data,
             from_name=form.from_name.data or "",
-            purpose=form.purpose.data,
             gift_aid=bool(form.gift_aid.data),
             pledged=form.pledged.data == "pledged",
-            expected_on=form.expected_on.data,
-            received_on=form.received_on.data,
-        )
-        if done:
-            say(_("%(amount)s added to the fund.", amount=format_money(form.amount_pence.data)))
-            return redirect(url_for("funds.income_list", fund_id=fund.id))
+            **fields_of(form, "amount_pence", "purpose", "expected_on", "received_on"),
+        ),
+        lambda income: _("%(amount)s added to the fund.", amount=format_money(income.amount_pence)),
+    ):
+        return redirect(url_for("funds.income_list", fund_id=fund.id))
     return render_template("funds/income_form.html", fund=fund, form=form)
 
 
@@ -60,31 +58,26 @@ def new_income(fund_id: int) -> str | Response:
 @login_required
 def pledge_arrived(fund_id: int, income_id: int) -> Response:
     fund = fund_or_404(fund_id)
-    income = row_of(Income, income_id, fund_id=fund.id)
-    button_action(
+    income = child_or_404(Income, income_id, fund_id=fund.id)
+    return button_then(
         lambda: services.receive_pledge(db.session, current_user, income),
         _("Marked as arrived."),
+        url_for("funds.income_list", fund_id=fund.id),
     )
-    return redirect(url_for("funds.income_list", fund_id=fund.id))
 
 
 @bp.route("/funds/<int:fund_id>/income/<int:income_id>/refund", methods=["GET", "POST"])
 @login_required
 def refund(fund_id: int, income_id: int) -> str | Response:
     fund = fund_or_404(fund_id)
-    income = row_of(Income, income_id, fund_id=fund.id)
+    income = child_or_404(Income, income_id, fund_id=fund.id)
     form = RefundForm()
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.refund_income,
-            db.session,
-            current_user,
-            income,
-            form.amount_pence.data,
-            form.reason.data,
-        )
-        if done:
-            say(_("The money has been given back."))
-            return redirect(url_for("funds.income_list", fund_id=fund.id))
+    if form_action(
+        form,
+        lambda: services.refund_income(
+            db.session, current_user, income, form.amount_pence.data, form.reason.data
+        ),
+        _("The money has been given back."),
+    ):
+        return redirect(url_for("funds.income_list", fund_id=fund.id))
     return render_template("funds/refund.html", fund=fund, income=income, form=form)

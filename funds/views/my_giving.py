@@ -3,7 +3,7 @@ stopping either."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -14,7 +14,8 @@ from funds.views.access import bp
 from giving.extensions import db
 from giving.forms import ButtonForm
 from giving.pagination import paginate
-from giving.transaction import button_action
+from giving.views.lookups import allowed_or_403
+from giving.views.pages import button_then
 
 
 @bp.get("/giving")
@@ -33,24 +34,22 @@ def my_giving() -> str:
 @bp.post("/giving/monthly/<int:gift_id>/cancel")
 @login_required
 def cancel_monthly(gift_id: int) -> Response:
-    gift = db.get_or_404(RegularGift, gift_id)
-    if not permissions.can_see_regular_gift(db.session, current_user, gift):
-        abort(403)
-    button_action(
+    gift = allowed_or_403(RegularGift, gift_id, permissions.can_see_regular_gift)
+    return button_then(
         lambda: services.cancel_regular_gift(db.session, current_user, gift),
         _("Your monthly gift has stopped. No more payments will be taken."),
+        url_for("funds.my_giving"),
     )
-    return redirect(url_for("funds.my_giving"))
 
 
 @bp.post("/giving/gift-aid/<int:declaration_id>/cancel")
 @login_required
 def cancel_declaration(declaration_id: int) -> Response:
-    declaration = db.get_or_404(GiftAidDeclaration, declaration_id)
-    if not permissions.can_see_declaration(db.session, current_user, declaration):
-        abort(403)
-    button_action(
+    declaration = allowed_or_403(
+        GiftAidDeclaration, declaration_id, permissions.can_see_declaration
+    )
+    return button_then(
         lambda: services.cancel_declaration(db.session, current_user, declaration),
         _("Your Gift Aid declaration is cancelled. It does not cover gifts from now on."),
+        url_for("funds.my_giving"),
     )
-    return redirect(url_for("funds.my_giving"))

@@ -15,7 +15,7 @@ from funds.forms import RunDateForm, RunForm
 from funds.views.access import bp, fund_or_404
 from giving.extensions import db
 from giving.timeutil import utcnow
-from giving.transaction import attempt, say
+from giving.transaction import form_action
 
 
 def _run_date() -> tuple[RunDateForm, dt.date]:
@@ -35,19 +35,14 @@ def payment_run(fund_id: int) -> str | BaseResponse:
     form = RunForm()
     if request.method == "GET":
         form.paid_on.data = utcnow().date()
-    if form.validate_on_submit():
-        paid_on = form.paid_on.data
-        done = attempt(
-            form, services.record_payment_run, db.session, current_user, fund, on, paid_on
-        )
-        if done:
-            count = len(done.value)
-            say(
-                ngettext(
-                    "%(num)d payment recorded as paid.", "%(num)d payments recorded as paid.", count
-                )
-            )
-            return redirect(url_for("funds.manage_fund", fund_id=fund.id))
+    if form_action(
+        form,
+        lambda: services.record_payment_run(db.session, current_user, fund, on, form.paid_on.data),
+        lambda paid: ngettext(
+            "%(num)d payment recorded as paid.", "%(num)d payments recorded as paid.", len(paid)
+        ),
+    ):
+        return redirect(url_for("funds.manage_fund", fund_id=fund.id))
     items = services.payment_run(db.session, fund, on)
     return render_template(
         "funds/payment_run.html",

@@ -6,19 +6,18 @@ from collections.abc import Iterator
 
 from flask import Response, current_app, render_template, stream_with_context
 from flask_login import current_user
-from sqlalchemy import select
 
 from funds import opendata, permissions, services
 from funds.views.access import bp, fund_or_404
 from giving.extensions import db
-from giving.models import Place
 from giving.pagination import paginate
 from giving.services import is_staff
+from giving.views.lookups import place_or_404
 
 
 @bp.get("/places/<place_slug>/funds")
 def place_funds(place_slug: str) -> str:
-    place = db.first_or_404(select(Place).where(Place.slug == place_slug))
+    place = place_or_404(place_slug)
     return render_template(
         "funds/place_funds.html",
         place=place,

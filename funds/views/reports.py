@@ -8,13 +8,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
 
 from funds import reports, services
 from funds.models import Fund
 from giving.extensions import db
-from giving.models import Place
 from giving.timeutil import financial_year, financial_year_label
+from giving.views.lookups import place_or_404
 
 reports_bp = Blueprint("funds_reports", __name__)
 
@@ -59,13 +58,9 @@ def paginate_list(items: list[Any]) -> Pagination:
     )
 
 
-def _place(slug: str) -> Place:
-    return db.first_or_404(select(Place).where(Place.slug == slug))
-
-
 @reports_bp.get("/places/<place_slug>/grants")
 def grants(place_slug: str) -> str:
-    place = _place(place_slug)
+    place = place_or_404(place_slug)
     filters = filters_from_request()
     found = reports.filter_grants(db.session, place, filters)
     years = sorted(
@@ -85,7 +80,7 @@ def grants(place_slug: str) -> str:
 
 @reports_bp.get("/places/<place_slug>/money")
 def money(place_slug: str) -> str:
-    place = _place(place_slug)
+    place = place_or_404(place_slug)
     return render_template(
         "funds/reports/money.html",
         place=place,

@@ -11,12 +11,14 @@ from werkzeug.wrappers import Response
 from funds import services
 from funds.forms import FundForm, QuestionForm, RoundLinkForm
 from funds.models import CheckInQuestion
-from funds.views.access import STAFF, bp, fund_or_404, row_of
+from funds.views.access import STAFF, bp, fund_or_404
 from giving.extensions import db
 from giving.forms import ButtonForm
 from giving.models import Place, Round
-from giving.transaction import attempt, button_action, say
+from giving.transaction import form_action
 from giving.views.access import place_role_required
+from giving.views.lookups import child_or_404
+from giving.views.pages import button_then
 
 
 @bp.route("/places/<place_slug>/funds/new", methods=["GET", "POST"])
@@ -27,14 +29,13 @@ def new_fund(place: Place) -> str | Response:
     if request.method == "GET":
         form.checkin_threshold_pence.data = 1_000_000
         form.holder_name.data = place.name
-    if form.validate_on_submit():
-        done = attempt(
-            form, services.create_fund, db.session, current_user, place, **form.fund_fields()
-        )
-        if done:
-            fund = done.value
-            say(_("The fund %(name)s is set up. Now add the money coming in.", name=fund.name))
-            return redirect(url_for("funds.manage_fund", fund_id=fund.id))
+    done = form_action(
+        form,
+        lambda: services.create_fund(db.session, current_user, place, **form.fund_fields()),
+        lambda fund: _("The fund %(name)s is set up. Now add the money coming in.", name=fund.name),
+    )
+    if done:
+        return redirect(url_for("funds.manage_fund", fund_id=done.value.id))
     return render_template("funds/fund_form.html", form=form, place=place, fund=None)
 
 
@@ -43,10 +44,11 @@ def new_fund(place: Place) -> str | Response:
 def edit_fund(fund_id: int) -> str | Response:
     fund = fund_or_404(fund_id)
     form = FundForm(obj=fund)
-    if form.validate_on_submit() and attempt(
-        form, services.update_fund, db.session, current_user, fund, **form.fund_fields()
+    if form_action(
+        form,
+        lambda: services.update_fund(db.session, current_user, fund, **form.fund_fields()),
+        _("Saved."),
     ):
-        say(_("Saved."))
         return redirect(url_for("funds.manage_fund", fund_id=fund.id))
     return render_template("funds/fund_form.html", form=form, place=fund.place, fund=fund)
 
@@ -72,10 +74,11 @@ def manage_fund(fund_id: int) -> str:
 def fund_questions(fund_id: int) -> str | Response:
     fund = fund_or_404(fund_id)
     form = QuestionForm()
-    if form.validate_on_submit() and attempt(
-        form, services.add_question, db.session, current_user, fund, form.text.data
+    if form_action(
+        form,
+        lambda: services.add_question(db.session, current_user, fund, form.text.data),
+        _("Question added."),
     ):
-        say(_("Question added."))
         return redirect(url_for("funds.fund_questions", fund_id=fund.id))
     return render_template(
         "funds/questions.html",
@@ -90,12 +93,12 @@ def fund_questions(fund_id: int) -> str | Response:
 @login_required
 def remove_question(fund_id: int, question_id: int) -> Response:
     fund = fund_or_404(fund_id)
-    question = row_of(CheckInQuestion, question_id, fund_id=fund.id)
-    button_action(
+    question = child_or_404(CheckInQuestion, question_id, fund_id=fund.id)
+    return button_then(
         lambda: services.remove_question(db.session, current_user, question),
         _("Question taken away."),
+        url_for("funds.fund_questions", fund_id=fund.id),
     )
-    return redirect(url_for("funds.fund_questions", fund_id=fund.id))
 
 
 @bp.route("/funds/<int:fund_id>/rounds", methods=["GET", "POST"])
@@ -109,11 +112,19 @@ def fund_rounds(fund_id: int) -> str | Response:
         )
     )
     form.set_rounds(rounds)
-    if form.validate_on_submit():
-        round_ = row_of(Round, int(form.round.data), place_id=fund.place_id)
-        if attempt(form, services.link_round, db.session, current_user, fund, round_):
-            say(_("Awards from %(round)s will be paid from this fund.", round=round_.title))
-            return redirect(url_for("funds.manage_fund", fund_id=fund.id))
+    if form_action(
+        form,
+        lambda: services.link_round(
+            db.session,
+            current_user,
+            fund,
+            child_or_404(Round, int(form.round.data), place_id=fund.place_id),
+        ),
+        lambda link: _(
+            "Awards from %(round)s will be paid from this fund.", round=link.round.title
+        ),
+    ):
+        return redirect(url_for("funds.manage_fund", fund_id=fund.id))
     return render_template(
         "funds/rounds.html", fund=fund, form=form, linked=services.rounds_for(db.session, fund)
     )

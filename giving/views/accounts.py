@@ -25,8 +25,9 @@ from giving.forms import (
 )
 from giving.models import User
 from giving.services.accounts import BadLink
-from giving.transaction import attempt, button_action, say
+from giving.transaction import button_action, form_action, say
 from giving.views.home import bp
+from giving.views.pages import confirm_page, fields_of
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -54,8 +55,8 @@ def _start_session(user: User) -> None:
     login_user(user)
 
 
-def _after_link() -> Response:
-    return redirect(url_for("giving.account" if current_user.is_authenticated else "giving.login"))
+def _after_link() -> str:
+    return url_for("giving.account" if current_user.is_authenticated else "giving.login")
 
 
 @bp.errorhandler(BadLink)
@@ -70,19 +71,17 @@ def register() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("giving.account"))
     form = RegisterForm()
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.register,
+    done = form_action(
+        form,
+        lambda: services.register(
             db.session,
-            email=form.email.data,
-            name=form.name.data,
-            password=form.password.data,
             postcode=form.postcode.data or None,
-        )
-        if done:
-            _start_session(done.value)
-            return redirect(url_for("giving.check_email"))
+            **fields_of(form, "email", "name", "password"),
+        ),
+    )
+    if done:
+        _start_session(done.value)
+        return redirect(url_for("giving.check_email"))
     return render_template("giving/register.html", form=form)
 
 
@@ -107,13 +106,11 @@ def resend_confirmation() -> Response:
 def confirm_email(token: str) -> str | Response:
     """The link in the confirmation email: a page with a button that confirms."""
     user = services.check_confirm_token(db.session, token)
-    form = ButtonForm()
-    if form.validate_on_submit() and attempt(form, services.confirm_email, db.session, token):
-        say(_("Thank you, %(name)s. Your email is confirmed.", name=user.name))
-        return _after_link()
-    return render_template(
+    return confirm_page(
+        lambda: services.confirm_email(db.session, token),
+        _("Thank you, %(name)s. Your email is confirmed.", name=user.name),
+        _after_link(),
         "giving/confirm_link.html",
-        form=form,
         email=user.email,
         button=_("Confirm my email"),
     )
@@ -164,9 +161,7 @@ def forgot_password() -> str | Response:
 def reset_password(token: str) -> str | Response:
     services.check_reset_token(db.session, token)
     form = ResetPasswordForm()
-    if form.validate_on_submit() and attempt(
-        form, services.reset_password, db.session, token, form.password.data
-    ):
+    if form_action(form, lambda: services.reset_password(db.session, token, form.password.data)):
         logout_user()
         session.clear()
         say(_("Your password has changed. Log in with your new password."))
@@ -194,17 +189,13 @@ def account() -> str:
 @login_required
 def change_email() -> str | Response:
     form = ChangeEmailForm()
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.request_email_change,
-            db.session,
-            current_user,
-            form.email.data,
-            form.password.data,
-        )
-        if done:
-            return render_template("giving/email_change_sent.html", email=form.email.data)
+    if form_action(
+        form,
+        lambda: services.request_email_change(
+            db.session, current_user, form.email.data, form.password.data
+        ),
+    ):
+        return render_template("giving/email_change_sent.html", email=form.email.data)
     return render_template("giving/change_email.html", form=form)
 
 
@@ -212,14 +203,13 @@ def change_email() -> str | Response:
 def confirm_email_change(token: str) -> str | Response:
     """The link sent to a new address: a page with a button that makes the change."""
     _user, new_email = services.check_email_change_token(db.session, token)
-    form = ButtonForm()
-    if form.validate_on_submit() and attempt(
-        form, services.confirm_email_change, db.session, token
-    ):
-        say(_("Your email has changed."))
-        return _after_link()
-    return render_template(
-        "giving/confirm_link.html", form=form, email=new_email, button=_("Confirm my email")
+    return confirm_page(
+        lambda: services.confirm_email_change(db.session, token),
+        _("Your email has changed."),
+        _after_link(),
+        "giving/confirm_link.html",
+        email=new_email,
+        button=_("Confirm my email"),
     )
 
 
@@ -227,20 +217,16 @@ def confirm_email_change(token: str) -> str | Response:
 @login_required
 def change_password() -> str | Response:
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.change_password,
-            db.session,
-            current_user,
-            form.current_password.data,
-            form.new_password.data,
-        )
-        if done:
-            # Other devices are logged out; keep this one in with a fresh session.
-            _start_session(current_user._get_current_object())
-            say(_("Your password has changed."))
-            return redirect(url_for("giving.account"))
+    if form_action(
+        form,
+        lambda: services.change_password(
+            db.session, current_user, form.current_password.data, form.new_password.data
+        ),
+    ):
+        # Other devices are logged out; keep this one in with a fresh session.
+        _start_session(current_user._get_current_object())
+        say(_("Your password has changed."))
+        return redirect(url_for("giving.account"))
     return render_template("giving/change_password.html", form=form)
 
 
@@ -248,10 +234,12 @@ def change_password() -> str | Response:
 @login_required
 def set_postcode() -> str | Response:
     form = PostcodeForm(postcode=current_user.postcode)
-    if form.validate_on_submit():
-        done = attempt(form, services.set_postcode, db.session, current_user, form.postcode.data)
-        if done:
-            places = ", ".join(p.name for p in done.value)
-            say(_("Saved. You live in %(places)s.", places=places))
-            return redirect(url_for("giving.account"))
+    if form_action(
+        form,
+        lambda: services.set_postcode(db.session, current_user, form.postcode.data),
+        lambda places: _(
+            "Saved. You live in %(places)s.", places=", ".join(p.name for p in places)
+        ),
+    ):
+        return redirect(url_for("giving.account"))
     return render_template("giving/set_postcode.html", form=form)

@@ -235,28 +235,26 @@ def _figures(figures: list[report_services.Figure]) -> dict[str, Any]:
     }
 
 
-@bp.get("/places/<place_slug>/scorecard")
-def place_scorecard(place_slug: str) -> Response:
-    place = place_or_404(place_slug)
-    return json_response(_figures(report_services.scorecard(db.session, place)))
+def _place_or_round(place_slug: str = "", round_id: str = "") -> tuple[Place, Round | None]:
+    """What a figures path is about: a whole place, or one of its published rounds."""
+    if round_id:
+        round_ = public_round_or_404(round_id)
+        return round_.place, round_
+    return place_or_404(place_slug), None
 
 
-@bp.get("/rounds/<round_id>/scorecard")
-def round_scorecard(round_id: str) -> Response:
-    round_ = public_round_or_404(round_id)
-    return json_response(_figures(report_services.scorecard(db.session, round_.place, round_)))
+@bp.get("/places/<place_slug>/scorecard", endpoint="place_scorecard")
+@bp.get("/rounds/<round_id>/scorecard", endpoint="round_scorecard")
+def scorecard(**where: str) -> Response:
+    place, round_ = _place_or_round(**where)
+    return json_response(_figures(report_services.scorecard(db.session, place, round_)))
 
 
-@bp.get("/places/<place_slug>/participation")
-def place_participation(place_slug: str) -> Response:
-    place = place_or_404(place_slug)
-    return json_response(participation_json(report_services.participation(db.session, place)))
-
-
-@bp.get("/rounds/<round_id>/participation")
-def round_participation(round_id: str) -> Response:
-    round_ = public_round_or_404(round_id)
-    report = report_services.participation(db.session, round_.place, round_)
+@bp.get("/places/<place_slug>/participation", endpoint="place_participation")
+@bp.get("/rounds/<round_id>/participation", endpoint="round_participation")
+def participation(**where: str) -> Response:
+    place, round_ = _place_or_round(**where)
+    report = report_services.participation(db.session, place, round_)
     return json_response(participation_json(report))
 
 

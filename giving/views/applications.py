@@ -14,7 +14,6 @@ from werkzeug.wrappers import Response
 from giving import services, workflow
 from giving.extensions import db
 from giving.forms import (
-    ButtonForm,
     DecideForm,
     SendForm,
     StaffStartForm,
@@ -26,15 +25,20 @@ from giving.money import format_money
 from giving.pagination import paginate
 from giving.permissions import STAFF_ROLES
 from giving.timeutil import format_datetime
-from giving.transaction import attempt, say
+from giving.transaction import attempt, form_action, say
 from giving.views.access import place_role_required
 from giving.views.home import bp
 from giving.views.lookups import editable_application, round_in, viewable_application, visible_round
+from giving.views.pages import confirm_page
 from giving.workflow import Actor
 
 
+def _url(endpoint: str, application: Application) -> str:
+    return url_for(endpoint, application_id=application.id)
+
+
 def _to(endpoint: str, application: Application) -> Response:
-    return redirect(url_for(endpoint, application_id=application.id))
+    return redirect(_url(endpoint, application))
 
 
 def _amount_hint(round_: Round) -> str:
@@ -82,21 +86,21 @@ def apply_for_group(place: Place, round_id: int) -> str | Response:
     ).all()
     form = StaffStartForm()
     form.set_groups(groups)
-    if form.validate_on_submit():
-        group = db.get_or_404(Group, form.group.data)
-        channel = Channel(form.channel.data)
-        done = attempt(
-            form,
-            services.start_application,
+    done = form_action(
+        form,
+        lambda: services.start_application(
             db.session,
             current_user,
             round_,
-            group,
-            channel=channel,
-        )
-        if done:
-            say(_("The application is started for %(group)s.", group=group.name))
-            return _to("giving.edit_application", done.value)
+            db.get_or_404(Group, form.group.data),
+            channel=Channel(form.channel.data),
+        ),
+        lambda application: _(
+            "The application is started for %(group)s.", group=application.group.name
+        ),
+    )
+    if done:
+        return _to("giving.edit_application", done.value)
     return render_template("giving/rounds/apply_for.html", form=form, round=round_)
 
 
@@ -134,33 +138,27 @@ def application(application_id: int) -> str:
 @login_required
 def edit_application(application_id: int) -> str | Response:
     application = editable_application(application_id)
-    if isinstance(application, Response):
-        return application
     round_ = application.round
     form = application_form(round_, amount_hint=_amount_hint(round_))
     if request.method == "GET":
         form.fill_from(application)
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.save_application,
+    done = form_action(
+        form,
+        lambda: services.save_application(
             db.session,
             current_user,
             application,
             title=form.title.data,
             amount_requested_pence=form.amount_requested_pence.data,
             answers=form.answers(),
-        )
-        if done and form.check.data:
-            return _to("giving.check_application", application)
-        if done:
-            say(
-                _(
-                    "Your application is saved. Come back to it any time before %(when)s.",
-                    when=format_datetime(round_.closes_at),
-                )
-            )
-            return _to("giving.application", application)
+        ),
+    )
+    if done and form.check.data:
+        return _to("giving.check_application", application)
+    if done:
+        when = format_datetime(round_.closes_at)
+        say(_("Your application is saved. Come back to it any time before %(when)s.", when=when))
+        return _to("giving.application", application)
     return render_template(
         "giving/applications/edit.html", form=form, application=application, round=round_
     )
@@ -170,23 +168,19 @@ def edit_application(application_id: int) -> str | Response:
 @login_required
 def check_application(application_id: int) -> str | Response:
     application = editable_application(application_id)
-    if isinstance(application, Response):
-        return application
     form = SendForm()
     actors = services.actors_for(db.session, current_user, application)
     helping = Actor.STAFF in actors and Actor.GROUP not in actors
-    if form.validate_on_submit():
-        channel = Channel(form.channel.data) if helping and form.channel.data else None
-        done = attempt(
-            form,
-            services.submit_application,
+    if form_action(
+        form,
+        lambda: services.submit_application(
             db.session,
             current_user,
             application,
-            channel=channel,
-        )
-        if done:
-            return _to("giving.application_sent", application)
+            channel=Channel(form.channel.data) if helping and form.channel.data else None,
+        ),
+    ):
+        return _to("giving.application_sent", application)
     return render_template(
         "giving/applications/check.html",
         form=form,
@@ -213,13 +207,13 @@ def application_sent(application_id: int) -> str:
 @login_required
 def withdraw_application(application_id: int) -> str | Response:
     application = viewable_application(application_id)
-    form = ButtonForm()
-    if form.validate_on_submit() and attempt(
-        form, services.withdraw_application, db.session, current_user, application
-    ):
-        say(_("The application is withdrawn."))
-        return _to("giving.application", application)
-    return render_template("giving/applications/withdraw.html", form=form, application=application)
+    return confirm_page(
+        lambda: services.withdraw_application(db.session, current_user, application),
+        _("The application is withdrawn."),
+        _url("giving.application", application),
+        "giving/applications/withdraw.html",
+        application=application,
+    )
 
 
 @bp.route("/applications/<int:application_id>/decide", methods=["GET", "POST"])
@@ -231,20 +225,19 @@ def decide_application(application_id: int) -> str | Response:
     form = DecideForm()
     moves = workflow.moves_from(application.state, {Actor.STAFF})
     form.set_moves([m for m in moves if m.action not in ("submit", "withdraw")])
-    if form.action.choices and form.validate_on_submit():
-        done = attempt(
-            form,
-            services.decide_application,
+    if form.action.choices and form_action(
+        form,
+        lambda: services.decide_application(
             db.session,
             current_user,
             application,
             form.action.data,
             feedback=form.feedback.data,
             award_pence=form.award_pence.data,
-        )
-        if done:
-            say(_("Saved. The application is now: %(state)s.", state=application.state.label))
-            return _to("giving.application", application)
+        ),
+        lambda decided: _("Saved. The application is now: %(state)s.", state=decided.state.label),
+    ):
+        return _to("giving.application", application)
     return render_template(
         "giving/applications/decide.html",
         form=form,

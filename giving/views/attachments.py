@@ -12,9 +12,10 @@ from giving import services
 from giving.extensions import db
 from giving.forms import AttachmentForm, ButtonForm
 from giving.models import Attachment
-from giving.transaction import attempt, button_action, say
+from giving.transaction import form_action
 from giving.views.home import bp
 from giving.views.lookups import child_or_404, editable_application, viewable_application
+from giving.views.pages import button_then
 
 FILES = "/applications/<int:application_id>/files"
 
@@ -23,16 +24,13 @@ FILES = "/applications/<int:application_id>/files"
 @login_required
 def application_files(application_id: int) -> str | Response:
     application = editable_application(application_id)
-    if isinstance(application, Response):
-        return application
     form = AttachmentForm()
-    if form.validate_on_submit():
-        done = attempt(
-            form, services.add_attachment, db.session, current_user, application, form.file.data
-        )
-        if done:
-            say(_("%(name)s is added.", name=done.value.original_name))
-            return redirect(url_for("giving.application_files", application_id=application.id))
+    if form_action(
+        form,
+        lambda: services.add_attachment(db.session, current_user, application, form.file.data),
+        lambda added: _("%(name)s is added.", name=added.original_name),
+    ):
+        return redirect(url_for("giving.application_files", application_id=application.id))
     return render_template(
         "giving/applications/files.html",
         form=form,
@@ -67,11 +65,9 @@ def download_attachment(application_id: int, attachment_id: int) -> Response:
 @login_required
 def remove_attachment(application_id: int, attachment_id: int) -> Response:
     application = editable_application(application_id)
-    if isinstance(application, Response):
-        return application
     attachment = child_or_404(Attachment, attachment_id, application_id=application.id)
-    button_action(
+    return button_then(
         lambda: services.remove_attachment(db.session, current_user, attachment),
         _("%(name)s is removed.", name=attachment.original_name),
+        url_for("giving.application_files", application_id=application.id),
     )
-    return redirect(url_for("giving.application_files", application_id=application.id))

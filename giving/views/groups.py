@@ -12,9 +12,10 @@ from giving import services
 from giving.extensions import db
 from giving.forms import ButtonForm, GroupForm, MemberForm
 from giving.models import Group, GroupMember, Place
-from giving.transaction import attempt, button_action, say
+from giving.transaction import form_action
 from giving.views.home import bp
 from giving.views.lookups import child_or_404, group_for, place_or_404
+from giving.views.pages import button_then
 
 
 def _group_page(group: Group, member_form: MemberForm) -> str:
@@ -44,14 +45,15 @@ def new_group() -> str | Response:
         return redirect(url_for("giving.check_email"))
     form = GroupForm()
     form.set_places(db.session.scalars(select(Place).order_by(Place.name)).all())
-    if form.validate_on_submit():
-        place = place_or_404(form.place.data)
-        done = attempt(
-            form, services.create_group, db.session, current_user, place, **form.group_fields()
-        )
-        if done:
-            say(_("%(name)s has been added.", name=done.value.name))
-            return redirect(url_for("giving.group", group_id=done.value.id))
+    done = form_action(
+        form,
+        lambda: services.create_group(
+            db.session, current_user, place_or_404(form.place.data), **form.group_fields()
+        ),
+        lambda group: _("%(name)s has been added.", name=group.name),
+    )
+    if done:
+        return redirect(url_for("giving.group", group_id=done.value.id))
     return render_template("giving/group_form.html", form=form, group=None)
 
 
@@ -67,13 +69,12 @@ def edit_group(group_id: int) -> str | Response:
     group = group_for(group_id)
     form = GroupForm(obj=group, place=group.place.slug)
     form.set_places([group.place])
-    if form.validate_on_submit():
-        done = attempt(
-            form, services.update_group, db.session, current_user, group, **form.group_fields()
-        )
-        if done:
-            say(_("Your group's profile is saved."))
-            return redirect(url_for("giving.group", group_id=group.id))
+    if form_action(
+        form,
+        lambda: services.update_group(db.session, current_user, group, **form.group_fields()),
+        _("Your group's profile is saved."),
+    ):
+        return redirect(url_for("giving.group", group_id=group.id))
     return render_template("giving/group_form.html", form=form, group=group)
 
 
@@ -82,13 +83,12 @@ def edit_group(group_id: int) -> str | Response:
 def add_member(group_id: int) -> str | Response | tuple[str, int]:
     group = group_for(group_id, may="manage")
     form = MemberForm()
-    if form.validate_on_submit():
-        done = attempt(
-            form, services.add_group_member, db.session, current_user, group, form.email.data
-        )
-        if done:
-            say(_("%(name)s has been added to the group.", name=done.value.user.name))
-            return redirect(url_for("giving.group", group_id=group.id))
+    if form_action(
+        form,
+        lambda: services.add_group_member(db.session, current_user, group, form.email.data),
+        lambda member: _("%(name)s has been added to the group.", name=member.user.name),
+    ):
+        return redirect(url_for("giving.group", group_id=group.id))
     return _group_page(group, form), 400
 
 
@@ -97,8 +97,8 @@ def add_member(group_id: int) -> str | Response | tuple[str, int]:
 def remove_member(group_id: int, member_id: int) -> Response:
     group = group_for(group_id, may="manage")
     member = child_or_404(GroupMember, member_id, group_id=group.id)
-    button_action(
+    return button_then(
         lambda: services.remove_group_member(db.session, current_user, member),
         _("Member removed."),
+        url_for("giving.group", group_id=group.id),
     )
-    return redirect(url_for("giving.group", group_id=group.id))

@@ -3,31 +3,21 @@ in its address), 403 when the person may not see it."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.wrappers import Response
+from sqlalchemy.orm import Session
 
 from giving import permissions
 from giving.extensions import db
-from giving.models import (
-    Application,
-    Attachment,
-    Criterion,
-    Group,
-    GroupMember,
-    Place,
-    PostcodeArea,
-    Question,
-    RoleGrant,
-    Round,
-)
+from giving.models import Application, Criterion, Group, Place, Question, Round
 from giving.workflow import State
 
-T = TypeVar("T", Round, Question, Criterion, PostcodeArea, RoleGrant, GroupMember, Attachment)
+T = TypeVar("T")
 
 
 def place_or_404(slug: str) -> Place:
@@ -42,6 +32,15 @@ def child_or_404(model: type[T], part_id: int, **parent: int) -> T:
     if getattr(part, column) != value:
         abort(404)
     return part
+
+
+def allowed_or_403(model: type[T], row_id: int, may: Callable[[Session, Any, T], bool]) -> T:
+    """Row ``row_id`` of ``model`` (404 when there is none), once ``may`` lets the signed-in
+    person at it (403 when it does not)."""
+    row = db.get_or_404(model, row_id)
+    if not may(db.session, current_user, row):
+        abort(403)
+    return row
 
 
 def round_in(place: Place, round_id: int) -> Round:
@@ -73,19 +72,16 @@ def public_round(place: Place, round_id: int) -> Round:
 
 def viewable_application(application_id: int) -> Application:
     """An application the signed-in person may see (the group, staff, panel)."""
-    application = db.get_or_404(Application, application_id)
-    if not permissions.can_view_application(db.session, current_user, application):
-        abort(403)
-    return application
+    return allowed_or_403(Application, application_id, permissions.can_view_application)
 
 
-def editable_application(application_id: int) -> Application | Response:
+def editable_application(application_id: int) -> Application:
     """A draft the person may change; a sent one sends them back to its page."""
     application = viewable_application(application_id)
     if not permissions.can_edit_application(db.session, current_user, application):
         if application.state != State.DRAFT:
             flash(_("This application has been sent, so it cannot change."), "info")
-            return redirect(url_for("giving.application", application_id=application.id))
+            abort(redirect(url_for("giving.application", application_id=application.id)))
         abort(403)
     return application
 
@@ -93,8 +89,5 @@ def editable_application(application_id: int) -> Application | Response:
 def group_for(group_id: int, may: str = "see") -> Group:
     """A group whose private profile the person may see (or, ``may="manage"``, whose members
     they may manage)."""
-    group = db.get_or_404(Group, group_id)
     check = permissions.can_see_group_private if may == "see" else permissions.can_manage_members
-    if not check(db.session, current_user, group):
-        abort(403)
-    return group
+    return allowed_or_403(Group, group_id, check)

@@ -14,10 +14,11 @@ from giving.extensions import db
 from giving.forms import ButtonForm, PlaceForm, PostcodeAreaForm, RoleForm, WardForm
 from giving.models import Place, PostcodeArea, Role, RoleGrant
 from giving.permissions import STAFF_ROLES
-from giving.transaction import attempt, button_action, say
+from giving.transaction import form_action
 from giving.views.access import place_role_required
 from giving.views.home import bp
 from giving.views.lookups import child_or_404, place_or_404
+from giving.views.pages import button_then
 
 
 @bp.get("/places")
@@ -32,19 +33,17 @@ def new_place() -> str | Response:
     if not current_user.is_site_admin:
         abort(403)
     form = PlaceForm()
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.create_place,
-            db.session,
-            current_user,
-            form.name.data,
-            form.description.data,
-        )
-        if done:
-            place = done.value
-            say(_("%(name)s has been added. Now add its wards and postcodes.", name=place.name))
-            return redirect(url_for("giving.manage_place", place_slug=place.slug))
+    done = form_action(
+        form,
+        lambda: services.create_place(
+            db.session, current_user, form.name.data, form.description.data
+        ),
+        lambda place: _(
+            "%(name)s has been added. Now add its wards and postcodes.", name=place.name
+        ),
+    )
+    if done:
+        return redirect(url_for("giving.manage_place", place_slug=done.value.slug))
     return render_template("giving/new_place.html", form=form)
 
 
@@ -67,21 +66,22 @@ def manage_place(place: Place) -> str | Response:
     ward_form = WardForm(prefix="ward")
     area_form = PostcodeAreaForm(prefix="area")
     area_form.set_wards(place.wards)
-    adding_ward = request.form.get("action") == "ward"
-    done, message = None, ""
-    if adding_ward and ward_form.validate_on_submit():
-        name = ward_form.name.data
-        done = attempt(ward_form, services.add_ward, db.session, current_user, place, name)
-        message = _("Ward added.")
-    elif not adding_ward and area_form.validate_on_submit():
-        ward = next((w for w in place.wards if str(w.id) == area_form.ward.data), None)
-        prefix = area_form.prefix.data
-        done = attempt(
-            area_form, services.add_postcode_area, db.session, current_user, place, prefix, ward
+    if request.form.get("action") == "ward":
+        done = form_action(
+            ward_form,
+            lambda: services.add_ward(db.session, current_user, place, ward_form.name.data),
+            _("Ward added."),
         )
-        message = _("Postcodes added.")
+    else:
+        ward = next((w for w in place.wards if str(w.id) == area_form.ward.data), None)
+        done = form_action(
+            area_form,
+            lambda: services.add_postcode_area(
+                db.session, current_user, place, area_form.prefix.data, ward
+            ),
+            _("Postcodes added."),
+        )
     if done:
-        say(message)
         return redirect(url_for("giving.manage_place", place_slug=place.slug))
     return render_template(
         "giving/manage_place.html",
@@ -97,11 +97,11 @@ def manage_place(place: Place) -> str | Response:
 @place_role_required(*STAFF_ROLES)
 def remove_postcode_area(place: Place, area_id: int) -> Response:
     area = child_or_404(PostcodeArea, area_id, place_id=place.id)
-    button_action(
+    return button_then(
         lambda: services.remove_postcode_area(db.session, current_user, area),
         _("Postcodes %(p)s removed.", p=area.prefix),
+        url_for("giving.manage_place", place_slug=place.slug),
     )
-    return redirect(url_for("giving.manage_place", place_slug=place.slug))
 
 
 @bp.route("/places/<place_slug>/team", methods=["GET", "POST"])
@@ -109,20 +109,14 @@ def remove_postcode_area(place: Place, area_id: int) -> Response:
 @place_role_required(Role.ADMIN)
 def place_team(place: Place) -> str | Response:
     form = RoleForm()
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.grant_role,
-            db.session,
-            current_user,
-            place,
-            form.email.data,
-            Role(form.role.data),
-        )
-        if done:
-            grant = done.value
-            say(_("%(name)s is now a %(role)s.", name=grant.user.name, role=grant.role.label))
-            return redirect(url_for("giving.place_team", place_slug=place.slug))
+    if form_action(
+        form,
+        lambda: services.grant_role(
+            db.session, current_user, place, form.email.data, Role(form.role.data)
+        ),
+        lambda grant: _("%(name)s is now a %(role)s.", name=grant.user.name, role=grant.role.label),
+    ):
+        return redirect(url_for("giving.place_team", place_slug=place.slug))
     grants = db.session.scalars(
         select(RoleGrant).where(RoleGrant.place_id == place.id).order_by(RoleGrant.role)
     ).all()
@@ -136,5 +130,8 @@ def place_team(place: Place) -> str | Response:
 @place_role_required(Role.ADMIN)
 def revoke_role(place: Place, grant_id: int) -> Response:
     grant = child_or_404(RoleGrant, grant_id, place_id=place.id)
-    button_action(lambda: services.revoke_role(db.session, current_user, grant), _("Role removed."))
-    return redirect(url_for("giving.place_team", place_slug=place.slug))
+    return button_then(
+        lambda: services.revoke_role(db.session, current_user, grant),
+        _("Role removed."),
+        url_for("giving.place_team", place_slug=place.slug),
+    )

@@ -16,10 +16,11 @@ from giving.forms.reports import FeedbackPrivacyForm, GainsForm, PlaceFiguresFor
 from giving.models import MIN_ANSWERS_SHOWN, Application, Place
 from giving.permissions import STAFF_ROLES
 from giving.services import reports as report_services
-from giving.transaction import attempt, say
+from giving.transaction import form_action
 from giving.views.access import place_role_required
 from giving.views.home import bp
 from giving.views.lookups import place_or_404, public_round, viewable_application
+from giving.views.pages import fields_of
 from giving.workflow import State
 
 
@@ -108,13 +109,12 @@ def rate_funder(application_id: int) -> str | Response:
     application = _group_members_application(application_id)
     done = report_services.has_rated(db.session, application.round, application.group)
     form = RatingForm()
-    if not done and form.validate_on_submit():
-        answers = form.answers()
-        if attempt(
-            form, report_services.rate_funder, db.session, current_user, application, answers
-        ):
-            say(_("Thank you. Your answers are kept without your group's name."))
-            return redirect(url_for("giving.application", application_id=application.id))
+    if not done and form_action(
+        form,
+        lambda: report_services.rate_funder(db.session, current_user, application, form.answers()),
+        _("Thank you. Your answers are kept without your group's name."),
+    ):
+        return redirect(url_for("giving.application", application_id=application.id))
     return render_template(
         "giving/reports/rate.html",
         form=form,
@@ -131,23 +131,18 @@ def feedback_privacy(application_id: int) -> str | Response:
     form = FeedbackPrivacyForm()
     if request.method == "GET":
         form.choice.data = "private" if application.feedback_private else "public"
-    if form.validate_on_submit():
-        private = form.choice.data == "private"
-        done = attempt(
-            form,
-            report_services.set_feedback_private,
-            db.session,
-            current_user,
-            application,
-            private,
-        )
-        if done:
-            say(
-                _("Saved. We will keep the reasons private.")
-                if application.feedback_private
-                else _("Saved. We will publish the reasons.")
-            )
-            return redirect(url_for("giving.application", application_id=application.id))
+    if form_action(
+        form,
+        lambda: report_services.set_feedback_private(
+            db.session, current_user, application, form.choice.data == "private"
+        ),
+        lambda saved: (
+            _("Saved. We will keep the reasons private.")
+            if saved.feedback_private
+            else _("Saved. We will publish the reasons.")
+        ),
+    ):
+        return redirect(url_for("giving.application", application_id=application.id))
     return render_template("giving/reports/privacy.html", form=form, application=application)
 
 
@@ -162,22 +157,14 @@ def tell_gains(place_slug: str, round_id: int) -> str | Response:
         abort(403)
     done = report_services.has_told_gains(db.session, current_user, round_)
     form = GainsForm()
-    if not done and form.validate_on_submit():
-        done = attempt(
-            form,
-            report_services.record_gains,
-            db.session,
-            current_user,
-            round_,
-            skills=form.skills.data,
-            confidence=form.confidence.data,
-            new_role=form.new_role.data,
-        )
-        if done:
-            say(_("Thank you. Your answer is kept without your name."))
-            return redirect(
-                url_for("giving.round_results", place_slug=place.slug, round_id=round_.id)
-            )
+    if not done and form_action(
+        form,
+        lambda: report_services.record_gains(
+            db.session, current_user, round_, **fields_of(form, "skills", "confidence", "new_role")
+        ),
+        _("Thank you. Your answer is kept without your name."),
+    ):
+        return redirect(url_for("giving.round_results", place_slug=place.slug, round_id=round_.id))
     return render_template("giving/reports/gains.html", form=form, round=round_, done=done)
 
 
@@ -191,9 +178,12 @@ def place_figures(place: Place) -> str | Response:
             f"{f.category}, {f.label}, {f.people}"
             for f in report_services.place_figures(db.session, place)
         )
-    if form.validate_on_submit():
-        text = form.figures.data
-        if attempt(form, report_services.set_place_figures, db.session, current_user, place, text):
-            say(_("The place's figures are saved."))
-            return redirect(url_for("giving.place_figures", place_slug=place.slug))
+    if form_action(
+        form,
+        lambda: report_services.set_place_figures(
+            db.session, current_user, place, form.figures.data
+        ),
+        _("The place's figures are saved."),
+    ):
+        return redirect(url_for("giving.place_figures", place_slug=place.slug))
     return render_template("giving/reports/figures.html", form=form, place=place)

@@ -27,26 +27,32 @@ from giving.models import Criterion, GroupKind, Place, Question, Round
 from giving.pagination import paginate
 from giving.permissions import STAFF_ROLES
 from giving.timeutil import format_datetime
-from giving.transaction import attempt, button_action, say
+from giving.transaction import form_action, say
 from giving.views.access import place_role_required
 from giving.views.home import bp
 from giving.views.lookups import part_of, round_in
+from giving.views.pages import button_then, confirm_page
 from giving.workflow import State
 
 ROUND = "/places/<place_slug>/rounds/<int:round_id>"
 
 
+def _round_url(round_: Round, endpoint: str = "giving.manage_round") -> str:
+    return url_for(endpoint, place_slug=round_.place.slug, round_id=round_.id)
+
+
 def _back_to(round_: Round, endpoint: str = "giving.manage_round") -> Response:
-    return redirect(url_for(endpoint, place_slug=round_.place.slug, round_id=round_.id))
+    return redirect(_round_url(round_, endpoint))
 
 
 def _part_button(
     part: Question | Criterion, action: Callable[..., Any], done: str, *args: Any
 ) -> Response:
     """A button on a question or criterion (remove it, move it): back to its list after."""
-    button_action(lambda: action(db.session, current_user, part, *args), done)
     lists = "giving.round_questions" if isinstance(part, Question) else "giving.round_criteria"
-    return _back_to(part.round, lists)
+    return button_then(
+        lambda: action(db.session, current_user, part, *args), done, _round_url(part.round, lists)
+    )
 
 
 def _time_to_apply(round_: Round) -> dict[str, str | None]:
@@ -61,13 +67,13 @@ def _time_to_apply(round_: Round) -> dict[str, str | None]:
 @place_role_required(*STAFF_ROLES)
 def new_round(place: Place) -> str | Response:
     form = RoundForm()
-    if form.validate_on_submit():
-        done = attempt(
-            form, services.create_round, db.session, current_user, place, **form.round_fields()
-        )
-        if done:
-            say(_("The round is saved as a draft. Now add its questions and criteria."))
-            return _back_to(done.value)
+    done = form_action(
+        form,
+        lambda: services.create_round(db.session, current_user, place, **form.round_fields()),
+        _("The round is saved as a draft. Now add its questions and criteria."),
+    )
+    if done:
+        return _back_to(done.value)
     return render_template("giving/rounds/edit.html", form=form, place=place, round=None)
 
 
@@ -94,11 +100,12 @@ def edit_round(place: Place, round_id: int) -> str | Response:
     form = RoundForm()
     if request.method == "GET":
         form.fill_from(round_)
-    if form.validate_on_submit():
-        fields = form.round_fields()
-        if attempt(form, services.update_round, db.session, current_user, round_, **fields):
-            say(_("The round's settings are saved."))
-            return _back_to(round_)
+    if form_action(
+        form,
+        lambda: services.update_round(db.session, current_user, round_, **form.round_fields()),
+        _("The round's settings are saved."),
+    ):
+        return _back_to(round_)
     return render_template("giving/rounds/edit.html", form=form, place=place, round=round_)
 
 
@@ -111,10 +118,9 @@ def round_rules(place: Place, round_id: int) -> str | Response:
     form.set_wards(place.wards)
     if request.method == "GET":
         form.fill_from(round_)
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.set_eligibility,
+    if form_action(
+        form,
+        lambda: services.set_eligibility(
             db.session,
             current_user,
             round_,
@@ -122,10 +128,10 @@ def round_rules(place: Place, round_id: int) -> str | Response:
             ward_ids=form.wards.data or [],
             income_ceiling_pence=form.income_ceiling_pence.data,
             recent_award_months=form.recent_award_months.data,
-        )
-        if done:
-            say(_("Who can apply is saved."))
-            return _back_to(round_)
+        ),
+        _("Who can apply is saved."),
+    ):
+        return _back_to(round_)
     return render_template("giving/rounds/rules.html", form=form, round=round_)
 
 
@@ -135,20 +141,19 @@ def round_rules(place: Place, round_id: int) -> str | Response:
 def round_questions(place: Place, round_id: int) -> str | Response:
     round_ = round_in(place, round_id)
     form = QuestionForm()
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.add_question,
+    if form_action(
+        form,
+        lambda: services.add_question(
             db.session,
             current_user,
             round_,
             form.text.data,
             form.why_asked.data,
             form.word_limit.data,
-        )
-        if done:
-            say(_("Question added."))
-            return _back_to(round_, "giving.round_questions")
+        ),
+        _("Question added."),
+    ):
+        return _back_to(round_, "giving.round_questions")
     return render_template(
         "giving/rounds/questions.html",
         form=form,
@@ -181,20 +186,19 @@ def move_question(place: Place, round_id: int, question_id: int, direction: str)
 def round_criteria(place: Place, round_id: int) -> str | Response:
     round_ = round_in(place, round_id)
     form = CriterionForm()
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.add_criterion,
+    if form_action(
+        form,
+        lambda: services.add_criterion(
             db.session,
             current_user,
             round_,
             form.name.data,
             form.description.data,
             form.weight.data,
-        )
-        if done:
-            say(_("Criterion added."))
-            return _back_to(round_, "giving.round_criteria")
+        ),
+        _("Criterion added."),
+    ):
+        return _back_to(round_, "giving.round_criteria")
     return render_template(
         "giving/rounds/criteria.html", form=form, round=round_, button=ButtonForm()
     )
@@ -222,14 +226,13 @@ def move_criterion(place: Place, round_id: int, criterion_id: int, direction: st
 @place_role_required(*STAFF_ROLES)
 def open_round(place: Place, round_id: int) -> str | Response:
     round_ = round_in(place, round_id)
-    form = ButtonForm()
-    if form.validate_on_submit() and attempt(
-        form, services.open_round, db.session, current_user, round_
-    ):
-        say(_("The round is open. Its questions and rules can no longer change."))
-        return _back_to(round_)
-    return render_template(
-        "giving/rounds/open.html", form=form, round=round_, **_time_to_apply(round_)
+    return confirm_page(
+        lambda: services.open_round(db.session, current_user, round_),
+        _("The round is open. Its questions and rules can no longer change."),
+        _round_url(round_),
+        "giving/rounds/open.html",
+        round=round_,
+        **_time_to_apply(round_),
     )
 
 
@@ -241,25 +244,21 @@ def round_deadline(place: Place, round_id: int) -> str | Response:
     form = DeadlineForm()
     if request.method == "GET":
         form.fill_from(round_)
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.extend_deadline,
-            db.session,
-            current_user,
-            round_,
-            form.closes_at,
-            form.reason.data,
+    done = form_action(
+        form,
+        lambda: services.extend_deadline(
+            db.session, current_user, round_, form.closes_at, form.reason.data
+        ),
+    )
+    if done:
+        told = ngettext(
+            "We told %(num)d group with an application not yet sent.",
+            "We told %(num)d groups with an application not yet sent.",
+            done.value,
         )
-        if done:
-            told = ngettext(
-                "We told %(num)d group with an application not yet sent.",
-                "We told %(num)d groups with an application not yet sent.",
-                done.value,
-            )
-            when = format_datetime(round_.closes_at)
-            say(_("The deadline is now %(when)s.", when=when) + " " + told)
-            return _back_to(round_)
+        when = format_datetime(round_.closes_at)
+        say(_("The deadline is now %(when)s.", when=when) + " " + told)
+        return _back_to(round_)
     return render_template("giving/rounds/deadline.html", form=form, round=round_)
 
 
@@ -268,13 +267,13 @@ def round_deadline(place: Place, round_id: int) -> str | Response:
 @place_role_required(*STAFF_ROLES)
 def close_round(place: Place, round_id: int) -> str | Response:
     round_ = round_in(place, round_id)
-    form = ButtonForm()
-    if form.validate_on_submit() and attempt(
-        form, services.close_round, db.session, current_user, round_
-    ):
-        say(_("The round is closed."))
-        return _back_to(round_)
-    return render_template("giving/rounds/close.html", form=form, round=round_)
+    return confirm_page(
+        lambda: services.close_round(db.session, current_user, round_),
+        _("The round is closed."),
+        _round_url(round_),
+        "giving/rounds/close.html",
+        round=round_,
+    )
 
 
 @bp.get(f"{ROUND}/applications")

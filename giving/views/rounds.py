@@ -15,6 +15,7 @@ from giving.pagination import paginate
 from giving.transaction import attempt
 from giving.views.home import bp
 from giving.views.lookups import place_or_404, visible_round
+from giving.views.pages import fields_of
 
 
 @bp.get("/places/<place_slug>/rounds")
@@ -60,7 +61,7 @@ def check_eligibility(place_slug: str, round_id: int) -> str:
     form = checker_form(needs, months)
     reasons: list[str] | None = None
     if needs and form.validate_on_submit():
-        answers = {name: form[name].data for name in needs}
+        answers = fields_of(form, *needs)
         if "recently_awarded" in answers:
             answers["recently_awarded"] = answers["recently_awarded"] == "yes"
         done = attempt(form, services.check_public_eligibility, db.session, round_, **answers)

@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from giving.extensions import db, limiter, login_manager
-from giving.transaction import attempt, say
+from giving.transaction import form_action
 from voting import services
 from voting.forms import CodeForm, ballot_choices, ballot_form
 from voting.models import BallotKind, Vote, VoteKind, VotingCode
@@ -62,11 +62,10 @@ def enter_code(vote_id: int) -> str | Response:
     if vote.kind != VoteKind.PUBLIC:
         abort(404)
     form = CodeForm()
-    if form.validate_on_submit():
-        found = attempt(form, services.find_code, db.session, vote, form.code.data)
-        if found:
-            cookie[_code_key(vote)] = found.value.id
-            return redirect(url_for("voting.ballot", vote_id=vote.id))
+    found = form_action(form, lambda: services.find_code(db.session, vote, form.code.data))
+    if found:
+        cookie[_code_key(vote)] = found.value.id
+        return redirect(url_for("voting.ballot", vote_id=vote.id))
     return render_template("voting/vote_code.html", form=form, vote=vote)
 
 
@@ -91,15 +90,14 @@ def ballot(vote_id: int) -> str | Response:
                 field.data = mine.get(option.id)
         else:
             form.choices.data = [str(oid) for oid in mine]
-    if form.validate_on_submit():
-        choices = ballot_choices(vote, form)
-        if attempt(form, services.cast_ballot, db.session, vote, voter, choices):
-            say(
-                _("Your vote is saved. You can change it until the vote closes.")
-                if existing is None
-                else _("Your vote is changed.")
-            )
-            return redirect(url_for("voting.vote_page", vote_id=vote.id))
+    if form_action(
+        form,
+        lambda: services.cast_ballot(db.session, vote, voter, ballot_choices(vote, form)),
+        _("Your vote is saved. You can change it until the vote closes.")
+        if existing is None
+        else _("Your vote is changed."),
+    ):
+        return redirect(url_for("voting.vote_page", vote_id=vote.id))
     return render_template(
         "voting/ballot.html", form=form, vote=vote, options=options, existing=existing
     )

@@ -1,19 +1,23 @@
 """The voting blueprint and the look-ups its pages share: a round of the place, its panel,
-a panel the person may see, an application they may read on it, and a vote."""
+a panel the person may see, an application they may read on it, and a vote; and the numbers
+chosen on its forms."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import Field
 
 from giving.errors import NotAllowed
 from giving.extensions import db
 from giving.models import Application, Place, Role, Round
+from giving.views.lookups import allowed_or_403, child_or_404, place_or_404, round_in
 from voting import services
 from voting.models import Panel, Vote
 from voting.workflow import VoteStatus
@@ -23,10 +27,6 @@ bp = Blueprint("voting", __name__)
 STAFF = (Role.FUND_MANAGER, Role.ADMIN)
 PANEL = "/places/<place_slug>/rounds/<int:round_id>/panel"
 VOTES = "/places/<place_slug>/rounds/<int:round_id>/votes"
-
-
-def round_in(place: Place, round_id: int) -> Round:
-    return db.first_or_404(select(Round).where(Round.id == round_id, Round.place_id == place.id))
 
 
 def panel_of(round_: Round) -> Panel:
@@ -39,8 +39,7 @@ def round_panel(place: Place, round_id: int) -> Panel:
 
 
 def public_panel(place_slug: str, round_id: int) -> Panel:
-    place = db.first_or_404(select(Place).where(Place.slug == place_slug))
-    round_ = round_in(place, round_id)
+    round_ = round_in(place_or_404(place_slug), round_id)
     if round_.is_draft:
         abort(404)
     return panel_of(round_)
@@ -54,10 +53,7 @@ def manage_url(panel: Panel) -> str:
 
 def seen_panel(panel_id: int) -> Panel:
     """A panel the signed-in person is on, or manages."""
-    panel = db.get_or_404(Panel, panel_id)
-    if not services.can_see_panel(db.session, current_user, panel):
-        abort(403)
-    return panel
+    return allowed_or_403(Panel, panel_id, services.can_see_panel)
 
 
 def reading(
@@ -70,11 +66,7 @@ def reading(
     @functools.wraps(view)
     def page(panel_id: int, application_id: int) -> str | Response:
         panel = seen_panel(panel_id)
-        application = db.first_or_404(
-            select(Application).where(
-                Application.id == application_id, Application.round_id == panel.round_id
-            )
-        )
+        application = child_or_404(Application, application_id, round_id=panel.round_id)
         refusal = services.why_cannot_read(db.session, current_user, panel, application)
         if isinstance(refusal, NotAllowed):
             abort(403)
@@ -86,9 +78,14 @@ def reading(
     return page
 
 
+def numbers_by_id(fields: list[tuple[Any, Field]]) -> dict[int, int | None]:
+    """The number chosen in each field, by the id of what the field asks about (a question
+    for people who offer, a criterion to score); None where it was left blank."""
+    return {about.id: int(field.data) if field.data else None for about, field in fields}
+
+
 def vote_in(place: Place, round_id: int, vote_id: int) -> Vote:
-    round_ = round_in(place, round_id)
-    return db.first_or_404(select(Vote).where(Vote.id == vote_id, Vote.round_id == round_.id))
+    return child_or_404(Vote, vote_id, round_id=round_in(place, round_id).id)
 
 
 def votes_url(vote: Vote) -> str:

@@ -8,13 +8,13 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from giving.extensions import db
-from giving.forms import ButtonForm
 from giving.models import Place, Role
-from giving.transaction import attempt, say
+from giving.transaction import form_action
 from giving.views.access import place_role_required
+from giving.views.pages import confirm_page
 from voting import services
 from voting.forms import offer_form
-from voting.views.common import PANEL, bp, round_panel
+from voting.views.common import PANEL, bp, numbers_by_id, round_panel
 
 
 @bp.route(PANEL + "/offer", methods=["GET", "POST"])
@@ -26,14 +26,14 @@ def offer(place: Place, round_id: int) -> str | Response:
         abort(404)
     existing = services.offer_for(db.session, current_user, panel)
     form = offer_form(panel)
-    if existing is None and form.validate_on_submit():
-        answers = {
-            category.id: int(field.data) if field.data else None
-            for category, field in form.category_fields
-        }
-        if attempt(form, services.offer_to_serve, db.session, current_user, panel, answers):
-            say(_("Thank you. Your offer is saved."))
-            return redirect(url_for("voting.offer", place_slug=place.slug, round_id=round_id))
+    if existing is None and form_action(
+        form,
+        lambda: services.offer_to_serve(
+            db.session, current_user, panel, numbers_by_id(form.category_fields)
+        ),
+        _("Thank you. Your offer is saved."),
+    ):
+        return redirect(url_for("voting.offer", place_slug=place.slug, round_id=round_id))
     return render_template(
         "voting/offer.html",
         form=form,
@@ -48,15 +48,11 @@ def offer(place: Place, round_id: int) -> str | Response:
 @place_role_required(Role.RESIDENT)
 def withdraw_offer(place: Place, round_id: int) -> str | Response:
     panel = round_panel(place, round_id)
-    form = ButtonForm()
-    if form.validate_on_submit() and attempt(
-        form, services.withdraw_offer, db.session, current_user, panel
-    ):
-        say(_("Your offer is withdrawn. Your answers are deleted."))
-        return redirect(url_for("voting.offer", place_slug=place.slug, round_id=round_id))
-    return render_template(
+    return confirm_page(
+        lambda: services.withdraw_offer(db.session, current_user, panel),
+        _("Your offer is withdrawn. Your answers are deleted."),
+        url_for("voting.offer", place_slug=place.slug, round_id=round_id),
         "voting/withdraw.html",
-        form=form,
         panel=panel,
         member=services.member_for(db.session, current_user, panel),
     )

@@ -6,16 +6,17 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from giving.extensions import db
 from giving.forms import ButtonForm
 from giving.models import Place
-from giving.transaction import attempt, button_action, say
+from giving.transaction import attempt, form_action, say
 from giving.views.access import place_role_required
+from giving.views.lookups import child_or_404
+from giving.views.pages import button_then, confirm_page, fields_of
 from voting import services
-from voting.forms import AppointForm, CategoryForm, PanelForm, quota_form
+from voting.forms import AppointForm, CategoryForm, DrawForm, PanelForm, quota_form
 from voting.models import Panel, PanelDraw, PanelMember, ProfileCategory
 from voting.views.common import (
     PANEL,
@@ -38,6 +39,15 @@ def _draw_url(panel: Panel, draw: PanelDraw) -> str:
         round_id=panel.round_id,
         draw_id=draw.id,
     )
+
+
+def _quotas(form: DrawForm) -> dict[int, tuple[int | None, int | None]]:
+    """The fewest and most seats for each value of the panel's questions, by value."""
+    return {
+        value.id: (low.data, high.data)
+        for _category, rows in form.quota_rows
+        for value, low, high in rows
+    }
 
 
 @bp.get(PANEL)
@@ -72,22 +82,17 @@ def set_up_panel(place: Place, round_id: int) -> str | Response:
     form = PanelForm(obj=panel)
     if panel is not None and not form.is_submitted():
         form.method.data = panel.method.value
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.set_up_panel,
+    if form_action(
+        form,
+        lambda: services.set_up_panel(
             db.session,
             current_user,
             round_,
-            method=form.method.data,
-            size=form.size.data,
-            reviewers_per_application=form.reviewers_per_application.data,
-        )
-        if done:
-            say(_("The panel is saved."))
-            return redirect(
-                url_for("voting.manage_panel", place_slug=place.slug, round_id=round_id)
-            )
+            **fields_of(form, "method", "size", "reviewers_per_application"),
+        ),
+        _("The panel is saved."),
+    ):
+        return redirect(url_for("voting.manage_panel", place_slug=place.slug, round_id=round_id))
     return render_template("voting/setup.html", form=form, round=round_, panel=panel)
 
 
@@ -97,15 +102,14 @@ def set_up_panel(place: Place, round_id: int) -> str | Response:
 def panel_questions(place: Place, round_id: int) -> str | Response:
     panel = round_panel(place, round_id)
     form = CategoryForm()
-    if form.validate_on_submit():
-        values = form.values.data.splitlines()
-        if attempt(
-            form, services.add_category, db.session, current_user, panel, form.name.data, values
-        ):
-            say(_("Question added."))
-            return redirect(
-                url_for("voting.panel_questions", place_slug=place.slug, round_id=round_id)
-            )
+    if form_action(
+        form,
+        lambda: services.add_category(
+            db.session, current_user, panel, form.name.data, form.values.data.splitlines()
+        ),
+        _("Question added."),
+    ):
+        return redirect(url_for("voting.panel_questions", place_slug=place.slug, round_id=round_id))
     return render_template("voting/questions.html", form=form, panel=panel, button=ButtonForm())
 
 
@@ -114,16 +118,12 @@ def panel_questions(place: Place, round_id: int) -> str | Response:
 @place_role_required(*STAFF)
 def remove_panel_question(place: Place, round_id: int, category_id: int) -> Response:
     panel = round_panel(place, round_id)
-    category = db.first_or_404(
-        select(ProfileCategory).where(
-            ProfileCategory.id == category_id, ProfileCategory.panel_id == panel.id
-        )
-    )
-    button_action(
+    category = child_or_404(ProfileCategory, category_id, panel_id=panel.id)
+    return button_then(
         lambda: services.remove_category(db.session, current_user, category),
         _("Question removed."),
+        url_for("voting.panel_questions", place_slug=place.slug, round_id=round_id),
     )
-    return redirect(url_for("voting.panel_questions", place_slug=place.slug, round_id=round_id))
 
 
 @bp.route(PANEL + "/appoint", methods=["GET", "POST"])
@@ -132,11 +132,12 @@ def remove_panel_question(place: Place, round_id: int, category_id: int) -> Resp
 def appoint(place: Place, round_id: int) -> str | Response:
     panel = round_panel(place, round_id)
     form = AppointForm()
-    if form.validate_on_submit():
-        done = attempt(form, services.appoint, db.session, current_user, panel, form.email.data)
-        if done:
-            say(_("%(name)s is on the panel.", name=done.value.user.name))
-            return redirect(manage_url(panel))
+    if form_action(
+        form,
+        lambda: services.appoint(db.session, current_user, panel, form.email.data),
+        lambda member: _("%(name)s is on the panel.", name=member.user.name),
+    ):
+        return redirect(manage_url(panel))
     return render_template("voting/appoint.html", form=form, panel=panel)
 
 
@@ -146,24 +147,15 @@ def appoint(place: Place, round_id: int) -> str | Response:
 def draw(place: Place, round_id: int) -> str | Response:
     panel = round_panel(place, round_id)
     form = quota_form(panel)
-    if form.validate_on_submit():
-        quotas = {
-            value.id: (low.data, high.data)
-            for _category, rows in form.quota_rows
-            for value, low, high in rows
-        }
-        done = attempt(
-            form,
-            services.draw_panel,
-            db.session,
-            current_user,
-            panel,
-            seed=form.seed.data,
-            quotas=quotas,
-        )
-        if done:
-            say(_("The lottery has chosen the panel."))
-            return redirect(_draw_url(panel, done.value))
+    done = form_action(
+        form,
+        lambda: services.draw_panel(
+            db.session, current_user, panel, seed=form.seed.data, quotas=_quotas(form)
+        ),
+        _("The lottery has chosen the panel."),
+    )
+    if done:
+        return redirect(_draw_url(panel, done.value))
     return render_template(
         "voting/draw.html", form=form, panel=panel, offers=services.offers_count(db.session, panel)
     )
@@ -182,25 +174,20 @@ def replace(place: Place, round_id: int) -> Response:
     return redirect(manage_url(panel))
 
 
-def _member_of(panel: Panel, member_id: int) -> PanelMember:
-    return db.first_or_404(
-        select(PanelMember).where(PanelMember.id == member_id, PanelMember.panel_id == panel.id)
-    )
-
-
 @bp.route(PANEL + "/members/<int:member_id>/remove", methods=["GET", "POST"])
 @login_required
 @place_role_required(*STAFF)
 def remove_member(place: Place, round_id: int, member_id: int) -> str | Response:
     panel = round_panel(place, round_id)
-    member = _member_of(panel, member_id)
-    form = ButtonForm()
-    if form.validate_on_submit() and attempt(
-        form, services.remove_member, db.session, current_user, member
-    ):
-        say(_("%(name)s has left the panel.", name=member.user.name))
-        return redirect(manage_url(panel))
-    return render_template("voting/remove_member.html", form=form, panel=panel, member=member)
+    member = child_or_404(PanelMember, member_id, panel_id=panel.id)
+    return confirm_page(
+        lambda: services.remove_member(db.session, current_user, member),
+        _("%(name)s has left the panel.", name=member.user.name),
+        manage_url(panel),
+        "voting/remove_member.html",
+        panel=panel,
+        member=member,
+    )
 
 
 @bp.post(PANEL + "/members/<int:member_id>/chair")
@@ -208,12 +195,12 @@ def remove_member(place: Place, round_id: int, member_id: int) -> str | Response
 @place_role_required(*STAFF)
 def make_chair(place: Place, round_id: int, member_id: int) -> Response:
     panel = round_panel(place, round_id)
-    member = _member_of(panel, member_id)
-    button_action(
+    member = child_or_404(PanelMember, member_id, panel_id=panel.id)
+    return button_then(
         lambda: services.make_chair(db.session, current_user, member),
         _("%(name)s chairs the panel.", name=member.user.name),
+        manage_url(panel),
     )
-    return redirect(manage_url(panel))
 
 
 @bp.route(PANEL + "/move/<action>", methods=["GET", "POST"])
@@ -223,14 +210,14 @@ def move_panel(place: Place, round_id: int, action: str) -> str | Response:
     panel = round_panel(place, round_id)
     if action not in ACTION_LABELS:
         abort(404)
-    form = ButtonForm()
-    if form.validate_on_submit() and attempt(
-        form, services.move_panel, db.session, current_user, panel, action
-    ):
-        say(_("The panel is now: %(status)s.", status=panel.status.label))
-        return redirect(manage_url(panel))
-    return render_template(
-        "voting/move.html", form=form, panel=panel, action=action, label=ACTION_LABELS[action]
+    return confirm_page(
+        lambda: services.move_panel(db.session, current_user, panel, action),
+        lambda moved: _("The panel is now: %(status)s.", status=moved.status.label),
+        manage_url(panel),
+        "voting/move.html",
+        panel=panel,
+        action=action,
+        label=ACTION_LABELS[action],
     )
 
 
@@ -258,7 +245,5 @@ def conflicts(place: Place, round_id: int) -> str:
 @bp.get(PANEL + "/draws/<int:draw_id>")
 def draw_result(place_slug: str, round_id: int, draw_id: int) -> str:
     panel = public_panel(place_slug, round_id)
-    record = db.first_or_404(
-        select(PanelDraw).where(PanelDraw.id == draw_id, PanelDraw.panel_id == panel.id)
-    )
+    record = child_or_404(PanelDraw, draw_id, panel_id=panel.id)
     return render_template("voting/draw_result.html", panel=panel, draw=record)

@@ -7,20 +7,29 @@ from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
+from wtforms import Field
 
 from giving.extensions import db
 from giving.models import Application
-from giving.transaction import attempt, say
+from giving.transaction import form_action
 from voting import services
 from voting.forms import MeetingNotesForm, NoteForm, ShortlistForm, declarations_form, review_form
 from voting.models import SCORE_MAX, SCORE_MIN, Panel
-from voting.views.common import bp, reading, seen_panel
+from voting.views.common import bp, numbers_by_id, reading, seen_panel
 
 APPLICATION = "/panels/<int:panel_id>/applications/<int:application_id>"
 
 
 def _to_panel(panel_id: int) -> Response:
     return redirect(url_for("voting.panel_view", panel_id=panel_id))
+
+
+def _declared(rows: list[tuple[Application, Field, Field]]) -> dict[int, tuple[bool | None, str]]:
+    """Each application's answer: a conflict or not (None when not answered), and why."""
+    return {
+        application.id: (None if not choice.data else choice.data == "yes", reason.data or "")
+        for application, choice, reason in rows
+    }
 
 
 @bp.get("/panels")
@@ -67,17 +76,12 @@ def declarations(panel_id: int) -> str | Response:
             if existing is not None:
                 choice.data = "yes" if existing.conflicted else "no"
                 reason.data = existing.reason
-    if form.validate_on_submit():
-        answers = {
-            application.id: (
-                None if not choice.data else choice.data == "yes",
-                reason.data or "",
-            )
-            for application, choice, reason in form.rows
-        }
-        if attempt(form, services.declare, db.session, current_user, panel, answers):
-            say(_("Your declarations are saved."))
-            return _to_panel(panel.id)
+    if form_action(
+        form,
+        lambda: services.declare(db.session, current_user, panel, _declared(form.rows)),
+        _("Your declarations are saved."),
+    ):
+        return _to_panel(panel.id)
     return render_template(
         "voting/declarations.html", form=form, panel=panel, applications=applications
     )
@@ -98,30 +102,23 @@ def score(panel: Panel, application: Application) -> str | Response:
         for criterion, field in form.criterion_fields:
             if criterion.id in mine:
                 field.data = str(mine[criterion.id])
-    if form.validate_on_submit():
-        scores = {
-            criterion.id: int(field.data) if field.data else None
-            for criterion, field in form.criterion_fields
-        }
-        sending = bool(form.submit.data)
-        done = attempt(
-            form,
-            services.save_review,
+    sending = bool(form.submit.data)
+    if form_action(
+        form,
+        lambda: services.save_review(
             db.session,
             current_user,
             panel,
             application,
-            scores=scores,
+            scores=numbers_by_id(form.criterion_fields),
             comment=form.comment.data,
             submit=sending,
-        )
-        if done:
-            say(
-                _("Your scores are sent.")
-                if sending
-                else _("Your scores are saved. You can change them until you send them.")
-            )
-            return _to_panel(panel.id)
+        ),
+        _("Your scores are sent.")
+        if sending
+        else _("Your scores are saved. You can change them until you send them."),
+    ):
+        return _to_panel(panel.id)
     return render_template(
         "voting/score.html",
         form=form,
@@ -150,13 +147,14 @@ def scores(panel: Panel, application: Application) -> str | Response:
 @reading
 def discussion(panel: Panel, application: Application) -> str | Response:
     form = NoteForm()
-    if form.validate_on_submit():
-        text = form.text.data
-        if attempt(form, services.add_note, db.session, current_user, panel, application, text):
-            say(_("Added to the discussion."))
-            return redirect(
-                url_for("voting.discussion", panel_id=panel.id, application_id=application.id)
-            )
+    if form_action(
+        form,
+        lambda: services.add_note(db.session, current_user, panel, application, form.text.data),
+        _("Added to the discussion."),
+    ):
+        return redirect(
+            url_for("voting.discussion", panel_id=panel.id, application_id=application.id)
+        )
     return render_template(
         "voting/discussion.html",
         form=form,
@@ -174,20 +172,14 @@ def decide(panel: Panel, application: Application) -> str | Response:
     if not services.can_chair(db.session, current_user, panel):
         abort(403)
     form = ShortlistForm()
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.decide_shortlist,
-            db.session,
-            current_user,
-            panel,
-            application,
-            form.action.data,
-            form.reason.data,
-        )
-        if done:
-            say(_("The panel's decision is saved."))
-            return _to_panel(panel.id)
+    if form_action(
+        form,
+        lambda: services.decide_shortlist(
+            db.session, current_user, panel, application, form.action.data, form.reason.data
+        ),
+        _("The panel's decision is saved."),
+    ):
+        return _to_panel(panel.id)
     return render_template(
         "voting/decide.html",
         form=form,
@@ -205,9 +197,10 @@ def meeting(panel_id: int) -> str | Response:
     form = MeetingNotesForm(obj=panel if not can_edit else None)
     if not form.is_submitted():
         form.text.data = panel.meeting_notes
-    if form.validate_on_submit() and attempt(
-        form, services.save_meeting_notes, db.session, current_user, panel, form.text.data
+    if form_action(
+        form,
+        lambda: services.save_meeting_notes(db.session, current_user, panel, form.text.data),
+        _("The meeting notes are saved."),
     ):
-        say(_("The meeting notes are saved."))
         return _to_panel(panel.id)
     return render_template("voting/meeting.html", form=form, panel=panel, can_edit=can_edit)

@@ -8,10 +8,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from giving.extensions import db
-from giving.forms import ButtonForm
 from giving.models import Place, Ward
-from giving.transaction import attempt, say
+from giving.transaction import attempt, form_action
 from giving.views.access import place_role_required
+from giving.views.pages import confirm_page, fields_of
 from voting import services
 from voting.forms import VoteForm, codes_form
 from voting.models import VoteKind
@@ -62,27 +62,22 @@ def set_up_vote(place: Place, round_id: int, kind: str) -> str | Response:
             form.fill_from(vote)
         else:
             form.rule.data = services.DEFAULT_RULES[vote_kind]
-    if form.validate_on_submit():
-        done = attempt(
-            form,
-            services.save_vote,
+    if form_action(
+        form,
+        lambda: services.save_vote(
             db.session,
             current_user,
             round_,
             vote_kind,
-            rule=form.rule.data,
-            ballot_kind=form.ballot_kind.data,
             opens_at=form.opens_at,
             closes_at=form.closes_at,
-            max_choices=form.max_choices.data,
-            points_total=form.points_total.data,
-            tie_break_seed=form.tie_break_seed.data,
-        )
-        if done:
-            say(_("The vote is saved."))
-            return redirect(
-                url_for("voting.manage_votes", place_slug=place.slug, round_id=round_id)
-            )
+            **fields_of(
+                form, "rule", "ballot_kind", "max_choices", "points_total", "tie_break_seed"
+            ),
+        ),
+        _("The vote is saved."),
+    ):
+        return redirect(url_for("voting.manage_votes", place_slug=place.slug, round_id=round_id))
     return render_template(
         "voting/vote_setup.html",
         form=form,
@@ -100,15 +95,11 @@ def move_vote(place: Place, round_id: int, vote_id: int, action: str) -> str | R
     vote = vote_in(place, round_id, vote_id)
     if action not in STAFF_VOTE_ACTIONS:
         abort(404)
-    form = ButtonForm()
-    if form.validate_on_submit() and attempt(
-        form, services.move_vote, db.session, current_user, vote, action
-    ):
-        say(_("The vote is now: %(status)s.", status=vote.status.label))
-        return redirect(votes_url(vote))
-    return render_template(
+    return confirm_page(
+        lambda: services.move_vote(db.session, current_user, vote, action),
+        lambda moved: _("The vote is now: %(status)s.", status=moved.status.label),
+        votes_url(vote),
         "voting/vote_move.html",
-        form=form,
         vote=vote,
         action=action,
         label=VOTE_ACTION_LABELS[action],

@@ -1,0 +1,45 @@
+"""What the views of every package share: a page that asks before it acts, a button that acts
+and then goes back to the page it was on, and a form's answers as a service's arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import redirect, render_template
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from giving.forms import ButtonForm
+from giving.transaction import button_action, form_action
+
+T = TypeVar("T")
+
+
+def confirm_page(
+    action: Callable[[], T],
+    done: str | Callable[[T], str],
+    then: str,
+    template: str,
+    /,
+    **context: Any,
+) -> str | Response:
+    """A page that asks "are you sure?" with one button (``form`` in ``template``). Pressing
+    it runs ``action``, says ``done`` and goes to ``then``; a refusal shows the page again."""
+    form = ButtonForm()
+    if form_action(form, action, done):
+        return redirect(then)
+    return render_template(template, form=form, **context)
+
+
+def button_then(action: Callable[[], Any], done: str, then: str) -> Response:
+    """A button on a page (remove, approve, move): run ``action`` as :func:`button_action`
+    does, then go to ``then`` whether it was done or refused."""
+    button_action(action, done)
+    return redirect(then)
+
+
+def fields_of(form: FlaskForm, *names: str) -> dict[str, Any]:
+    """The data of the form's fields ``names``, by name: for a service whose arguments are
+    named as the form's fields are."""
+    return {name: form[name].data for name in names}
