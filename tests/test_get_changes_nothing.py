@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Connection, select, text, update
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
+from werkzeug.test import TestResponse
 
 from giving.extensions import db
 from giving.jobs import commit
@@ -95,6 +96,16 @@ def _endpoint(app: Flask, path: str) -> str | None:
     return endpoint
 
 
+def _get(client: FlaskClient, path: str) -> tuple[TestResponse, str]:
+    """GET ``path`` and read the whole answer (a streamed download runs to its end)."""
+    response = client.get(path)
+    data = response.get_data()
+    response.close()
+    body = data.decode() if response.mimetype == "text/html" else ""
+    assert response.status_code < 500, f"GET {path} answered {response.status_code}"
+    return response, body
+
+
 def crawl(app: Flask, client: FlaskClient, values: dict[str, str]) -> Counter[str]:
     """Open every page the links lead to (a few per endpoint), then every GET route no link
     reached; the endpoints seen, counted."""
@@ -113,18 +124,16 @@ def crawl(app: Flask, client: FlaskClient, values: dict[str, str]) -> Counter[st
             continue
         visited.add(path)
         seen[endpoint] += 1
-        response = client.get(path)
-        assert response.status_code < 500, f"GET {path} answered {response.status_code}"
+        response, body = _get(client, path)
         if response.mimetype != "text/html":
             continue
-        for href in _HREF.findall(response.get_data(as_text=True)):
+        for href in _HREF.findall(body):
             target = urlsplit(urljoin(path, href.replace("&amp;", "&")))
             if target.netloc in ("", "localhost") and target.path not in visited:
                 queue.append(target.path + (f"?{target.query}" if target.query else ""))
     for rule in routes:
         if seen[rule.endpoint] == 0:
-            response = client.get(_fill(rule, values))
-            assert response.status_code < 500, f"GET {rule.rule} answered {response.status_code}"
+            _get(client, _fill(rule, values))
             seen[rule.endpoint] += 1
     return seen
 
