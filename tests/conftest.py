@@ -11,19 +11,18 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 
-import flask_migrate
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from giving.extensions import db, limiter
-from wsgi import create_app
+from tests.database_helpers import app_on
 
 
 def free_port() -> int:
@@ -114,20 +113,6 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def reset_schema(app: Flask) -> None:
-    """An empty database, then every migration in order."""
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        else:
-            db.drop_all()
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        flask_migrate.upgrade()
-
-
 def database_url(tmp_path_factory: pytest.TempPathFactory, suffix: str = "") -> str:
     url = os.environ.get("TEST_DATABASE_URL", "")
     if url:
@@ -138,16 +123,12 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, suffix: str = "") -> 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory, smtp_server) -> Iterator[Flask]:
     controller, _mailbox = smtp_server
-    app = create_app(
-        "test",
-        SQLALCHEMY_DATABASE_URI=database_url(tmp_path_factory),
+    with app_on(
+        database_url(tmp_path_factory),
         MAIL_SERVER=controller.hostname,
         MAIL_PORT=controller.port,
-    )
-    reset_schema(app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    ) as app:
+        yield app
 
 
 @pytest.fixture
@@ -195,6 +176,27 @@ def session(app) -> Iterator:
         if transaction.is_active:
             transaction.rollback()
         connection.close()
+
+
+@contextmanager
+def in_request(app, session) -> Iterator:
+    """Call services as if in a request (they need the app's secret, build links and send
+    email), in the test's own rolled-back session. Leave it before using the test client:
+    requests inside it would share its ``g``."""
+    real = session()
+    with app.test_request_context():
+        session.registry.set(real)
+        try:
+            yield real
+        finally:
+            session.registry.clear()
+
+
+@pytest.fixture
+def ctx(app, session) -> Iterator:
+    """Service calls run as if inside a request, in the test's own rolled-back session."""
+    with in_request(app, session) as real:
+        yield real
 
 
 @pytest.fixture

@@ -2,23 +2,45 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import factory
 from argon2 import PasswordHasher
 from factory.alchemy import SQLAlchemyModelFactory
 
+from funds import services as _fund_services
+from funds.models import AccountKind, CheckInQuestion, Fund
+from funds.schedule import Frequency
 from giving.extensions import db
 from giving.models import (
+    Answer,
+    Application,
+    Criterion,
+    DecisionMethod,
     Group,
     GroupKind,
     GroupMember,
     Place,
     PostcodeArea,
+    Question,
     Role,
     RoleGrant,
+    Round,
+    RoundStatus,
     User,
     Ward,
 )
 from giving.timeutil import utcnow
+from giving.workflow import State
+from voting.models import (
+    Assignment,
+    Declaration,
+    JoinedBy,
+    Panel,
+    PanelMember,
+    PanelMethod,
+)
+from voting.workflow import PanelStatus
 
 PASSWORD = "a-long-password"
 # Hashed with the test settings' cheap argon2 parameters, so logging in stays quick.
@@ -108,20 +130,17 @@ class GroupMemberFactory(Base):
     is_lead = True
 
 
+def place_with_wards(slug: str, name: str, prefix: str) -> tuple[Place, Ward, Ward]:
+    """A place with a North ward (postcodes ``{prefix}1``) and a South ward (``{prefix}2``)."""
+    place = PlaceFactory(slug=slug, name=name)
+    north = WardFactory(place=place, name="North")
+    south = WardFactory(place=place, name="South")
+    PostcodeAreaFactory(place=place, prefix=f"{prefix}1", ward=north)
+    PostcodeAreaFactory(place=place, prefix=f"{prefix}2", ward=south)
+    return place, north, south
+
+
 # --- Rounds and applications -----------------------------------------------------------------
-
-import datetime as _dt  # noqa: E402
-
-from giving.models import (  # noqa: E402
-    Answer,
-    Application,
-    Criterion,
-    DecisionMethod,
-    Question,
-    Round,
-    RoundStatus,
-)
-from giving.workflow import State  # noqa: E402
 
 
 class RoundFactory(Base):
@@ -216,10 +235,6 @@ class ApplicationFactory(Base):
 
 # --- Funds, grants and the ledger ------------------------------------------------------------
 
-from funds import services as _fund_services  # noqa: E402
-from funds.models import Fund  # noqa: E402
-from funds.schedule import Frequency  # noqa: E402
-
 
 class FundFactory(Base):
     """A fund with its ledger accounts. ``money=N`` puts N pence of council money in it;
@@ -241,8 +256,6 @@ class FundFactory(Base):
 
     @factory.post_generation
     def money(obj, create, extracted, **kwargs):
-        from funds.models import AccountKind
-
         for kind in (
             AccountKind.BANK,
             AccountKind.PLEDGES,
@@ -264,8 +277,6 @@ class FundFactory(Base):
 
     @factory.post_generation
     def questions(obj, create, extracted, **kwargs):
-        from funds.models import CheckInQuestion
-
         for position, text in enumerate(extracted or [], start=1):
             obj.questions.append(CheckInQuestion(position=position, text=text))
         db.session.flush()
@@ -295,16 +306,6 @@ def make_grant(fund, manager=None, group=None, accepted=False, **fields):
 
 
 # --- Panels and review -----------------------------------------------------------------------
-
-from voting.models import (  # noqa: E402
-    Assignment,
-    Declaration,
-    JoinedBy,
-    Panel,
-    PanelMember,
-    PanelMethod,
-)
-from voting.workflow import PanelStatus  # noqa: E402
 
 
 class PanelFactory(Base):

@@ -10,19 +10,19 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
-import psycopg
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
-from sqlalchemy.engine import make_url
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from giving.extensions import db
 from giving.jobs import commit
-from tests.conftest import free_port, reset_schema
-from wsgi import create_app, load_demo
+from tests.conftest import free_port
+from tests.database_helpers import app_on, postgres_database
+from wsgi import load_demo
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,48 +39,35 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.e2e
 
 
+@contextmanager
 def _e2e_database(tmp_path_factory) -> Iterator[str]:
     """Its own database: the live server commits for real, unlike the unit tests."""
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if not url:
+    if not os.environ.get("TEST_DATABASE_URL", ""):
         yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.sqlite3'}"
         return
-    parsed = make_url(url)
-    name = f"{parsed.database}_e2e"
-    admin = parsed.set(drivername="postgresql", database="postgres")
-    conninfo = admin.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield parsed.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_database("e2e") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory, smtp_server):
     controller, _mailbox = smtp_server
-    gen = _e2e_database(tmp_path_factory)
-    url = next(gen)
-    app = create_app(
-        "test",
-        SQLALCHEMY_DATABASE_URI=url,
-        MAIL_SERVER=controller.hostname,
-        MAIL_PORT=controller.port,
-        # Browser tests log in often from one address; the throttle has its own tests.
-        LOGIN_FAILURE_LIMIT="1000 per minute",
-    )
-    reset_schema(app)
-    with app.test_request_context():
-        load_demo(db.session)
-        commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    next(gen, None)
+    with (
+        _e2e_database(tmp_path_factory) as url,
+        app_on(
+            url,
+            MAIL_SERVER=controller.hostname,
+            MAIL_PORT=controller.port,
+            # Browser tests log in often from one address; the throttle has its own tests.
+            LOGIN_FAILURE_LIMIT="1000 per minute",
+        ) as app,
+    ):
+        with app.test_request_context():
+            load_demo(db.session)
+            commit()
+        yield app
+        with app.app_context():
+            db.session.remove()
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -170,6 +157,21 @@ class Visitor:
         self.fill("Email address", email)
         self.fill("Password", password)
         return self.press("Log in")
+
+    def register(self, name: str, email: str, password: str, postcode: str = "") -> Page:
+        """Fill in the registration form on this page and send it."""
+        self.fill("Your name", name)
+        self.fill("Email address", email)
+        if postcode:
+            self.fill("Your home postcode (optional)", postcode)
+        self.fill("Make a password", password)
+        self.fill("Type the password again", password)
+        return self.press("Create account")
+
+    def confirm_email(self, mailbox, email: str) -> Page:
+        """Open the confirmation link emailed to ``email`` and press its button."""
+        self.goto_url(mailbox.link(email, "/confirm/"))
+        return self.press("Confirm my email")
 
     def log_out(self) -> Page:
         menu = self.page.get_by_role("button", name="Menu", exact=True)

@@ -12,16 +12,10 @@ pytestmark = pytest.mark.e2e
 def test_register_confirm_log_in_out_and_reset_password(visitor, mailbox):
     visitor.open("/")
     visitor.follow("Create an account")
-    visitor.fill("Your name", "Robin Hart")
-    visitor.fill("Email address", "robin.hart@example.org")
-    visitor.fill("Your home postcode (optional)", "OB2 1AA")
-    visitor.fill("Make a password", "robin's long password")
-    visitor.fill("Type the password again", "robin's long password")
-    visitor.press("Create account")
+    visitor.register("Robin Hart", "robin.hart@example.org", "robin's long password", "OB2 1AA")
     assert "Check your email" in visitor.text()
 
-    visitor.goto_url(mailbox.link("robin.hart@example.org", "/confirm/"))
-    visitor.press("Confirm my email")
+    visitor.confirm_email(mailbox, "robin.hart@example.org")
     assert "Your email is confirmed" in visitor.text()
     assert "You are a resident of" in visitor.text()
     assert "Oakbridge" in visitor.text()
@@ -49,12 +43,7 @@ def test_register_confirm_log_in_out_and_reset_password(visitor, mailbox):
 
 def test_a_mistake_on_the_form_is_shown_next_to_the_field(visitor):
     visitor.open("/register")
-    visitor.fill("Your name", "Pat Doe")
-    visitor.fill("Email address", "pat@example.org")
-    visitor.fill("Your home postcode (optional)", "ZZ9 9ZZ")
-    visitor.fill("Make a password", "pat's long password")
-    visitor.fill("Type the password again", "pat's long password")
-    visitor.press("Create account")
+    visitor.register("Pat Doe", "pat@example.org", "pat's long password", "ZZ9 9ZZ")
     assert visitor.page.title().startswith("Error:")
     summary = visitor.page.locator(".govuk-error-summary").inner_text()
     assert "Placefund does not cover ZZ9 9ZZ yet" in summary
@@ -93,14 +82,9 @@ def test_pages_fit_a_320_pixel_screen(narrow_visitor):
 def test_register_and_log_in_work_without_javascript(noscript_visitor, mailbox):
     v = noscript_visitor
     v.open("/register")
-    v.fill("Your name", "Nell Script")
-    v.fill("Email address", "nell@example.org")
-    v.fill("Make a password", "nell's long password")
-    v.fill("Type the password again", "nell's long password")
-    v.press("Create account")
+    v.register("Nell Script", "nell@example.org", "nell's long password")
     assert "Check your email" in v.text()
-    v.goto_url(mailbox.link("nell@example.org", "/confirm/"))
-    v.press("Confirm my email")
+    v.confirm_email(mailbox, "nell@example.org")
     assert "Your email is confirmed" in v.text()
     v.log_out()
     v.log_in("nell@example.org", "nell's long password")

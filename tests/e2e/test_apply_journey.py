@@ -102,13 +102,8 @@ def test_check_apply_leave_return_send_and_read_the_reasons(visitor, mailbox):
 
     # It makes an account and adds its group.
     visitor.open("/register")
-    visitor.fill("Your name", "Jo Reader")
-    visitor.fill("Email address", email)
-    visitor.fill("Make a password", "jo's long password")
-    visitor.fill("Type the password again", "jo's long password")
-    visitor.press("Create account")
-    visitor.goto_url(mailbox.link(email, "/confirm/"))
-    visitor.press("Confirm my email")
+    visitor.register("Jo Reader", email, "jo's long password")
+    visitor.confirm_email(mailbox, email)
     visitor.open("/groups/new")
     visitor.fill("Group name", group_name)
     visitor.page.get_by_label("Community group (not registered)").check()

@@ -4,7 +4,6 @@ to its grant online and answers its check-in. Every page is scanned with axe."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 
 import pytest
@@ -26,6 +25,7 @@ from giving.models import (
 from giving.services import hash_password
 from giving.timeutil import utcnow
 from giving.workflow import State
+from tests.e2e.journey_helpers import click
 
 pytestmark = pytest.mark.e2e
 
@@ -75,13 +75,6 @@ def _award(live_app, tag: str) -> dict:
         return {"round": round_.title, "group": group.name, "email": email}
 
 
-def _click(visitor, role: str, name: str):
-    """Click a link or button whose accessible name starts with ``name``, then scan."""
-    with visitor.page.expect_navigation():
-        visitor.page.get_by_role(role, name=re.compile("^" + re.escape(name))).first.click()
-    visitor.check()
-
-
 def test_award_to_grant_to_first_payment_and_the_group_agrees_and_checks_in(visitor, live_app):
     tag = uuid.uuid4().hex[:8]
     award = _award(live_app, tag)
@@ -90,25 +83,25 @@ def test_award_to_grant_to_first_payment_and_the_group_agrees_and_checks_in(visi
     # The fund manager sets up a fund, says which round it pays for, and adds money.
     visitor.log_in("manager@demo.placefund.org", DEMO_PASSWORD)
     visitor.open("/places/oakbridge/funds")
-    _click(visitor, "link", "Set up a fund")
+    click(visitor, "link", "Set up a fund")
     visitor.fill("Name of the fund", fund_name)
     visitor.fill("Who holds the money", "Oakbridge Community Foundation")
     visitor.press("Save fund")
     assert f"The fund {fund_name} is set up" in visitor.text()
 
-    _click(visitor, "link", "Check-in questions")
+    click(visitor, "link", "Check-in questions")
     visitor.fill("Question", "What went well this year?")
     visitor.press("Add question")
     assert "What went well this year?" in visitor.text()
-    _click(visitor, "link", f"Back to {fund_name}")
+    click(visitor, "link", f"Back to {fund_name}")
 
-    _click(visitor, "link", "Rounds paid from this fund")
+    click(visitor, "link", "Rounds paid from this fund")
     visitor.page.get_by_label("Round", exact=True).select_option(label=award["round"])
     visitor.press("Use this fund for the round")
     assert "Awards waiting to become grants" in visitor.text()
 
-    _click(visitor, "link", "Money in")
-    _click(visitor, "link", "Add money")
+    click(visitor, "link", "Money in")
+    click(visitor, "link", "Add money")
     visitor.press("Add money")  # nothing filled in: errors by the fields
     assert visitor.page.title().startswith("Error:")
     assert (
@@ -120,10 +113,10 @@ def test_award_to_grant_to_first_payment_and_the_group_agrees_and_checks_in(visi
     visitor.fill("Who gave it (optional)", "Oakbridge Borough Council")
     visitor.press("Add money")
     assert "£50,000 added to the fund" in visitor.text()
-    _click(visitor, "link", f"Back to {fund_name}")
+    click(visitor, "link", f"Back to {fund_name}")
 
     # The award becomes a two-year grant, paid every three months.
-    _click(visitor, "link", "Make a grant")
+    click(visitor, "link", "Make a grant")
     visitor.fill("How many years it lasts", "2")
     visitor.press("Offer the grant")
     text = visitor.text()
@@ -135,16 +128,16 @@ def test_award_to_grant_to_first_payment_and_the_group_agrees_and_checks_in(visi
 
     # The group reads the short agreement, agrees online, and answers its check-in.
     visitor.log_in(award["email"], DEMO_PASSWORD)
-    _click(visitor, "link", "Your grants")
-    _click(visitor, "link", "Warm space on winter evenings")
-    _click(visitor, "link", "Read the agreement")
+    click(visitor, "link", "Your grants")
+    click(visitor, "link", "Warm space on winter evenings")
+    click(visitor, "link", "Read the agreement")
     assert "You can spend the money on anything that helps your group do its work" in visitor.text()
     visitor.press("Agree to the grant")
     assert "Tick the box to say your group agrees" in visitor.text()
     visitor.page.get_by_label("I have read this and my group agrees to it", exact=True).check()
     visitor.press("Agree to the grant")
     assert "Your group has agreed to the grant" in visitor.text()
-    _click(visitor, "link", "Check-in 1")
+    click(visitor, "link", "Check-in 1")
     assert "These are the only questions we ask" in visitor.text()
     visitor.fill("What went well this year?", "Forty people came every week.")
     visitor.press("Send answers")
@@ -154,12 +147,12 @@ def test_award_to_grant_to_first_payment_and_the_group_agrees_and_checks_in(visi
     # The manager marks the first payment ready, and the payment run records it as paid.
     visitor.log_in("manager@demo.placefund.org", DEMO_PASSWORD)
     visitor.open(grant_path)
-    _click(visitor, "link", "Mark as ready to pay")
+    click(visitor, "link", "Mark as ready to pay")
     visitor.press("Confirm")
     assert "Payment 1: ready to pay" in visitor.text()
-    _click(visitor, "link", "All grants from")
-    _click(visitor, "link", f"Back to {fund_name}")
-    _click(visitor, "link", "Payment run")
+    click(visitor, "link", "All grants from")
+    click(visitor, "link", f"Back to {fund_name}")
+    click(visitor, "link", "Payment run")
     assert award["group"] in visitor.text()
     visitor.press("Record these as paid")
     assert "1 payment recorded as paid" in visitor.text()
@@ -170,5 +163,5 @@ def test_award_to_grant_to_first_payment_and_the_group_agrees_and_checks_in(visi
 
 def test_the_public_can_find_funds_and_open_data(visitor):
     visitor.open("/places/oakbridge/funds")
-    _click(visitor, "link", "Download every grant as open data")
+    click(visitor, "link", "Download every grant as open data")
     assert "360Giving" in visitor.text()

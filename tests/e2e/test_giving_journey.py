@@ -14,6 +14,7 @@ from funds.models import Donation, Fund
 from funds.workflow import DonationState
 from giving.demo import DEMO_PASSWORD
 from giving.extensions import db
+from tests.e2e.journey_helpers import click
 
 pytestmark = pytest.mark.e2e
 
@@ -36,17 +37,11 @@ def _fund_id(live_app) -> int:
         return fund_id
 
 
-def _click(visitor, role: str, name: str):
-    with visitor.page.expect_navigation():
-        visitor.page.get_by_role(role, name=re.compile("^" + re.escape(name))).first.click()
-    visitor.check()
-
-
 def test_giving_once_with_gift_aid_up_to_the_hand_off(visitor, live_app, online):
     tag = uuid.uuid4().hex[:8]
     email = f"giver-{tag}@example.org"
     visitor.open(f"/funds/{_fund_id(live_app)}")
-    _click(visitor, "link", "Give to this fund")
+    click(visitor, "link", "Give to this fund")
     text = visitor.text()
     assert "What giving has done so far" in text
     assert re.search(r"Every £1 you give becomes £2 until the £5,000 match runs out", text)
@@ -89,9 +84,9 @@ def test_a_fund_manager_records_a_cheque(visitor, live_app):
     tag = uuid.uuid4().hex[:8]
     visitor.log_in("manager@demo.placefund.org", DEMO_PASSWORD)
     visitor.open(f"/funds/{_fund_id(live_app)}/manage")
-    _click(visitor, "link", "Gifts and match funding")
+    click(visitor, "link", "Gifts and match funding")
     assert "The Northern Match Trust" in visitor.text()
-    _click(visitor, "link", "Record a gift")
+    click(visitor, "link", "Record a gift")
     visitor.page.get_by_label("Cheque", exact=True).check()
     visitor.fill("How much, in pounds", "75")
     visitor.fill("Who gave it", f"Chess Club {tag}")
@@ -99,11 +94,11 @@ def test_a_fund_manager_records_a_cheque(visitor, live_app):
     text = visitor.text()
     assert "£75 gift recorded" in text
     assert f"Chess Club {tag}" in text
-    _click(visitor, "link", "Give back")
+    click(visitor, "link", "Give back")
     visitor.fill("Why it is going back", "The cheque bounced.")
     visitor.press("Give the whole gift back")
     assert "The gift has been given back." in visitor.text()
-    _click(visitor, "link", "Match funding")
+    click(visitor, "link", "Match funding")
     assert "Add match funding" in visitor.text()
     visitor.log_out()
 

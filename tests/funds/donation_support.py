@@ -1,22 +1,19 @@
 """Helpers shared by the donation tests: Stripe events signed with the library's own helper,
-a gift waiting for its money, and a database of its own for races that commit for real."""
+gifts and match pledges made through the services, and waiting for a live server."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import os
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-import pytest
 import stripe
-from flask import Flask
 
 from funds import services
-from funds.models import Donation, Fund
+from funds.models import Donation, DonationMethod, Fund
 from giving.extensions import db
+from giving.timeutil import utcnow
 
 SECRET = "whsec_test_placefund"
 STRIPE_SETTINGS = {
@@ -49,21 +46,49 @@ def post_event(client, payload: str, **kwargs):
     return client.post("/stripe/webhook", data=payload, headers=signed(payload, **kwargs))
 
 
-def pending_gift(fund: Fund, amount_pence: int = 2_000, **fields) -> Donation:
-    """A one-off card gift waiting for Stripe, with a payment intent id as Checkout gives."""
-    gift = services.start_gift(
+def start_gift(fund: Fund, amount_pence: int = 2_000, donor=None, monthly: bool = False, **fields):
+    """A gift started as the giving page starts one, by ``donor`` (None: someone without an
+    account); Dana Donor's name and email unless ``fields`` give others."""
+    return services.start_gift(
         db.session,
-        None,
+        donor,
         fund,
-        monthly=False,
+        monthly=monthly,
         amount_pence=amount_pence,
         donor_name=fields.pop("donor_name", "Dana Donor"),
         donor_email=fields.pop("donor_email", "dana@example.org"),
         **fields,
     )
+
+
+def pending_gift(fund: Fund, amount_pence: int = 2_000, **fields) -> Donation:
+    """A one-off card gift waiting for Stripe, with a payment intent id as Checkout gives."""
+    gift = start_gift(fund, amount_pence, **fields)
     gift.stripe_payment_intent_id = f"pi_{uuid.uuid4().hex[:20]}"
     db.session.commit()
     return gift  # type: ignore[return-value]
+
+
+def offline_gift(fund: Fund, manager, amount_pence: int, method=DonationMethod.CASH, **fields):
+    """A gift recorded by staff (cash unless ``method`` says otherwise), cleared at once."""
+    return services.record_offline_gift(
+        db.session, manager, fund, method=method, amount_pence=amount_pence, **fields
+    )
+
+
+def match_pledge(fund: Fund, manager, cap_pence: int, ratio_percent: int = 100, days=(0, 0)):
+    """Match Trust's pledge to ``fund``, from ``days[0]`` to ``days[1]`` days after today."""
+    today = utcnow().date()
+    return services.create_match_pledge(
+        db.session,
+        manager,
+        fund,
+        funder_name="Match Trust",
+        ratio_percent=ratio_percent,
+        cap_pence=cap_pence,
+        starts_on=today + dt.timedelta(days=days[0]),
+        ends_on=today + dt.timedelta(days=days[1]),
+    )
 
 
 def success(gift: Donation) -> dict:
@@ -98,64 +123,6 @@ def dispute(gift: Donation) -> dict:
         "charge": f"ch_{uuid.uuid4().hex[:20]}",
         "metadata": {},
     }
-
-
-@contextmanager
-def own_database(suffix: str, **settings) -> Iterator[Flask]:
-    """An app on a PostgreSQL database of its own, dropped afterwards: a race must commit for
-    real, and the audit log it writes cannot be cleaned up row by row."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    from tests.conftest import reset_schema
-    from wsgi import create_app
-
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        pytest.skip("Row locks need PostgreSQL: SQLite runs one writer at a time")
-    parsed = make_url(url)
-    name = f"{parsed.database}_{suffix}"
-    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False
-    )
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    app = create_app(
-        "test",
-        SQLALCHEMY_DATABASE_URI=parsed.set(database=name).render_as_string(hide_password=False),
-        **settings,
-    )
-    reset_schema(app)
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextmanager
-def own_app(tmp_path, suffix: str, **settings) -> Iterator[Flask]:
-    """An app on a database of its own (PostgreSQL when the tests run on it, else a SQLite
-    file), for a live server whose requests commit for real."""
-    if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
-        with own_database(suffix, **settings) as app:
-            yield app
-        return
-    from tests.conftest import reset_schema
-    from wsgi import create_app
-
-    app = create_app(
-        "test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / f'{suffix}.sqlite3'}", **settings
-    )
-    reset_schema(app)
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
 
 
 def wait_for(check, seconds: float = 20.0):

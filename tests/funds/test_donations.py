@@ -17,7 +17,6 @@ from funds.models import (
     AccountKind,
     DeclarationScope,
     Donation,
-    DonationMethod,
     Fund,
     GiftAidDeclaration,
     MatchPledge,
@@ -28,6 +27,7 @@ from giving.extensions import db
 from giving.models import Role, User
 from tests.conftest import csrf_token, free_port, log_in, post_form
 from tests.factories import FundFactory, RoleGrantFactory, UserFactory
+from tests.funds.donation_support import offline_gift, start_gift
 
 GIFT = {
     "frequency": "once",
@@ -77,12 +77,15 @@ class _StripeRecorder(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def stripe_api() -> Iterator[str]:
+def stripe_api(app, monkeypatch) -> Iterator[str]:
+    """The recorder on a free port, with the app's Stripe calls pointed at it."""
     _StripeRecorder.received = []
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), _StripeRecorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", base)
+    yield base
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
@@ -147,15 +150,15 @@ def test_the_giving_form_explains_what_is_wrong(client, session, fund_id, keys):
     assert session.scalar(select(func.count(GiftAidDeclaration.id))) == 0
 
 
-def test_the_hand_off_to_stripe_checkout(
-    app, client, session, fund_id, keys, stripe_api, monkeypatch
-):
-    monkeypatch.setitem(app.config, "STRIPE_API_BASE", stripe_api)
-    response = post_form(
-        client, f"/funds/{fund_id}/give", {**GIFT, "preset": "other", "other_amount": "12.50"}
-    )
+def _give(client, fund_id: int, **changes: str) -> tuple[str, str]:
+    """Fill in the giving form; the page it leads to (to confirm), and the gift's reference."""
+    response = post_form(client, f"/funds/{fund_id}/give", {**GIFT, **changes})
     confirm = response.headers["Location"]
-    reference = confirm.rsplit("/", 1)[1]
+    return confirm, confirm.rsplit("/", 1)[1]
+
+
+def test_the_hand_off_to_stripe_checkout(client, session, fund_id, keys, stripe_api):
+    confirm, reference = _give(client, fund_id, preset="other", other_amount="12.50")
     handed = post_form(client, f"/give/{reference}/pay", {}, page=confirm)
     assert handed.status_code == 303
     assert handed.headers["Location"] == "https://checkout.stripe.test/pay/cs_test_1"
@@ -176,15 +179,8 @@ def test_the_hand_off_to_stripe_checkout(
     assert "Thank you" in thanks
 
 
-def test_monthly_giving_hands_off_in_subscription_mode(
-    app, client, session, fund_id, keys, stripe_api, monkeypatch
-):
-    monkeypatch.setitem(app.config, "STRIPE_API_BASE", stripe_api)
-    response = post_form(
-        client, f"/funds/{fund_id}/give", {**GIFT, "frequency": "monthly", "preset": "1000"}
-    )
-    confirm = response.headers["Location"]
-    reference = confirm.rsplit("/", 1)[1]
+def test_monthly_giving_hands_off_in_subscription_mode(client, session, fund_id, keys, stripe_api):
+    confirm, reference = _give(client, fund_id, frequency="monthly", preset="1000")
     gift = session.scalar(select(RegularGift).where(RegularGift.reference == reference))
     assert gift.state == RegularGiftState.PENDING
     assert post_form(client, f"/give/{reference}/pay", {}, page=confirm).status_code == 303
@@ -198,9 +194,7 @@ def test_when_stripe_cannot_be_reached_the_donor_is_told(
     app, client, session, fund_id, keys, monkeypatch
 ):
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", f"http://127.0.0.1:{free_port()}")
-    response = post_form(client, f"/funds/{fund_id}/give", GIFT)
-    confirm = response.headers["Location"]
-    reference = confirm.rsplit("/", 1)[1]
+    confirm, reference = _give(client, fund_id)
     back = post_form(client, f"/give/{reference}/pay", {}, page=confirm, follow_redirects=True)
     assert "We could not reach our card payment service" in back.get_data(as_text=True)
 
@@ -276,17 +270,17 @@ def test_a_donor_sees_their_giving_and_stops_a_monthly_gift(app, client, session
         fund = FundFactory()
         donor = UserFactory()
         other = UserFactory()
-        gift = services.start_gift(
-            db.session,
-            donor,
+        details = services.GiftAidDetails(
+            "Di", "Donor", "1", "E17 4QH", DeclarationScope.THIS_AND_FUTURE, taxpayer=True
+        )
+        gift = start_gift(
             fund,
+            800,
+            donor,
             monthly=True,
-            amount_pence=800,
             donor_name=donor.name,
             donor_email=donor.email,
-            gift_aid=services.GiftAidDetails(
-                "Di", "Donor", "1", "E17 4QH", DeclarationScope.THIS_AND_FUTURE, taxpayer=True
-            ),
+            gift_aid=details,
         )
         gift.state = RegularGiftState.ACTIVE
         db.session.commit()
@@ -331,15 +325,8 @@ def test_staff_cancel_a_declaration_for_a_donor_without_an_account(app, client, 
     with app.test_request_context():
         fund = FundFactory()
         manager = RoleGrantFactory(place=fund.place, role=Role.FUND_MANAGER).user
-        gift = services.record_offline_gift(
-            db.session,
-            manager,
-            fund,
-            method=DonationMethod.CASH,
-            amount_pence=500,
-            donor_name="Paper Donor",
-            gift_aid=services.GiftAidDetails("Pat", "Paper", "9", "E17 4QH", taxpayer=True),
-        )
+        details = services.GiftAidDetails("Pat", "Paper", "9", "E17 4QH", taxpayer=True)
+        gift = offline_gift(fund, manager, 500, donor_name="Paper Donor", gift_aid=details)
         db.session.commit()
         ids = {"fund": fund.id, "manager": manager.id, "declaration": gift.declaration_id}
     log_in(client, session.get(User, ids["manager"]))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from funds import services
-from funds.models import DeclarationScope, DonationMethod
+from funds.models import DeclarationScope
 from giving.extensions import db
 from giving.models import Role, User
-from tests.conftest import csrf_token, log_in
+from tests.access_helpers import assert_answers, post_as, route_cases
 from tests.factories import FundFactory, PlaceFactory, RoleGrantFactory, UserFactory
+from tests.funds.donation_support import offline_gift, start_gift
+from tests.giving.round_helpers import as_user
 
 ROUTES_COVERED = {
     "/funds/<int:fund_id>/give",
@@ -39,33 +41,10 @@ def world(app, session, monkeypatch):
         details = services.GiftAidDetails(
             "Di", "Donor", "1", "E17 4QH", DeclarationScope.THIS_AND_FUTURE, taxpayer=True
         )
-        pending = services.start_gift(
-            db.session,
-            donor,
-            fund,
-            monthly=False,
-            amount_pence=1_000,
-            donor_name="Di Donor",
-            donor_email=donor.email,
-            gift_aid=details,
-        )
-        monthly = services.start_gift(
-            db.session,
-            donor,
-            fund,
-            monthly=True,
-            amount_pence=500,
-            donor_name="Di Donor",
-            donor_email=donor.email,
-        )
-        cleared = services.record_offline_gift(
-            db.session,
-            manager,
-            fund,
-            method=DonationMethod.CASH,
-            amount_pence=700,
-            donor_name="Cash Giver",
-        )
+        named = {"donor_name": "Di Donor", "donor_email": donor.email}
+        pending = start_gift(fund, 1_000, donor, gift_aid=details, **named)
+        monthly = start_gift(fund, 500, donor, monthly=True, **named)
+        cleared = offline_gift(fund, manager, 700, donor_name="Cash Giver")
         db.session.commit()
         people = {
             "visitor": None,
@@ -127,17 +106,11 @@ CASES = [
 ]
 
 
-def _cases():
-    for method, path, expectations in CASES:
-        for who, expected in expectations.items():
-            yield pytest.param(method, path, who, expected, id=f"{method} {path} as {who}")
-
-
-@pytest.mark.parametrize(("method", "path", "who", "expected"), list(_cases()))
+@pytest.mark.parametrize(("method", "path", "who", "expected"), route_cases(CASES))
 def test_who_may_use_each_giving_route(app, client, session, world, method, path, who, expected):
     user_id = world["people"][who]
-    if user_id is not None:
-        assert log_in(client, session.get(User, user_id)).status_code == 302
+    user = None if user_id is None else session.get(User, user_id)
+    as_user(client, user)
     url = path.format(**world)
     if method == "GET":
         response = client.get(url)
@@ -147,10 +120,5 @@ def test_who_may_use_each_giving_route(app, client, session, world, method, path
     elif url == "/stripe/webhook":
         response = client.post(url, data="{}", headers={"Stripe-Signature": "t=1,v1=bad"})
     else:
-        token = csrf_token(client, "/account" if user_id is not None else "/login")
-        response = client.post(url, data={"csrf_token": token})
-    if expected == "login":
-        assert response.status_code == 302
-        assert "/login" in response.headers["Location"]
-    else:
-        assert response.status_code == expected, response.get_data(as_text=True)[:500]
+        response = post_as(client, url, user)
+    assert_answers(response, expected)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from funds.models import Income
 from giving.models import Role
 from giving.workflow import State
-from tests.conftest import csrf_token, log_in
+from tests.access_helpers import check_route, route_cases
 from tests.factories import (
     ApplicationFactory,
     FundFactory,
@@ -167,25 +167,6 @@ CASES = [
 ]
 
 
-def _cases():
-    for method, path, expectations in CASES:
-        for who, expected in expectations.items():
-            yield pytest.param(method, path, who, expected, id=f"{method} {path} as {who}")
-
-
-@pytest.mark.parametrize(("method", "path", "who", "expected"), list(_cases()))
+@pytest.mark.parametrize(("method", "path", "who", "expected"), route_cases(CASES))
 def test_who_may_use_each_funds_route(app, client, world, method, path, who, expected):
-    user = world["people"][who]
-    if user is not None:
-        assert log_in(client, user).status_code == 302
-    url = path.format(**world)
-    if method == "GET":
-        response = client.get(url)
-    else:
-        token = csrf_token(client, "/account" if user is not None else "/login")
-        response = client.post(url, data={"csrf_token": token})
-    if expected == "login":
-        assert response.status_code == 302
-        assert "/login" in response.headers["Location"]
-    else:
-        assert response.status_code == expected, response.get_data(as_text=True)[:500]
+    check_route(client, world, method, path, who, expected)

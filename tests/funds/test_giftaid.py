@@ -25,6 +25,7 @@ from giving.models import Role
 from giving.services import DomainError
 from giving.timeutil import utcnow
 from tests.factories import FundFactory, RoleGrantFactory
+from tests.funds.donation_support import offline_gift
 
 TODAY = utcnow().date()
 DAY = dt.timedelta(days=1)
@@ -57,9 +58,7 @@ def _manager(fund):
 def _gift(fund, manager, pence=1_000, **kwargs) -> Donation:
     kwargs.setdefault("donor_name", "Gita Aid")
     kwargs.setdefault("donor_email", "gita@example.org")
-    return services.record_offline_gift(
-        db.session, manager, fund, method=M.CHEQUE, amount_pence=pence, **kwargs
-    )
+    return offline_gift(fund, manager, pence, M.CHEQUE, **kwargs)
 
 
 def test_a_declaration_keeps_hmrc_words_and_the_donor_details(app, fund):
@@ -248,7 +247,7 @@ def test_two_claims_made_at_the_same_moment_never_share_a_gift():
     import threading
 
     from funds.models import Fund
-    from tests.funds.donation_support import own_database
+    from tests.database_helpers import own_database, run_in_threads
 
     with own_database("giftaid") as race_app:
         with race_app.test_request_context():
@@ -275,11 +274,7 @@ def test_two_claims_made_at_the_same_moment_never_share_a_gift():
                     db.session.rollback()
                     outcomes.append("refused")
 
-        threads = [threading.Thread(target=claim) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
+        run_in_threads(claim, [(), ()], timeout=60)
         assert sorted(outcomes) in (["claimed 0", "claimed 5"], ["claimed 5", "refused"])
         with race_app.app_context():
             items = list(db.session.scalars(select(GiftAidClaimItem)))
@@ -290,22 +285,15 @@ def test_two_claims_made_at_the_same_moment_never_share_a_gift():
 
 def test_declarations_past_keeping_that_cover_no_more_gifts_are_erased(app, fund):
     manager = _manager(fund)
+
+    def for_the_future(pence: int, email: str, first_name: str):
+        details = _details(DeclarationScope.THIS_AND_FUTURE, first_name=first_name)
+        return _gift(fund, manager, pence, donor_email=email, gift_aid=details).declaration
+
     one_gift = _gift(fund, manager, 1_000, gift_aid=_details()).declaration
-    cancelled = _gift(
-        fund,
-        manager,
-        2_000,
-        donor_email="c@example.org",
-        gift_aid=_details(DeclarationScope.THIS_AND_FUTURE, first_name="Cato"),
-    ).declaration
+    cancelled = for_the_future(2_000, "c@example.org", "Cato")
     services.cancel_declaration(db.session, manager, cancelled)
-    enduring = _gift(
-        fund,
-        manager,
-        3_000,
-        donor_email="e@example.org",
-        gift_aid=_details(DeclarationScope.THIS_AND_FUTURE, first_name="Esme"),
-    ).declaration
+    enduring = for_the_future(3_000, "e@example.org", "Esme")
     recent = _gift(fund, manager, 4_000, donor_email="r@example.org", gift_aid=_details())
     claim = services.make_gift_aid_claim(db.session, fund, TODAY - DAY, TODAY + DAY)
     assert len(claim.items) == 4

@@ -27,6 +27,7 @@ from funds.workflow import GrantState, InstalmentState
 from giving.models import AuditEntry, Role
 from giving.services import DomainError, NotAllowed
 from giving.workflow import State
+from tests.database_helpers import engine_of, own_database, run_in_threads, setup_session
 from tests.factories import (
     ApplicationFactory,
     FundFactory,
@@ -415,65 +416,23 @@ def test_a_payment_run_exports_a_csv_for_the_bank_and_records_the_payments(sessi
 
 
 @pytest.fixture
-def race_app(smtp_server):
+def race_app():
     """An app on a database of its own: the race commits for real, and the audit log cannot
     be cleaned up afterwards (it is append-only), so the database is dropped instead."""
-    import os
-
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    from tests.conftest import reset_schema
-    from wsgi import create_app
-
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        pytest.skip(
-            "Row locks need PostgreSQL: SQLite runs one writer at a time, so it cannot race"
-        )
-    parsed = make_url(url)
-    name = f"{parsed.database}_race"
-    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False
-    )
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    app = create_app(
-        "test",
-        SQLALCHEMY_DATABASE_URI=parsed.set(database=name).render_as_string(hide_password=False),
-    )
-    reset_schema(app)
-    try:
+    with own_database("race") as app:
         yield app
-    finally:
-        from giving.extensions import db
-
-        with app.app_context():
-            db.engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.postgres
 def test_two_people_paying_the_same_instalment_at_once_pay_it_once(race_app):
     """A real race: two threads, two connections, both committing for real."""
-    from giving.extensions import db
-    from tests import factories
-
-    with race_app.app_context():
-        engine = db.engine
-    original = db.session
-    with Session(engine) as setup:
-        db.session = setup  # the factories write through this session
-        try:
-            fund = factories.FundFactory(money=5_000_000)
-            manager = factories.RoleGrantFactory(place=fund.place, role=Role.FUND_MANAGER).user
-            grant = factories.make_grant(fund, manager=manager, accepted=True)
-            services.act_on_instalment(setup, manager, grant.instalments[0], "approve")
-            setup.commit()
-        finally:
-            db.session = original
+    engine = engine_of(race_app)
+    with setup_session(engine) as setup:
+        fund = FundFactory(money=5_000_000)
+        manager = RoleGrantFactory(place=fund.place, role=Role.FUND_MANAGER).user
+        grant = make_grant(fund, manager=manager, accepted=True)
+        services.act_on_instalment(setup, manager, grant.instalments[0], "approve")
+        setup.commit()
         ids = {
             "fund": fund.id,
             "grant": grant.id,
@@ -501,11 +460,7 @@ def test_two_people_paying_the_same_instalment_at_once_pay_it_once(race_app):
                 own.rollback()
                 results.append("refused")
 
-    threads = [threading.Thread(target=pay, args=(f"BACS-{n}",)) for n in (1, 2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    run_in_threads(pay, [("BACS-1",), ("BACS-2",)], timeout=30)
     assert sorted(results) == ["paid", "refused"]
     with Session(engine) as check:
         assert (

@@ -27,8 +27,9 @@ from giving.extensions import db
 from giving.jobs import commit
 from giving.models import Role, User
 from tests.conftest import free_port
+from tests.database_helpers import own_app
 from tests.factories import FundFactory, RoleGrantFactory, UserFactory
-from tests.funds.donation_support import SECRET, own_app, wait_for
+from tests.funds.donation_support import SECRET, start_gift, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -139,15 +140,7 @@ def test_a_gift_is_paid_refunded_and_reconciled_through_localstripe(live):
     with app.test_request_context():
         fund = FundFactory()
         manager = RoleGrantFactory(place=fund.place, role=Role.FUND_MANAGER).user
-        gift = services.start_gift(
-            db.session,
-            None,
-            fund,
-            monthly=False,
-            amount_pence=2_000,
-            donor_name="Lou Local",
-            donor_email="lou@example.org",
-        )
+        gift = start_gift(fund, 2_000, donor_name="Lou Local", donor_email="lou@example.org")
         commit()
         intent = services.charge_payment_method(db.session, gift, _card(api))
         commit()
@@ -188,12 +181,11 @@ def test_monthly_giving_through_localstripe_records_invoices_and_stops(live):
     with app.test_request_context():
         fund = FundFactory()
         donor = UserFactory()
-        gift = services.start_gift(
-            db.session,
-            donor,
+        gift = start_gift(
             fund,
+            1_500,
+            donor,
             monthly=True,
-            amount_pence=1_500,
             donor_name="Mae Monthly",
             donor_email="mae@example.org",
         )

@@ -11,16 +11,17 @@ from sqlalchemy.exc import IntegrityError
 
 from funds import services
 from funds.models import AccountKind, Fund, MatchDraw, MatchPledge
-from funds.models import DonationMethod as M
 from giving.extensions import db
 from giving.models import Role
 from giving.services import DomainError
 from giving.timeutil import utcnow
+from tests.database_helpers import own_database, run_in_threads
 from tests.factories import FundFactory, RoleGrantFactory
 from tests.funds.donation_support import (
     STRIPE_SETTINGS,
     event,
-    own_database,
+    match_pledge,
+    offline_gift,
     pending_gift,
     post_event,
     success,
@@ -30,24 +31,11 @@ from tests.funds.donation_support import (
 def _fund_with_match(cap: int, ratio: int = 100, days: tuple[int, int] = (-1, 30)):
     fund = FundFactory()
     manager = RoleGrantFactory(place=fund.place, role=Role.FUND_MANAGER).user
-    today = utcnow().date()
-    pledge = services.create_match_pledge(
-        db.session,
-        manager,
-        fund,
-        funder_name="Match Trust",
-        ratio_percent=ratio,
-        cap_pence=cap,
-        starts_on=today + dt.timedelta(days=days[0]),
-        ends_on=today + dt.timedelta(days=days[1]),
-    )
-    return fund, manager, pledge
+    return fund, manager, match_pledge(fund, manager, cap, ratio, days)
 
 
 def _give(fund, manager, pence: int, **kwargs):
-    return services.record_offline_gift(
-        db.session, manager, fund, method=M.CASH, amount_pence=pence, donor_name="Sam", **kwargs
-    )
+    return offline_gift(fund, manager, pence, donor_name="Sam", **kwargs)
 
 
 def test_a_gift_draws_its_match_at_the_ratio_until_the_cap(app, session):
@@ -162,11 +150,7 @@ def test_the_cap_holds_when_gifts_clear_at_the_same_moment():
             barrier.wait()
             statuses.append(post_event(client, payload).status_code)
 
-        threads = [threading.Thread(target=deliver, args=(p,)) for p in payloads]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
+        run_in_threads(deliver, [(p,) for p in payloads], timeout=60)
         assert statuses == [200] * len(payloads)
         with race_app.app_context():
             pledge = db.session.get(MatchPledge, ids["pledge"])

@@ -31,17 +31,19 @@ from funds.workflow import (
     kept_pence,
 )
 from giving.extensions import db
-from giving.timeutil import utcnow
+from giving.models import Role
+from tests.database_helpers import own_database, run_in_threads
 from tests.factories import FundFactory, RoleGrantFactory
 from tests.funds.donation_support import (
     STRIPE_SETTINGS,
     dispute,
     event,
-    own_database,
+    match_pledge,
     pending_gift,
     post_event,
     refund,
     signed,
+    start_gift,
     success,
 )
 
@@ -58,19 +60,8 @@ def _world(app, amount: int = 2_000, match_cap: int | None = None) -> dict:
     with app.test_request_context():
         fund = FundFactory()
         if match_cap:
-            from giving.models import Role
-
             manager = RoleGrantFactory(place=fund.place, role=Role.FUND_MANAGER).user
-            services.create_match_pledge(
-                db.session,
-                manager,
-                fund,
-                funder_name="Match Trust",
-                ratio_percent=100,
-                cap_pence=match_cap,
-                starts_on=utcnow().date(),
-                ends_on=utcnow().date(),
-            )
+            match_pledge(fund, manager, match_cap)
         gift = pending_gift(fund, amount)
         return {
             "fund": fund.id,
@@ -238,14 +229,8 @@ def test_checkout_completed_clears_a_paid_session(app, client, session, stripe_o
 def test_monthly_giving_records_each_paid_invoice_once_and_stops(app, client, session, stripe_on):
     with app.test_request_context():
         fund = FundFactory()
-        gift = services.start_gift(
-            db.session,
-            None,
-            fund,
-            monthly=True,
-            amount_pence=1_000,
-            donor_name="Mo Monthly",
-            donor_email="mo@example.org",
+        gift = start_gift(
+            fund, 1_000, monthly=True, donor_name="Mo Monthly", donor_email="mo@example.org"
         )
         gift.stripe_subscription_id = "sub_test_monthly"
         db.session.commit()
@@ -322,11 +307,7 @@ def test_ten_deliveries_at_once_fifty_times_credit_once():
                     statuses.append(response.status_code)
                     answers.append(response.get_data(as_text=True))
 
-            threads = [threading.Thread(target=deliver) for _ in range(10)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=60)
+            run_in_threads(deliver, [()] * 10, timeout=60)
         assert statuses == [200] * 50
         assert answers.count("done") == 1
         with race_app.app_context():
@@ -398,14 +379,8 @@ def test_events_before_we_know_whose_payment_it_is_wait_for_it(
 def test_a_paid_invoice_before_checkout_completes_waits_for_it(app, client, session, stripe_on):
     with app.test_request_context():
         fund = FundFactory()
-        gift = services.start_gift(
-            db.session,
-            None,
-            fund,
-            monthly=True,
-            amount_pence=1_200,
-            donor_name="Early Invoice",
-            donor_email="early@example.org",
+        gift = start_gift(
+            fund, 1_200, monthly=True, donor_name="Early Invoice", donor_email="early@example.org"
         )
         db.session.commit()
         ids = {"fund": fund.id, "gift": gift.id, "reference": gift.reference}

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.giving.round_helpers import build_world, request_context
+from tests.giving.round_helpers import build_world
 
 
 @pytest.fixture
 def world(session):
     """A place with wards, a fund manager, an open and a draft round, groups and people."""
     return build_world()
-
-
-@pytest.fixture
-def ctx(app, session):
-    """Service calls run as if inside a request, in the test's own rolled-back session."""
-    yield from request_context(app, session)

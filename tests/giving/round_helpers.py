@@ -12,21 +12,15 @@ from tests.factories import (
     ApplicationFactory,
     GroupFactory,
     GroupMemberFactory,
-    PlaceFactory,
-    PostcodeAreaFactory,
     RoleGrantFactory,
     RoundFactory,
     UserFactory,
-    WardFactory,
+    place_with_wards,
 )
 
 
 def build_world() -> SimpleNamespace:
-    place = PlaceFactory(slug="riverton", name="Riverton")
-    north = WardFactory(place=place, name="North")
-    south = WardFactory(place=place, name="South")
-    PostcodeAreaFactory(place=place, prefix="RV1", ward=north)
-    PostcodeAreaFactory(place=place, prefix="RV2", ward=south)
+    place, north, south = place_with_wards("riverton", "Riverton", "RV")
     manager = UserFactory(name="Fran Manager")
     RoleGrantFactory(user=manager, place=place)
     round_ = RoundFactory(place=place, title="Riverton small grants")
@@ -71,15 +65,3 @@ def as_user(client: FlaskClient, user) -> FlaskClient:
 def round_url(world: SimpleNamespace, suffix: str = "", round_=None) -> str:
     round_ = round_ or world.round
     return f"/places/{world.place.slug}/rounds/{round_.id}{suffix}"
-
-
-def request_context(app, session):
-    """Run service calls as if inside a request (they build links and send email), using the
-    test's own database session so everything is rolled back at the end."""
-    real = session()
-    with app.test_request_context():
-        session.registry.set(real)
-        try:
-            yield real
-        finally:
-            session.registry.clear()

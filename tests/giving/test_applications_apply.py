@@ -106,14 +106,19 @@ def test_an_amount_outside_the_grant_sizes_is_refused(client, world, session):
     assert world.application.amount_requested_pence == 100_000
 
 
+def _refused_to_send(client, session, person, application, message: str) -> None:
+    """``person`` presses send on ``application``: ``message`` is shown, and it stays a draft."""
+    as_user(client, person)
+    response = post_form(client, f"/applications/{application.id}/check", {})
+    assert message in response.get_data(as_text=True)
+    session.refresh(application)
+    assert application.state == State.DRAFT
+
+
 def test_sending_after_the_deadline_is_refused(client, world, session):
     world.round.closes_at = utcnow() - dt.timedelta(minutes=1)
     session.commit()
-    as_user(client, world.member)
-    response = post_form(client, f"/applications/{world.application.id}/check", {})
-    assert "can no longer be sent" in response.get_data(as_text=True)
-    session.refresh(world.application)
-    assert world.application.state == State.DRAFT
+    _refused_to_send(client, session, world.member, world.application, "can no longer be sent")
     assert world.application.submitted_at is None
 
 
@@ -121,11 +126,8 @@ def test_an_incomplete_application_cannot_be_sent(client, world, session):
     application = ApplicationFactory(
         round=world.round, group=world.other_group, title="", amount_requested_pence=None
     )
-    as_user(client, world.other_member)
-    response = post_form(client, f"/applications/{application.id}/check", {})
-    assert "Give your project or idea a name" in response.get_data(as_text=True)
-    session.refresh(application)
-    assert application.state == State.DRAFT
+    message = "Give your project or idea a name"
+    _refused_to_send(client, session, world.other_member, application, message)
 
 
 def test_a_group_that_stopped_fitting_the_rules_cannot_send(client, world, session):
@@ -143,11 +145,8 @@ def test_a_group_that_stopped_fitting_the_rules_cannot_send(client, world, sessi
     world.group.kind = GroupKind.CIC
     world.group.company_number = "12345678"
     session.commit()
-    as_user(client, world.member)
-    response = post_form(client, f"/applications/{application.id}/check", {})
-    assert "This round is only for these kinds of group" in response.get_data(as_text=True)
-    session.refresh(application)
-    assert application.state == State.DRAFT
+    message = "This round is only for these kinds of group"
+    _refused_to_send(client, session, world.member, application, message)
 
 
 def test_a_sent_application_cannot_change(client, world, session):

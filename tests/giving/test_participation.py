@@ -17,11 +17,9 @@ from tests.factories import (
     FundFactory,
     PanelFactory,
     PanelMemberFactory,
-    PlaceFactory,
-    PostcodeAreaFactory,
     RoundFactory,
     UserFactory,
-    WardFactory,
+    place_with_wards,
 )
 from voting.models import (
     BallotKind,
@@ -74,11 +72,7 @@ def _donation(session, fund, user, day, state=DonationState.CLEARED) -> None:
 
 @pytest.fixture
 def world(session):
-    place = PlaceFactory(name="Partown", slug="partown")
-    north = WardFactory(place=place, name="North")
-    south = WardFactory(place=place, name="South")
-    PostcodeAreaFactory(place=place, prefix="PT1", ward=north)
-    PostcodeAreaFactory(place=place, prefix="PT2", ward=south)
+    place, north, south = place_with_wards("partown", "Partown", "PT")
     for category, label, people in [
         ("Ward", "North", 12),
         ("Ward", "South", 8),

@@ -267,17 +267,24 @@ def test_a_tampered_place_cannot_move_a_group(client, session):
     assert group.name != "Moved"
 
 
+def _add_member(client, group, email: str):
+    """Add someone to ``group`` by email, as its page does."""
+    return post_form(
+        client, f"/groups/{group.id}/members", {"email": email}, page=f"/groups/{group.id}"
+    )
+
+
+def _remove_member(client, group, member_id: int):
+    url = f"/groups/{group.id}/members/{member_id}/remove"
+    return post_form(client, url, {}, page=f"/groups/{group.id}")
+
+
 def test_leads_add_and_remove_members(client, session):
     group = GroupFactory()
     lead = GroupMemberFactory(group=group, is_lead=True).user
     newcomer = UserFactory(email="newcomer@example.org")
     log_in(client, lead)
-    response = post_form(
-        client,
-        f"/groups/{group.id}/members",
-        {"email": "newcomer@example.org"},
-        page=f"/groups/{group.id}",
-    )
+    response = _add_member(client, group, "newcomer@example.org")
     assert response.status_code == 302
     member = session.scalar(
         select(GroupMember).where(
@@ -286,19 +293,12 @@ def test_leads_add_and_remove_members(client, session):
     )
     assert member is not None
     assert not member.is_lead
-    response = post_form(
-        client,
-        f"/groups/{group.id}/members",
-        {"email": "nobody@example.org"},
-        page=f"/groups/{group.id}",
-    )
+    response = _add_member(client, group, "nobody@example.org")
     assert response.status_code == 400
     assert "No one has an account with that email" in response.get_data(as_text=True)
 
     member_id = member.id
-    response = post_form(
-        client, f"/groups/{group.id}/members/{member_id}/remove", {}, page=f"/groups/{group.id}"
-    )
+    response = _remove_member(client, group, member_id)
     assert response.status_code == 302
     session.expire_all()
     assert session.get(GroupMember, member_id) is None
@@ -308,12 +308,7 @@ def test_a_group_keeps_at_least_one_lead(client, session):
     group = GroupFactory()
     lead_member = GroupMemberFactory(group=group, is_lead=True)
     log_in(client, lead_member.user)
-    post_form(
-        client,
-        f"/groups/{group.id}/members/{lead_member.id}/remove",
-        {},
-        page=f"/groups/{group.id}",
-    )
+    _remove_member(client, group, lead_member.id)
     session.expire_all()
     assert session.get(GroupMember, lead_member.id) is not None
 
@@ -324,12 +319,7 @@ def test_a_plain_member_cannot_add_members(client, session):
     plain = GroupMemberFactory(group=group, is_lead=False).user
     UserFactory(email="friend@example.org")
     log_in(client, plain)
-    response = post_form(
-        client,
-        f"/groups/{group.id}/members",
-        {"email": "friend@example.org"},
-        page=f"/groups/{group.id}",
-    )
+    response = _add_member(client, group, "friend@example.org")
     assert response.status_code == 403
     session.refresh(group)
     assert len(group.members) == 2

@@ -104,43 +104,34 @@ def test_friendly_error_pages_leak_nothing(tmp_path):
     assert "Page not found" in response.get_data(as_text=True)
 
 
-def test_with_no_mail_server_email_goes_to_the_console_and_the_outbox(app, session, capsys):
+def _send(app, session, user, subject: str = "Hello") -> OutboxMessage:
+    """Email ``user`` in a request that commits; the outbox row it leaves."""
+    with app.test_request_context():
+        message = send_email(user.email, subject, "confirm", user=user, link="http://x/y")
+        commit()
+        message_id = message.id
+    return session.get(OutboxMessage, message_id)
+
+
+def test_with_no_mail_server_email_goes_to_the_console_and_the_outbox(
+    app, session, capsys, monkeypatch
+):
     user = UserFactory()
-    app.config["MAIL_SERVER"], saved = "", app.config["MAIL_SERVER"]
-    try:
-        with app.test_request_context():
-            message = send_email(user.email, "Hello", "confirm", user=user, link="http://x/y")
-            commit()
-            message_id = message.id
-    finally:
-        app.config["MAIL_SERVER"] = saved
-    message = session.get(OutboxMessage, message_id)
-    assert message.status == OutboxStatus.CONSOLE
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+    assert _send(app, session, user).status == OutboxStatus.CONSOLE
     assert f"email to {user.email}" in capsys.readouterr().err
 
 
 def test_email_is_delivered_over_smtp(app, session, mailbox):
     user = UserFactory(email="reader@example.org")
-    with app.test_request_context():
-        message = send_email(user.email, "Hello there", "confirm", user=user, link="http://x/y")
-        commit()
-        message_id = message.id
-    message = session.get(OutboxMessage, message_id)
-    assert message.status == OutboxStatus.SENT
+    assert _send(app, session, user, "Hello there").status == OutboxStatus.SENT
     assert mailbox.to("reader@example.org")[0]["subject"] == "Hello there"
 
 
-def test_a_mail_server_that_is_down_is_recorded_not_hidden(app, session):
+def test_a_mail_server_that_is_down_is_recorded_not_hidden(app, session, monkeypatch):
     user = UserFactory()
-    app.config["MAIL_PORT"], saved = 1, app.config["MAIL_PORT"]
-    try:
-        with app.test_request_context():
-            message = send_email(user.email, "Hello", "confirm", user=user, link="http://x/y")
-            commit()
-            message_id = message.id
-    finally:
-        app.config["MAIL_PORT"] = saved
-    message = session.get(OutboxMessage, message_id)
+    monkeypatch.setitem(app.config, "MAIL_PORT", 1)
+    message = _send(app, session, user)
     assert message.status == OutboxStatus.FAILED
     assert message.error
 

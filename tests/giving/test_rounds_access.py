@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from giving.workflow import State
+from tests.access_helpers import assert_sent_to_log_in
 from tests.conftest import post_form
 from tests.factories import ApplicationFactory
 from tests.giving.round_helpers import as_user, round_url
@@ -41,45 +42,26 @@ def _url(world, template: str) -> str:
     )
 
 
-@pytest.mark.parametrize("template", STAFF_PAGES)
-def test_staff_pages_send_visitors_to_log_in(client, world, template):
-    response = client.get(_url(world, template))
-    assert response.status_code == 302
-    assert "/login" in response.headers["Location"]
+def _each(pages: list[str], expected: int, *people: str) -> list[tuple[str, str, int]]:
+    return [(template, who, expected) for template in pages for who in people]
 
 
-@pytest.mark.parametrize("template", STAFF_PAGES)
-@pytest.mark.parametrize("who", ["member", "resident", "panel", "elsewhere_manager"])
-def test_staff_pages_are_refused_to_everyone_else(client, world, template, who):
+@pytest.mark.parametrize("template", STAFF_PAGES + GROUP_PAGES)
+def test_staff_and_application_pages_send_visitors_to_log_in(client, world, template):
+    assert_sent_to_log_in(client.get(_url(world, template)))
+
+
+@pytest.mark.parametrize(
+    ("template", "who", "expected"),
+    _each(STAFF_PAGES, 403, "member", "resident", "panel", "elsewhere_manager")
+    + _each(STAFF_PAGES, 200, "manager")
+    # No one else can see a draft application; the group and staff can use it.
+    + _each(GROUP_PAGES, 403, "other_member", "resident", "panel", "elsewhere_manager")
+    + _each(GROUP_PAGES, 200, "member", "manager"),
+)
+def test_who_may_open_staff_and_application_pages(client, world, template, who, expected):
     as_user(client, getattr(world, who))
-    assert client.get(_url(world, template)).status_code == 403
-
-
-@pytest.mark.parametrize("template", STAFF_PAGES)
-def test_staff_pages_open_for_the_fund_manager(client, world, template):
-    as_user(client, world.manager)
-    assert client.get(_url(world, template)).status_code == 200
-
-
-@pytest.mark.parametrize("template", GROUP_PAGES)
-def test_application_pages_send_visitors_to_log_in(client, world, template):
-    response = client.get(_url(world, template))
-    assert response.status_code == 302
-    assert "/login" in response.headers["Location"]
-
-
-@pytest.mark.parametrize("template", GROUP_PAGES)
-@pytest.mark.parametrize("who", ["other_member", "resident", "panel", "elsewhere_manager"])
-def test_no_one_else_can_see_a_draft(client, world, template, who):
-    as_user(client, getattr(world, who))
-    assert client.get(_url(world, template)).status_code == 403
-
-
-@pytest.mark.parametrize("template", GROUP_PAGES)
-@pytest.mark.parametrize("who", ["member", "manager"])
-def test_the_group_and_staff_can_use_a_draft(client, world, template, who):
-    as_user(client, getattr(world, who))
-    assert client.get(_url(world, template)).status_code == 200
+    assert client.get(_url(world, template)).status_code == expected
 
 
 def test_public_round_pages_need_no_account(client, world):
@@ -99,9 +81,7 @@ def test_a_draft_round_is_hidden_from_everyone_but_staff(client, world):
 
 def test_applying_and_your_applications_need_an_account(client, world):
     for url in (round_url(world, "/apply"), "/applications"):
-        response = client.get(url)
-        assert response.status_code == 302
-        assert "/login" in response.headers["Location"]
+        assert_sent_to_log_in(client.get(url))
     as_user(client, world.resident)
     assert client.get(round_url(world, "/apply")).status_code == 200
     assert client.get("/applications").status_code == 200
@@ -177,9 +157,7 @@ def test_removing_or_moving_questions_and_criteria_is_for_staff_only(client, wor
 def test_the_sent_page_is_for_the_group_and_staff(client, world):
     sent = ApplicationFactory(round=world.round, group=world.other_group, state=State.SUBMITTED)
     url = f"/applications/{sent.id}/sent"
-    response = client.get(url)
-    assert response.status_code == 302
-    assert "/login" in response.headers["Location"]
+    assert_sent_to_log_in(client.get(url))
     as_user(client, world.member)
     assert client.get(url).status_code == 403
     as_user(client, world.other_member)

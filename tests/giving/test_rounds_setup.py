@@ -51,6 +51,15 @@ def press(client, url: str, page: str) -> str:
     return post_form(client, url, {}, page=page, follow_redirects=True).get_data(as_text=True)
 
 
+def move(client, world, round_, kind: str, item, direction: str) -> str:
+    """Press the button that moves one of ``round_``'s questions or criteria (``kind``) up or
+    down on its page; the page it leads to."""
+    page = round_url(world, f"/{kind}", round_=round_)
+    return press(
+        client, round_url(world, f"/{kind}/{item.id}/move/{direction}", round_=round_), page
+    )
+
+
 def count(session, model) -> int:
     return session.scalar(select(func.count(model.id)))
 
@@ -144,55 +153,40 @@ def test_a_round_needs_questions_and_criteria_to_open(session, world):
 
 def test_questions_criteria_and_rules_freeze_when_the_round_opens(client, world, session):
     round_ = world.draft_round
+
+    def at(suffix: str) -> str:
+        return round_url(world, suffix, round_=round_)
+
     as_user(client, world.manager)
     response = post_form(
         client,
-        round_url(world, "/questions", round_=round_),
+        at("/questions"),
         {"text": "What do you need?", "why_asked": "To see the size of it.", "word_limit": "80"},
     )
     assert response.status_code == 302
     assert len(round_.questions) == 3
-    response = post_form(client, round_url(world, "/open", round_=round_), {})
+    response = post_form(client, at("/open"), {})
     assert response.status_code == 302
     session.refresh(round_)
     assert round_.status == RoundStatus.OPEN
 
     questions_before = count(session, Question)
     response = post_form(
-        client,
-        round_url(world, "/questions", round_=round_),
-        {"text": "One more?", "why_asked": "Because.", "word_limit": "80"},
+        client, at("/questions"), {"text": "One more?", "why_asked": "Because.", "word_limit": "80"}
     )
     assert "cannot change" in response.get_data(as_text=True)
     assert count(session, Question) == questions_before
-    response = post_form(
-        client,
-        round_url(world, f"/questions/{round_.questions[0].id}/remove", round_=round_),
-        {},
-        page=round_url(world, "/questions", round_=round_),
-        follow_redirects=True,
-    )
-    assert "cannot change" in response.get_data(as_text=True)
+    page = press(client, at(f"/questions/{round_.questions[0].id}/remove"), at("/questions"))
+    assert "cannot change" in page
     assert count(session, Question) == questions_before
     first = round_.questions[0]
-    response = post_form(
-        client,
-        round_url(world, f"/questions/{first.id}/move/down", round_=round_),
-        {},
-        page=round_url(world, "/questions", round_=round_),
-        follow_redirects=True,
-    )
-    assert "cannot change" in response.get_data(as_text=True)
+    assert "cannot change" in move(client, world, round_, "questions", first, "down")
     session.expire_all()
     assert round_.questions[0] == first
-    response = post_form(
-        client,
-        round_url(world, "/who-can-apply", round_=round_),
-        {"group_kinds": ["charity"]},
-    )
+    response = post_form(client, at("/who-can-apply"), {"group_kinds": ["charity"]})
     assert "cannot change" in response.get_data(as_text=True)
     assert round_.rules == []
-    response = post_form(client, round_url(world, "/edit", round_=round_), round_form())
+    response = post_form(client, at("/edit"), round_form())
     assert "cannot change" in response.get_data(as_text=True)
 
 
@@ -260,20 +254,12 @@ def test_the_time_to_apply_is_estimated_from_the_questions(app, session, world):
 
 
 def test_a_big_ask_for_a_small_grant_warns_the_fund_manager(client, app, world, session):
-    small = RoundFactory(
-        place=world.place,
-        opened=False,
-        max_grant_pence=50_000,
-        min_grant_pence=10_000,
-        questions=[("Tell us everything", 500), ("And more", 500)],
-    )
-    big = RoundFactory(
-        place=world.place,
-        opened=False,
-        budget_pence=20_000_000,
-        max_grant_pence=5_000_000,
-        questions=[("Tell us everything", 500), ("And more", 500)],
-    )
+    def draft_with_long_questions(**terms):
+        questions = [("Tell us everything", 500), ("And more", 500)]
+        return RoundFactory(place=world.place, opened=False, questions=questions, **terms)
+
+    small = draft_with_long_questions(max_grant_pence=50_000, min_grant_pence=10_000)
+    big = draft_with_long_questions(budget_pence=20_000_000, max_grant_pence=5_000_000)
     with app.test_request_context():
         # 10 + 2 x (5 + 50) = 120 minutes: far more than the 45-minute floor for £500...
         assert services.estimate_minutes(small.questions) == 120
@@ -450,16 +436,12 @@ def test_a_fund_manager_puts_a_draft_round_s_questions_in_order(client, world, s
     session.expire_all()
     before = [q.text for q in round_.questions]
     last = round_.questions[-1]
-    assert "Question moved up." in press(
-        client, round_url(world, f"/questions/{last.id}/move/up", round_=round_), url
-    )
+    assert "Question moved up." in move(client, world, round_, "questions", last, "up")
     session.expire_all()
     assert [q.text for q in round_.questions] == [*before[:-2], before[-1], before[-2]]
     # The first question cannot move further up.
     first = round_.questions[0]
-    assert "It cannot move that way." in press(
-        client, round_url(world, f"/questions/{first.id}/move/up", round_=round_), url
-    )
+    assert "It cannot move that way." in move(client, world, round_, "questions", first, "up")
     session.expire_all()
     assert round_.questions[0] == first
 
@@ -472,15 +454,11 @@ def test_a_fund_manager_puts_what_the_panel_looks_for_in_order(client, world, se
     session.expire_all()
     before = [c.name for c in round_.criteria]
     last = round_.criteria[-1]
-    assert "Criterion moved up." in press(
-        client, round_url(world, f"/criteria/{last.id}/move/up", round_=round_), url
-    )
+    assert "Criterion moved up." in move(client, world, round_, "criteria", last, "up")
     session.expire_all()
     assert [c.name for c in round_.criteria] == [*before[:-2], before[-1], before[-2]]
     # Once a round is open, the order is fixed like everything else.
     fixed = world.round.criteria[0]
-    assert "cannot change" in press(
-        client, round_url(world, f"/criteria/{fixed.id}/move/down"), round_url(world, "/criteria")
-    )
+    assert "cannot change" in move(client, world, world.round, "criteria", fixed, "down")
     session.expire_all()
     assert world.round.criteria[0] == fixed

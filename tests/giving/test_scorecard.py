@@ -133,67 +133,65 @@ def _figures(app, session, place, round_=None) -> dict:
         return {f.key: f for f in reports.scorecard(session, place, round_)}
 
 
+# Each figure's value for the place, round A, round B and the fund; "-" where not checked.
+# Days: 10, 20, 0, 5 for the place -> median (5 + 10) / 2 = 7.5; round A 0, 10, 20; round B
+# 1 May to 6 May in London. On time: a1, a3 and b1 of 4; round A 2 of 3. Reasons: the
+# declined and the ineligible application both have them. Time to apply: the median of 35 and
+# 70. Questions per £1,000: the median of 1.0 and 0.6. Ratings, all seven answers: respect
+# (25 + 2) / 7 = 3.857, clarity 17 / 7 = 2.43, time 16 / 7 = 2.29, overall (21 + 3) / 7 = 3.43;
+# round A's five: 25 / 5, 15 / 5, 14 / 5, 21 / 5; round B's two stay hidden. Grants g1, g2, g3
+# (g4 was withdrawn): unrestricted 2 of 3, check-ins (3 + 1 + 2) / 3 = 2, written questions
+# (6 + 0 + 4) / 3 = 3.33; round A: g1 only; no grant came from round B. The fund: round A's
+# decisions and ratings, and all three of its grants.
+VALUES = {
+    "days_to_decision": (7.5, 10, 5, 10),
+    "decided_on_time": (75, 67, 100, 67),
+    "reasons_given": (100, 100, None, "-"),
+    "minutes_to_apply": (52.5, 35, "-", 35),
+    "questions_per_1000": (0.8, 1, 0.6, 1),
+    "rating_respect": (3.9, 5, None, "-"),
+    "rating_clarity": (2.4, 3, None, "-"),
+    "rating_time": (2.3, 2.8, None, "-"),
+    "rating_overall": (3.4, 4.2, None, 4.2),
+    "unrestricted": (67, 100, None, 67),
+    "multi_year": ("-", 100, "-", 67),
+    "checkins_per_grant": (2, 3, "-", 2),
+    "checkin_questions_per_grant": (3.3, 6, "-", 3.3),
+}
+PLACE, ROUND_A, ROUND_B, FUND = range(4)
+
+
+def _check_values(figures: dict, column: int) -> None:
+    expected = {key: row[column] for key, row in VALUES.items() if row[column] != "-"}
+    assert {key: figures[key].value for key in expected} == expected
+
+
 def test_every_scorecard_figure_for_the_place(app, session, world):
     figures = _figures(app, session, world["place"])
-    # Days: 10, 20, 0, 5 -> median (5 + 10) / 2 = 7.5.
-    assert figures["days_to_decision"].value == 7.5
+    _check_values(figures, PLACE)
     assert figures["days_to_decision"].text == "7.5 days"
-    # On time: a1, a3 and b1 of 4.
-    assert (figures["decided_on_time"].numerator, figures["decided_on_time"].denominator) == (3, 4)
-    assert figures["decided_on_time"].value == 75
-    # Reasons: the declined and the ineligible application both have them.
-    assert figures["reasons_given"].value == 100
-    assert (figures["reasons_given"].numerator, figures["reasons_given"].denominator) == (2, 2)
-    # Time to apply: median of 35 and 70.
-    assert figures["minutes_to_apply"].value == 52.5
-    # Questions per £1,000: median of 1.0 and 0.6.
-    assert figures["questions_per_1000"].value == 0.8
-    # Ratings, all seven answers: respect (25 + 2) / 7 = 3.857, clarity 17 / 7 = 2.43,
-    # time 16 / 7 = 2.29, overall (21 + 3) / 7 = 3.43.
-    assert figures["rating_respect"].value == 3.9
-    assert figures["rating_clarity"].value == 2.4
-    assert figures["rating_time"].value == 2.3
-    assert figures["rating_overall"].value == 3.4
+    ratios = {
+        key: (figures[key].numerator, figures[key].denominator)
+        for key in ("decided_on_time", "reasons_given", "unrestricted", "multi_year")
+    }
+    assert ratios == {
+        "decided_on_time": (3, 4),
+        "reasons_given": (2, 2),
+        "unrestricted": (2, 3),
+        "multi_year": (2, 3),
+    }
     assert figures["rating_overall"].denominator == 7
-    # Grants g1, g2, g3 (g4 was withdrawn): unrestricted 2 of 3, multi-year 2 of 3,
-    # check-ins (3 + 1 + 2) / 3 = 2, written questions (6 + 0 + 4) / 3 = 3.33.
-    assert (figures["unrestricted"].numerator, figures["unrestricted"].denominator) == (2, 3)
-    assert figures["unrestricted"].value == 67
-    assert (figures["multi_year"].numerator, figures["multi_year"].denominator) == (2, 3)
-    assert figures["checkins_per_grant"].value == 2
-    assert figures["checkin_questions_per_grant"].value == 3.3
 
 
 def test_every_scorecard_figure_for_one_round(app, session, world):
-    figures = _figures(app, session, world["place"], world["a"])
-    assert figures["days_to_decision"].value == 10  # 0, 10, 20
-    assert figures["decided_on_time"].value == 67  # 2 of 3
-    assert figures["reasons_given"].value == 100
-    assert figures["minutes_to_apply"].value == 35
-    assert figures["questions_per_1000"].value == 1
-    # Five answers: respect 25 / 5, clarity 15 / 5, time 14 / 5, overall 21 / 5.
-    assert [figures[f"rating_{k}"].value for k in ("respect", "clarity", "time", "overall")] == [
-        5,
-        3,
-        2.8,
-        4.2,
-    ]
-    assert figures["unrestricted"].value == 100  # g1 only
-    assert figures["multi_year"].value == 100
-    assert figures["checkins_per_grant"].value == 3
-    assert figures["checkin_questions_per_grant"].value == 6
+    _check_values(_figures(app, session, world["place"], world["a"]), ROUND_A)
 
 
 def test_ratings_stay_hidden_until_five_groups_answer(app, session, world):
     figures = _figures(app, session, world["place"], world["b"])
-    assert figures["days_to_decision"].value == 5  # 1 May to 6 May in London
-    assert figures["decided_on_time"].value == 100
-    assert figures["reasons_given"].value is None
-    assert figures["questions_per_1000"].value == 0.6
+    _check_values(figures, ROUND_B)
     for key in ("respect", "clarity", "time", "overall"):
-        assert figures[f"rating_{key}"].value is None
         assert "5 groups" in figures[f"rating_{key}"].text
-    assert figures["unrestricted"].value is None  # no grant came from round B
 
 
 def test_the_scorecard_page_links_each_figure_to_how_it_is_worked_out(app, session, world, client):
@@ -217,16 +215,7 @@ def test_the_scorecard_page_links_each_figure_to_how_it_is_worked_out(app, sessi
 def test_every_scorecard_figure_for_one_fund(app, session, world, client):
     with app.test_request_context():
         figures = {f.key: f for f in fund_scorecard(session, world["fund"])}
-    # Round A's decisions and ratings, and all three of the fund's grants.
-    assert figures["days_to_decision"].value == 10
-    assert figures["decided_on_time"].value == 67
-    assert figures["minutes_to_apply"].value == 35
-    assert figures["questions_per_1000"].value == 1
-    assert figures["rating_overall"].value == 4.2
-    assert figures["unrestricted"].value == 67
-    assert figures["multi_year"].value == 67
-    assert figures["checkins_per_grant"].value == 2
-    assert figures["checkin_questions_per_grant"].value == 3.3
+    _check_values(figures, FUND)
     page = client.get(f"/funds/{world['fund'].id}/scorecard").get_data(as_text=True)
     assert "4.2 out of 5" in page
     api = client.get(f"/api/funds/{world['fund'].id}/scorecard").get_json()

@@ -5,27 +5,23 @@ application), residents in two wards, and people who may not vote."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 from giving.models import DecisionMethod, Role
 from giving.timeutil import utcnow
 from giving.workflow import State
+from tests.conftest import in_request
 from tests.factories import (
     ApplicationFactory,
     DeclarationFactory,
     GroupFactory,
     PanelFactory,
     PanelMemberFactory,
-    PlaceFactory,
-    PostcodeAreaFactory,
     RoleGrantFactory,
     RoundFactory,
     UserFactory,
-    WardFactory,
+    place_with_wards,
 )
-from tests.giving.round_helpers import request_context
 from voting import services
 from voting.models import BallotKind, VoteKind
 
@@ -40,12 +36,8 @@ def build_vote_world(
     slug: str = "ashvale",
 ) -> SimpleNamespace:
     """Everything is created through the factories, then the votes through the services (so
-    it needs a request context: see ``tests.giving.round_helpers.request_context``)."""
-    place = PlaceFactory(slug=slug, name="Ash Vale")
-    north = WardFactory(place=place, name="North")
-    south = WardFactory(place=place, name="South")
-    PostcodeAreaFactory(place=place, prefix="AV1", ward=north)
-    PostcodeAreaFactory(place=place, prefix="AV2", ward=south)
+    it needs a request context: see ``tests.conftest.in_request``)."""
+    place, north, south = place_with_wards(slug, "Ash Vale", "AV")
     manager = RoleGrantFactory(place=place, role=Role.FUND_MANAGER).user
     round_ = RoundFactory(
         place=place,
@@ -137,13 +129,6 @@ def option_for(vote, application):
 def ticks(vote, *applications) -> dict[int, int]:
     """Approval choices for these applications."""
     return {option_for(vote, a).id: 1 for a in applications}
-
-
-@contextmanager
-def in_request(app, session) -> Iterator:
-    """Call services as if in a request (they need the app's secret, and build links). Leave
-    it before using the test client: requests inside it would share its ``g``."""
-    yield from request_context(app, session)
 
 
 def vote_world(app, session, **kwargs) -> SimpleNamespace:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from giving.services import DomainError, NotAllowed
 from giving.timeutil import utcnow
 from tests.conftest import post_form
-from tests.giving.round_helpers import as_user, request_context
+from tests.giving.round_helpers import as_user
 from tests.voting.ballot_helpers import in_request, option_for, ticks, vote_world
 from voting import services
 from voting.models import (
@@ -24,11 +24,6 @@ from voting.models import (
     VotingCode,
 )
 from voting.workflow import VoteStatus
-
-
-@pytest.fixture
-def ctx(app, session):
-    yield from request_context(app, session)
 
 
 @pytest.fixture

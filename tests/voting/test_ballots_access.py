@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.voting.access_helpers import check_route, route_cases
+from tests.access_helpers import check_route, route_cases
 from tests.voting.ballot_helpers import in_request, vote_world
 from voting import services
 

@@ -3,7 +3,6 @@ connection and committing for real. SQLite runs one writer at a time, so it cann
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from giving.models import User
 from giving.timeutil import utcnow
+from tests.database_helpers import engine_of, own_database, run_in_threads, setup_session
 from tests.voting.ballot_helpers import build_vote_world, ticks
 from voting import services
 from voting.models import Ballot, BallotChoice, Vote, VoterRecord
@@ -24,75 +24,40 @@ pytestmark = pytest.mark.postgres
 def race_app(smtp_server):
     """An app on a database of its own: the ballots commit for real, and the audit log cannot
     be cleaned up afterwards (it is append-only), so the database is dropped instead."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    from tests.conftest import reset_schema
-    from wsgi import create_app
-
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        pytest.skip("Races need PostgreSQL: SQLite runs one writer at a time")
-    parsed = make_url(url)
-    name = f"{parsed.database}_ballot_race"
-    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False
-    )
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
     controller, _mailbox = smtp_server
-    app = create_app(
-        "test",
-        SQLALCHEMY_DATABASE_URI=parsed.set(database=name).render_as_string(hide_password=False),
+    with own_database(
+        "ballot_race",
         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 20, "max_overflow": 5},
         MAIL_SERVER=controller.hostname,
         MAIL_PORT=controller.port,
-    )
-    reset_schema(app)
-    try:
+    ) as app:
         yield app
-    finally:
-        from giving.extensions import db
-
-        with app.app_context():
-            db.engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _set_up(race_app, extra_residents: int = 0) -> tuple[dict, object]:
     """A world with an open public vote, committed for real; ids to find it again."""
-    from giving.extensions import db
-
-    with race_app.app_context():
-        engine = db.engine
-    original = db.session
-    with race_app.test_request_context(), Session(engine) as setup:
-        db.session = setup  # the factories write through this session
-        try:
-            world = build_vote_world(setup)
-            people = [
-                User(
-                    email=f"voter{n}@example.org",
-                    name=f"Voter {n}",
-                    password_hash="x",
-                    postcode=f"AV{1 + n % 2} {n % 10}AA",
-                    email_confirmed_at=utcnow(),
-                )
-                for n in range(extra_residents)
-            ]
-            setup.add_all(people)
-            setup.commit()
-            ids = {
-                "vote": world.public.id,
-                "resident": world.residents[0].id,
-                "people": [p.id for p in people],
-                "options": [o.id for o in world.public.options],
-                "choices": [ticks(world.public, a) for a in world.applications],
-            }
-        finally:
-            db.session = original
+    engine = engine_of(race_app)
+    with race_app.test_request_context(), setup_session(engine) as setup:
+        world = build_vote_world(setup)
+        people = [
+            User(
+                email=f"voter{n}@example.org",
+                name=f"Voter {n}",
+                password_hash="x",
+                postcode=f"AV{1 + n % 2} {n % 10}AA",
+                email_confirmed_at=utcnow(),
+            )
+            for n in range(extra_residents)
+        ]
+        setup.add_all(people)
+        setup.commit()
+        ids = {
+            "vote": world.public.id,
+            "resident": world.residents[0].id,
+            "people": [p.id for p in people],
+            "options": [o.id for o in world.public.options],
+            "choices": [ticks(world.public, a) for a in world.applications],
+        }
     return ids, engine
 
 
@@ -119,11 +84,7 @@ def test_twenty_submissions_at_once_from_one_voter_leave_one_ballot(race_app):
         except BaseException as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    run_in_threads(submit, [(n,) for n in range(20)], timeout=60)
     assert not errors, errors
     assert results == ["ok"] * 20
     with Session(engine) as check:

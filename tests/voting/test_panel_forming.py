@@ -18,15 +18,10 @@ from tests.factories import (
     RoundFactory,
     UserFactory,
 )
-from tests.giving.round_helpers import as_user, request_context
+from tests.giving.round_helpers import as_user
 from voting import services
 from voting.models import PanelOffer, ProfileAnswer
 from voting.workflow import PanelStatus
-
-
-@pytest.fixture
-def ctx(app, session):
-    yield from request_context(app, session)
 
 
 @pytest.fixture

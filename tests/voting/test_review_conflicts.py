@@ -8,20 +8,10 @@ import pytest
 
 from giving.timeutil import utcnow
 from tests.conftest import post_form
-from tests.giving.round_helpers import as_user, request_context
-from tests.voting.panel_helpers import app_url, build_panel_world, panel_url
+from tests.giving.round_helpers import as_user
+from tests.voting.panel_helpers import app_url, panel_url
 from voting import services
 from voting.models import Declaration, Review, Score
-
-
-@pytest.fixture
-def world(session):
-    return build_panel_world()
-
-
-@pytest.fixture
-def ctx(app, session):
-    yield from request_context(app, session)
 
 
 @pytest.mark.parametrize("page", ["scores", "score", "discussion"])

@@ -10,33 +10,29 @@ from sqlalchemy.exc import IntegrityError
 
 from giving.workflow import State
 from tests.conftest import post_form
-from tests.giving.round_helpers import as_user, request_context
-from tests.voting.panel_helpers import app_url, build_panel_world, panel_url
+from tests.giving.round_helpers import as_user
+from tests.voting.panel_helpers import app_url, panel_url
 from voting import services
 from voting.models import Score
 
 
-@pytest.fixture
-def world(session):
-    return build_panel_world()
-
-
-@pytest.fixture
-def ctx(app, session):
-    yield from request_context(app, session)
-
-
-def _send(session, world, member, application, helps, value, comment=""):
-    criteria = world.round.criteria
+def _save(session, world, member, application, scores, comment="", submit=False):
     services.save_review(
         session,
         member.user,
         world.panel,
         application,
-        scores={criteria[0].id: helps, criteria[1].id: value},
+        scores=scores,
         comment=comment,
-        submit=True,
+        submit=submit,
     )
+
+
+def _send(session, world, member, application, helps, value, comment=""):
+    """Send a review scoring the first criterion ``helps`` and the second ``value``."""
+    criteria = world.round.criteria
+    scores = {criteria[0].id: helps, criteria[1].id: value}
+    _save(session, world, member, application, scores, comment, submit=True)
 
 
 def test_weighted_score_uses_the_criteria_weights(world):
@@ -47,24 +43,8 @@ def test_weighted_score_uses_the_criteria_weights(world):
 
 def test_save_then_change_then_send(session, world, ctx):
     member, criteria = world.reader, world.round.criteria
-    services.save_review(
-        session,
-        member.user,
-        world.panel,
-        world.first,
-        scores={criteria[0].id: 2},
-        comment="Thinking",
-        submit=False,
-    )
-    services.save_review(
-        session,
-        member.user,
-        world.panel,
-        world.first,
-        scores={criteria[0].id: 4, criteria[1].id: 3},
-        comment="Better",
-        submit=False,
-    )
+    _save(session, world, member, world.first, {criteria[0].id: 2}, "Thinking")
+    _save(session, world, member, world.first, {criteria[0].id: 4, criteria[1].id: 3}, "Better")
     assert services.my_scores(session, member, world.first) == {
         criteria[0].id: 4,
         criteria[1].id: 3,
@@ -72,15 +52,7 @@ def test_save_then_change_then_send(session, world, ctx):
     # Not sent yet, so it does not count.
     assert services.stats_for(session, world.panel, world.first).reviews == []
     with pytest.raises(services.DomainError) as error:
-        services.save_review(
-            session,
-            member.user,
-            world.panel,
-            world.second,
-            scores={criteria[0].id: 4},
-            comment="",
-            submit=True,
-        )
+        _save(session, world, member, world.second, {criteria[0].id: 4}, submit=True)
     assert error.value.field == f"criterion_{criteria[1].id}"
     _send(session, world, member, world.first, 4, 3)
     with pytest.raises(services.DomainError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.voting.access_helpers import check_route, route_cases
+from tests.access_helpers import check_route, route_cases
 from tests.voting.panel_helpers import build_panel_world
 from voting.models import DrawKind, PanelDraw, ProfileCategory, ProfileValue
 
@@ -89,6 +89,15 @@ STAFF = {
 }
 STAFF_POST = {"visitor": "login", "reader": 403, "other_manager": 403, "manager": 302}
 APP = "/panels/{panel}/applications/{first}"
+# An application's pages for the panel: readers only, not with a conflict, after declaring.
+REVIEW = {
+    "visitor": "login",
+    "outsider": 403,
+    "reader": 200,
+    "conflicted": 403,
+    "undeclared": 302,
+    "manager": 200,
+}
 
 CASES = [
     ("GET", "{rp}", STAFF),
@@ -126,45 +135,9 @@ CASES = [
         "/panels/{panel}/declarations",
         {"visitor": "login", "outsider": 403, "reader": 200, "undeclared": 200, "manager": 403},
     ),
-    (
-        "GET",
-        APP + "/score",
-        {
-            "visitor": "login",
-            "outsider": 403,
-            "resident": 403,
-            "reader": 200,
-            "conflicted": 403,
-            "undeclared": 302,
-            "manager": 403,
-            "other_manager": 403,
-        },
-    ),
-    (
-        "GET",
-        APP + "/scores",
-        {
-            "visitor": "login",
-            "outsider": 403,
-            "reader": 200,
-            "conflicted": 403,
-            "undeclared": 302,
-            "manager": 200,
-            "other_manager": 403,
-        },
-    ),
-    (
-        "GET",
-        APP + "/discussion",
-        {
-            "visitor": "login",
-            "outsider": 403,
-            "reader": 200,
-            "conflicted": 403,
-            "undeclared": 302,
-            "manager": 200,
-        },
-    ),
+    ("GET", APP + "/score", {**REVIEW, "resident": 403, "manager": 403, "other_manager": 403}),
+    ("GET", APP + "/scores", {**REVIEW, "other_manager": 403}),
+    ("GET", APP + "/discussion", REVIEW),
     (
         "GET",
         APP + "/decide",
