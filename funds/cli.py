@@ -5,6 +5,9 @@ giftaid erase`` and ``flask giftaid claim`` look after Gift Aid declarations and
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TextIO
 
 import click
 from flask import Flask, current_app
@@ -12,11 +15,32 @@ from sqlalchemy import select
 
 from funds import opendata, services
 from funds.models import Fund
-from giving.errors import DomainError
+from giving.cli import on_public_site, refusals_shown
 from giving.extensions import db
 from giving.jobs import commit
 from giving.money import format_money
 from giving.timeutil import to_london, utcnow
+
+
+def _out_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``--out FILE``; ``-`` (the default) is the screen."""
+    return click.option(
+        "--out",
+        "out",
+        type=click.Path(dir_okay=False, writable=True),
+        default="-",
+        help=help_text,
+    )
+
+
+@contextmanager
+def _opened(out: str, newline: str | None) -> Iterator[TextIO]:
+    """Where ``--out`` says to write: the file, or the screen for ``-``."""
+    if out == "-":
+        yield sys.stdout
+        return
+    with open(out, "w", encoding="utf-8", newline=newline) as target:
+        yield target
 
 
 def register(app: Flask) -> None:
@@ -33,13 +57,7 @@ def _export_commands(app: Flask) -> None:
         """Open data exports."""
 
     @export.command("360giving")
-    @click.option(
-        "--out",
-        "out",
-        type=click.Path(dir_okay=False, writable=True),
-        default="-",
-        help="File to write (default: the screen).",
-    )
+    @_out_option("File to write (default: the screen).")
     @click.option(
         "--format",
         "fmt",
@@ -51,13 +69,10 @@ def _export_commands(app: Flask) -> None:
     def export_360giving(out: str, fmt: str) -> None:
         """Write every published grant as 360Giving open data (standard 1.4)."""
         prefix = current_app.config["THREESIXTYGIVING_PREFIX"]
-        if out == "-":
-            opendata.write(db.session, sys.stdout, prefix, fmt)
-            return
-        newline = "" if fmt == "csv" else None
-        with open(out, "w", encoding="utf-8", newline=newline) as target:
+        with _opened(out, newline="" if fmt == "csv" else None) as target:
             opendata.write(db.session, target, prefix, fmt)
-        click.echo(f"Wrote {out}", err=True)
+        if out != "-":
+            click.echo(f"Wrote {out}", err=True)
 
 
 def _funds_commands(app: Flask) -> None:
@@ -70,7 +85,7 @@ def _funds_commands(app: Flask) -> None:
     def remind(days: int) -> None:
         """Email groups whose written check-in is due soon (each one once)."""
 
-        with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        with on_public_site():
             sent = services.send_checkin_reminders(db.session, utcnow().date(), days)
             commit()
         click.echo(f"Sent {sent} check-in reminders.")
@@ -85,11 +100,9 @@ def _donations_commands(app: Flask) -> None:
     def reconcile() -> None:
         """Compare Stripe's records of card gifts with the ledger and list any differences."""
 
-        with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
-            try:
+        with on_public_site():
+            with refusals_shown():
                 differences = services.reconcile(db.session)
-            except DomainError as error:
-                raise click.ClickException(error.message) from None
             db.session.rollback()
         if not differences:
             click.echo("Stripe and the ledger agree.")
@@ -123,13 +136,7 @@ def _giftaid_commands(app: Flask) -> None:
     @click.option("--from", "from_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
     @click.option("--to", "to_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
     @click.option("--fund", "fund_id", type=int, help="The fund (needed when several can claim).")
-    @click.option(
-        "--out",
-        "out",
-        type=click.Path(dir_okay=False, writable=True),
-        default="-",
-        help="File to write the schedule to (default: the screen).",
-    )
+    @_out_option("File to write the schedule to (default: the screen).")
     def giftaid_claim(from_on, to_on, fund_id: int | None, out: str) -> None:  # noqa: ANN001
         """Export the Gift Aid claim schedule for gifts received between the days, and mark
         those gifts claimed so that no gift is ever claimed twice."""
@@ -142,19 +149,14 @@ def _giftaid_commands(app: Flask) -> None:
         if len(funds) > 1:
             names = ", ".join(f"{f.id} ({f.name})" for f in funds)
             raise click.ClickException(f"Choose a fund with --fund: {names}")
-        with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
-            try:
+        with on_public_site():
+            with refusals_shown():
                 claim = services.make_gift_aid_claim(
                     db.session, funds[0], from_on.date(), to_on.date()
                 )
-            except DomainError as error:
-                raise click.ClickException(error.message) from None
             text = services.claim_csv(claim)
             count, total = len(claim.items), format_money(claim.total_pence)
             commit()
-        if out == "-":
-            sys.stdout.write(text)
-        else:
-            with open(out, "w", encoding="utf-8", newline="") as target:
-                target.write(text)
+        with _opened(out, newline="") as target:
+            target.write(text)
         click.echo(f"Claimed {count} gifts, {total}.", err=True)

@@ -15,7 +15,9 @@ from funds import services
 from funds.models import DonationMethod, Fund, FundRound, Grant, IncomeSource, MatchPledge
 from funds.schedule import Frequency
 from funds.workflow import GrantState, InstalmentState
+from giving.demo import demo_manager, demo_place
 from giving.models import Group, Place, Round, User
+from giving.services import find_one
 from giving.timeutil import financial_year, utcnow
 
 FUND_NAME = "Oakbridge Community Fund"
@@ -27,18 +29,14 @@ QUESTIONS = [
 ]
 
 
-def _person(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(User.email == email))
-
-
 def load(session: Session) -> bool:
     """Add the fund and its grants; returns False when there was nothing new to add."""
-    place = session.scalar(select(Place).where(Place.slug == "oakbridge"))
-    manager = _person(session, "manager@demo.placefund.org")
+    place = demo_place(session)
+    manager = demo_manager(session)
     if place is None or manager is None:
         return False
     changed = False
-    fund = session.scalar(select(Fund).where(Fund.place_id == place.id, Fund.name == FUND_NAME))
+    fund = find_one(session, Fund, place_id=place.id, name=FUND_NAME)
     today = utcnow().date()
     year_start = dt.date(financial_year(today), 4, 1)
     if fund is None:
@@ -121,9 +119,7 @@ def _partner_grant(
     session: Session, manager: User, place: Place, fund: Fund, year_start: dt.date
 ) -> None:
     """A grant made directly to a partner, agreed, with its first payment made."""
-    partner = session.scalar(
-        select(Group).where(Group.place_id == place.id, Group.name == PARTNER_GROUP)
-    )
+    partner = find_one(session, Group, place_id=place.id, name=PARTNER_GROUP)
     if partner is not None and partner.members:
         grant = services.make_grant(
             session,

@@ -9,14 +9,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.ctx import RequestContext
 from sqlalchemy.orm import Session
 
 from giving import hooks, services
+from giving.errors import DomainError
 from giving.extensions import db
 from giving.jobs import commit, run_worker
 from giving.timeutil import utcnow
+
+
+def on_public_site() -> RequestContext:
+    """A request to the site's public address, so that links in emails point there."""
+    return current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"])
+
+
+@contextmanager
+def refusals_shown() -> Iterator[None]:
+    """A service's refusal (:class:`DomainError`) ends the command with its message."""
+    try:
+        yield
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
 
 
 def load_demo(session: Session) -> bool:
@@ -45,7 +64,7 @@ def register(app: Flask) -> None:
     @demo.command("load")
     def demo_load() -> None:
         """Create the demo place, people, groups, round, fund and grants (safe to run twice)."""
-        with app.test_request_context(base_url=app.config["PUBLIC_URL"]):
+        with on_public_site():
             created = load_demo(db.session)
             commit()
         click.echo(
@@ -56,7 +75,7 @@ def register(app: Flask) -> None:
     def tick_command() -> None:
         """Do what is due now: close and count votes, close rounds, send reminders. Run it
         every minute (cron: ``* * * * * cd /srv/placefund && flask tick``)."""
-        with app.test_request_context(base_url=app.config["PUBLIC_URL"]):
+        with on_public_site():
             lines = tick(db.session)
         click.echo("\n".join(lines) if lines else "Nothing was due.")
 
@@ -74,11 +93,8 @@ def register(app: Flask) -> None:
     @click.password_option()
     def create_admin(email: str, name: str, password: str) -> None:
         """Create a site admin account, already confirmed."""
-        try:
-            with app.test_request_context(base_url=app.config["PUBLIC_URL"]):
-                user = services.register(db.session, email=email, name=name, password=password)
-        except services.DomainError as error:
-            raise click.ClickException(error.message) from None
+        with refusals_shown(), on_public_site():
+            user = services.register(db.session, email=email, name=name, password=password)
         user.is_site_admin = True
         user.email_confirmed_at = utcnow()
         commit()

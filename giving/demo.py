@@ -32,12 +32,13 @@ from giving.models import (
     User,
     Ward,
 )
-from giving.services import hash_password
+from giving.services import find_one, hash_password
 from giving.timeutil import utcnow
 from giving.workflow import State
 
 DEMO_PASSWORD = "placefund-demo"  # noqa: S105 (published demo log-in)
 DEMO_PLACE_SLUG = "oakbridge"
+DEMO_MANAGER_EMAIL = "manager@demo.placefund.org"
 
 WARDS = [
     ("Castle Hill", ["OB1 1", "OB1 2"]),
@@ -126,9 +127,19 @@ def _user(session: Session, email: str, name: str, postcode: str | None = None) 
     return user
 
 
+def demo_place(session: Session) -> Place | None:
+    """The demo's place, once the base demo is loaded (the other packages build on it)."""
+    return find_one(session, Place, slug=DEMO_PLACE_SLUG)
+
+
+def demo_manager(session: Session) -> User | None:
+    """The demo's fund manager, who sets up the other packages' demo data."""
+    return find_one(session, User, email=DEMO_MANAGER_EMAIL)
+
+
 def load(session: Session) -> bool:
     """Create the demo; returns False (and changes nothing) when all of it is already there."""
-    existing = session.scalar(select(Place).where(Place.slug == DEMO_PLACE_SLUG))
+    existing = demo_place(session)
     if existing is not None:
         created = load_rounds(session, existing)
         return load_reports(session, existing) or created
@@ -153,7 +164,7 @@ def load(session: Session) -> bool:
 
     admin = _user(session, "admin@demo.placefund.org", "Ade Admin")
     admin.is_site_admin = True
-    manager = _user(session, "manager@demo.placefund.org", "Morgan Fund-Manager")
+    manager = _user(session, DEMO_MANAGER_EMAIL, "Morgan Fund-Manager")
     session.add(RoleGrant(user=admin, place=place, role=Role.ADMIN))
     session.add(RoleGrant(user=manager, place=place, role=Role.FUND_MANAGER))
 
@@ -250,10 +261,10 @@ def load_rounds(session: Session, place: Place) -> bool:
 
     The round is not linked to a fund: funds point at rounds from the ``funds`` package.
     """
-    if session.scalar(select(Round).where(Round.title == DEMO_ROUND_TITLE)) is not None:
+    if find_one(session, Round, title=DEMO_ROUND_TITLE) is not None:
         return False
     now = utcnow()
-    manager = session.scalar(select(User).where(User.email == "manager@demo.placefund.org"))
+    manager = demo_manager(session)
     round_ = _demo_round(place, manager, now)
     session.add(round_)
     session.flush()
@@ -440,7 +451,7 @@ DEMO_GAINS = [
 def load_reports(session: Session, place: Place) -> bool:
     """The place's own figures and a past round with its decisions, reasons and survey
     answers, so the public results pages have something to show. False if already there."""
-    if session.scalar(select(Round).where(Round.title == DEMO_PAST_ROUND_TITLE)) is not None:
+    if find_one(session, Round, title=DEMO_PAST_ROUND_TITLE) is not None:
         return False
     for category, label, people in DEMO_FIGURES:
         session.add(PlaceFigure(place=place, category=category, label=label, people=people))

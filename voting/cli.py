@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -28,26 +29,27 @@ def register(app: Flask) -> None:
     _register_count(app)
 
 
+def _csv_option(
+    name: str, dest: str, help_text: str
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A CSV file the command must be given."""
+    return click.option(
+        name,
+        dest,
+        required=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=help_text,
+    )
+
+
 def _register_panel(app: Flask) -> None:
     @app.cli.group()
     def panel() -> None:
         """Panel lotteries."""
 
     @panel.command("draw")
-    @click.option(
-        "--pool",
-        "pool_path",
-        required=True,
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="CSV: an id column, then one column per category.",
-    )
-    @click.option(
-        "--quotas",
-        "quotas_path",
-        required=True,
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="CSV with the columns category,value,min,max.",
-    )
+    @_csv_option("--pool", "pool_path", "CSV: an id column, then one column per category.")
+    @_csv_option("--quotas", "quotas_path", "CSV with the columns category,value,min,max.")
     @click.option("--size", required=True, type=click.IntRange(min=1), help="Seats to fill.")
     @click.option(
         "--seed",

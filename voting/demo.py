@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from giving.demo import demo_manager, demo_place
 from giving.models import (
     Answer,
     Application,
@@ -21,6 +22,7 @@ from giving.models import (
     RoundStatus,
     User,
 )
+from giving.services import find_one
 from giving.timeutil import utcnow
 from giving.workflow import State
 from voting import services
@@ -44,10 +46,10 @@ def _demo_residents(session: Session) -> list[User]:
 def load(session: Session) -> bool:
     """Add the demo panel; False if it is already there (or the demo round is missing)."""
     votes = load_votes(session)
-    round_ = session.scalar(select(Round).where(Round.title == ROUND_TITLE))
+    round_ = find_one(session, Round, title=ROUND_TITLE)
     if round_ is None or services.panel_for_round(session, round_) is not None:
         return votes
-    manager = session.scalar(select(User).where(User.email == "manager@demo.placefund.org"))
+    manager = demo_manager(session)
     if manager is None:
         return votes
     panel = services.set_up_panel(
@@ -114,7 +116,7 @@ def load(session: Session) -> bool:
 
 def find_panel(session: Session) -> Panel | None:
     """The demo panel (for tests and the demo's pages)."""
-    round_ = session.scalar(select(Round).where(Round.title == ROUND_TITLE))
+    round_ = find_one(session, Round, title=ROUND_TITLE)
     return services.panel_for_round(session, round_) if round_ is not None else None
 
 
@@ -235,10 +237,10 @@ def _open_vote(
 
 def load_votes(session: Session) -> bool:
     """The demo's public votes; False if they are already there."""
-    if session.scalar(select(Round).where(Round.title == OPEN_VOTE_ROUND)) is not None:
+    if find_one(session, Round, title=OPEN_VOTE_ROUND) is not None:
         return False
-    manager = session.scalar(select(User).where(User.email == "manager@demo.placefund.org"))
-    place = session.scalar(select(Place).where(Place.slug == "oakbridge"))
+    manager = demo_manager(session)
+    place = demo_place(session)
     if manager is None or place is None:
         return False
     now = utcnow()

@@ -12,11 +12,9 @@ import datetime as dt
 import enum
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
-    ForeignKey,
     Integer,
     String,
     Text,
@@ -24,25 +22,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import giving.models.columns as col
 from giving.extensions import db
-from giving.models import Place, Round, enum_column
-from giving.timeutil import UTCDateTime, utcnow
+from giving.models import LabelledEnum, Place, Round
 
 
-class IncomeSource(enum.StrEnum):
-    COUNCIL = "council"
-    DONATION = "donation"
-    MATCH = "match"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return {
-            "council": "Money from the council",
-            "donation": "Donations",
-            "match": "Match funding promised by a funder",
-            "other": "Other money",
-        }[self.value]
+class IncomeSource(LabelledEnum):
+    COUNCIL = "council", "Money from the council"
+    DONATION = "donation", "Donations"
+    MATCH = "match", "Match funding promised by a funder"
+    OTHER = "other", "Other money"
 
 
 class AccountKind(enum.StrEnum):
@@ -60,11 +49,11 @@ class Fund(db.Model):
     __table_args__ = (
         UniqueConstraint("place_id", "name"),
         CheckConstraint("checkin_threshold_pence >= 0", name="threshold_not_negative"),
-        CheckConstraint("length(trim(holder_name)) > 0", name="holder_named"),
+        col.not_blank("holder_name", "holder_named"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    id: Mapped[int] = col.pk()
+    place_id: Mapped[int] = col.fk("places", index=True)
     name: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")
     holder_name: Mapped[str] = mapped_column(String(160))
@@ -72,17 +61,13 @@ class Fund(db.Model):
     holder_company_number: Mapped[str | None] = mapped_column(String(20))
     holder_can_claim_gift_aid: Mapped[bool] = mapped_column(Boolean, default=False)
     # Grants below this get a yearly conversation; grants of this or more a short update.
-    checkin_threshold_pence: Mapped[int] = mapped_column(BigInteger, default=1_000_000)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    checkin_threshold_pence: Mapped[int] = col.pence(default=1_000_000)
+    created_by_id: Mapped[int | None] = col.actor()
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
     place: Mapped[Place] = relationship()
-    questions: Mapped[list[CheckInQuestion]] = relationship(
-        back_populates="fund", order_by="CheckInQuestion.position", cascade="all, delete-orphan"
-    )
-    round_links: Mapped[list[FundRound]] = relationship(
-        back_populates="fund", cascade="all, delete-orphan"
-    )
+    questions: Mapped[list[CheckInQuestion]] = col.children("fund", "CheckInQuestion.position")
+    round_links: Mapped[list[FundRound]] = col.children("fund")
 
     def holder_org_id(self, prefix: str) -> str:
         """The holder's org-id.guide style identifier, for open data."""
@@ -98,9 +83,9 @@ class FundRound(db.Model):
 
     __tablename__ = "fund_rounds"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), unique=True)
+    id: Mapped[int] = col.pk()
+    fund_id: Mapped[int] = col.parent("funds")
+    round_id: Mapped[int] = col.parent("rounds", unique=True)
 
     fund: Mapped[Fund] = relationship(back_populates="round_links")
     round: Mapped[Round] = relationship()
@@ -113,11 +98,11 @@ class CheckInQuestion(db.Model):
     __table_args__ = (
         UniqueConstraint("fund_id", "position"),
         CheckConstraint("position BETWEEN 1 AND 5", name="at_most_five"),
-        CheckConstraint("length(trim(text)) > 0", name="text_given"),
+        col.not_blank("text", "text_given"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    fund_id: Mapped[int] = col.parent("funds")
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(String(300))
 
@@ -130,9 +115,9 @@ class Account(db.Model):
     __tablename__ = "ledger_accounts"
     __table_args__ = (UniqueConstraint("fund_id", "code"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[AccountKind] = mapped_column(enum_column(AccountKind, "account_kind"))
+    id: Mapped[int] = col.pk()
+    fund_id: Mapped[int] = col.parent("funds")
+    kind: Mapped[AccountKind] = col.choice(AccountKind, "account_kind")
     code: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200))
 
@@ -145,22 +130,20 @@ class Transaction(db.Model):
 
     __tablename__ = "ledger_transactions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    fund_id: Mapped[int] = col.parent("funds")
     kind: Mapped[str] = mapped_column(String(40))
     occurred_on: Mapped[dt.date] = mapped_column(Date)
     memo: Mapped[str] = mapped_column(String(255), default="")
-    income_id: Mapped[int | None] = mapped_column(ForeignKey("fund_income.id"), index=True)
-    grant_id: Mapped[int | None] = mapped_column(ForeignKey("grants.id"), index=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    income_id: Mapped[int | None] = col.fk("fund_income", index=True)
+    grant_id: Mapped[int | None] = col.fk("grants", index=True)
+    created_by_id: Mapped[int | None] = col.actor()
+    created_at: Mapped[dt.datetime] = col.timestamp()
     # How many entries it has. The database refuses more, and checks that they add up to
     # nothing once the last is in; entries never change (triggers in the migrations).
     entry_count: Mapped[int] = mapped_column(Integer, server_default="0")
 
-    entries: Mapped[list[Entry]] = relationship(
-        back_populates="transaction", cascade="all, delete-orphan", order_by="Entry.id"
-    )
+    entries: Mapped[list[Entry]] = col.children("transaction", "Entry.id")
 
 
 class Entry(db.Model):
@@ -169,12 +152,10 @@ class Entry(db.Model):
     __tablename__ = "ledger_entries"
     __table_args__ = (CheckConstraint("amount_pence <> 0", name="amount_not_zero"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    transaction_id: Mapped[int] = mapped_column(
-        ForeignKey("ledger_transactions.id", ondelete="CASCADE"), index=True
-    )
-    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
-    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    id: Mapped[int] = col.pk()
+    transaction_id: Mapped[int] = col.parent("ledger_transactions")
+    account_id: Mapped[int] = col.fk("ledger_accounts", index=True)
+    amount_pence: Mapped[int] = col.pence()
 
     transaction: Mapped[Transaction] = relationship(back_populates="entries")
     account: Mapped[Account] = relationship()
@@ -195,18 +176,18 @@ class Income(db.Model):
         CheckConstraint("NOT pledged OR expected_on IS NOT NULL", name="pledge_has_date"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
-    source: Mapped[IncomeSource] = mapped_column(enum_column(IncomeSource, "income_source"))
-    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    id: Mapped[int] = col.pk()
+    fund_id: Mapped[int] = col.parent("funds")
+    source: Mapped[IncomeSource] = col.choice(IncomeSource, "income_source")
+    amount_pence: Mapped[int] = col.pence()
     from_name: Mapped[str] = mapped_column(String(160), default="")
     purpose: Mapped[str | None] = mapped_column(String(160))  # None: for anything the fund does
     gift_aid: Mapped[bool] = mapped_column(Boolean, default=False)
     pledged: Mapped[bool] = mapped_column(Boolean, default=False)
     expected_on: Mapped[dt.date | None] = mapped_column(Date)
     received_on: Mapped[dt.date | None] = mapped_column(Date)
-    refunded_pence: Mapped[int] = mapped_column(BigInteger, default=0)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    refunded_pence: Mapped[int] = col.pence(default=0)
+    created_by_id: Mapped[int | None] = col.actor()
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
     fund: Mapped[Fund] = relationship()

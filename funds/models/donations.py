@@ -8,11 +8,9 @@ import enum
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
-    ForeignKey,
     ForeignKeyConstraint,
     Integer,
     String,
@@ -21,11 +19,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import giving.models.columns as col
 from funds.models.core import Fund, Income
 from funds.workflow import DonationState, RegularGiftState
 from giving.extensions import db
-from giving.models import enum_column
-from giving.timeutil import UTCDateTime, utcnow
+from giving.models import LabelledEnum
 
 
 class DonationKind(enum.StrEnum):
@@ -33,20 +31,11 @@ class DonationKind(enum.StrEnum):
     MONTHLY = "monthly"
 
 
-class DonationMethod(enum.StrEnum):
-    CARD = "card"  # online, through Stripe
-    CASH = "cash"
-    CHEQUE = "cheque"
-    BANK_TRANSFER = "bank_transfer"
-
-    @property
-    def label(self) -> str:
-        return {
-            "card": "Card, online",
-            "cash": "Cash",
-            "cheque": "Cheque",
-            "bank_transfer": "Bank transfer",
-        }[self.value]
+class DonationMethod(LabelledEnum):
+    CARD = "card", "Card, online"  # online, through Stripe
+    CASH = "cash", "Cash"
+    CHEQUE = "cheque", "Cheque"
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
 
 
 class DeclarationScope(enum.StrEnum):
@@ -61,32 +50,28 @@ class GiftAidDeclaration(db.Model):
 
     __tablename__ = "gift_aid_declarations"
     __table_args__ = (
-        CheckConstraint("length(trim(first_name)) > 0", name="first_name_given"),
-        CheckConstraint("length(trim(last_name)) > 0", name="last_name_given"),
-        CheckConstraint("length(trim(house)) > 0", name="house_given"),
-        CheckConstraint("length(trim(postcode)) > 0", name="postcode_given"),
+        col.not_blank("first_name", "first_name_given"),
+        col.not_blank("last_name", "last_name_given"),
+        col.not_blank("house", "house_given"),
+        col.not_blank("postcode", "postcode_given"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    id: Mapped[int] = col.pk()
+    fund_id: Mapped[int] = col.parent("funds")
+    user_id: Mapped[int | None] = col.fk("users", ondelete="SET NULL", index=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     title: Mapped[str] = mapped_column(String(20), default="")
     first_name: Mapped[str] = mapped_column(String(35))
     last_name: Mapped[str] = mapped_column(String(35))
     house: Mapped[str] = mapped_column(String(40))
     postcode: Mapped[str] = mapped_column(String(10))
-    scope: Mapped[DeclarationScope] = mapped_column(
-        enum_column(DeclarationScope, "declaration_scope")
-    )
+    scope: Mapped[DeclarationScope] = col.choice(DeclarationScope, "declaration_scope")
     wording: Mapped[str] = mapped_column(Text)
-    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    made_at: Mapped[dt.datetime] = col.timestamp()
+    cancelled_at: Mapped[dt.datetime | None] = col.moment()
     keep_until: Mapped[dt.date] = mapped_column(Date)
     # Once it need not be kept, the donor's details are erased and only the fact remains.
-    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    erased_at: Mapped[dt.datetime | None] = col.moment()
 
     fund: Mapped[Fund] = relationship()
 
@@ -101,26 +86,24 @@ class RegularGift(db.Model):
     __tablename__ = "regular_gifts"
     __table_args__ = (CheckConstraint("amount_pence > 0", name="amount_positive"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = col.pk()
     reference: Mapped[str] = mapped_column(String(40), unique=True)
-    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    fund_id: Mapped[int] = col.parent("funds")
+    user_id: Mapped[int | None] = col.fk("users", ondelete="SET NULL", index=True)
     donor_name: Mapped[str] = mapped_column(String(160))
     donor_email: Mapped[str] = mapped_column(String(254), index=True)
     postcode: Mapped[str | None] = mapped_column(String(10))
-    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    amount_pence: Mapped[int] = col.pence()
     purpose: Mapped[str | None] = mapped_column(String(160))
-    declaration_id: Mapped[int | None] = mapped_column(ForeignKey("gift_aid_declarations.id"))
-    state: Mapped[RegularGiftState] = mapped_column(
-        enum_column(RegularGiftState, "regular_gift_state"), default=RegularGiftState.PENDING
+    declaration_id: Mapped[int | None] = col.fk("gift_aid_declarations")
+    state: Mapped[RegularGiftState] = col.choice(
+        RegularGiftState, "regular_gift_state", default=RegularGiftState.PENDING
     )
     stripe_checkout_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255))
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = col.timestamp()
+    cancelled_at: Mapped[dt.datetime | None] = col.moment()
 
     fund: Mapped[Fund] = relationship()
     declaration: Mapped[GiftAidDeclaration | None] = relationship()
@@ -147,49 +130,45 @@ class Donation(db.Model):
         ),
         # The pair a Gift Aid claim item points at: a gift is claimed under its own declaration.
         UniqueConstraint("id", "declaration_id", name="uq_donations_id_declaration"),
-        CheckConstraint("length(trim(donor_name)) > 0", name="donor_named"),
+        col.not_blank("donor_name", "donor_named"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = col.pk()
     reference: Mapped[str] = mapped_column(String(40), unique=True)
-    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
-    regular_gift_id: Mapped[int | None] = mapped_column(ForeignKey("regular_gifts.id"), index=True)
+    fund_id: Mapped[int] = col.parent("funds")
+    regular_gift_id: Mapped[int | None] = col.fk("regular_gifts", index=True)
     # Kept for participation figures (donors by ward): who gave, where they live.
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    user_id: Mapped[int | None] = col.fk("users", ondelete="SET NULL", index=True)
     postcode: Mapped[str | None] = mapped_column(String(10))
     donor_name: Mapped[str] = mapped_column(String(160))
     donor_email: Mapped[str] = mapped_column(String(254), default="", index=True)
-    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    amount_pence: Mapped[int] = col.pence()
     purpose: Mapped[str | None] = mapped_column(String(160))
-    kind: Mapped[DonationKind] = mapped_column(
-        enum_column(DonationKind, "donation_kind"), default=DonationKind.ONCE
+    kind: Mapped[DonationKind] = col.choice(
+        DonationKind, "donation_kind", default=DonationKind.ONCE
     )
-    method: Mapped[DonationMethod] = mapped_column(
-        enum_column(DonationMethod, "donation_method"), default=DonationMethod.CARD
+    method: Mapped[DonationMethod] = col.choice(
+        DonationMethod, "donation_method", default=DonationMethod.CARD
     )
     from_company: Mapped[bool] = mapped_column(Boolean, default=False)
     has_benefit: Mapped[bool] = mapped_column(Boolean, default=False)
-    declaration_id: Mapped[int | None] = mapped_column(
-        ForeignKey("gift_aid_declarations.id"), index=True
-    )
+    declaration_id: Mapped[int | None] = col.fk("gift_aid_declarations", index=True)
     # The facts, and the state they add up to.
-    succeeded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    refunded_pence: Mapped[int] = mapped_column(BigInteger, default=0)
-    disputed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    state: Mapped[DonationState] = mapped_column(
-        enum_column(DonationState, "donation_state"), default=DonationState.PENDING, index=True
+    succeeded_at: Mapped[dt.datetime | None] = col.moment()
+    failed_at: Mapped[dt.datetime | None] = col.moment()
+    refunded_pence: Mapped[int] = col.pence(default=0)
+    disputed_at: Mapped[dt.datetime | None] = col.moment()
+    state: Mapped[DonationState] = col.choice(
+        DonationState, "donation_state", default=DonationState.PENDING, index=True
     )
     received_on: Mapped[dt.date | None] = mapped_column(Date)
-    income_id: Mapped[int | None] = mapped_column(ForeignKey("fund_income.id"), unique=True)
+    income_id: Mapped[int | None] = col.fk("fund_income", unique=True)
     stripe_checkout_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_invoice_id: Mapped[str | None] = mapped_column(String(255), unique=True)
-    receipt_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    receipt_sent_at: Mapped[dt.datetime | None] = col.moment()
+    created_by_id: Mapped[int | None] = col.actor()
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
     fund: Mapped[Fund] = relationship()
     regular_gift: Mapped[RegularGift | None] = relationship(back_populates="donations")
@@ -207,20 +186,20 @@ class MatchPledge(db.Model):
         CheckConstraint("drawn_pence >= 0 AND drawn_pence <= cap_pence", name="drawn_within_cap"),
         CheckConstraint("ratio_percent BETWEEN 1 AND 1000", name="ratio_in_range"),
         CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
-        CheckConstraint("length(trim(funder_name)) > 0", name="funder_named"),
+        col.not_blank("funder_name", "funder_named"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    fund_id: Mapped[int] = col.parent("funds")
     funder_name: Mapped[str] = mapped_column(String(160))
     # Pence matched for every 100p given: 100 means £1 for £1.
     ratio_percent: Mapped[int] = mapped_column(Integer, default=100)
-    cap_pence: Mapped[int] = mapped_column(BigInteger)
-    drawn_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    cap_pence: Mapped[int] = col.pence()
+    drawn_pence: Mapped[int] = col.pence(default=0)
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date] = mapped_column(Date)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = col.actor()
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
     fund: Mapped[Fund] = relationship()
 
@@ -238,15 +217,11 @@ class MatchDraw(db.Model):
         CheckConstraint("amount_pence >= 0", name="amount_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pledge_id: Mapped[int] = mapped_column(
-        ForeignKey("match_pledges.id", ondelete="CASCADE"), index=True
-    )
-    donation_id: Mapped[int] = mapped_column(
-        ForeignKey("donations.id", ondelete="CASCADE"), index=True
-    )
-    amount_pence: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    id: Mapped[int] = col.pk()
+    pledge_id: Mapped[int] = col.parent("match_pledges")
+    donation_id: Mapped[int] = col.parent("donations")
+    amount_pence: Mapped[int] = col.pence()
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
     pledge: Mapped[MatchPledge] = relationship()
     donation: Mapped[Donation] = relationship()
@@ -257,16 +232,14 @@ class GiftAidClaim(db.Model):
 
     __tablename__ = "gift_aid_claims"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    fund_id: Mapped[int] = col.parent("funds")
     from_on: Mapped[dt.date] = mapped_column(Date)
     to_on: Mapped[dt.date] = mapped_column(Date)
-    total_pence: Mapped[int] = mapped_column(BigInteger, default=0)
-    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    total_pence: Mapped[int] = col.pence(default=0)
+    made_at: Mapped[dt.datetime] = col.timestamp()
 
-    items: Mapped[list[GiftAidClaimItem]] = relationship(
-        back_populates="claim", order_by="GiftAidClaimItem.id", cascade="all, delete-orphan"
-    )
+    items: Mapped[list[GiftAidClaimItem]] = col.children("claim", "GiftAidClaimItem.id")
 
 
 class GiftAidClaimItem(db.Model):
@@ -283,13 +256,11 @@ class GiftAidClaimItem(db.Model):
         CheckConstraint("amount_pence > 0", name="amount_positive"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    claim_id: Mapped[int] = mapped_column(
-        ForeignKey("gift_aid_claims.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = col.pk()
+    claim_id: Mapped[int] = col.parent("gift_aid_claims")
     donation_id: Mapped[int] = mapped_column(Integer)
-    declaration_id: Mapped[int] = mapped_column(ForeignKey("gift_aid_declarations.id"))
-    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    declaration_id: Mapped[int] = col.fk("gift_aid_declarations")
+    amount_pence: Mapped[int] = col.pence()
 
     claim: Mapped[GiftAidClaim] = relationship(back_populates="items")
     donation: Mapped[Donation] = relationship(
@@ -304,10 +275,10 @@ class StripeEvent(db.Model):
 
     __tablename__ = "stripe_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = col.pk()
     event_id: Mapped[str] = mapped_column(String(255), unique=True)
     type: Mapped[str] = mapped_column(String(100))
-    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    received_at: Mapped[dt.datetime] = col.timestamp()
     # An event about a payment or subscription we cannot place yet (it came before the event
     # that tells us whose it is) waits here, and is acted on as soon as we can place it.
     waiting_for: Mapped[str | None] = mapped_column(String(255), index=True)

@@ -12,11 +12,9 @@ import enum
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
-    ForeignKey,
     ForeignKeyConstraint,
     Integer,
     String,
@@ -25,21 +23,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import giving.models.columns as col
 from funds.models.core import Fund
 from funds.schedule import Frequency
 from funds.workflow import GrantState, InstalmentState
 from giving.extensions import db
-from giving.models import Application, Group, User, enum_column
-from giving.timeutil import UTCDateTime, utcnow
+from giving.models import Application, Group, LabelledEnum, User
 
 
-class CheckInKind(enum.StrEnum):
-    CONVERSATION = "conversation"  # a chat, noted by staff
-    UPDATE = "update"  # a short written update from the group
-
-    @property
-    def label(self) -> str:
-        return {"conversation": "A conversation", "update": "A short written update"}[self.value]
+class CheckInKind(LabelledEnum):
+    CONVERSATION = "conversation", "A conversation"  # a chat, noted by staff
+    UPDATE = "update", "A short written update"  # written by the group
 
 
 class CheckInState(enum.StrEnum):
@@ -68,43 +62,37 @@ class Grant(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
-    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), unique=True)
+    id: Mapped[int] = col.pk()
+    fund_id: Mapped[int] = col.fk("funds", index=True)
+    group_id: Mapped[int] = col.fk("groups", index=True)
+    application_id: Mapped[int | None] = col.fk("applications", unique=True)
     title: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")
-    total_pence: Mapped[int] = mapped_column(BigInteger)
+    total_pence: Mapped[int] = col.pence()
     start_date: Mapped[dt.date] = mapped_column(Date)
     years: Mapped[int] = mapped_column(Integer)
-    frequency: Mapped[Frequency] = mapped_column(enum_column(Frequency, "instalment_frequency"))
+    frequency: Mapped[Frequency] = col.choice(Frequency, "instalment_frequency")
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     purpose: Mapped[str] = mapped_column(Text, default="")
     agreement_text: Mapped[str] = mapped_column(Text)
-    state: Mapped[GrantState] = mapped_column(
-        enum_column(GrantState, "grant_state"), default=GrantState.OFFERED, index=True
+    state: Mapped[GrantState] = col.choice(
+        GrantState, "grant_state", default=GrantState.OFFERED, index=True
     )
-    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    accepted_at: Mapped[dt.datetime | None] = col.moment()
+    accepted_by_id: Mapped[int | None] = col.actor()
     closing_note: Mapped[str] = mapped_column(Text, default="")
-    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = col.moment()
+    created_by_id: Mapped[int | None] = col.actor()
+    created_at: Mapped[dt.datetime] = col.timestamp()
+    updated_at: Mapped[dt.datetime] = col.timestamp()
 
     fund: Mapped[Fund] = relationship()
     group: Mapped[Group] = relationship()
     application: Mapped[Application | None] = relationship()
     accepted_by: Mapped[User | None] = relationship(foreign_keys=[accepted_by_id])
-    instalments: Mapped[list[Instalment]] = relationship(
-        back_populates="grant", order_by="Instalment.number", cascade="all, delete-orphan"
-    )
-    variations: Mapped[list[Variation]] = relationship(
-        back_populates="grant", order_by="Variation.id", cascade="all, delete-orphan"
-    )
-    checkins: Mapped[list[CheckIn]] = relationship(
-        back_populates="grant", order_by="CheckIn.number", cascade="all, delete-orphan"
-    )
+    instalments: Mapped[list[Instalment]] = col.children("grant", "Instalment.number")
+    variations: Mapped[list[Variation]] = col.children("grant", "Variation.id")
+    checkins: Mapped[list[CheckIn]] = col.children("grant", "CheckIn.number")
 
 
 class Instalment(db.Model):
@@ -121,19 +109,17 @@ class Instalment(db.Model):
         CheckConstraint("state <> 'held' OR length(trim(held_reason)) > 0", name="held_has_reason"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    grant_id: Mapped[int] = col.parent("grants")
     number: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[dt.date] = mapped_column(Date, index=True)
     financial_year: Mapped[int] = mapped_column(Integer, index=True)
-    amount_pence: Mapped[int] = mapped_column(BigInteger)
-    state: Mapped[InstalmentState] = mapped_column(
-        enum_column(InstalmentState, "instalment_state"),
-        default=InstalmentState.SCHEDULED,
-        index=True,
+    amount_pence: Mapped[int] = col.pence()
+    state: Mapped[InstalmentState] = col.choice(
+        InstalmentState, "instalment_state", default=InstalmentState.SCHEDULED, index=True
     )
     held_reason: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = col.timestamp()
 
     grant: Mapped[Grant] = relationship(back_populates="instalments")
     payment: Mapped[Payment | None] = relationship(back_populates="instalment", uselist=False)
@@ -151,17 +137,17 @@ class Payment(db.Model):
         ),
         UniqueConstraint("instalment_id", name="uq_grant_payments_instalment_id"),
         CheckConstraint("amount_pence > 0", name="amount_positive"),
-        CheckConstraint("length(trim(reference)) > 0", name="reference_given"),
+        col.not_blank("reference", "reference_given"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = col.pk()
     instalment_id: Mapped[int] = mapped_column(Integer)
-    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    amount_pence: Mapped[int] = col.pence()
     paid_on: Mapped[dt.date] = mapped_column(Date)
     reference: Mapped[str] = mapped_column(String(60))
-    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), unique=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    transaction_id: Mapped[int] = col.fk("ledger_transactions", unique=True)
+    created_by_id: Mapped[int | None] = col.actor()
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
     instalment: Mapped[Instalment] = relationship(back_populates="payment")
 
@@ -170,16 +156,16 @@ class Variation(db.Model):
     """A change to a grant's amounts or dates, with the reason; never edited afterwards."""
 
     __tablename__ = "grant_variations"
-    __table_args__ = (CheckConstraint("length(trim(reason)) > 0", name="reason_given"),)
+    __table_args__ = (col.not_blank("reason", "reason_given"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    grant_id: Mapped[int] = col.parent("grants")
     reason: Mapped[str] = mapped_column(Text)
-    old_total_pence: Mapped[int] = mapped_column(BigInteger)
-    new_total_pence: Mapped[int] = mapped_column(BigInteger)
+    old_total_pence: Mapped[int] = col.pence()
+    new_total_pence: Mapped[int] = col.pence()
     changes: Mapped[list] = mapped_column(JSON, default=list)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = col.actor()
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
     grant: Mapped[Grant] = relationship(back_populates="variations")
     created_by: Mapped[User | None] = relationship()
@@ -198,23 +184,21 @@ class CheckIn(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    grant_id: Mapped[int] = col.parent("grants")
     number: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[CheckInKind] = mapped_column(enum_column(CheckInKind, "checkin_kind"))
+    kind: Mapped[CheckInKind] = col.choice(CheckInKind, "checkin_kind")
     due_on: Mapped[dt.date] = mapped_column(Date, index=True)
-    state: Mapped[CheckInState] = mapped_column(
-        enum_column(CheckInState, "checkin_state"), default=CheckInState.DUE
+    state: Mapped[CheckInState] = col.choice(
+        CheckInState, "checkin_state", default=CheckInState.DUE
     )
     note: Mapped[str] = mapped_column(Text, default="")
-    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reminded_at: Mapped[dt.datetime | None] = col.moment()
+    done_at: Mapped[dt.datetime | None] = col.moment()
+    done_by_id: Mapped[int | None] = col.actor()
 
     grant: Mapped[Grant] = relationship(back_populates="checkins")
-    answers: Mapped[list[CheckInAnswer]] = relationship(
-        back_populates="checkin", order_by="CheckInAnswer.position", cascade="all, delete-orphan"
-    )
+    answers: Mapped[list[CheckInAnswer]] = col.children("checkin", "CheckInAnswer.position")
 
 
 class CheckInAnswer(db.Model):
@@ -226,10 +210,8 @@ class CheckInAnswer(db.Model):
         CheckConstraint("position BETWEEN 1 AND 5", name="at_most_five"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    checkin_id: Mapped[int] = mapped_column(
-        ForeignKey("grant_checkins.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = col.pk()
+    checkin_id: Mapped[int] = col.parent("grant_checkins")
     position: Mapped[int] = mapped_column(Integer)
     question: Mapped[str] = mapped_column(String(300))
     answer: Mapped[str] = mapped_column(Text)

@@ -15,7 +15,7 @@ from funds.models import (
     RegularGift,
 )
 from funds.services.donations import stripe_client
-from funds.services.stripe_events import replay
+from funds.services.stripe_events import keep_stripe_id
 from funds.workflow import (
     DonationState,
     RegularGiftState,
@@ -93,10 +93,7 @@ def charge_payment_method(session: Session, donation: Donation, payment_method: 
     except stripe.StripeError as error:
         current_app.logger.warning("Stripe payment could not start: %s", error)
         raise DomainError(_("We could not reach our card payment service.")) from None
-    donation.stripe_payment_intent_id = intent.id
-    session.flush()
-    replay(session, intent.id)
-    return intent.id
+    return keep_stripe_id(session, donation, "stripe_payment_intent_id", intent.id)
 
 
 def subscribe_payment_method(session: Session, gift: RegularGift, payment_method: str) -> str:
@@ -133,7 +130,4 @@ def subscribe_payment_method(session: Session, gift: RegularGift, payment_method
     except stripe.StripeError as error:
         current_app.logger.warning("Stripe subscription could not start: %s", error)
         raise DomainError(_("We could not reach our card payment service.")) from None
-    gift.stripe_subscription_id = subscription.id
-    session.flush()
-    replay(session, subscription.id)
-    return subscription.id
+    return keep_stripe_id(session, gift, "stripe_subscription_id", subscription.id)

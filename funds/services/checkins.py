@@ -27,7 +27,7 @@ from funds.workflow import (
 from giving.email import send_email
 from giving.errors import DomainError, NotAllowed
 from giving.models import User
-from giving.services import audit
+from giving.services import audit, group_emails
 from giving.timeutil import format_date, utcnow
 
 
@@ -111,10 +111,7 @@ def send_checkin_reminders(session: Session, today: dt.date, within_days: int = 
     for checkin in session.scalars(stmt):
         grant = checkin.grant
         link = url_for("funds.checkin", grant_id=grant.id, checkin_id=checkin.id, _external=True)
-        emails = [m.user.email for m in grant.group.members]
-        if grant.group.email:
-            emails.append(grant.group.email.lower())
-        for email in dict.fromkeys(emails):
+        for email in group_emails(grant.group):
             send_email(
                 email,
                 _("A short check-in about your grant"),

@@ -9,7 +9,6 @@ import io
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from funds.models import (
@@ -21,12 +20,13 @@ from funds.models import (
 )
 from funds.services.donations import RETENTION_YEARS, add_years
 from funds.services.gift_ledger import gift_aid_applies
+from funds.services.ledger import decimal_pounds
 from funds.workflow import (
     DonationState,
 )
 from giving.errors import DomainError
 from giving.money import format_money
-from giving.services import audit
+from giving.services import audit, flush_or_refuse
 from giving.timeutil import utcnow
 
 
@@ -80,14 +80,8 @@ def make_gift_aid_claim(
         # Records are kept for six years after the claim that used them.
         declaration.keep_until = max(declaration.keep_until, add_years(today, RETENTION_YEARS))
     claim.total_pence = sum(item.amount_pence for item in claim.items)
-    session.add(claim)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise DomainError(
-            _("Another claim took some of these gifts at the same moment. Try again.")
-        ) from None
+    taken = _("Another claim took some of these gifts at the same moment. Try again.")
+    flush_or_refuse(session, taken, claim)
     audit(
         session,
         None,
@@ -122,7 +116,6 @@ def claim_csv(claim: GiftAidClaim) -> str:
     writer.writerow(CLAIM_COLUMNS)
     for item in claim.items:
         d = item.declaration
-        pounds, pence = divmod(item.amount_pence, 100)
         writer.writerow(
             [
                 d.title,
@@ -133,7 +126,7 @@ def claim_csv(claim: GiftAidClaim) -> str:
                 "",
                 "",
                 item.donation.received_on.strftime("%d/%m/%y"),  # type: ignore[union-attr]
-                f"{pounds}.{pence:02d}",
+                decimal_pounds(item.amount_pence),
             ]
         )
     return out.getvalue()

@@ -36,7 +36,7 @@ from funds.workflow import (
 from giving.errors import DomainError, NotAllowed
 from giving.models import User
 from giving.money import format_money
-from giving.services import audit, normalise_postcode
+from giving.services import audit, find_one, newest_first, normalise_postcode
 from giving.timeutil import utcnow
 
 MIN_GIFT_PENCE = 100  # £1: less than this costs more to take than it gives
@@ -177,28 +177,22 @@ def make_declaration(
 def live_declaration(session: Session, fund: Fund, email: str) -> GiftAidDeclaration | None:
     """A donor's declaration for this and future gifts to the fund, if not cancelled."""
     return session.scalar(
-        select(GiftAidDeclaration)
-        .where(
-            GiftAidDeclaration.fund_id == fund.id,
-            GiftAidDeclaration.email == email,
-            GiftAidDeclaration.scope == DeclarationScope.THIS_AND_FUTURE,
+        newest_first(
+            GiftAidDeclaration,
             GiftAidDeclaration.cancelled_at.is_(None),
-        )
-        .order_by(GiftAidDeclaration.id.desc())
-        .limit(1)
+            fund_id=fund.id,
+            email=email,
+            scope=DeclarationScope.THIS_AND_FUTURE,
+        ).limit(1)
     )
 
 
 def live_declarations(session: Session, fund: Fund, limit: int = 50) -> list[GiftAidDeclaration]:
     """The fund's Gift Aid declarations that still cover gifts, newest first."""
-    return list(
-        session.scalars(
-            select(GiftAidDeclaration)
-            .where(GiftAidDeclaration.fund_id == fund.id, GiftAidDeclaration.cancelled_at.is_(None))
-            .order_by(GiftAidDeclaration.id.desc())
-            .limit(limit)
-        )
+    stmt = newest_first(
+        GiftAidDeclaration, GiftAidDeclaration.cancelled_at.is_(None), fund_id=fund.id
     )
+    return list(session.scalars(stmt.limit(limit)))
 
 
 def cancel_declaration(
@@ -295,44 +289,28 @@ def start_gift(
 
 
 def find_gift(session: Session, reference: str) -> Donation | RegularGift | None:
-    found = session.scalar(select(Donation).where(Donation.reference == reference))
+    found = find_one(session, Donation, reference=reference)
     if found is None:
-        found = session.scalar(select(RegularGift).where(RegularGift.reference == reference))
+        found = find_one(session, RegularGift, reference=reference)
     return found
 
 
 def donations_stmt(fund: Fund) -> Select:
-    return select(Donation).where(Donation.fund_id == fund.id).order_by(Donation.id.desc())
+    return newest_first(Donation, fund_id=fund.id)
 
 
 def donations_for_user_stmt(user: User) -> Select:
-    return (
-        select(Donation)
-        .where(Donation.user_id == user.id, Donation.state != DonationState.PENDING)
-        .order_by(Donation.id.desc())
-    )
+    return newest_first(Donation, Donation.state != DonationState.PENDING, user_id=user.id)
 
 
 def regular_gifts_for_user(session: Session, user: User) -> list[RegularGift]:
-    return list(
-        session.scalars(
-            select(RegularGift)
-            .where(RegularGift.user_id == user.id, RegularGift.state != RegularGiftState.PENDING)
-            .order_by(RegularGift.id.desc())
-        )
-    )
+    stmt = newest_first(RegularGift, RegularGift.state != RegularGiftState.PENDING, user_id=user.id)
+    return list(session.scalars(stmt))
 
 
 def declarations_for_user(session: Session, user: User) -> list[GiftAidDeclaration]:
-    return list(
-        session.scalars(
-            select(GiftAidDeclaration)
-            .where(
-                (GiftAidDeclaration.user_id == user.id) | (GiftAidDeclaration.email == user.email)
-            )
-            .order_by(GiftAidDeclaration.id.desc())
-        )
-    )
+    mine = (GiftAidDeclaration.user_id == user.id) | (GiftAidDeclaration.email == user.email)
+    return list(session.scalars(newest_first(GiftAidDeclaration, mine)))
 
 
 ERASED = "Erased"

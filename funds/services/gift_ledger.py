@@ -8,7 +8,7 @@ import datetime as dt
 import stripe
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from funds import workflow
@@ -34,7 +34,7 @@ from funds.services.donations import (
     new_reference,
     stripe_client,
 )
-from funds.services.ledger import account, locked, post
+from funds.services.ledger import account, post
 from funds.workflow import (
     DonationState,
 )
@@ -42,7 +42,7 @@ from giving.email import send_email
 from giving.errors import DomainError
 from giving.models import User
 from giving.money import format_money
-from giving.services import audit, normalise_postcode
+from giving.services import audit, locked, normalise_postcode, total_of
 from giving.timeutil import format_date, utcnow
 
 
@@ -180,12 +180,7 @@ def _send_receipt(session: Session, donation: Donation) -> None:
 
 
 def _matched(session: Session, donation: Donation) -> int:
-    total = session.scalar(
-        select(func.coalesce(func.sum(MatchDraw.amount_pence), 0)).where(
-            MatchDraw.donation_id == donation.id
-        )
-    )
-    return int(total or 0)
+    return total_of(session, MatchDraw.amount_pence, MatchDraw.donation_id == donation.id)
 
 
 def _match(session: Session, actor: User | None, donation: Donation, kept: int) -> None:

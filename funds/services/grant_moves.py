@@ -21,7 +21,7 @@ from funds.models import (
 from funds.permissions import (
     actors_for,
 )
-from funds.services.ledger import account, locked, post
+from funds.services.ledger import account, post
 from funds.workflow import (
     GrantState,
     InstalmentState,
@@ -31,6 +31,7 @@ from giving.errors import DomainError
 from giving.models import User
 from giving.money import format_money
 from giving.moves import Move
+from giving.services import locked
 from giving.services.workflow import step
 from giving.timeutil import utcnow
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from funds import schedule, workflow
@@ -26,7 +25,7 @@ from funds.permissions import (
     require_manager,
 )
 from funds.schedule import Frequency
-from funds.services.ledger import account, is_pence, locked, post
+from funds.services.ledger import account, is_pence, post
 from funds.services.setup import MAX_QUESTIONS
 from funds.workflow import (
     GrantState,
@@ -35,7 +34,7 @@ from funds.workflow import (
 from giving.errors import DomainError
 from giving.models import Application, Group, GroupMember, User
 from giving.money import format_money
-from giving.services import audit
+from giving.services import audit, flush_or_refuse, locked, newest_first, row_exists
 from giving.timeutil import financial_year, utcnow
 from giving.workflow import State
 
@@ -121,7 +120,7 @@ def _award_group(
         raise DomainError(_("Only an application that was given money can become a grant."))
     if application.round.place_id != fund.place_id:
         raise DomainError(_("That award was made in another place."))
-    if session.scalar(select(Grant.id).where(Grant.application_id == application.id)):
+    if row_exists(session, Grant, application_id=application.id):
         raise DomainError(_("This award is already a grant."))
     if total_pence != application.award_pence:
         raise DomainError(
@@ -234,12 +233,7 @@ def make_grant(
         created_by_id=actor.id,
     )
     _plan(grant)
-    session.add(grant)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise DomainError(_("This award is already a grant.")) from None
+    flush_or_refuse(session, _("This award is already a grant."), grant)
     post(
         session,
         actor,
@@ -376,7 +370,7 @@ def vary_grant(
 
 
 def grants_stmt(fund: Fund) -> Select:
-    return select(Grant).where(Grant.fund_id == fund.id).order_by(Grant.id.desc())
+    return newest_first(Grant, fund_id=fund.id)
 
 
 def grants_for_user_stmt(user: User) -> Select:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from funds.models import (
@@ -22,7 +22,7 @@ from funds.services.ledger import account, is_pence, post
 from giving.errors import DomainError
 from giving.models import User
 from giving.money import format_money
-from giving.services import audit
+from giving.services import audit, newest_first, row_exists, total_of
 from giving.timeutil import utcnow
 
 
@@ -136,7 +136,7 @@ def refund_income(
     """Give some or all of money received back to whoever gave it."""
     fund = income.fund
     require_manager(session, actor, fund)
-    if session.scalar(select(Donation.id).where(Donation.income_id == income.id)) is not None:
+    if row_exists(session, Donation, income_id=income.id):
         raise DomainError(
             _("This is a gift: give it back from the fund's gifts page, so its match goes too.")
         )
@@ -182,16 +182,18 @@ def refund_income(
 
 
 def income_stmt(fund: Fund) -> Select:
-    return select(Income).where(Income.fund_id == fund.id).order_by(Income.id.desc())
+    return newest_first(Income, fund_id=fund.id)
 
 
 def gift_aid_claimable(session: Session, fund: Fund) -> int:
     """Gift Aid the holder can claim on donations kept: 25p for every £1."""
     if not fund.holder_can_claim_gift_aid:
         return 0
-    kept = session.scalar(
-        select(func.coalesce(func.sum(Income.amount_pence - Income.refunded_pence), 0)).where(
-            Income.fund_id == fund.id, Income.gift_aid, Income.received_on.is_not(None)
-        )
+    kept = total_of(
+        session,
+        Income.amount_pence - Income.refunded_pence,
+        Income.fund_id == fund.id,
+        Income.gift_aid,
+        Income.received_on.is_not(None),
     )
-    return int(kept or 0) // 4
+    return kept // 4

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -31,23 +30,18 @@ from funds.permissions import (
     signed_in,
 )
 from giving.models import User
+from giving.services import total_of
 from giving.timeutil import utcnow
-
-T = TypeVar("T")
 
 
 def is_pence(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def locked(session: Session, model: type[T], row_id: int) -> T:
-    """Read a row again, locked until this transaction ends (a no-op on SQLite)."""
-    return session.scalars(
-        select(model)
-        .where(model.id == row_id)  # type: ignore[attr-defined]
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+def decimal_pounds(pence: int) -> str:
+    """Whole pence as pounds with two decimals, for files a bank or HMRC reads: '1250.50'."""
+    pounds, rest = divmod(pence, 100)
+    return f"{pounds}.{rest:02d}"
 
 
 ACCOUNT_NAMES = {
@@ -135,10 +129,7 @@ def post(
 
 def balance(session: Session, acct: Account) -> int:
     """An account's balance: the sum of its entries (debits positive)."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(Entry.amount_pence), 0)).where(Entry.account_id == acct.id)
-    )
-    return int(total or 0)
+    return total_of(session, Entry.amount_pence, Entry.account_id == acct.id)
 
 
 def balances(session: Session, fund: Fund) -> dict[AccountKind, int]:

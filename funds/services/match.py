@@ -26,7 +26,7 @@ from funds.workflow import (
 from giving.errors import DomainError
 from giving.models import User
 from giving.money import format_money
-from giving.services import audit
+from giving.services import add_audited, total_of
 from giving.timeutil import utcnow
 
 
@@ -63,9 +63,7 @@ def create_match_pledge(
         ends_on=ends_on,
         created_by_id=actor.id,
     )
-    session.add(pledge)
-    session.flush()
-    audit(
+    return add_audited(
         session,
         actor,
         "match.create",
@@ -75,7 +73,6 @@ def create_match_pledge(
         ratio_percent=ratio_percent,
         cap_pence=cap_pence,
     )
-    return pledge
 
 
 def live_match(session: Session, fund: Fund, on: dt.date | None = None) -> MatchPledge | None:
@@ -121,11 +118,7 @@ def giving_figures(session: Session, fund: Fund) -> GivingFigures:
             func.coalesce(func.sum(kept), 0),
         ).where(Donation.fund_id == fund.id, Donation.state == DonationState.CLEARED)
     ).one()
-    matched = session.scalar(
-        select(func.coalesce(func.sum(MatchPledge.drawn_pence), 0)).where(
-            MatchPledge.fund_id == fund.id
-        )
-    )
+    matched = total_of(session, MatchPledge.drawn_pence, MatchPledge.fund_id == fund.id)
     grants = session.execute(
         select(func.count(Grant.id), func.coalesce(func.sum(Grant.total_pence), 0)).where(
             Grant.fund_id == fund.id, Grant.state.in_(workflow.PUBLISHED_GRANT_STATES)
@@ -134,7 +127,7 @@ def giving_figures(session: Session, fund: Fund) -> GivingFigures:
     return GivingFigures(
         donors=int(row[0] or 0),
         given_pence=int(row[1] or 0),
-        matched_pence=int(matched or 0),
+        matched_pence=matched,
         granted_pence=int(grants[1] or 0),
         grants=int(grants[0] or 0),
     )

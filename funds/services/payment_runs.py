@@ -20,6 +20,7 @@ from funds.permissions import (
     require_manager,
 )
 from funds.services.grant_moves import transition
+from funds.services.ledger import decimal_pounds
 from funds.workflow import (
     GrantState,
     InstalmentState,
@@ -57,12 +58,11 @@ def payment_run_csv(fund: Fund, on: dt.date, instalments: Sequence[Instalment], 
         ["Payee", "Payee identifier", "Amount (GBP)", "Reference", "Due date", "Grant", "Payment"]
     )
     for inst in instalments:
-        pounds, pence = divmod(inst.amount_pence, 100)
         writer.writerow(
             [
                 inst.grant.group.name,
                 inst.grant.group.org_id(prefix),
-                f"{pounds}.{pence:02d}",
+                decimal_pounds(inst.amount_pence),
                 run_reference(fund, on, inst),
                 inst.due_date.isoformat(),
                 f"360G-{prefix}-grant-{inst.grant_id}",

@@ -20,7 +20,7 @@ from funds.permissions import (
 from funds.services.ledger import account, is_pence
 from giving.errors import DomainError, NotAllowed
 from giving.models import Place, Round, User
-from giving.services import audit, is_staff
+from giving.services import add_audited, audit, find_one, is_staff, row_exists, update_audited
 
 MAX_QUESTIONS = 5
 
@@ -58,12 +58,20 @@ def _check_fund_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _require_free_name(
+    session: Session, place_id: int, name: str, fund: Fund | None = None
+) -> None:
+    """Refuse a name another of the place's funds has (``fund`` may keep its own)."""
+    others = [Fund.id != fund.id] if fund is not None else []
+    if row_exists(session, Fund, *others, place_id=place_id, name=name):
+        raise DomainError(_("There is already a fund with this name here."), field="name")
+
+
 def create_fund(session: Session, actor: User, place: Place, **fields: Any) -> Fund:
     if not is_staff(session, actor, place):
         raise NotAllowed(_("Only the place's fund managers can set up a fund."))
     clean = _check_fund_fields(fields)
-    if session.scalar(select(Fund.id).where(Fund.place_id == place.id, Fund.name == clean["name"])):
-        raise DomainError(_("There is already a fund with this name here."), field="name")
+    _require_free_name(session, place.id, clean["name"])
     fund = Fund(place=place, created_by_id=actor.id, **clean)
     session.add(fund)
     session.flush()
@@ -76,27 +84,9 @@ def create_fund(session: Session, actor: User, place: Place, **fields: Any) -> F
 def update_fund(session: Session, actor: User, fund: Fund, **fields: Any) -> Fund:
     require_manager(session, actor, fund)
     clean = _check_fund_fields(fields)
-    clash = session.scalar(
-        select(Fund.id).where(
-            Fund.place_id == fund.place_id, Fund.name == clean["name"], Fund.id != fund.id
-        )
-    )
-    if clash:
-        raise DomainError(_("There is already a fund with this name here."), field="name")
-    changed = {k: v for k, v in clean.items() if getattr(fund, k) != v}
-    for key, value in clean.items():
-        setattr(fund, key, value)
-    session.flush()
-    audit(
-        session,
-        actor,
-        "fund.update",
-        fund,
-        f"Changed the fund {fund.name}",
-        place=fund.place,
-        changed=sorted(changed),
-    )
-    return fund
+    _require_free_name(session, fund.place_id, clean["name"], fund)
+    summary = f"Changed the fund {clean['name']}"
+    return update_audited(session, actor, "fund.update", fund, clean, summary, place=fund.place)
 
 
 def add_question(session: Session, actor: User, fund: Fund, text: str) -> CheckInQuestion:
@@ -112,9 +102,7 @@ def add_question(session: Session, actor: User, fund: Fund, text: str) -> CheckI
             field="text",
         )
     question = CheckInQuestion(fund=fund, position=free[0], text=text)
-    session.add(question)
-    session.flush()
-    audit(
+    return add_audited(
         session,
         actor,
         "fund.question.add",
@@ -123,7 +111,6 @@ def add_question(session: Session, actor: User, fund: Fund, text: str) -> CheckI
         place=fund.place,
         text=text,
     )
-    return question
 
 
 def remove_question(session: Session, actor: User, question: CheckInQuestion) -> None:
@@ -157,7 +144,7 @@ def link_round(session: Session, actor: User, fund: Fund, round_: Round) -> Fund
     require_manager(session, actor, fund)
     if round_.place_id != fund.place_id:
         raise DomainError(_("Choose a round in this place"), field="round")
-    existing = session.scalar(select(FundRound).where(FundRound.round_id == round_.id))
+    existing = find_one(session, FundRound, round_id=round_.id)
     if existing is not None:
         name = existing.fund.name
         raise DomainError(_("That round already draws on %(fund)s.", fund=name), field="round")

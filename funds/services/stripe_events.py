@@ -30,14 +30,13 @@ from funds.services.donations import (
     stripe_client,
 )
 from funds.services.gift_ledger import apply_facts
-from funds.services.ledger import locked
 from funds.workflow import (
     RegularGiftState,
 )
 from giving.errors import DomainError, NotAllowed
 from giving.models import User
 from giving.money import format_money
-from giving.services import audit
+from giving.services import audit, find_one, locked
 from giving.timeutil import utcnow
 
 
@@ -56,23 +55,21 @@ def donation_for(session: Session, obj: dict[str, Any]) -> Donation | None:
     metadata = obj.get("metadata") or {}
     found = None
     if metadata.get("donation"):
-        found = session.scalar(select(Donation).where(Donation.reference == metadata["donation"]))
+        found = find_one(session, Donation, reference=metadata["donation"])
     intent = obj.get("payment_intent") if obj.get("object") != "payment_intent" else obj.get("id")
     intent = stripe_id(intent)
     if found is None and intent:
-        found = session.scalar(select(Donation).where(Donation.stripe_payment_intent_id == intent))
+        found = find_one(session, Donation, stripe_payment_intent_id=intent)
     invoice = stripe_id(obj.get("invoice"))
     if found is None and invoice:
-        found = session.scalar(select(Donation).where(Donation.stripe_invoice_id == invoice))
+        found = find_one(session, Donation, stripe_invoice_id=invoice)
     return found
 
 
 def _regular_gift_for(session: Session, obj: dict[str, Any]) -> RegularGift | None:
     metadata = obj.get("metadata") or (obj.get("subscription_details") or {}).get("metadata") or {}
     if metadata.get("regular_gift"):
-        found = session.scalar(
-            select(RegularGift).where(RegularGift.reference == metadata["regular_gift"])
-        )
+        found = find_one(session, RegularGift, reference=metadata["regular_gift"])
         if found is not None:
             return found
     subscription = obj.get("id") if obj.get("object") == "subscription" else obj.get("subscription")
@@ -83,14 +80,10 @@ def _regular_gift_for(session: Session, obj: dict[str, Any]) -> RegularGift | No
         subscription = stripe_id(parent.get("subscription"))
         metadata = parent.get("metadata") or {}
         if metadata.get("regular_gift"):
-            return session.scalar(
-                select(RegularGift).where(RegularGift.reference == metadata["regular_gift"])
-            )
+            return find_one(session, RegularGift, reference=metadata["regular_gift"])
     if subscription is None:
         return None
-    return session.scalar(
-        select(RegularGift).where(RegularGift.stripe_subscription_id == subscription)
-    )
+    return find_one(session, RegularGift, stripe_subscription_id=subscription)
 
 
 def _at(event: dict[str, Any]) -> dt.datetime:
@@ -147,6 +140,17 @@ def replay(session: Session, key: str | None) -> None:
         _act(session, row, event)
 
 
+def keep_stripe_id(
+    session: Session, gift: Donation | RegularGift, attribute: str, stripe_id: str
+) -> str:
+    """Keep the id Stripe gave a gift's payment or subscription (``attribute`` names which),
+    and act on any of its events that came before it."""
+    setattr(gift, attribute, stripe_id)
+    session.flush()
+    replay(session, stripe_id)
+    return stripe_id
+
+
 def _subscription_of(obj: dict[str, Any]) -> str | None:
     if obj.get("object") == "subscription":
         return stripe_id(obj.get("id"))
@@ -190,11 +194,14 @@ def _act(session: Session, row: StripeEvent, event: dict[str, Any]) -> str:
         donation.refunded_pence = min(donation.amount_pence, max(donation.refunded_pence, refunded))
     elif fact == "disputed":
         donation.disputed_at = donation.disputed_at or at
+    return _facts_applied(session, donation, intent)
+
+
+def _facts_applied(session: Session, donation: Donation, intent: str | None) -> str:
+    """Bring the gift up to date with its facts, and note its payment intent if it is new."""
     apply_facts(session, None, donation)
     if intent and donation.stripe_payment_intent_id is None:
-        donation.stripe_payment_intent_id = intent
-        session.flush()
-        replay(session, intent)
+        keep_stripe_id(session, donation, "stripe_payment_intent_id", intent)
     return "done"
 
 
@@ -210,9 +217,7 @@ def _checkout_completed(
         gift.stripe_customer_id = stripe_id(obj.get("customer")) or gift.stripe_customer_id
         subscription = stripe_id(obj.get("subscription"))
         if subscription and gift.stripe_subscription_id is None:
-            gift.stripe_subscription_id = subscription
-            session.flush()
-            replay(session, subscription)
+            keep_stripe_id(session, gift, "stripe_subscription_id", subscription)
         session.flush()
         return "done"
     donation = donation_for(session, obj)
@@ -221,13 +226,7 @@ def _checkout_completed(
     donation = locked(session, Donation, donation.id)
     if obj.get("payment_status") == "paid":
         donation.succeeded_at = donation.succeeded_at or at
-    apply_facts(session, None, donation)
-    intent = stripe_id(obj.get("payment_intent"))
-    if intent and donation.stripe_payment_intent_id is None:
-        donation.stripe_payment_intent_id = intent
-        session.flush()
-        replay(session, intent)
-    return "done"
+    return _facts_applied(session, donation, stripe_id(obj.get("payment_intent")))
 
 
 def _invoice_paid(
@@ -244,11 +243,9 @@ def _invoice_paid(
     gift = locked(session, RegularGift, gift.id)
     subscription = _subscription_of(obj)
     if subscription and gift.stripe_subscription_id is None:
-        gift.stripe_subscription_id = subscription
-        session.flush()
-        replay(session, subscription)
+        keep_stripe_id(session, gift, "stripe_subscription_id", subscription)
     intent = stripe_id(obj.get("payment_intent"))
-    donation = session.scalar(select(Donation).where(Donation.stripe_invoice_id == invoice_id))
+    donation = find_one(session, Donation, stripe_invoice_id=invoice_id)
     if donation is None:
         declaration = gift.declaration
         if declaration is None or declaration.cancelled_at is not None:

@@ -1,5 +1,6 @@
 """The data: every table Placefund keeps, by area."""
 
+from giving.models.columns import LabelledEnum, enum_column  # noqa: F401
 from giving.models.core import (  # noqa: F401
     GRANTED_ROLES,
     AuditEntry,
@@ -14,7 +15,6 @@ from giving.models.core import (  # noqa: F401
     RoleGrant,
     User,
     Ward,
-    enum_column,
     new_session_token,
 )
 from giving.models.reports import (  # noqa: F401

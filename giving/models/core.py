@@ -9,11 +9,8 @@ import secrets
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     CheckConstraint,
-    Enum,
-    ForeignKey,
     Integer,
     String,
     Text,
@@ -22,45 +19,23 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+import giving.models.columns as col
 from giving.extensions import db
-from giving.timeutil import UTCDateTime, utcnow
-
-
-def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
-    """An enum stored as its values in a VARCHAR with a CHECK constraint, on every database."""
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
+from giving.models.columns import LabelledEnum
 
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     """What a person may do in a place. Roles are held per place."""
 
-    RESIDENT = "resident"
-    GROUP_MEMBER = "group_member"
-    PANEL_MEMBER = "panel_member"
-    FUND_MANAGER = "fund_manager"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return {
-            "resident": "Resident",
-            "group_member": "Group member",
-            "panel_member": "Panel member",
-            "fund_manager": "Fund manager",
-            "admin": "Admin",
-        }[self.value]
+    RESIDENT = "resident", "Resident"
+    GROUP_MEMBER = "group_member", "Group member"
+    PANEL_MEMBER = "panel_member", "Panel member"
+    FUND_MANAGER = "fund_manager", "Fund manager"
+    ADMIN = "admin", "Admin"
 
 
 # Roles given by someone. Residents are known by their postcode and group members by their
@@ -68,24 +43,13 @@ class Role(enum.StrEnum):
 GRANTED_ROLES = (Role.PANEL_MEMBER, Role.FUND_MANAGER, Role.ADMIN)
 
 
-class GroupKind(enum.StrEnum):
-    UNINCORPORATED = "unincorporated"
-    CHARITY = "charity"
-    CIO = "cio"
-    CIC = "cic"
-    COMPANY = "company"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return {
-            "unincorporated": "Community group (not registered)",
-            "charity": "Registered charity",
-            "cio": "Charitable incorporated organisation (CIO)",
-            "cic": "Community interest company (CIC)",
-            "company": "Company limited by guarantee or shares",
-            "other": "Something else",
-        }[self.value]
+class GroupKind(LabelledEnum):
+    UNINCORPORATED = "unincorporated", "Community group (not registered)"
+    CHARITY = "charity", "Registered charity"
+    CIO = "cio", "Charitable incorporated organisation (CIO)"
+    CIC = "cic", "Community interest company (CIC)"
+    COMPANY = "company", "Company limited by guarantee or shares"
+    OTHER = "other", "Something else"
 
 
 class OutboxStatus(enum.StrEnum):
@@ -99,24 +63,18 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = col.pk()
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     postcode: Mapped[str | None] = mapped_column(String(10))
-    email_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    email_confirmed_at: Mapped[dt.datetime | None] = col.moment()
     is_site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
-    role_grants: Mapped[list[RoleGrant]] = relationship(
-        back_populates="user",
-        foreign_keys="RoleGrant.user_id",
-        cascade="all, delete-orphan",
-    )
-    memberships: Mapped[list[GroupMember]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
-    )
+    role_grants: Mapped[list[RoleGrant]] = col.children("user", foreign_keys="RoleGrant.user_id")
+    memberships: Mapped[list[GroupMember]] = col.children("user")
 
     def get_id(self) -> str:
         # The session holds the token too, so renewing it ends every old session.
@@ -130,28 +88,22 @@ class User(UserMixin, db.Model):
 class Place(db.Model):
     __tablename__ = "places"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = col.pk()
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
-    wards: Mapped[list[Ward]] = relationship(
-        back_populates="place", order_by="Ward.name", cascade="all, delete-orphan"
-    )
-    postcode_areas: Mapped[list[PostcodeArea]] = relationship(
-        back_populates="place",
-        order_by="PostcodeArea.prefix",
-        cascade="all, delete-orphan",
-    )
+    wards: Mapped[list[Ward]] = col.children("place", "Ward.name")
+    postcode_areas: Mapped[list[PostcodeArea]] = col.children("place", "PostcodeArea.prefix")
 
 
 class Ward(db.Model):
     __tablename__ = "wards"
     __table_args__ = (UniqueConstraint("place_id", "name"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    place_id: Mapped[int] = col.parent("places")
     name: Mapped[str] = mapped_column(String(120))
 
     place: Mapped[Place] = relationship(back_populates="wards")
@@ -167,9 +119,9 @@ class PostcodeArea(db.Model):
         CheckConstraint("prefix = upper(prefix)", name="prefix_upper_case"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), index=True)
-    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id", ondelete="SET NULL"))
+    id: Mapped[int] = col.pk()
+    place_id: Mapped[int] = col.parent("places")
+    ward_id: Mapped[int | None] = col.fk("wards", ondelete="SET NULL")
     prefix: Mapped[str] = mapped_column(String(8), index=True)
 
     place: Mapped[Place] = relationship(back_populates="postcode_areas")
@@ -186,12 +138,12 @@ class RoleGrant(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
-    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    id: Mapped[int] = col.pk()
+    user_id: Mapped[int] = col.parent("users")
+    place_id: Mapped[int] = col.parent("places")
+    role: Mapped[Role] = col.choice(Role, "role")
+    granted_by_id: Mapped[int | None] = col.actor()
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
     user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
     place: Mapped[Place] = relationship()
@@ -208,24 +160,22 @@ class Group(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    id: Mapped[int] = col.pk()
+    place_id: Mapped[int] = col.fk("places", index=True)
     name: Mapped[str] = mapped_column(String(160))
-    kind: Mapped[GroupKind] = mapped_column(enum_column(GroupKind, "group_kind"))
+    kind: Mapped[GroupKind] = col.choice(GroupKind, "group_kind")
     charity_number: Mapped[str | None] = mapped_column(String(20))
     company_number: Mapped[str | None] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text, default="")
-    annual_income_pence: Mapped[int | None] = mapped_column(BigInteger)
+    annual_income_pence: Mapped[int | None] = col.pence()
     email: Mapped[str | None] = mapped_column(String(254))
     website: Mapped[str | None] = mapped_column(String(255))
     postcode: Mapped[str | None] = mapped_column(String(10))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = col.timestamp()
+    updated_at: Mapped[dt.datetime] = col.timestamp()
 
     place: Mapped[Place] = relationship()
-    members: Mapped[list[GroupMember]] = relationship(
-        back_populates="group", cascade="all, delete-orphan", order_by="GroupMember.id"
-    )
+    members: Mapped[list[GroupMember]] = col.children("group", "GroupMember.id")
 
     def org_id(self, prefix: str) -> str:
         """An org-id.guide style identifier; unregistered groups get a 360G- local id."""
@@ -245,11 +195,11 @@ class GroupMember(db.Model):
     __tablename__ = "group_members"
     __table_args__ = (UniqueConstraint("group_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    group_id: Mapped[int] = col.parent("groups")
+    user_id: Mapped[int] = col.parent("users")
     is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
     group: Mapped[Group] = relationship(back_populates="members")
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -260,10 +210,10 @@ class AuditEntry(db.Model):
 
     __tablename__ = "audit_entries"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"), index=True)
+    id: Mapped[int] = col.pk()
+    created_at: Mapped[dt.datetime] = col.timestamp(index=True)
+    actor_id: Mapped[int | None] = col.actor()
+    place_id: Mapped[int | None] = col.fk("places", index=True)
     action: Mapped[str] = mapped_column(String(80))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str] = mapped_column(String(40))
@@ -278,15 +228,15 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_messages"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    id: Mapped[int] = col.pk()
+    created_at: Mapped[dt.datetime] = col.timestamp()
     recipient: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[OutboxStatus] = mapped_column(
-        enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.QUEUED
+    status: Mapped[OutboxStatus] = col.choice(
+        OutboxStatus, "outbox_status", default=OutboxStatus.QUEUED
     )
-    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[dt.datetime | None] = col.moment()
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
 

@@ -16,13 +16,13 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    ForeignKey,
     Integer,
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+import giving.models.columns as col
 from giving.extensions import db
 from giving.models.core import Place
 from giving.models.rounds import Round
@@ -63,8 +63,8 @@ class PlaceFigure(db.Model):
         CheckConstraint("people >= 0", name="people_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    place_id: Mapped[int] = col.parent("places")
     category: Mapped[str] = mapped_column(String(80))
     label: Mapped[str] = mapped_column(String(80))
     people: Mapped[int] = mapped_column(BigInteger)
@@ -72,24 +72,32 @@ class PlaceFigure(db.Model):
     place: Mapped[Place] = relationship()
 
 
-class FunderRating(db.Model):
+class AnonymousAnswer:
+    """What every anonymous survey answer keeps besides the answers themselves: a random id,
+    the round, and the day only, so it cannot be matched to the moment someone answered."""
+
+    # The id and the round come first in the table, the day last.
+    id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False, default=random_id, sort_order=-1
+    )
+    round_id: Mapped[int] = col.parent("rounds", sort_order=-1)
+    answered_on: Mapped[dt.date] = mapped_column(Date)
+
+    @declared_attr
+    def round(cls) -> Mapped[Round]:
+        return relationship(Round)
+
+
+class FunderRating(AnonymousAnswer, db.Model):
     """One group's anonymous answers about how the round treated it."""
 
     __tablename__ = "funder_ratings"
     __table_args__ = tuple(_rating_check(key) for key, _text in RATING_QUESTIONS)
 
-    id: Mapped[int] = mapped_column(
-        Integer, primary_key=True, autoincrement=False, default=random_id
-    )
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     respect: Mapped[int] = mapped_column(Integer)
     clarity: Mapped[int] = mapped_column(Integer)
     time: Mapped[int] = mapped_column(Integer)
     overall: Mapped[int] = mapped_column(Integer)
-    # The day only, so the answer cannot be matched to the moment a group answered.
-    answered_on: Mapped[dt.date] = mapped_column(Date)
-
-    round: Mapped[Round] = relationship()
 
 
 class FunderRatingReceipt(db.Model):
@@ -98,26 +106,19 @@ class FunderRatingReceipt(db.Model):
     __tablename__ = "funder_rating_receipts"
     __table_args__ = (UniqueConstraint("round_id", "group_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    round_id: Mapped[int] = col.parent("rounds")
+    group_id: Mapped[int] = col.parent("groups")
 
 
-class GainAnswer(db.Model):
+class GainAnswer(AnonymousAnswer, db.Model):
     """One participant's anonymous answer to 'what did taking part give you?'."""
 
     __tablename__ = "participant_gains"
 
-    id: Mapped[int] = mapped_column(
-        Integer, primary_key=True, autoincrement=False, default=random_id
-    )
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     skills: Mapped[bool] = mapped_column(Boolean, default=False)
     confidence: Mapped[bool] = mapped_column(Boolean, default=False)
     new_role: Mapped[bool] = mapped_column(Boolean, default=False)
-    answered_on: Mapped[dt.date] = mapped_column(Date)
-
-    round: Mapped[Round] = relationship()
 
 
 class GainReceipt(db.Model):
@@ -126,6 +127,6 @@ class GainReceipt(db.Model):
     __tablename__ = "participant_gain_receipts"
     __table_args__ = (UniqueConstraint("round_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    round_id: Mapped[int] = col.parent("rounds")
+    user_id: Mapped[int] = col.parent("users")

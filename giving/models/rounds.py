@@ -11,11 +11,9 @@ import datetime as dt
 import enum
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -26,9 +24,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import giving.models.columns as col
 from giving.extensions import db
-from giving.models.core import Group, GroupKind, Place, User, Ward, enum_column
-from giving.timeutil import UTCDateTime, utcnow
+from giving.models.columns import LabelledEnum
+from giving.models.core import Group, GroupKind, Place, User, Ward
+from giving.timeutil import utcnow
 from giving.workflow import State
 
 
@@ -40,18 +40,10 @@ class RoundStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-class DecisionMethod(enum.StrEnum):
-    PANEL = "panel"
-    PUBLIC = "public"
-    BOTH = "both"
-
-    @property
-    def label(self) -> str:
-        return {
-            "panel": "A panel of local people votes",
-            "public": "Everyone who lives here can vote",
-            "both": "A panel makes a shortlist, then everyone who lives here votes",
-        }[self.value]
+class DecisionMethod(LabelledEnum):
+    PANEL = "panel", "A panel of local people votes"
+    PUBLIC = "public", "Everyone who lives here can vote"
+    BOTH = "both", "A panel makes a shortlist, then everyone who lives here votes"
 
 
 class RuleKind(enum.StrEnum):
@@ -64,22 +56,13 @@ class RuleKind(enum.StrEnum):
     NO_RECENT_AWARD = "no_recent_award"
 
 
-class Channel(enum.StrEnum):
+class Channel(LabelledEnum):
     """How an application reached us: online is not the only door."""
 
-    ONLINE = "online"
-    PHONE = "phone"
-    PAPER = "paper"
-    IN_PERSON = "in_person"
-
-    @property
-    def label(self) -> str:
-        return {
-            "online": "Online",
-            "phone": "By phone",
-            "paper": "On paper",
-            "in_person": "In person",
-        }[self.value]
+    ONLINE = "online", "Online"
+    PHONE = "phone", "By phone"
+    PAPER = "paper", "On paper"
+    IN_PERSON = "in_person", "In person"
 
 
 class Round(db.Model):
@@ -99,41 +82,33 @@ class Round(db.Model):
         CheckConstraint("status <> 'closed' OR closed_at IS NOT NULL", name="closed_has_closed_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    id: Mapped[int] = col.pk()
+    place_id: Mapped[int] = col.fk("places", index=True)
     title: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")
-    budget_pence: Mapped[int] = mapped_column(BigInteger)
-    min_grant_pence: Mapped[int] = mapped_column(BigInteger)
-    max_grant_pence: Mapped[int] = mapped_column(BigInteger)
-    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    budget_pence: Mapped[int] = col.pence()
+    min_grant_pence: Mapped[int] = col.pence()
+    max_grant_pence: Mapped[int] = col.pence()
+    opens_at: Mapped[dt.datetime] = col.moment()
+    closes_at: Mapped[dt.datetime] = col.moment()
     decision_date: Mapped[dt.date | None] = mapped_column(Date)
-    decision_method: Mapped[DecisionMethod] = mapped_column(
-        enum_column(DecisionMethod, "decision_method"), default=DecisionMethod.PANEL
+    decision_method: Mapped[DecisionMethod] = col.choice(
+        DecisionMethod, "decision_method", default=DecisionMethod.PANEL
     )
-    status: Mapped[RoundStatus] = mapped_column(
-        enum_column(RoundStatus, "round_status"), default=RoundStatus.DRAFT
-    )
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[RoundStatus] = col.choice(RoundStatus, "round_status", default=RoundStatus.DRAFT)
+    created_by_id: Mapped[int | None] = col.actor()
+    created_at: Mapped[dt.datetime] = col.timestamp()
+    opened_at: Mapped[dt.datetime | None] = col.moment()
+    closed_at: Mapped[dt.datetime | None] = col.moment()
 
     place: Mapped[Place] = relationship()
-    questions: Mapped[list[Question]] = relationship(
-        back_populates="round",
-        order_by=lambda: (Question.position, Question.id),
-        cascade="all, delete-orphan",
+    questions: Mapped[list[Question]] = col.children(
+        "round", lambda: (Question.position, Question.id)
     )
-    criteria: Mapped[list[Criterion]] = relationship(
-        back_populates="round",
-        order_by=lambda: (Criterion.position, Criterion.id),
-        cascade="all, delete-orphan",
+    criteria: Mapped[list[Criterion]] = col.children(
+        "round", lambda: (Criterion.position, Criterion.id)
     )
-    rules: Mapped[list[EligibilityRule]] = relationship(
-        back_populates="round", order_by="EligibilityRule.id", cascade="all, delete-orphan"
-    )
+    rules: Mapped[list[EligibilityRule]] = col.children("round", "EligibilityRule.id")
 
     @property
     def is_draft(self) -> bool:
@@ -158,8 +133,8 @@ class Question(db.Model):
         CheckConstraint("word_limit > 0 AND word_limit <= 2000", name="word_limit_in_range"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    round_id: Mapped[int] = col.parent("rounds")
     position: Mapped[int] = mapped_column(Integer, default=0)
     text: Mapped[str] = mapped_column(String(500))
     why_asked: Mapped[str] = mapped_column(Text)
@@ -174,8 +149,8 @@ class Criterion(db.Model):
     __tablename__ = "round_criteria"
     __table_args__ = (CheckConstraint("weight >= 1 AND weight <= 100", name="weight_in_range"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    round_id: Mapped[int] = col.parent("rounds")
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -202,12 +177,12 @@ class EligibilityRule(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[RuleKind] = mapped_column(enum_column(RuleKind, "rule_kind"))
-    group_kind: Mapped[GroupKind | None] = mapped_column(enum_column(GroupKind, "group_kind"))
-    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id", ondelete="CASCADE"))
-    amount_pence: Mapped[int | None] = mapped_column(BigInteger)
+    id: Mapped[int] = col.pk()
+    round_id: Mapped[int] = col.parent("rounds")
+    kind: Mapped[RuleKind] = col.choice(RuleKind, "rule_kind")
+    group_kind: Mapped[GroupKind | None] = col.choice(GroupKind, "group_kind")
+    ward_id: Mapped[int | None] = col.fk("wards", ondelete="CASCADE")
+    amount_pence: Mapped[int | None] = col.pence()
     months: Mapped[int | None] = mapped_column(Integer)
 
     round: Mapped[Round] = relationship(back_populates="rules")
@@ -250,37 +225,29 @@ class Application(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
-    state: Mapped[State] = mapped_column(
-        enum_column(State, "application_state"), default=State.DRAFT, index=True
-    )
+    id: Mapped[int] = col.pk()
+    round_id: Mapped[int] = col.fk("rounds", index=True)
+    group_id: Mapped[int] = col.fk("groups", index=True)
+    state: Mapped[State] = col.choice(State, "application_state", default=State.DRAFT, index=True)
     title: Mapped[str] = mapped_column(String(160), default="")
-    amount_requested_pence: Mapped[int | None] = mapped_column(BigInteger)
-    channel: Mapped[Channel] = mapped_column(
-        enum_column(Channel, "channel"), default=Channel.ONLINE
-    )
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    amount_requested_pence: Mapped[int | None] = col.pence()
+    channel: Mapped[Channel] = col.choice(Channel, "channel", default=Channel.ONLINE)
+    created_by_id: Mapped[int | None] = col.actor()
     entered_by_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     feedback: Mapped[str] = mapped_column(Text, default="")
     # The group may keep its feedback off the public pages; the decision and amount stay public.
     feedback_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    award_pence: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    award_pence: Mapped[int | None] = col.pence()
+    created_at: Mapped[dt.datetime] = col.timestamp()
+    updated_at: Mapped[dt.datetime] = col.timestamp()
+    submitted_at: Mapped[dt.datetime | None] = col.moment()
+    decided_at: Mapped[dt.datetime | None] = col.moment()
 
     round: Mapped[Round] = relationship()
     group: Mapped[Group] = relationship()
     created_by: Mapped[User | None] = relationship()
-    answers: Mapped[list[Answer]] = relationship(
-        back_populates="application", cascade="all, delete-orphan"
-    )
-    attachments: Mapped[list[Attachment]] = relationship(
-        back_populates="application", order_by="Attachment.id", cascade="all, delete-orphan"
-    )
+    answers: Mapped[list[Answer]] = col.children("application")
+    attachments: Mapped[list[Attachment]] = col.children("application", "Attachment.id")
 
     def answer_to(self, question: Question) -> str:
         return next((a.text for a in self.answers if a.question_id == question.id), "")
@@ -290,11 +257,9 @@ class Answer(db.Model):
     __tablename__ = "application_answers"
     __table_args__ = (UniqueConstraint("application_id", "question_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE"), index=True
-    )
-    question_id: Mapped[int] = mapped_column(ForeignKey("round_questions.id"))
+    id: Mapped[int] = col.pk()
+    application_id: Mapped[int] = col.parent("applications")
+    question_id: Mapped[int] = col.fk("round_questions")
     text: Mapped[str] = mapped_column(Text, default="")
 
     application: Mapped[Application] = relationship(back_populates="answers")
@@ -307,15 +272,13 @@ class Attachment(db.Model):
     __tablename__ = "application_attachments"
     __table_args__ = (CheckConstraint("size_bytes > 0", name="size_positive"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = col.pk()
+    application_id: Mapped[int] = col.parent("applications")
     original_name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(Integer)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    uploaded_by_id: Mapped[int | None] = col.actor()
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
     application: Mapped[Application] = relationship(back_populates="attachments")

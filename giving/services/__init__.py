@@ -74,7 +74,16 @@ from giving.services.attachments import (  # noqa: F401
     upload_folder,
 )
 from giving.services.core import (  # noqa: F401
+    add_audited,
     audit,
+    count_rows,
+    find_one,
+    flush_or_refuse,
+    locked,
+    newest_first,
+    row_exists,
+    total_of,
+    update_audited,
 )
 from giving.services.decisions import (  # noqa: F401
     decide_application,
@@ -101,6 +110,7 @@ from giving.services.groups import (  # noqa: F401
     GROUP_FIELDS,
     add_group_member,
     create_group,
+    group_emails,
     groups_for,
     remove_group_member,
     update_group,

@@ -14,14 +14,13 @@ from flask import current_app, has_app_context, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from giving.email import send_email
 from giving.errors import DomainError
 from giving.models import Place, User, new_session_token
 from giving.postcodes import normalise_postcode, places_for_postcode
-from giving.services.core import audit
+from giving.services.core import audit, find_one, flush_or_refuse
 from giving.timeutil import utcnow
 
 
@@ -67,7 +66,7 @@ def normalise_email(raw: str) -> str:
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(User.email == normalise_email(email)))
+    return find_one(session, User, email=normalise_email(email))
 
 
 def hash_password(password: str) -> str:
@@ -114,22 +113,12 @@ def register(
     email = normalise_email(email)
     check_new_password(password)
     tidy_postcode = require_known_postcode(session, postcode) if postcode else None
+    taken = _("There is already an account with this email. Log in or reset your password.")
     if find_user_by_email(session, email) is not None:
-        raise DomainError(
-            _("There is already an account with this email. Log in or reset your password."),
-            field="email",
-        )
+        raise DomainError(taken, field="email")
     user = User(email=email, name=name.strip(), password_hash=hash_password(password))
     user.postcode = tidy_postcode
-    try:
-        with session.begin_nested():
-            session.add(user)
-            session.flush()
-    except IntegrityError:
-        raise DomainError(
-            _("There is already an account with this email. Log in or reset your password."),
-            field="email",
-        ) from None
+    flush_or_refuse(session, taken, user, field="email")
     audit(session, user, "account.register", user, f"{user.name} registered")
     send_confirmation(session, user)
     return user
@@ -296,11 +285,7 @@ def confirm_email_change(session: Session, token: str) -> User:
     old = user.email
     user.email = new_email
     user.email_confirmed_at = utcnow()
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise DomainError(_("Another account already uses this email")) from None
+    flush_or_refuse(session, _("Another account already uses this email"))
     audit(
         session,
         user,

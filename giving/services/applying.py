@@ -13,7 +13,6 @@ from typing import Any
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from giving.email import send_email
@@ -21,12 +20,13 @@ from giving.errors import DomainError, NotAllowed
 from giving.models import Answer, Application, Channel, Group, GroupMember, Round, User
 from giving.money import format_money
 from giving.permissions import can_edit_application, can_view_application, is_group_member, is_staff
-from giving.services.core import audit
+from giving.services.core import audit, find_one, flush_or_refuse
 from giving.services.eligibility import (
     eligibility_reasons,
     facts_for_group,
     round_not_taking_reason,
 )
+from giving.services.groups import group_emails
 from giving.timeutil import utcnow
 from giving.workflow import State
 
@@ -37,12 +37,12 @@ def count_words(text: str | None) -> int:
 
 
 def _live_application(session: Session, round_: Round, group: Group) -> Application | None:
-    return session.scalar(
-        select(Application).where(
-            Application.round_id == round_.id,
-            Application.group_id == group.id,
-            Application.state != State.WITHDRAWN,
-        )
+    return find_one(
+        session,
+        Application,
+        Application.state != State.WITHDRAWN,
+        round_id=round_.id,
+        group_id=group.id,
     )
 
 
@@ -69,11 +69,9 @@ def start_application(
     reasons = eligibility_reasons(session, round_, facts_for_group(session, round_, group))
     if reasons:
         raise DomainError(" ".join(reasons), field="group")
+    started = _("%(group)s has already started an application to this round.", group=group.name)
     if _live_application(session, round_, group) is not None:
-        raise DomainError(
-            _("%(group)s has already started an application to this round.", group=group.name),
-            field="group",
-        )
+        raise DomainError(started, field="group")
     application = Application(
         round=round_,
         group=group,
@@ -81,15 +79,7 @@ def start_application(
         channel=channel if not member or channel != Channel.ONLINE else Channel.ONLINE,
         entered_by_staff=not member,
     )
-    try:
-        with session.begin_nested():
-            session.add(application)
-            session.flush()
-    except IntegrityError:
-        raise DomainError(
-            _("%(group)s has already started an application to this round.", group=group.name),
-            field="group",
-        ) from None
+    flush_or_refuse(session, started, application, field="group")
     audit(
         session,
         actor,
@@ -191,18 +181,11 @@ def missing_parts(application: Application) -> list[tuple[str, str]]:
     return problems
 
 
-def _group_emails(application: Application) -> list[str]:
-    emails = [m.user.email for m in application.group.members]
-    if application.group.email:
-        emails.append(application.group.email.lower())
-    return list(dict.fromkeys(emails))
-
-
 def tell_the_group(application: Application, subject: str, template: str, **context: Any) -> None:
     """Email every member of the group that applied, and the group's own address, with a
     link to the application."""
     link = url_for("giving.application", application_id=application.id, _external=True)
-    for email in _group_emails(application):
+    for email in group_emails(application.group):
         send_email(
             email,
             subject,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from giving.errors import DomainError
@@ -19,6 +18,7 @@ from giving.money import format_money
 from giving.moves import Move
 from giving.permissions import actors_for, require_staff
 from giving.services.applying import missing_parts, tell_the_group
+from giving.services.core import total_of
 from giving.services.eligibility import (
     eligibility_reasons,
     facts_for_group,
@@ -30,15 +30,12 @@ from giving.workflow import APPLICATIONS, Actor, Needs, State
 
 
 def _award_total(session: Session, round_: Round, leaving_out: Application) -> int:
-    return (
-        session.scalar(
-            select(func.coalesce(func.sum(Application.award_pence), 0)).where(
-                Application.round_id == round_.id,
-                Application.state == State.AWARDED,
-                Application.id != leaving_out.id,
-            )
-        )
-        or 0
+    return total_of(
+        session,
+        Application.award_pence,
+        Application.round_id == round_.id,
+        Application.state == State.AWARDED,
+        Application.id != leaving_out.id,
     )
 
 

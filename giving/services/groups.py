@@ -15,7 +15,7 @@ from giving.models import Group, GroupKind, GroupMember, Place, User
 from giving.permissions import can_edit_group, can_manage_members
 from giving.postcodes import normalise_postcode
 from giving.services.accounts import find_user_by_email
-from giving.services.core import audit
+from giving.services.core import add_audited, audit, update_audited
 from giving.timeutil import utcnow
 
 GROUP_FIELDS = (
@@ -70,37 +70,18 @@ def create_group(session: Session, actor: User, place: Place, **fields: Any) -> 
         raise NotAllowed(_("Confirm your email before you add a group."))
     group = Group(place=place, **_check_group_fields(fields))
     group.members.append(GroupMember(user=actor, is_lead=True))
-    session.add(group)
-    session.flush()
-    audit(
-        session,
-        actor,
-        "group.create",
-        group,
-        f"Added the group {group.name}",
-        place=place,
+    return add_audited(
+        session, actor, "group.create", group, f"Added the group {group.name}", place=place
     )
-    return group
 
 
 def update_group(session: Session, actor: User, group: Group, **fields: Any) -> Group:
     if not can_edit_group(session, actor, group):
         raise NotAllowed(_("Only this group's members can change its profile."))
     clean = _check_group_fields(fields)
-    changed = sorted(k for k, v in clean.items() if getattr(group, k) != v)
-    for key, value in clean.items():
-        setattr(group, key, value)
     group.updated_at = utcnow()
-    audit(
-        session,
-        actor,
-        "group.update",
-        group,
-        f"Changed the profile of {group.name}",
-        place=group.place,
-        changed=changed,
-    )
-    return group
+    summary = f"Changed the profile of {clean['name']}"
+    return update_audited(session, actor, "group.update", group, clean, summary, place=group.place)
 
 
 def add_group_member(session: Session, actor: User, group: Group, email: str) -> GroupMember:
@@ -147,6 +128,14 @@ def remove_group_member(session: Session, actor: User, member: GroupMember) -> N
     )
     group.members.remove(member)
     session.flush()
+
+
+def group_emails(group: Group) -> list[str]:
+    """Everyone to write to about the group's work: its members and its own address, once each."""
+    emails = [m.user.email for m in group.members]
+    if group.email:
+        emails.append(group.email.lower())
+    return list(dict.fromkeys(emails))
 
 
 def groups_for(session: Session, user: User) -> list[Group]:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from giving.errors import DomainError, NotAllowed
 from giving.models import Place, PostcodeArea, Role, RoleGrant, User, Ward
 from giving.permissions import require_staff
 from giving.postcodes import normalise_prefix
-from giving.services.core import audit
+from giving.services.core import add_audited, audit, find_one
 
 
 def slugify(text: str) -> str:
@@ -24,20 +23,11 @@ def create_place(session: Session, actor: User, name: str, description: str = ""
     if not actor.is_site_admin:
         raise NotAllowed(_("Only a site admin can add a place."))
     slug = slugify(name)
-    if session.scalar(select(Place).where(Place.slug == slug)) is not None:
+    if find_one(session, Place, slug=slug) is not None:
         raise DomainError(_("There is already a place with this name"), field="name")
     place = Place(name=name.strip(), slug=slug, description=description.strip())
-    session.add(place)
-    session.flush()
+    add_audited(session, actor, "place.create", place, f"Added the place {place.name}", place=place)
     session.add(RoleGrant(user=actor, place=place, role=Role.ADMIN, granted_by_id=actor.id))
-    audit(
-        session,
-        actor,
-        "place.create",
-        place,
-        f"Added the place {place.name}",
-        place=place,
-    )
     return place
 
 
@@ -47,10 +37,7 @@ def add_ward(session: Session, actor: User, place: Place, name: str) -> Ward:
     if any(w.name.lower() == name.lower() for w in place.wards):
         raise DomainError(_("This place already has a ward called %(n)s", n=name), field="name")
     ward = Ward(place=place, name=name)
-    session.add(ward)
-    session.flush()
-    audit(session, actor, "ward.create", ward, f"Added the ward {name}", place=place)
-    return ward
+    return add_audited(session, actor, "ward.create", ward, f"Added the ward {name}", place=place)
 
 
 def add_postcode_area(
@@ -63,10 +50,9 @@ def add_postcode_area(
     if any(a.prefix == prefix for a in place.postcode_areas):
         raise DomainError(_("%(p)s is already part of this place", p=prefix), field="prefix")
     area = PostcodeArea(place=place, prefix=prefix, ward=ward)
-    session.add(area)
-    session.flush()
-    audit(session, actor, "postcode.add", area, f"Added postcodes {prefix}", place=place)
-    return area
+    return add_audited(
+        session, actor, "postcode.add", area, f"Added postcodes {prefix}", place=place
+    )
 
 
 def remove_postcode_area(session: Session, actor: User, area: PostcodeArea) -> None:

@@ -15,7 +15,7 @@ from giving.errors import DomainError, NotAllowed
 from giving.models import GRANTED_ROLES, Place, Role, RoleGrant, User
 from giving.permissions import has_role, require_self_or_staff
 from giving.services.accounts import find_user_by_email
-from giving.services.core import audit
+from giving.services.core import add_audited, audit, find_one
 
 
 def staff_places(session: Session, user: User) -> list[Place]:
@@ -46,14 +46,7 @@ def grant_role(session: Session, actor: User, place: Place, email: str, role: Ro
             _("No one has an account with that email. Ask them to register first."),
             field="email",
         )
-    existing = session.scalar(
-        select(RoleGrant).where(
-            RoleGrant.user_id == user.id,
-            RoleGrant.place_id == place.id,
-            RoleGrant.role == role,
-        )
-    )
-    if existing is not None:
+    if _grant_of(session, place, user, role) is not None:
         raise DomainError(
             _(
                 "%(name)s is already a %(role)s here.",
@@ -63,17 +56,9 @@ def grant_role(session: Session, actor: User, place: Place, email: str, role: Ro
             field="email",
         )
     grant = RoleGrant(user=user, place=place, role=role, granted_by_id=actor.id)
-    session.add(grant)
-    session.flush()
-    audit(
-        session,
-        actor,
-        "role.grant",
-        grant,
-        f"Made {user.name} {role.label}",
-        place=place,
+    return add_audited(
+        session, actor, "role.grant", grant, f"Made {user.name} {role.label}", place=place
     )
-    return grant
 
 
 def revoke_role(session: Session, actor: User, grant: RoleGrant) -> None:
@@ -82,26 +67,17 @@ def revoke_role(session: Session, actor: User, grant: RoleGrant) -> None:
         raise NotAllowed(_("Only an admin of this place can take roles away."))
     if grant.user_id == actor.id and grant.role == Role.ADMIN:
         raise DomainError(_("You cannot remove your own admin role."))
-    audit(
-        session,
-        actor,
-        "role.revoke",
-        grant,
-        f"Took {grant.role.label} away from {grant.user.name}",
-        place=place,
-    )
+    _take_back(session, actor, grant, f"Took {grant.role.label} away from {grant.user.name}")
+
+
+def _take_back(session: Session, actor: User, grant: RoleGrant, summary: str) -> None:
+    audit(session, actor, "role.revoke", grant, summary, place=grant.place)
     session.delete(grant)
     session.flush()
 
 
-def _panel_grant(session: Session, place: Place, user: User) -> RoleGrant | None:
-    return session.scalar(
-        select(RoleGrant).where(
-            RoleGrant.user_id == user.id,
-            RoleGrant.place_id == place.id,
-            RoleGrant.role == Role.PANEL_MEMBER,
-        )
-    )
+def _grant_of(session: Session, place: Place, user: User, role: Role) -> RoleGrant | None:
+    return find_one(session, RoleGrant, user_id=user.id, place_id=place.id, role=role)
 
 
 def ensure_panel_role(session: Session, actor: User, place: Place, user: User) -> RoleGrant:
@@ -109,12 +85,11 @@ def ensure_panel_role(session: Session, actor: User, place: Place, user: User) -
     (``voting`` calls this). Staff of the place may give it; a resident joining an open panel
     gives it to themselves. What they may read is still narrowed by the panel access policy."""
     require_self_or_staff(session, actor, place, user)
-    grant = _panel_grant(session, place, user)
+    grant = _grant_of(session, place, user, Role.PANEL_MEMBER)
     if grant is None:
         grant = RoleGrant(user=user, place=place, role=Role.PANEL_MEMBER, granted_by_id=actor.id)
-        session.add(grant)
-        session.flush()
-        audit(session, actor, "role.grant", grant, f"Made {user.name} Panel member", place=place)
+        summary = f"Made {user.name} Panel member"
+        add_audited(session, actor, "role.grant", grant, summary, place=place)
     return grant
 
 
@@ -123,17 +98,8 @@ def release_panel_role(session: Session, actor: User, place: Place, user: User) 
     its panels (``voting`` calls this when someone leaves their last one). Returns whether
     there was a role to take back."""
     require_self_or_staff(session, actor, place, user)
-    grant = _panel_grant(session, place, user)
+    grant = _grant_of(session, place, user, Role.PANEL_MEMBER)
     if grant is None:
         return False
-    audit(
-        session,
-        actor,
-        "role.revoke",
-        grant,
-        f"{user.name} is no longer a Panel member",
-        place=place,
-    )
-    session.delete(grant)
-    session.flush()
+    _take_back(session, actor, grant, f"{user.name} is no longer a Panel member")
     return True

@@ -34,7 +34,7 @@ from giving.models import (
 )
 from giving.permissions import require_staff
 from giving.services.applying import tell_the_group
-from giving.services.core import audit
+from giving.services.core import add_audited, audit, count_rows, update_audited
 from giving.services.estimates import estimate_minutes  # noqa: F401  (imported from here)
 from giving.services.roles import ensure_panel_role, release_panel_role  # noqa: F401  (voting)
 from giving.timeutil import format_date, format_datetime, to_london, utcnow
@@ -92,7 +92,9 @@ def _check_round_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _require_draft(round_: Round) -> None:
+def _require_editable(session: Session, actor: User, round_: Round) -> Round:
+    """The round, when ``actor`` may change it: staff of its place, while it is a draft."""
+    require_staff(session, actor, round_.place)
     if not round_.is_draft:
         raise DomainError(
             _(
@@ -100,43 +102,30 @@ def _require_draft(round_: Round) -> None:
                 "This keeps it fair for groups who have already started."
             )
         )
+    return round_
 
 
 def create_round(session: Session, actor: User, place: Place, **fields: Any) -> Round:
     """A new round, as a draft that only staff can see."""
     require_staff(session, actor, place)
     round_ = Round(place=place, created_by_id=actor.id, **_check_round_fields(fields))
-    session.add(round_)
-    session.flush()
-    audit(session, actor, "round.create", round_, f"Set up the round {round_.title}", place=place)
-    return round_
+    summary = f"Set up the round {round_.title}"
+    return add_audited(session, actor, "round.create", round_, summary, place=place)
 
 
 def update_round(session: Session, actor: User, round_: Round, **fields: Any) -> Round:
-    require_staff(session, actor, round_.place)
-    _require_draft(round_)
+    _require_editable(session, actor, round_)
     clean = _check_round_fields(fields)
-    changed = sorted(k for k, v in clean.items() if getattr(round_, k) != v)
-    for key, value in clean.items():
-        setattr(round_, key, value)
-    session.flush()
-    audit(
-        session,
-        actor,
-        "round.update",
-        round_,
-        f"Changed the settings of {round_.title}",
-        place=round_.place,
-        changed=changed,
+    summary = f"Changed the settings of {clean['title']}"
+    return update_audited(
+        session, actor, "round.update", round_, clean, summary, place=round_.place
     )
-    return round_
 
 
 def add_question(
     session: Session, actor: User, round_: Round, text: str, why_asked: str, word_limit: int | None
 ) -> Question:
-    require_staff(session, actor, round_.place)
-    _require_draft(round_)
+    _require_editable(session, actor, round_)
     text, why_asked = (text or "").strip(), (why_asked or "").strip()
     if not text:
         raise DomainError(_("Enter the question"), field="text")
@@ -147,48 +136,68 @@ def add_question(
         )
     if word_limit is None or not 1 <= word_limit <= 2000:
         raise DomainError(_("Enter a word limit between 1 and 2000"), field="word_limit")
-    position = max((q.position for q in round_.questions), default=0) + 1
-    question = Question(text=text, why_asked=why_asked, word_limit=word_limit, position=position)
-    round_.questions.append(question)
-    session.flush()
-    audit(
-        session,
-        actor,
-        "round.question_add",
-        round_,
-        f"Added a question to {round_.title}",
-        place=round_.place,
-        question_id=question.id,
-    )
+    question = Question(text=text, why_asked=why_asked, word_limit=word_limit)
+    _add_part(session, actor, round_, question, "a question")
     return question
 
 
+def _kind_and_list(part: Question | Criterion, round_: Round) -> tuple[str, list[Any]]:
+    """Whether ``part`` is a question or a criterion, and the round's list of them."""
+    if isinstance(part, Question):
+        return "question", round_.questions
+    return "criterion", round_.criteria
+
+
+def _note_part(
+    session: Session,
+    actor: User,
+    round_: Round,
+    part: Question | Criterion,
+    change: str,
+    summary: str,
+) -> None:
+    """The audit entry for adding, moving or taking out a question or criterion."""
+    kind, _parts = _kind_and_list(part, round_)
+    audit(
+        session,
+        actor,
+        f"round.{kind}_{change}",
+        round_,
+        summary,
+        place=round_.place,
+        **{f"{kind}_id": part.id},
+    )
+
+
+def _add_part(
+    session: Session, actor: User, round_: Round, part: Question | Criterion, what: str
+) -> None:
+    """Put a question or criterion last in a draft round, noting ``what`` in the audit log."""
+    _kind, parts = _kind_and_list(part, round_)
+    part.position = max((each.position for each in parts), default=0) + 1
+    parts.append(part)
+    session.flush()
+    _note_part(session, actor, round_, part, "add", f"Added {what} to {round_.title}")
+
+
 def remove_question(session: Session, actor: User, question: Question) -> None:
-    _remove_part(session, actor, question, question.round.questions, "question", "a question")
+    _remove_part(session, actor, question, "a question")
 
 
 def move_question(session: Session, actor: User, question: Question, direction: str) -> None:
     """Move a draft round's question one place ``"up"`` or ``"down"``."""
-    _move(session, actor, question, question.round.questions, direction, "question")
+    _move(session, actor, question, direction)
 
 
 def move_criterion(session: Session, actor: User, criterion: Criterion, direction: str) -> None:
     """Move a draft round's criterion one place ``"up"`` or ``"down"``."""
-    _move(session, actor, criterion, criterion.round.criteria, direction, "criterion")
+    _move(session, actor, criterion, direction)
 
 
-def _move(
-    session: Session,
-    actor: User,
-    part: Question | Criterion,
-    parts: list[Any],
-    direction: str,
-    what: str,
-) -> None:
+def _move(session: Session, actor: User, part: Question | Criterion, direction: str) -> None:
     """Swap ``part`` with its neighbour and number them all again from 1."""
-    round_ = part.round
-    require_staff(session, actor, round_.place)
-    _require_draft(round_)
+    round_ = _require_editable(session, actor, part.round)
+    kind, parts = _kind_and_list(part, round_)
     order = list(parts)
     at = order.index(part)
     to = at - 1 if direction == "up" else at + 1
@@ -198,71 +207,34 @@ def _move(
     for position, each in enumerate(order, start=1):
         each.position = position
     session.flush()
-    audit(
-        session,
-        actor,
-        f"round.{what}_move",
-        round_,
-        f"Moved a {what} {direction} in {round_.title}",
-        place=round_.place,
-        **{f"{what}_id": part.id},
+    _note_part(
+        session, actor, round_, part, "move", f"Moved a {kind} {direction} in {round_.title}"
     )
 
 
 def add_criterion(
     session: Session, actor: User, round_: Round, name: str, description: str, weight: int | None
 ) -> Criterion:
-    require_staff(session, actor, round_.place)
-    _require_draft(round_)
+    _require_editable(session, actor, round_)
     name = (name or "").strip()
     if not name:
         raise DomainError(_("Enter what the panel looks for"), field="name")
     if weight is None or not 1 <= weight <= 100:
         raise DomainError(_("Enter a weight between 1 and 100"), field="weight")
-    position = max((c.position for c in round_.criteria), default=0) + 1
-    criterion = Criterion(
-        name=name, description=(description or "").strip(), weight=weight, position=position
-    )
-    round_.criteria.append(criterion)
-    session.flush()
-    audit(
-        session,
-        actor,
-        "round.criterion_add",
-        round_,
-        f"Added the criterion {name} to {round_.title}",
-        place=round_.place,
-        criterion_id=criterion.id,
-    )
+    criterion = Criterion(name=name, description=(description or "").strip(), weight=weight)
+    _add_part(session, actor, round_, criterion, f"the criterion {name}")
     return criterion
 
 
 def remove_criterion(session: Session, actor: User, criterion: Criterion) -> None:
-    what = f"the criterion {criterion.name}"
-    _remove_part(session, actor, criterion, criterion.round.criteria, "criterion", what)
+    _remove_part(session, actor, criterion, f"the criterion {criterion.name}")
 
 
-def _remove_part(
-    session: Session,
-    actor: User,
-    part: Question | Criterion,
-    parts: list[Any],
-    kind: str,
-    what: str,
-) -> None:
+def _remove_part(session: Session, actor: User, part: Question | Criterion, what: str) -> None:
     """Take a question or criterion out of a draft round, noting ``what`` in the audit log."""
-    round_ = part.round
-    require_staff(session, actor, round_.place)
-    _require_draft(round_)
-    audit(
-        session,
-        actor,
-        f"round.{kind}_remove",
-        round_,
-        f"Removed {what} from {round_.title}",
-        place=round_.place,
-        **{f"{kind}_id": part.id},
-    )
+    round_ = _require_editable(session, actor, part.round)
+    _kind, parts = _kind_and_list(part, round_)
+    _note_part(session, actor, round_, part, "remove", f"Removed {what} from {round_.title}")
     parts.remove(part)
     session.flush()
 
@@ -279,8 +251,7 @@ def set_eligibility(
 ) -> list[EligibilityRule]:
     """Replace who can apply. No kinds or no wards chosen means any kind, or anywhere in the
     place; no ceiling means any income; no months means groups funded recently may apply."""
-    require_staff(session, actor, round_.place)
-    _require_draft(round_)
+    _require_editable(session, actor, round_)
     kinds = sorted({GroupKind(k) for k in group_kinds or []})
     wards = []
     for ward_id in sorted(set(ward_ids or [])):
@@ -436,10 +407,8 @@ def _why_it_cannot_close(session: Session, round_: Round, now: dt.datetime) -> s
             "This round takes applications until %(when)s. Close it after that.",
             when=format_datetime(round_.closes_at),
         )
-    waiting = session.scalar(
-        select(func.count(Application.id)).where(
-            Application.round_id == round_.id, Application.state.in_(WAITING_STATES)
-        )
+    waiting = count_rows(
+        session, Application, Application.state.in_(WAITING_STATES), round_id=round_.id
     )
     if waiting:
         return ngettext(
@@ -447,12 +416,12 @@ def _why_it_cannot_close(session: Session, round_: Round, now: dt.datetime) -> s
             "%(num)d applications still need a decision. Decide them, with reasons, first.",
             waiting,
         )
-    no_reasons = session.scalar(
-        select(func.count(Application.id)).where(
-            Application.round_id == round_.id,
-            Application.state.in_((State.DECLINED, State.INELIGIBLE)),
-            func.length(func.trim(Application.feedback)) == 0,
-        )
+    no_reasons = count_rows(
+        session,
+        Application,
+        Application.state.in_((State.DECLINED, State.INELIGIBLE)),
+        func.length(func.trim(Application.feedback)) == 0,
+        round_id=round_.id,
     )
     if no_reasons:
         return _("Every application that was turned down needs written reasons.")

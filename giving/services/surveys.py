@@ -5,9 +5,9 @@ them together."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from giving import hooks
@@ -26,21 +26,27 @@ from giving.models import (
     User,
 )
 from giving.permissions import is_group_member, signed_in
-from giving.services.core import audit
+from giving.services.core import audit, flush_or_refuse, row_exists
 from giving.services.results import DECIDED_STATES
 from giving.timeutil import to_london, utcnow
 
+T = TypeVar("T", FunderRating, GainAnswer)
+
+
+def _answer_once(
+    session: Session, receipt: FunderRatingReceipt | GainReceipt, answer: T, message: str
+) -> T:
+    """Keep an anonymous answer, dated by the day only. Its receipt (that someone answered,
+    never what) is refused, with ``message``, when they have answered before."""
+    flush_or_refuse(session, message, receipt)
+    answer.answered_on = to_london(utcnow()).date()
+    session.add(answer)
+    session.flush()
+    return answer
+
 
 def has_rated(session: Session, round_: Round, group: Group) -> bool:
-    return (
-        session.scalar(
-            select(FunderRatingReceipt.id).where(
-                FunderRatingReceipt.round_id == round_.id,
-                FunderRatingReceipt.group_id == group.id,
-            )
-        )
-        is not None
-    )
+    return row_exists(session, FunderRatingReceipt, round_id=round_.id, group_id=group.id)
 
 
 def may_rate(session: Session, user: User | None, application: Application) -> bool:
@@ -67,20 +73,12 @@ def rate_funder(
         if value is None or not RATING_MIN <= value <= RATING_MAX:
             raise DomainError(_("Choose an answer from 1 to 5"), field=key)
         clean[key] = value
-    try:
-        with session.begin_nested():
-            session.add(
-                FunderRatingReceipt(round_id=application.round_id, group_id=application.group_id)
-            )
-            session.flush()
-    except IntegrityError:
-        raise DomainError(_("Your group has already answered for this round. Thank you.")) from None
-    rating = FunderRating(
-        round_id=application.round_id, answered_on=to_london(utcnow()).date(), **clean
+    return _answer_once(
+        session,
+        FunderRatingReceipt(round_id=application.round_id, group_id=application.group_id),
+        FunderRating(round_id=application.round_id, **clean),
+        _("Your group has already answered for this round. Thank you."),
     )
-    session.add(rating)
-    session.flush()
-    return rating
 
 
 def set_feedback_private(
@@ -115,14 +113,7 @@ def took_part(session: Session, user: User | None, round_: Round) -> bool:
 
 
 def has_told_gains(session: Session, user: User, round_: Round) -> bool:
-    return (
-        session.scalar(
-            select(GainReceipt.id).where(
-                GainReceipt.round_id == round_.id, GainReceipt.user_id == user.id
-            )
-        )
-        is not None
-    )
+    return row_exists(session, GainReceipt, round_id=round_.id, user_id=user.id)
 
 
 def may_tell_gains(session: Session, user: User | None, round_: Round) -> bool:
@@ -141,19 +132,15 @@ def record_gains(
     """Keep a participant's anonymous answer; only that they answered is kept by name."""
     if not took_part(session, actor, round_):
         raise NotAllowed(_("This survey is for people who took part in this round."))
-    try:
-        with session.begin_nested():
-            session.add(GainReceipt(round_id=round_.id, user_id=actor.id))
-            session.flush()
-    except IntegrityError:
-        raise DomainError(_("You have already answered for this round. Thank you.")) from None
     answer = GainAnswer(
         round_id=round_.id,
         skills=bool(skills),
         confidence=bool(confidence),
         new_role=bool(new_role),
-        answered_on=to_london(utcnow()).date(),
     )
-    session.add(answer)
-    session.flush()
-    return answer
+    return _answer_once(
+        session,
+        GainReceipt(round_id=round_.id, user_id=actor.id),
+        answer,
+        _("You have already answered for this round. Thank you."),
+    )

@@ -16,7 +16,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    ForeignKey,
     Integer,
     String,
     Text,
@@ -24,9 +23,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import giving.models.columns as col
 from giving.extensions import db
-from giving.models import Round, User, enum_column
-from giving.timeutil import UTCDateTime, utcnow
+from giving.models import Round, User
 from voting.workflow import PanelStatus
 
 
@@ -67,31 +66,25 @@ class Panel(db.Model):
         CheckConstraint("method <> 'drawn' OR size IS NOT NULL", name="drawn_has_size"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), unique=True)
-    method: Mapped[PanelMethod] = mapped_column(enum_column(PanelMethod, "panel_method"))
-    status: Mapped[PanelStatus] = mapped_column(
-        enum_column(PanelStatus, "panel_status"), default=PanelStatus.FORMING
+    id: Mapped[int] = col.pk()
+    round_id: Mapped[int] = col.parent("rounds", unique=True)
+    method: Mapped[PanelMethod] = col.choice(PanelMethod, "panel_method")
+    status: Mapped[PanelStatus] = col.choice(
+        PanelStatus, "panel_status", default=PanelStatus.FORMING
     )
     size: Mapped[int | None] = mapped_column(Integer)
     # None: every member reads every application; a number: that many reviewers each.
     reviewers_per_application: Mapped[int | None] = mapped_column(Integer)
     meeting_notes: Mapped[str] = mapped_column(Text, default="")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = col.actor()
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
     round: Mapped[Round] = relationship()
-    categories: Mapped[list[ProfileCategory]] = relationship(
-        back_populates="panel",
-        order_by=lambda: (ProfileCategory.position, ProfileCategory.id),
-        cascade="all, delete-orphan",
+    categories: Mapped[list[ProfileCategory]] = col.children(
+        "panel", lambda: (ProfileCategory.position, ProfileCategory.id)
     )
-    members: Mapped[list[PanelMember]] = relationship(
-        back_populates="panel", order_by="PanelMember.id", cascade="all, delete-orphan"
-    )
-    draws: Mapped[list[PanelDraw]] = relationship(
-        back_populates="panel", order_by="PanelDraw.id", cascade="all, delete-orphan"
-    )
+    members: Mapped[list[PanelMember]] = col.children("panel", "PanelMember.id")
+    draws: Mapped[list[PanelDraw]] = col.children("panel", "PanelDraw.id")
 
     @property
     def active_members(self) -> list[PanelMember]:
@@ -104,16 +97,14 @@ class ProfileCategory(db.Model):
     __tablename__ = "panel_profile_categories"
     __table_args__ = (UniqueConstraint("panel_id", "name"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    panel_id: Mapped[int] = col.parent("panels")
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(80))
 
     panel: Mapped[Panel] = relationship(back_populates="categories")
-    values: Mapped[list[ProfileValue]] = relationship(
-        back_populates="category",
-        order_by=lambda: (ProfileValue.position, ProfileValue.id),
-        cascade="all, delete-orphan",
+    values: Mapped[list[ProfileValue]] = col.children(
+        "category", lambda: (ProfileValue.position, ProfileValue.id)
     )
 
 
@@ -127,10 +118,8 @@ class ProfileValue(db.Model):
         CheckConstraint("max_seats IS NULL OR max_seats >= min_seats", name="max_not_below_min"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    category_id: Mapped[int] = mapped_column(
-        ForeignKey("panel_profile_categories.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = col.pk()
+    category_id: Mapped[int] = col.parent("panel_profile_categories")
     position: Mapped[int] = mapped_column(Integer, default=0)
     label: Mapped[str] = mapped_column(String(80))
     min_seats: Mapped[int] = mapped_column(Integer, default=0)
@@ -146,12 +135,12 @@ class PanelOffer(db.Model):
     __tablename__ = "panel_offers"
     __table_args__ = (UniqueConstraint("panel_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    panel_id: Mapped[int] = col.parent("panels")
+    user_id: Mapped[int] = col.parent("users")
     volunteer_ref: Mapped[str] = mapped_column(String(32), unique=True, default=new_volunteer_ref)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = col.timestamp()
+    withdrawn_at: Mapped[dt.datetime | None] = col.moment()
 
     panel: Mapped[Panel] = relationship()
     user: Mapped[User] = relationship()
@@ -163,15 +152,11 @@ class ProfileAnswer(db.Model):
     __tablename__ = "panel_profile_answers"
     __table_args__ = (UniqueConstraint("volunteer_ref", "category_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = col.pk()
     volunteer_ref: Mapped[str] = mapped_column(String(32), index=True)
-    category_id: Mapped[int] = mapped_column(
-        ForeignKey("panel_profile_categories.id", ondelete="CASCADE"), index=True
-    )
+    category_id: Mapped[int] = col.parent("panel_profile_categories")
     # None: they chose not to say.
-    value_id: Mapped[int | None] = mapped_column(
-        ForeignKey("panel_profile_values.id", ondelete="CASCADE")
-    )
+    value_id: Mapped[int | None] = col.fk("panel_profile_values", ondelete="CASCADE")
 
 
 class PanelDraw(db.Model):
@@ -184,9 +169,9 @@ class PanelDraw(db.Model):
         CheckConstraint("pool_size >= seats", name="pool_not_smaller"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[DrawKind] = mapped_column(enum_column(DrawKind, "draw_kind"))
+    id: Mapped[int] = col.pk()
+    panel_id: Mapped[int] = col.parent("panels")
+    kind: Mapped[DrawKind] = col.choice(DrawKind, "draw_kind")
     seed: Mapped[int] = mapped_column(BigInteger)
     seats: Mapped[int] = mapped_column(Integer)
     pool_size: Mapped[int] = mapped_column(Integer)
@@ -197,8 +182,8 @@ class PanelDraw(db.Model):
     # The output: who was chosen (volunteer refs) and counts per category against targets.
     selected: Mapped[list] = mapped_column(JSON)
     summary: Mapped[list] = mapped_column(JSON)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = col.actor()
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
     panel: Mapped[Panel] = relationship(back_populates="draws")
 
@@ -207,14 +192,14 @@ class PanelMember(db.Model):
     __tablename__ = "panel_members"
     __table_args__ = (UniqueConstraint("panel_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    joined_by: Mapped[JoinedBy] = mapped_column(enum_column(JoinedBy, "joined_by"))
-    draw_id: Mapped[int | None] = mapped_column(ForeignKey("panel_draws.id", ondelete="SET NULL"))
+    id: Mapped[int] = col.pk()
+    panel_id: Mapped[int] = col.parent("panels")
+    user_id: Mapped[int] = col.parent("users")
+    joined_by: Mapped[JoinedBy] = col.choice(JoinedBy, "joined_by")
+    draw_id: Mapped[int | None] = col.fk("panel_draws", ondelete="SET NULL")
     is_chair: Mapped[bool] = mapped_column(Boolean, default=False)
-    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    joined_at: Mapped[dt.datetime] = col.timestamp()
+    left_at: Mapped[dt.datetime | None] = col.moment()
 
     panel: Mapped[Panel] = relationship(back_populates="members")
     user: Mapped[User] = relationship()

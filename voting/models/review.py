@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+import giving.models.columns as col
 from giving.extensions import db
 from giving.models import Application, Criterion, User
-from giving.timeutil import UTCDateTime, utcnow
 from voting.models.panels import PanelMember
 
 # Every criterion is scored on the same scale, so the database can check every score.
@@ -22,13 +22,9 @@ class MemberOnApplication:
     """What one panel member keeps about one application: the columns and links every such
     table shares."""
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("panel_members.id", ondelete="CASCADE"), index=True
-    )
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = col.pk()
+    member_id: Mapped[int] = col.parent("panel_members")
+    application_id: Mapped[int] = col.parent("applications")
 
     @declared_attr
     def member(cls) -> Mapped[PanelMember]:
@@ -59,7 +55,7 @@ class Declaration(MemberOnApplication, db.Model):
 
     conflicted: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(Text, default="")
-    declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    declared_at: Mapped[dt.datetime] = col.timestamp()
 
 
 class Review(MemberOnApplication, db.Model):
@@ -69,8 +65,8 @@ class Review(MemberOnApplication, db.Model):
     __table_args__ = (UniqueConstraint("member_id", "application_id"),)
 
     comment: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = col.timestamp()
+    submitted_at: Mapped[dt.datetime | None] = col.moment()
 
 
 class Score(MemberOnApplication, db.Model):
@@ -82,9 +78,7 @@ class Score(MemberOnApplication, db.Model):
         CheckConstraint(f"value >= {SCORE_MIN} AND value <= {SCORE_MAX}", name="score_in_range"),
     )
 
-    criterion_id: Mapped[int] = mapped_column(
-        ForeignKey("round_criteria.id", ondelete="CASCADE"), index=True
-    )
+    criterion_id: Mapped[int] = col.parent("round_criteria")
     value: Mapped[int] = mapped_column(Integer)
 
     criterion: Mapped[Criterion] = relationship()
@@ -95,14 +89,12 @@ class PanelNote(db.Model):
 
     __tablename__ = "panel_notes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), index=True)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE"), index=True
-    )
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    id: Mapped[int] = col.pk()
+    panel_id: Mapped[int] = col.parent("panels")
+    application_id: Mapped[int] = col.parent("applications")
+    author_id: Mapped[int | None] = col.actor()
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = col.timestamp()
 
     author: Mapped[User | None] = relationship()
 
@@ -113,18 +105,16 @@ class ShortlistDecision(db.Model):
     __tablename__ = "shortlist_decisions"
     __table_args__ = (
         UniqueConstraint("panel_id", "application_id"),
-        CheckConstraint("length(trim(reason)) > 0", name="decision_has_reason"),
+        col.not_blank("reason", "decision_has_reason"),
         CheckConstraint("action IN ('shortlist', 'decline')", name="action_known"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), index=True)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = col.pk()
+    panel_id: Mapped[int] = col.parent("panels")
+    application_id: Mapped[int] = col.parent("applications")
     action: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by_id: Mapped[int | None] = col.actor()
+    decided_at: Mapped[dt.datetime] = col.timestamp()
 
     application: Mapped[Application] = relationship()

@@ -9,9 +9,7 @@ import secrets
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     CheckConstraint,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -19,9 +17,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import giving.models.columns as col
 from giving.extensions import db
-from giving.models import Application, Round, enum_column
-from giving.timeutil import UTCDateTime, utcnow
+from giving.models import Application, Round
 from voting.workflow import VoteStatus
 
 
@@ -90,33 +88,29 @@ class Vote(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[VoteKind] = mapped_column(enum_column(VoteKind, "vote_kind"))
-    status: Mapped[VoteStatus] = mapped_column(
-        enum_column(VoteStatus, "vote_status"), default=VoteStatus.DRAFT
-    )
+    id: Mapped[int] = col.pk()
+    round_id: Mapped[int] = col.parent("rounds")
+    kind: Mapped[VoteKind] = col.choice(VoteKind, "vote_kind")
+    status: Mapped[VoteStatus] = col.choice(VoteStatus, "vote_status", default=VoteStatus.DRAFT)
     rule: Mapped[str] = mapped_column(String(40))
-    ballot_kind: Mapped[BallotKind] = mapped_column(enum_column(BallotKind, "ballot_kind"))
+    ballot_kind: Mapped[BallotKind] = col.choice(BallotKind, "ballot_kind")
     max_choices: Mapped[int | None] = mapped_column(Integer)
     points_total: Mapped[int | None] = mapped_column(Integer)
-    budget_pence: Mapped[int] = mapped_column(BigInteger)
+    budget_pence: Mapped[int] = col.pence()
     tie_break_seed: Mapped[str] = mapped_column(String(64))
-    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    counted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    awarded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    opens_at: Mapped[dt.datetime] = col.moment()
+    closes_at: Mapped[dt.datetime] = col.moment()
+    created_by_id: Mapped[int | None] = col.actor()
+    created_at: Mapped[dt.datetime] = col.timestamp()
+    closed_at: Mapped[dt.datetime | None] = col.moment()
+    counted_at: Mapped[dt.datetime | None] = col.moment()
+    awarded_at: Mapped[dt.datetime | None] = col.moment()
     # The count: selected project ids in order, and every project's explanation.
     outcome: Mapped[dict | None] = mapped_column(JSON)
 
     round: Mapped[Round] = relationship()
-    options: Mapped[list[VoteOption]] = relationship(
-        back_populates="vote",
-        order_by=lambda: (VoteOption.position, VoteOption.id),
-        cascade="all, delete-orphan",
+    options: Mapped[list[VoteOption]] = col.children(
+        "vote", lambda: (VoteOption.position, VoteOption.id)
     )
 
 
@@ -129,13 +123,11 @@ class VoteOption(db.Model):
         CheckConstraint("cost_pence > 0", name="cost_positive"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[int] = col.pk()
+    vote_id: Mapped[int] = col.parent("votes")
+    application_id: Mapped[int] = col.parent("applications")
     position: Mapped[int] = mapped_column(Integer, default=0)
-    cost_pence: Mapped[int] = mapped_column(BigInteger)
+    cost_pence: Mapped[int] = col.pence()
 
     vote: Mapped[Vote] = relationship(back_populates="options")
     application: Mapped[Application] = relationship()
@@ -153,13 +145,13 @@ class VotingCode(db.Model):
 
     __tablename__ = "voting_codes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = col.pk()
+    vote_id: Mapped[int] = col.parent("votes")
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id", ondelete="SET NULL"))
-    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    ward_id: Mapped[int | None] = col.fk("wards", ondelete="SET NULL")
+    issued_by_id: Mapped[int | None] = col.actor()
+    issued_at: Mapped[dt.datetime] = col.timestamp()
+    used_at: Mapped[dt.datetime | None] = col.moment()
 
 
 class VoterRecord(db.Model):
@@ -172,16 +164,12 @@ class VoterRecord(db.Model):
         CheckConstraint("(user_id IS NULL) <> (voting_code_id IS NULL)", name="one_kind_of_voter"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    voting_code_id: Mapped[int | None] = mapped_column(
-        ForeignKey("voting_codes.id", ondelete="CASCADE")
-    )
-    ward_id: Mapped[int | None] = mapped_column(
-        ForeignKey("wards.id", ondelete="SET NULL"), index=True
-    )
-    voted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    id: Mapped[int] = col.pk()
+    vote_id: Mapped[int] = col.parent("votes")
+    user_id: Mapped[int | None] = col.fk("users", ondelete="CASCADE")
+    voting_code_id: Mapped[int | None] = col.fk("voting_codes", ondelete="CASCADE")
+    ward_id: Mapped[int | None] = col.fk("wards", ondelete="SET NULL", index=True)
+    voted_at: Mapped[dt.datetime] = col.timestamp()
 
 
 class Ballot(db.Model):
@@ -193,13 +181,11 @@ class Ballot(db.Model):
     __table_args__ = (UniqueConstraint("vote_id", "voter_token"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_ballot_id)
-    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), index=True)
+    vote_id: Mapped[int] = col.parent("votes")
     receipt: Mapped[str] = mapped_column(String(16), unique=True, default=new_receipt)
     voter_token: Mapped[str] = mapped_column(String(64))
 
-    choices: Mapped[list[BallotChoice]] = relationship(
-        back_populates="ballot", cascade="all, delete-orphan", order_by="BallotChoice.option_id"
-    )
+    choices: Mapped[list[BallotChoice]] = col.children("ballot", "BallotChoice.option_id")
 
 
 class BallotChoice(db.Model):
@@ -211,12 +197,8 @@ class BallotChoice(db.Model):
         Index("ix_ballot_choices_option_id", "option_id"),
     )
 
-    ballot_id: Mapped[str] = mapped_column(
-        ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True
-    )
-    option_id: Mapped[int] = mapped_column(
-        ForeignKey("vote_options.id", ondelete="CASCADE"), primary_key=True
-    )
+    ballot_id: Mapped[str] = col.fk("ballots", ondelete="CASCADE", primary_key=True)
+    option_id: Mapped[int] = col.fk("vote_options", ondelete="CASCADE", primary_key=True)
     points: Mapped[int] = mapped_column(Integer, default=1)
 
     ballot: Mapped[Ballot] = relationship(back_populates="choices")

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from giving.errors import DomainError, NotAllowed
 from giving.models import User
-from giving.services import ward_for_postcode
+from giving.services import count_rows, find_one, row_exists, ward_for_postcode
 from giving.timeutil import format_datetime, utcnow
 from voting.models import (
     Ballot,
@@ -71,15 +71,12 @@ def voter_for_user(session: Session, user: User | None, vote: Vote) -> Voter:
 
 
 def ballot_count(session: Session, vote: Vote) -> int:
-    return session.scalar(select(func.count(Ballot.id)).where(Ballot.vote_id == vote.id)) or 0
+    return count_rows(session, Ballot, vote_id=vote.id)
 
 
 def is_frozen(session: Session, vote: Vote) -> bool:
     """True once the first ballot is in: the settings can no longer change."""
-    return (
-        vote.id is not None
-        and session.scalar(select(Ballot.id).where(Ballot.vote_id == vote.id).limit(1)) is not None
-    )
+    return vote.id is not None and row_exists(session, Ballot, vote_id=vote.id)
 
 
 def conflicted_options(session: Session, vote: Vote, voter: Voter) -> set[int]:
@@ -107,11 +104,7 @@ def ballot_options(session: Session, vote: Vote, voter: Voter) -> list[VoteOptio
 
 
 def ballot_for(session: Session, vote: Vote, voter: Voter) -> Ballot | None:
-    return session.scalar(
-        select(Ballot).where(
-            Ballot.vote_id == vote.id, Ballot.voter_token == voter_token(vote, voter)
-        )
-    )
+    return find_one(session, Ballot, vote_id=vote.id, voter_token=voter_token(vote, voter))
 
 
 def is_taking_ballots(vote: Vote, now: dt.datetime | None = None) -> bool:
@@ -258,7 +251,4 @@ def _locked_ballot(session: Session, vote: Vote, token: str) -> Ballot | None:
 
 
 def voters_count(session: Session, vote: Vote) -> int:
-    return (
-        session.scalar(select(func.count(VoterRecord.id)).where(VoterRecord.vote_id == vote.id))
-        or 0
-    )
+    return count_rows(session, VoterRecord, vote_id=vote.id)

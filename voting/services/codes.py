@@ -6,12 +6,11 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from giving.errors import DomainError
 from giving.models import User, Ward
-from giving.services import audit
+from giving.services import audit, count_rows, find_one
 from voting.models import RECEIPT_ALPHABET, Vote, VotingCode
 from voting.permissions import is_public, require_staff
 from voting.services.ballots import keyed_hash
@@ -29,11 +28,7 @@ def find_code(session: Session, vote: Vote, raw: str) -> VotingCode:
     """The voting code someone typed in, for this vote."""
     if not is_public(vote):
         raise DomainError(_("Voting codes are only for public votes."), field="code")
-    found = session.scalar(
-        select(VotingCode).where(
-            VotingCode.vote_id == vote.id, VotingCode.code_hash == _code_hash(raw)
-        )
-    )
+    found = find_one(session, VotingCode, vote_id=vote.id, code_hash=_code_hash(raw))
     if found is None:
         raise DomainError(
             _("We do not know that code. Check it against your letter and try again."),
@@ -90,10 +85,6 @@ def issue_codes(
 
 def codes_issued(session: Session, vote: Vote) -> tuple[int, int]:
     """How many codes were made for this vote, and how many have been used."""
-    made = session.scalar(select(func.count(VotingCode.id)).where(VotingCode.vote_id == vote.id))
-    used = session.scalar(
-        select(func.count(VotingCode.id)).where(
-            VotingCode.vote_id == vote.id, VotingCode.used_at.is_not(None)
-        )
-    )
-    return made or 0, used or 0
+    made = count_rows(session, VotingCode, vote_id=vote.id)
+    used = count_rows(session, VotingCode, VotingCode.used_at.is_not(None), vote_id=vote.id)
+    return made, used

@@ -11,25 +11,23 @@ from sqlalchemy.orm import Session
 
 from giving.errors import DomainError
 from giving.models import Application, User
-from giving.services import audit
+from giving.services import audit, row_exists
 from giving.timeutil import utcnow
 from voting.models import Declaration, Panel, PanelMember, Review
 from voting.permissions import declaration_for, require_member, require_staff
+from voting.services.members import on_panel
 from voting.services.stages import panel_applications
 from voting.workflow import PanelStatus
 
 
 def has_submitted(session: Session, member: PanelMember, application: Application) -> bool:
     """Whether the member has sent their scores for the application."""
-    return (
-        session.scalar(
-            select(Review.id).where(
-                Review.member_id == member.id,
-                Review.application_id == application.id,
-                Review.submitted_at.is_not(None),
-            )
-        )
-        is not None
+    return row_exists(
+        session,
+        Review,
+        Review.submitted_at.is_not(None),
+        member_id=member.id,
+        application_id=application.id,
     )
 
 
@@ -134,8 +132,7 @@ def _record(
         declaration,
         f"{member.user.name}: {'a conflict' if conflicted else 'no conflict'} "
         f"with {application.group.name}",
-        place=panel.round.place,
-        panel_id=panel.id,
+        **on_panel(panel),
         application_id=application.id,
         conflicted=conflicted,
     )

@@ -16,7 +16,7 @@ from giving.services import audit
 from voting import sortition
 from voting.models import DrawKind, JoinedBy, Panel, PanelDraw, PanelMethod, ProfileAnswer
 from voting.permissions import require_staff
-from voting.services.members import join
+from voting.services.members import join, on_panel
 from voting.services.offers import live_offers
 from voting.services.panels import require_forming
 from voting.workflow import PanelStatus
@@ -126,8 +126,7 @@ def _record_draw(
         f"panel.draw_{kind.value}",
         record,
         f"Drew {seats} for the panel for {panel.round.title} from {len(pool)} (seed {seed})",
-        place=panel.round.place,
-        panel_id=panel.id,
+        **on_panel(panel),
         seed=seed,
     )
     return record

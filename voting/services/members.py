@@ -4,18 +4,25 @@ stops it (giving keeps the roles)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from giving.errors import DomainError
 from giving.models import Round, User
-from giving.services import audit, find_user_by_email
+from giving.services import audit, find_one, find_user_by_email
 from giving.services.rounds import ensure_panel_role, release_panel_role
 from giving.timeutil import utcnow
 from voting.models import JoinedBy, Panel, PanelDraw, PanelMember, PanelMethod
 from voting.permissions import require_staff
 from voting.workflow import PanelStatus
+
+
+def on_panel(panel: Panel) -> dict[str, Any]:
+    """Where an audit entry about a panel's work belongs: the round's place, and the panel."""
+    return {"place": panel.round.place, "panel_id": panel.id}
 
 
 def join(
@@ -26,9 +33,7 @@ def join(
     joined_by: JoinedBy,
     draw: PanelDraw | None = None,
 ) -> PanelMember:
-    member = session.scalar(
-        select(PanelMember).where(PanelMember.panel_id == panel.id, PanelMember.user_id == user.id)
-    )
+    member = find_one(session, PanelMember, panel_id=panel.id, user_id=user.id)
     if member is not None and member.left_at is None:
         raise DomainError(_("%(name)s is already on the panel.", name=user.name), field="email")
     if member is None:
@@ -46,8 +51,7 @@ def join(
         "panel.join",
         member,
         f"{user.name} joined the panel for {panel.round.title} ({joined_by.value})",
-        place=panel.round.place,
-        panel_id=panel.id,
+        **on_panel(panel),
     )
     return member
 
@@ -109,8 +113,7 @@ def remove_member(session: Session, actor: User, member: PanelMember) -> None:
         "panel.leave",
         member,
         f"{member.user.name} left the panel for {panel.round.title}",
-        place=panel.round.place,
-        panel_id=panel.id,
+        **on_panel(panel),
     )
 
 
@@ -128,6 +131,5 @@ def make_chair(session: Session, actor: User, member: PanelMember) -> None:
         "panel.chair",
         member,
         f"{member.user.name} chairs the panel for {panel.round.title}",
-        place=panel.round.place,
-        panel_id=panel.id,
+        **on_panel(panel),
     )

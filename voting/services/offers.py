@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from giving.errors import DomainError, NotAllowed
 from giving.models import RoundStatus, User
-from giving.services import audit, is_resident
+from giving.services import audit, find_one, is_resident
 from giving.timeutil import utcnow
 from voting.models import JoinedBy, Panel, PanelMethod, PanelOffer, ProfileAnswer, new_volunteer_ref
 from voting.permissions import member_for, signed_in
@@ -64,9 +64,7 @@ def offer_to_serve(
             _("Only people who live in %(place)s can sit on its panels.", place=round_.place.name)
         )
     _check_offer(panel, answers)
-    offer = session.scalar(
-        select(PanelOffer).where(PanelOffer.panel_id == panel.id, PanelOffer.user_id == actor.id)
-    )
+    offer = find_one(session, PanelOffer, panel_id=panel.id, user_id=actor.id)
     if offer is not None and offer.withdrawn_at is None:
         raise DomainError(_("You have already offered to sit on this panel."))
     if offer is None:

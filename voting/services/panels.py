@@ -4,12 +4,12 @@ to sit on it (used for the lottery's quotas)."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from giving.errors import DomainError
 from giving.models import Round, RoundStatus, User
-from giving.services import audit
+from giving.services import audit, count_rows
 from voting import sortition
 from voting.models import Panel, PanelMember, PanelMethod, PanelOffer, ProfileCategory, ProfileValue
 from voting.permissions import panel_for_round, require_staff
@@ -160,11 +160,4 @@ def panels_for_user(session: Session, user: User) -> list[Panel]:
 
 
 def offers_count(session: Session, panel: Panel) -> int:
-    return (
-        session.scalar(
-            select(func.count(PanelOffer.id)).where(
-                PanelOffer.panel_id == panel.id, PanelOffer.withdrawn_at.is_(None)
-            )
-        )
-        or 0
-    )
+    return count_rows(session, PanelOffer, PanelOffer.withdrawn_at.is_(None), panel_id=panel.id)

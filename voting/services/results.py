@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from giving.errors import DomainError
 from giving.models import User
-from giving.services import transition
+from giving.services import find_one, transition
 from giving.timeutil import utcnow
 from giving.workflow import State
 from voting.models import Ballot, BallotChoice, BallotKind, Vote, VoteKind, VoteOption
@@ -187,7 +187,7 @@ def ballot_by_receipt(session: Session, vote: Vote, receipt: str) -> list[tuple[
     """What a published ballot chose (the same as its line in the ballot file), found by the
     receipt code its voter was given. Empty when there is no such ballot in this vote."""
     code = "".join(ch for ch in receipt.upper() if ch.isalnum())
-    ballot = session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.receipt == code))
+    ballot = find_one(session, Ballot, vote_id=vote.id, receipt=code)
     if ballot is None:
         return []
     return [(choice.option, choice.points) for choice in ballot.choices]

@@ -9,29 +9,21 @@ from sqlalchemy.orm import Session
 
 from giving.errors import DomainError, NotAllowed
 from giving.models import Application, Criterion, User
-from giving.services import audit
+from giving.services import audit, find_one, row_exists
 from giving.timeutil import utcnow
 from giving.workflow import State
 from voting.models import SCORE_MAX, SCORE_MIN, Assignment, Panel, PanelMember, Review, Score
 from voting.permissions import Access, require_member, require_reader
+from voting.services.members import on_panel
 from voting.workflow import PanelStatus
 
 
 def is_assigned(session: Session, member: PanelMember, application: Application) -> bool:
-    return (
-        session.scalar(
-            select(Assignment.id).where(
-                Assignment.member_id == member.id, Assignment.application_id == application.id
-            )
-        )
-        is not None
-    )
+    return row_exists(session, Assignment, member_id=member.id, application_id=application.id)
 
 
 def review_for(session: Session, member: PanelMember, application: Application) -> Review | None:
-    return session.scalar(
-        select(Review).where(Review.member_id == member.id, Review.application_id == application.id)
-    )
+    return find_one(session, Review, member_id=member.id, application_id=application.id)
 
 
 def _score_rows(session: Session, member: PanelMember, application: Application) -> list[Score]:
@@ -141,8 +133,7 @@ def save_review(
         "review.submit" if submit else "review.save",
         review,
         f"{member.user.name} {'sent' if submit else 'saved'} scores for {application.group.name}",
-        place=panel.round.place,
-        panel_id=panel.id,
+        **on_panel(panel),
         application_id=application.id,
     )
     return review

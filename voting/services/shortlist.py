@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from giving.errors import DomainError, NotAllowed
 from giving.models import Application, User
-from giving.services import audit, transition
+from giving.services import add_audited, audit, find_one, transition
 from voting.models import Panel, PanelNote, ShortlistDecision
 from voting.permissions import Access, access_to, can_chair, require_reader
+from voting.services.members import on_panel
 from voting.workflow import PanelStatus
 
 
@@ -40,19 +41,15 @@ def add_note(
     note = PanelNote(
         panel_id=panel.id, application_id=application.id, author_id=actor.id, text=text
     )
-    session.add(note)
-    session.flush()
-    audit(
+    return add_audited(
         session,
         actor,
         "panel.note",
         note,
         f"Added to the panel's discussion of {application.group.name}",
-        place=panel.round.place,
-        panel_id=panel.id,
+        **on_panel(panel),
         application_id=application.id,
     )
-    return note
 
 
 def save_meeting_notes(session: Session, actor: User, panel: Panel, text: str) -> Panel:
@@ -103,11 +100,8 @@ def decide_shortlist(
             ),
             field="reason",
         )
-    existing = session.scalar(
-        select(ShortlistDecision).where(
-            ShortlistDecision.panel_id == panel.id,
-            ShortlistDecision.application_id == application.id,
-        )
+    existing = find_one(
+        session, ShortlistDecision, panel_id=panel.id, application_id=application.id
     )
     if existing is not None:
         raise DomainError(_("The panel has already decided about this application."))
@@ -126,16 +120,12 @@ def decide_shortlist(
         reason=reason,
         decided_by_id=actor.id,
     )
-    session.add(decision)
-    session.flush()
-    audit(
+    return add_audited(
         session,
         actor,
         f"panel.{action}",
         decision,
         f"The panel for {panel.round.title}: {action} {application.group.name}",
-        place=panel.round.place,
-        panel_id=panel.id,
+        **on_panel(panel),
         application_id=application.id,
     )
-    return decision

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from giving.errors import DomainError
 from giving.models import Application, DecisionMethod, Round, User
 from giving.moves import Move
-from giving.services import audit
+from giving.services import audit, find_one, total_of
 from giving.services.workflow import step
 from giving.timeutil import utcnow
 from giving.workflow import State
@@ -49,15 +49,17 @@ def votes_for_round(session: Session, round_: Round) -> list[Vote]:
 
 
 def vote_of_kind(session: Session, round_: Round, kind: VoteKind) -> Vote | None:
-    return session.scalar(select(Vote).where(Vote.round_id == round_.id, Vote.kind == kind))
+    return find_one(session, Vote, round_id=round_.id, kind=kind)
 
 
 def _awarded_elsewhere(session: Session, round_: Round, vote: Vote | None) -> int:
     """Money the round has already given, other than through this vote's options."""
-    stmt = select(func.coalesce(func.sum(Application.award_pence), 0)).where(
-        Application.round_id == round_.id, Application.state == State.AWARDED
+    return total_of(
+        session,
+        Application.award_pence,
+        Application.round_id == round_.id,
+        Application.state == State.AWARDED,
     )
-    return session.scalar(stmt) or 0
 
 
 def new_seed() -> str:
