@@ -1,7 +1,10 @@
-"""One way to page a list: Flask-SQLAlchemy's ``db.paginate``, with the page number from the
-request clamped to the pages there are (a page past the end shows the last page)."""
+"""One way to page a list: Flask-SQLAlchemy's ``Pagination``, from ``db.paginate`` for a
+query, or over a list that was filtered in Python. Pages read ``?page=`` and clamp it to the
+pages there are (a page past the end shows the last page); the API pages as asked."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination
@@ -10,13 +13,33 @@ from sqlalchemy import Select
 from giving.extensions import db
 
 
-def paginate(stmt: Select, per_page: int | None = None) -> Pagination:
-    """The page of ``stmt`` that ``?page=`` asks for, ``per_page`` rows (the PER_PAGE
+class _ListPagination(Pagination):
+    """Flask-SQLAlchemy's page of results, over a list that was filtered in Python."""
+
+    def _query_items(self) -> list[Any]:
+        start = self._query_offset
+        return self._query_args["items"][start : start + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["items"])
+
+
+def pagination_of(items: Select | list[Any], number: int, size: int) -> Pagination:
+    """Page ``number`` of ``items`` (a query or a list), ``size`` rows a page."""
+    if isinstance(items, Select):
+        return db.paginate(items, page=number, per_page=size, max_per_page=size, error_out=False)
+    return _ListPagination(
+        page=number, per_page=size, max_per_page=size, error_out=False, items=items
+    )
+
+
+def paginate(items: Select | list[Any], per_page: int | None = None) -> Pagination:
+    """The page of ``items`` that ``?page=`` asks for, ``per_page`` rows (the PER_PAGE
     setting by default); ``.items``, ``.page``, ``.pages``, ``.total``, ``.has_prev`` and
     ``.has_next`` are what the pagination macro shows."""
     size = per_page or current_app.config["PER_PAGE"]
     number = max(1, request.args.get("page", 1, type=int) or 1)
-    page = db.paginate(stmt, page=number, per_page=size, max_per_page=size, error_out=False)
+    page = pagination_of(items, number, size)
     if page.pages and page.page > page.pages:
-        page = db.paginate(stmt, page=page.pages, per_page=size, max_per_page=size, error_out=False)
+        page = pagination_of(items, page.pages, size)
     return page

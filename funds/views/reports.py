@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
-from flask_sqlalchemy.pagination import Pagination
+from flask import Blueprint, render_template, request
 
 from funds import reports, services
 from funds.models import Fund
 from giving.extensions import db
+from giving.pagination import paginate
 from giving.timeutil import financial_year, financial_year_label
 from giving.views.lookups import place_or_404
 
@@ -36,28 +36,6 @@ def search_params(filters: reports.GrantFilters) -> dict[str, Any]:
     return {k: v for k, v in vars(filters).items() if v not in ("", None)}
 
 
-class _ListPagination(Pagination):
-    """Flask-SQLAlchemy's page of results, over a list that was filtered in Python."""
-
-    def _query_items(self) -> list[Any]:
-        start = self._query_offset
-        return self._query_args["items"][start : start + self.per_page]
-
-    def _query_count(self) -> int:
-        return len(self._query_args["items"])
-
-
-def paginate_list(items: list[Any]) -> Pagination:
-    """The page of ``items`` that ``?page=`` asks for, in the shape :func:`giving.pagination.
-    paginate` gives (a page past the end shows the last page)."""
-    size = current_app.config["PER_PAGE"]
-    number = max(1, request.args.get("page", 1, type=int) or 1)
-    pages = max(1, -(-len(items) // size))
-    return _ListPagination(
-        page=min(number, pages), per_page=size, max_per_page=size, error_out=False, items=items
-    )
-
-
 @reports_bp.get("/places/<place_slug>/grants")
 def grants(place_slug: str) -> str:
     place = place_or_404(place_slug)
@@ -70,7 +48,7 @@ def grants(place_slug: str) -> str:
     return render_template(
         "funds/reports/grants.html",
         place=place,
-        page=paginate_list(found),
+        page=paginate(found),
         filters=filters,
         params=search_params(filters),
         years=[(y, financial_year_label(y)) for y in years],

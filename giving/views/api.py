@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from giving.errors import ApiError, error_response
 from giving.extensions import csrf, db
 from giving.models import Place, Round, RoundStatus
+from giving.pagination import pagination_of
 from giving.services import reports as report_services
 from giving.services.estimates import estimate_minutes
 
@@ -82,13 +83,8 @@ def paged(
 ) -> dict[str, Any]:
     """One page of ``items`` (a list or a query), with totals and links."""
     page, per_page = page_args()
-    if isinstance(items, Select):
-        total = db.session.scalar(select(func.count()).select_from(items.order_by(None).subquery()))
-        rows = list(db.session.scalars(items.limit(per_page).offset((page - 1) * per_page)))
-    else:
-        total = len(items)
-        rows = list(items[(page - 1) * per_page : page * per_page])
-    total = total or 0
+    found = pagination_of(items if isinstance(items, Select) else list(items), page, per_page)
+    rows, total = found.items, found.total or 0
     pages = max(1, -(-total // per_page))
 
     def link(number: int) -> str:
