@@ -33,6 +33,7 @@ SectionSource = Callable[[Any, Any], list[Any]]
 ApiPaths = Callable[[], dict[str, Any]]
 TickJob = Callable[[Any, dt.datetime], list[str]]
 DemoLoader = Callable[[Any], bool]
+RoundNotes = Callable[[Any, Any], list[str]]
 
 
 @dataclass
@@ -50,6 +51,9 @@ class Hooks:
     participation_sources: list[ParticipationSource] = field(default_factory=list)
     # ``check(session, user, round)`` -> did the person take part (so may answer the survey)?
     took_part_checks: list[TookPartCheck] = field(default_factory=list)
+    # ``notes(session, round)`` -> sentences on how the round's decisions stand, shown with
+    # its results everywhere they appear ("Counted on 2 December; ...").
+    round_notes: list[RoundNotes] = field(default_factory=list)
     # ``source(session, place)`` -> sections of the place's public results page.
     place_sections: list[SectionSource] = field(default_factory=list)
     # ``source()`` -> ``{"paths": {...}, "schemas": {...}}`` for the OpenAPI document.

@@ -28,12 +28,20 @@ from giving.models.reports import (  # noqa: F401
     GainReceipt,
     PlaceFigure,
 )
+from giving.models.residents import (  # noqa: F401
+    CensusEntry,
+    CensusList,
+    ResidentVerification,
+    VerificationLetter,
+    VerificationMethod,
+)
 from giving.models.rounds import (  # noqa: F401
     Answer,
     Application,
     Attachment,
     Channel,
     Criterion,
+    DecidedBy,
     DecisionMethod,
     EligibilityRule,
     Question,

@@ -87,12 +87,19 @@ class User(UserMixin, db.Model):
 
 class Place(db.Model):
     __tablename__ = "places"
+    __table_args__ = (
+        CheckConstraint(
+            "verification_days >= 1 AND verification_days <= 3650", name="verification_days_range"
+        ),
+    )
 
     id: Mapped[int] = col.pk()
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = col.timestamp()
+    # How long a resident's verification lasts before they verify again.
+    verification_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
 
     wards: Mapped[list[Ward]] = col.children("place", "Ward.name")
     postcode_areas: Mapped[list[PostcodeArea]] = col.children("place", "PostcodeArea.prefix")

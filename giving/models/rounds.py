@@ -44,6 +44,21 @@ class DecisionMethod(LabelledEnum):
     PANEL = "panel", "A panel of local people votes"
     PUBLIC = "public", "Everyone who lives here can vote"
     BOTH = "both", "A panel makes a shortlist, then everyone who lives here votes"
+    STAFF = "staff", "The fund's team decides"
+
+    @property
+    def residents_decide(self) -> bool:
+        return self != DecisionMethod.STAFF
+
+
+class DecidedBy(LabelledEnum):
+    """Who made an application's decision: residents (a panel or a count of votes), the
+    fund's team in a round it decides, or the fund's team overriding residents, with a
+    published reason."""
+
+    RESIDENTS = "residents", "The people who live here"
+    STAFF = "staff", "The fund's team"
+    OVERRIDE = "override", "The fund's team, overriding the people who live here"
 
 
 class RuleKind(enum.StrEnum):
@@ -242,6 +257,8 @@ class Application(db.Model):
     updated_at: Mapped[dt.datetime] = col.timestamp()
     submitted_at: Mapped[dt.datetime | None] = col.moment()
     decided_at: Mapped[dt.datetime | None] = col.moment()
+    decided_by: Mapped[DecidedBy | None] = col.choice(DecidedBy, "decided_by")
+    override_reason: Mapped[str | None] = mapped_column(Text)
 
     round: Mapped[Round] = relationship()
     group: Mapped[Group] = relationship()

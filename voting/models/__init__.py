@@ -35,6 +35,7 @@ from voting.models.votes import (  # noqa: F401
     VoteOption,
     VoterRecord,
     VotingCode,
+    WhoMayVote,
     new_ballot_id,
     new_receipt,
 )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import giving.models.columns as col
 from giving.extensions import db
-from giving.models import Application, Round
+from giving.models import Application, LabelledEnum, Round
 from voting.workflow import VoteStatus
 
 
@@ -61,6 +61,22 @@ def new_receipt() -> str:
     return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
 
 
+class WhoMayVote(LabelledEnum):
+    """Who may vote in a public vote (a panel vote is for the panel)."""
+
+    VERIFIED = "verified", "Residents who have verified where they live"
+    CODES = "codes", "People with a voting code"
+    BOTH = "both", "Verified residents, and people with a voting code"
+
+    @property
+    def takes_accounts(self) -> bool:
+        return self != WhoMayVote.CODES
+
+    @property
+    def takes_codes(self) -> bool:
+        return self != WhoMayVote.VERIFIED
+
+
 class Vote(db.Model):
     """A round's panel vote or public vote: how it is counted and when it is open.
 
@@ -94,6 +110,9 @@ class Vote(db.Model):
     status: Mapped[VoteStatus] = col.choice(VoteStatus, "vote_status", default=VoteStatus.DRAFT)
     rule: Mapped[str] = mapped_column(String(40))
     ballot_kind: Mapped[BallotKind] = col.choice(BallotKind, "ballot_kind")
+    who_may_vote: Mapped[WhoMayVote] = col.choice(
+        WhoMayVote, "who_may_vote", default=WhoMayVote.VERIFIED, server_default="both"
+    )
     max_choices: Mapped[int | None] = mapped_column(Integer)
     points_total: Mapped[int | None] = mapped_column(Integer)
     budget_pence: Mapped[int] = col.pence()
