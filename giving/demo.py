@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from giving.models import (
     Application,
     AuditEntry,
     Criterion,
+    DecidedBy,
     DecisionMethod,
     EligibilityRule,
     FunderRating,
@@ -34,7 +36,7 @@ from giving.models import (
 )
 from giving.services import find_one, hash_password
 from giving.timeutil import utcnow
-from giving.workflow import State
+from giving.workflow import DECISION_ACTIONS, State
 
 DEMO_PASSWORD = "placefund-demo"  # noqa: S105 (published demo log-in)
 DEMO_PLACE_SLUG = "oakbridge"
@@ -295,6 +297,8 @@ def load_rounds(session: Session, place: Place) -> bool:
         if state == State.AWARDED:
             application.award_pence = extra * 100
             application.decided_at = now - dt.timedelta(days=2)
+        # The panel decides who gets money; the fund's team checks who can be funded.
+        application.decided_by = _DEMO_DECIDED_BY.get(state)
         answers = _DEMO_ANSWERS if title else _DEMO_ANSWERS[:1]
         for question, text in zip(round_.questions, answers, strict=False):
             application.answers.append(Answer(question=question, text=text))
@@ -348,6 +352,9 @@ def _demo_round(place: Place, manager: User | None, now: dt.datetime) -> Round:
     return round_
 
 
+_DEMO_DECIDED_BY = {State.AWARDED: DecidedBy.RESIDENTS, State.DECLINED: DecidedBy.RESIDENTS}
+_DEMO_DECIDED_BY[State.INELIGIBLE] = DecidedBy.STAFF
+
 # The moves that bring a demo application to its state, after it was sent.
 _DEMO_PATHS = {
     State.IN_REVIEW: [("start_review", State.IN_REVIEW)],
@@ -375,9 +382,25 @@ def _history(
     history = [(started, "application.start", State.DRAFT, lead)]
     if sent is not None:
         history.append((sent, "application.submit", State.SUBMITTED, lead))
-    for step, (action, to) in enumerate(_DEMO_PATHS.get(application.state, []), start=1):
-        who = lead if action == "withdraw" else manager
-        when = min(now, (sent or started) + dt.timedelta(days=step))
+    path = _DEMO_PATHS.get(application.state, [])
+    return _entries(application, history, path, lead, manager, sent or started, now)
+
+
+def _entries(
+    application: Application,
+    history: list[tuple[dt.datetime, str, State, User | None]],
+    path: list[tuple[str, State]],
+    lead: User | None,
+    manager: User | None,
+    after: dt.datetime,
+    now: dt.datetime,
+    last: dict[str, Any] | None = None,
+) -> list[AuditEntry]:
+    """Audit entries for ``history`` then the moves of ``path``, a day apart after ``after``;
+    the panel's decisions by no one in person; ``last`` adds to the last entry's details."""
+    for step, (action, to) in enumerate(path, start=1):
+        who = None if action in DECISION_ACTIONS else lead if action == "withdraw" else manager
+        when = min(now, after + dt.timedelta(days=step))
         history.append((when, f"application.{action}", to, who))
     entries = []
     previous = None
@@ -391,10 +414,14 @@ def _history(
                 object_type="Application",
                 object_id=str(application.id),
                 summary=f"{application.group.name}: {to.label}",
-                details={"to": to.value} | ({"from": previous.value} if previous else {}),
+                details={"to": to.value}
+                | ({"from": previous.value} if previous else {})
+                | ({"by": "system"} if action.split(".")[-1] in DECISION_ACTIONS else {}),
             )
         )
         previous = to
+    if last:
+        entries[-1].details = {**entries[-1].details, **last}
     return entries
 
 
@@ -437,6 +464,16 @@ DEMO_PAST_DECISIONS = [
         True,
     ),
 ]
+# A decision the fund's team made in place of the panel: (group, project, amount asked,
+# reasons the group reads, the published reason for overriding the panel).
+DEMO_OVERRIDE = (
+    "Riverside Repair Café",
+    "Tools and a van to take the café round the wards",
+    2500,
+    "Your group told us it had closed, so the money could not go to it this time.",
+    "The group closed after it applied, before the panel met. Its place on the shortlist "
+    "was given up and the money stayed in the round.",
+)
 # Anonymous answers: (respect, clarity, time worth it, overall); and what people gained.
 DEMO_RATINGS = [(5, 4, 4, 5), (5, 5, 4, 5), (4, 3, 3, 4), (5, 4, 5, 4), (4, 4, 3, 4), (5, 3, 4, 4)]
 DEMO_GAINS = [
@@ -496,6 +533,7 @@ def load_reports(session: Session, place: Place) -> bool:
             amount_requested_pence=pounds * 100,
             submitted_at=closes - dt.timedelta(days=7),
             decided_at=closes + dt.timedelta(days=30 + 2 * number),
+            decided_by=DecidedBy.RESIDENTS,
             feedback_private=private,
         )
         if state == State.AWARDED:
@@ -504,6 +542,7 @@ def load_reports(session: Session, place: Place) -> bool:
             application.feedback = outcome
         session.add(application)
     session.flush()
+    _override(session, round_, groups[DEMO_OVERRIDE[0]], closes)
     round_.closed_at = closes + dt.timedelta(days=40)
     round_.status = RoundStatus.CLOSED
     _survey_answers(session, round_, (closes + dt.timedelta(days=50)).date())
@@ -511,26 +550,48 @@ def load_reports(session: Session, place: Place) -> bool:
     return True
 
 
+def _override(session: Session, round_: Round, group: Group, closes: dt.datetime) -> None:
+    """One decision the fund's team made in place of the panel, with its published reason:
+    the group closed while its application was on the panel's shortlist."""
+    _name, title, pounds, feedback, reason = DEMO_OVERRIDE
+    sent = closes - dt.timedelta(days=10)
+    application = Application(
+        round=round_,
+        group=group,
+        state=State.DECLINED,
+        title=title,
+        amount_requested_pence=pounds * 100,
+        created_at=sent - dt.timedelta(days=2),
+        submitted_at=sent,
+        feedback=feedback,
+        decided_at=closes + dt.timedelta(days=20),
+        decided_by=DecidedBy.OVERRIDE,
+        override_reason=reason,
+    )
+    session.add(application)
+    session.flush()
+    lead = group.members[0].user if group.members else None
+    history = [
+        (sent - dt.timedelta(days=2), "application.start", State.DRAFT, lead),
+        (sent, "application.submit", State.SUBMITTED, lead),
+    ]
+    path = [
+        ("start_review", State.IN_REVIEW),
+        ("shortlist", State.SHORTLISTED),
+        ("override_decline", State.DECLINED),
+    ]
+    last = {"residents_had": State.SHORTLISTED.value, "override_reason": reason}
+    manager = demo_manager(session)
+    session.add_all(
+        _entries(application, history, path, lead, manager, closes, application.decided_at, last)
+    )
+
+
 def _survey_answers(session: Session, round_: Round, answered: dt.date) -> None:
     """The groups' ratings of the funder and what taking part gave people, anonymously."""
-    for respect, clarity, time, overall in DEMO_RATINGS:
-        session.add(
-            FunderRating(
-                round=round_,
-                respect=respect,
-                clarity=clarity,
-                time=time,
-                overall=overall,
-                answered_on=answered,
-            )
-        )
-    for skills, confidence, new_role in DEMO_GAINS:
-        session.add(
-            GainAnswer(
-                round=round_,
-                skills=skills,
-                confidence=confidence,
-                new_role=new_role,
-                answered_on=answered,
-            )
-        )
+    for answers in DEMO_RATINGS:
+        rating = dict(zip(("respect", "clarity", "time", "overall"), answers, strict=True))
+        session.add(FunderRating(round=round_, answered_on=answered, **rating))
+    for answers in DEMO_GAINS:
+        gains = dict(zip(("skills", "confidence", "new_role"), answers, strict=True))
+        session.add(GainAnswer(round=round_, answered_on=answered, **gains))

@@ -148,10 +148,16 @@ def can_edit_application(session: Session, user: User | None, application: Appli
 
 
 def actors_for(session: Session, user: User | None, application: Application) -> set[Actor]:
-    """The workflow roles ``user`` holds for this application."""
+    """The workflow roles ``user`` holds for this application. Staff also decide about money
+    in a round the fund's team decides; where residents decide, staff may only override them
+    (with a published reason)."""
     actors: set[Actor] = set()
     if is_group_member(user, application.group):
         actors.add(Actor.GROUP)
     if signed_in(user) and is_staff(session, user, application.round.place):
         actors.add(Actor.STAFF)
+        if application.round.decision_method.residents_decide:
+            actors.add(Actor.OVERRIDING_STAFF)
+        else:
+            actors.add(Actor.DECIDING_STAFF)
     return actors

@@ -167,6 +167,22 @@ DEFINITIONS = (
         "reasons; they were still given to the group, so they still count.",
     ),
     Definition(
+        "decided-by-residents",
+        "Decisions made by residents",
+        "Of the applications given money or not given money in the rounds covered, how "
+        "many were decided by the people who live here: by the panel, or by a count of a "
+        "public vote. The rest were decided by the fund's team, in rounds where the team "
+        "decides, or by the team overriding residents.",
+    ),
+    Definition(
+        "overrides",
+        "Overrides by the fund's team",
+        "How many decisions the fund's team made in place of residents, in a round where "
+        "the panel or a public vote decides. The team may do this only in an emergency "
+        "(the group closed, fraud, a conflict found late), and must write why. Every "
+        "reason is published with the round's results.",
+    ),
+    Definition(
         "time-to-apply",
         "Time it takes to apply",
         "Our estimate for each round: 10 minutes to read the round and check you can "
@@ -201,6 +217,15 @@ DEFINITIONS = (
         "People who came back",
         "People who took part on more than one occasion: in more than one round, or "
         "gave money in more than one financial year (1 April to 31 March).",
+    ),
+    Definition(
+        "verified-residents",
+        "Verified residents",
+        "People whose account shows they live in the place today: they matched the list of "
+        "residents, used a code sent by letter, or showed proof to the fund's team. A "
+        "postcode typed on an account does not count. Each check lasts as long as the place "
+        "sets. The chart sets the share of verified residents in each ward next to the share "
+        "of the people who live there, from the place's own figures.",
     ),
     Definition(
         "what-people-gained",

@@ -11,7 +11,12 @@ Who may act:
 - ``GROUP``: a member of the group that applied;
 - ``STAFF``: a fund manager or admin of the round's place (also when helping a group);
 - ``SYSTEM``: a decision reached elsewhere on Placefund, such as a count of votes in
-  ``voting``, passed in with ``as_system=True``. Voting reaches applications only this way.
+  ``voting``, passed in with ``as_system=True``. Voting reaches applications only this way;
+- ``DECIDING_STAFF``: the same staff, in a round the fund's team decides
+  (``DecisionMethod.STAFF``): they may give money or turn it down;
+- ``OVERRIDING_STAFF``: the same staff, in a round where residents decide (a panel, a public
+  vote or both). Only residents' decisions move an application on from being read; the
+  fund's team may override them in an emergency, with a reason that is published.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ class Actor(enum.StrEnum):
     GROUP = "group"
     STAFF = "staff"
     SYSTEM = "system"
+    DECIDING_STAFF = "deciding_staff"
+    OVERRIDING_STAFF = "overriding_staff"
 
 
 class Needs(enum.StrEnum):
@@ -57,9 +64,16 @@ class Needs(enum.StrEnum):
     AWARD = "award"  # the amount awarded, in pence
     OPEN_ROUND = "open_round"  # the round is taking applications now
     COMPLETE = "complete"  # every question answered within its limit
+    OVERRIDE_REASON = "override_reason"  # why the fund's team overrode residents (published)
 
 
 GROUP, STAFF, SYSTEM = Actor.GROUP, Actor.STAFF, Actor.SYSTEM
+DECIDING, OVERRIDING = Actor.DECIDING_STAFF, Actor.OVERRIDING_STAFF
+# Who decides about money: residents (SYSTEM), or staff in a round the fund's team decides.
+DECIDERS = {DECIDING, SYSTEM}
+
+OVERRIDE_AWARD = {Needs.AWARD, Needs.OVERRIDE_REASON}
+OVERRIDE_DECLINE = {Needs.FEEDBACK, Needs.OVERRIDE_REASON}
 
 MOVES: tuple[Move[State], ...] = (
     move(
@@ -72,12 +86,21 @@ MOVES: tuple[Move[State], ...] = (
     move(State.SUBMITTED, "mark_ineligible", State.INELIGIBLE, {STAFF}, {Needs.FEEDBACK}),
     move(State.INELIGIBLE, "reconsider", State.SUBMITTED, {STAFF}),
     move(State.SUBMITTED, "start_review", State.IN_REVIEW, {STAFF, SYSTEM}),
-    move(State.IN_REVIEW, "shortlist", State.SHORTLISTED, {STAFF, SYSTEM}),
-    move(State.IN_REVIEW, "decline", State.DECLINED, {STAFF, SYSTEM}, {Needs.FEEDBACK}),
-    move(State.SHORTLISTED, "decline", State.DECLINED, {STAFF, SYSTEM}, {Needs.FEEDBACK}),
-    move(State.IN_REVIEW, "award", State.AWARDED, {STAFF, SYSTEM}, {Needs.AWARD}),
-    move(State.SHORTLISTED, "award", State.AWARDED, {STAFF, SYSTEM}, {Needs.AWARD}),
+    move(State.IN_REVIEW, "shortlist", State.SHORTLISTED, DECIDERS),
+    move(State.IN_REVIEW, "decline", State.DECLINED, DECIDERS, {Needs.FEEDBACK}),
+    move(State.SHORTLISTED, "decline", State.DECLINED, DECIDERS, {Needs.FEEDBACK}),
+    move(State.IN_REVIEW, "award", State.AWARDED, DECIDERS, {Needs.AWARD}),
+    move(State.SHORTLISTED, "award", State.AWARDED, DECIDERS, {Needs.AWARD}),
+    move(State.IN_REVIEW, "override_award", State.AWARDED, {OVERRIDING}, OVERRIDE_AWARD),
+    move(State.SHORTLISTED, "override_award", State.AWARDED, {OVERRIDING}, OVERRIDE_AWARD),
+    move(State.IN_REVIEW, "override_decline", State.DECLINED, {OVERRIDING}, OVERRIDE_DECLINE),
+    move(State.SHORTLISTED, "override_decline", State.DECLINED, {OVERRIDING}, OVERRIDE_DECLINE),
 )
+
+# The decisions about money that only the people deciding may make (see DECIDERS).
+DECISION_ACTIONS = frozenset({"shortlist", "decline", "award"})
+# The fund's team overriding residents: each needs a reason that is published.
+OVERRIDE_ACTIONS = frozenset({"override_award", "override_decline"})
 
 # States an application stays in once the round has finished with it.
 FINAL_STATES = frozenset({State.INELIGIBLE, State.AWARDED, State.DECLINED, State.WITHDRAWN})
@@ -106,6 +129,8 @@ ACTION_LABELS = {
     "shortlist": _l("Put it on the shortlist"),
     "decline": _l("Do not give money (give reasons)"),
     "award": _l("Give money (say how much)"),
+    "override_award": _l("Override: give money (say how much, and why you override)"),
+    "override_decline": _l("Override: do not give money (give reasons, and why you override)"),
 }
 
 # What the group reads on its timeline when a move happened.
@@ -118,6 +143,18 @@ TIMELINE_TEXT = {
     State.AWARDED: _l("It was given money."),
     State.DECLINED: _l("It was not given money this time. The reasons are below."),
     State.WITHDRAWN: _l("It was withdrawn."),
+}
+
+# What the group reads when the fund's team overrode the residents' decision.
+OVERRIDE_TIMELINE_TEXT = {
+    "override_award": _l(
+        "The fund's team overrode the residents' decision and gave it money. "
+        "The reason is published."
+    ),
+    "override_decline": _l(
+        "The fund's team overrode the residents' decision: it was not given money. "
+        "The reason is published."
+    ),
 }
 
 

@@ -25,6 +25,7 @@ from giving.forms.rounds import (  # noqa: F401
     DeadlineForm,
     DecideForm,
     EligibilityForm,
+    OverrideForm,
     QuestionForm,
     RoundForm,
     SendForm,

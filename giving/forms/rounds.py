@@ -16,7 +16,7 @@ from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovFileInput
 from wtforms import Field, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, ValidationError
 
 from giving.forms.fields import (
     LondonDateField,
@@ -401,7 +401,13 @@ class AttachmentForm(FlaskForm):
 
 
 class DecideForm(FlaskForm):
-    action = radio_field(_l("What happens next?"), required=_l("Choose what happens next"))
+    """Staff move an application on. The radios show the moves they may make; ``also``
+    lets the service answer for moves that exist but are not theirs to make (where residents
+    decide), so the refusal says why."""
+
+    action = radio_field(
+        _l("What happens next?"), required=_l("Choose what happens next"), validate_choice=False
+    )
     feedback = area_field(
         _l("Reasons the group will read"),
         hint=_l(
@@ -415,5 +421,43 @@ class DecideForm(FlaskForm):
     )
     submit = button(_l("Save decision"))
 
-    def set_moves(self, moves: list[Move]) -> None:
+    def set_moves(self, moves: list[Move], also: list[Move] | None = None) -> None:
         self.action.choices = [SelectChoice(m.action, ACTION_LABELS[m.action]) for m in moves]
+        self.accepted = {m.action for m in [*moves, *(also or [])]}
+
+    def validate_action(self, field: Field) -> None:
+        if field.data not in getattr(self, "accepted", set()):
+            raise ValidationError(_l("Not a valid choice."))
+
+
+class OverrideForm(FlaskForm):
+    """The fund's team overrides the residents' decision, in an emergency, with a reason
+    that is published."""
+
+    action = radio_field(
+        _l("What should happen?"),
+        choices=[
+            SelectChoice("override_award", _l("Give money")),
+            SelectChoice("override_decline", _l("Do not give money")),
+        ],
+        required=_l("Choose whether to give money or not"),
+    )
+    override_reason = area_field(
+        _l("Why the fund's team is overriding the residents' decision"),
+        hint=_l(
+            "For example: the group closed, fraud, or a conflict found late. This reason is "
+            "published on the round's results and shown to the group."
+        ),
+        required=_l("Write why the fund's team is overriding the residents' decision"),
+        max_length=5000,
+        blank=False,
+    )
+    feedback = area_field(
+        _l("Reasons the group will read (only when not giving money)"),
+        hint=_l("Be kind and clear."),
+        max_length=5000,
+    )
+    award_pence = money_field(
+        _l("Amount to give, in pounds (only when giving money)"), optional=True
+    )
+    submit = button(_l("Override and publish the reason"))

@@ -73,6 +73,13 @@ from giving.services.attachments import (  # noqa: F401
     sniff_type,
     upload_folder,
 )
+from giving.services.census import (  # noqa: F401
+    census_hash,
+    current_census,
+    normalise_birth_date,
+    normalise_name,
+    upload_census,
+)
 from giving.services.core import (  # noqa: F401
     add_audited,
     audit,
@@ -87,8 +94,11 @@ from giving.services.core import (  # noqa: F401
 )
 from giving.services.decisions import (  # noqa: F401
     decide_application,
+    override_decision,
+    residents_decide_refusal,
     submit_application,
     transition,
+    who_decides,
     withdraw_application,
 )
 from giving.services.eligibility import (  # noqa: F401
@@ -121,6 +131,23 @@ from giving.services.places import (  # noqa: F401
     create_place,
     remove_postcode_area,
     slugify,
+)
+from giving.services.residents import (  # noqa: F401
+    count_verified,
+    issue_letter,
+    issue_letters,
+    names_of,
+    remove_verification,
+    residence_of,
+    set_verification_days,
+    verified_resident,
+    verified_residents_stmt,
+    verify_by_census,
+    verify_by_letter,
+    verify_in_person,
+)
+from giving.services.results import (  # noqa: F401
+    round_notes,
 )
 from giving.services.roles import (  # noqa: F401
     ensure_panel_role,

@@ -35,10 +35,14 @@ from giving.services.results import (  # noqa: F401
     DECIDED_STATES,
     TURNED_DOWN_STATES,
     RoundResult,
+    RoundSummary,
     days_to_decision,
     decided_on_time,
     public_rounds,
+    results_index,
+    round_notes,
     round_results,
+    round_summaries,
 )
 from giving.services.scorecard import (  # noqa: F401
     RatingSummary,

@@ -1,18 +1,31 @@
 """Which rounds and decisions a report covers, and each round's decisions as the public sees
-them: with the group's reasons, unless the group asked us to keep them private."""
+them: with the group's reasons, unless the group asked us to keep them private; who made each
+decision; and any override by the fund's team, with its reason, beside what residents had
+decided."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from giving.models import Application, Place, Round, RoundStatus
+from giving import hooks
+from giving.models import (
+    Application,
+    AuditEntry,
+    DecidedBy,
+    DecisionMethod,
+    Place,
+    Round,
+    RoundStatus,
+)
 from giving.postcodes import ward_for_postcode
+from giving.services.decisions import who_decides
 from giving.timeutil import to_london
-from giving.workflow import State
+from giving.workflow import OVERRIDE_ACTIONS, State
 
 DECIDED_STATES = (State.AWARDED, State.DECLINED, State.INELIGIBLE)
 TURNED_DOWN_STATES = (State.DECLINED, State.INELIGIBLE)
@@ -74,14 +87,77 @@ class RoundResult:
     reasons: str | None  # None: the group asked us to keep them private
     ward: str | None
     decided_at: Any
+    decided_by: DecidedBy | None = None
+    decided_by_text: str | None = None  # "The panel", "A public vote", "The fund's team"...
+    override_reason: str | None = None  # always public
+    residents_had: str | None = None  # for an override: what residents had decided so far
+
+    @property
+    def overridden(self) -> bool:
+        return self.decided_by == DecidedBy.OVERRIDE
+
+
+def round_notes(session: Session, round_: Round) -> list[str]:
+    """Sentences on how the round's decisions stand ("Counted on 2 December; ..."), from the
+    packages that reach decisions (the app's ``round_notes`` hook)."""
+    notes: list[str] = []
+    for source in hooks.current().round_notes:
+        notes.extend(source(session, round_))
+    return notes
+
+
+def decided_by_text(application: Application) -> str | None:
+    """Who made the decision, in plain words; None when it was not recorded."""
+    method = application.round.decision_method
+    if application.decided_by == DecidedBy.RESIDENTS:
+        return {
+            DecisionMethod.PANEL: _("The panel"),
+            DecisionMethod.PUBLIC: _("A public vote"),
+            DecisionMethod.BOTH: _("The panel and a public vote"),
+        }.get(method, _("The people who live here"))
+    if application.decided_by == DecidedBy.STAFF:
+        return _("The fund's team")
+    if application.decided_by == DecidedBy.OVERRIDE:
+        return _("The fund's team overrode this decision")
+    return None
+
+
+def residents_had_text(round_: Round, state: str | None) -> str:
+    """What residents had decided when the fund's team overrode them."""
+    if state == State.SHORTLISTED and round_.decision_method == DecisionMethod.PUBLIC:
+        return _("It was on the list for the public vote, which had not decided yet.")
+    if state == State.SHORTLISTED:
+        return _("The panel had put it on the shortlist.")
+    return _("Residents had not decided yet.")
+
+
+def _states_before_override(session: Session, applications: list[Application]) -> dict[str, str]:
+    """For each overridden application (by id, as text): the state residents had left it in."""
+    ids = [str(a.id) for a in applications if a.decided_by == DecidedBy.OVERRIDE]
+    if not ids:
+        return {}
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.object_type == "Application",
+            AuditEntry.object_id.in_(ids),
+            AuditEntry.action.in_([f"application.{a}" for a in OVERRIDE_ACTIONS]),
+        )
+        .order_by(AuditEntry.id)
+    )
+    return {e.object_id: (e.details or {}).get("residents_had", "") for e in entries}
 
 
 def round_results(session: Session, round_: Round) -> list[RoundResult]:
-    """Every decision in the round, with its reasons unless the group keeps them private."""
+    """Every decision in the round, with its reasons unless the group keeps them private, who
+    made it, and for an override its reason beside what residents had decided."""
     results = []
     place = round_.place
-    for application in decided_in(session, [round_]):
+    decided = decided_in(session, [round_])
+    before = _states_before_override(session, decided)
+    for application in decided:
         group = application.group
+        overridden = application.decided_by == DecidedBy.OVERRIDE
         ward = ward_for_postcode(session, place, group.postcode) if group.postcode else None
         results.append(
             RoundResult(
@@ -94,7 +170,48 @@ def round_results(session: Session, round_: Round) -> list[RoundResult]:
                 reasons=None if application.feedback_private else application.feedback,
                 ward=ward.name if ward else None,
                 decided_at=application.decided_at,
+                decided_by=application.decided_by,
+                decided_by_text=decided_by_text(application),
+                override_reason=application.override_reason if overridden else None,
+                residents_had=(
+                    residents_had_text(round_, before.get(str(application.id)))
+                    if overridden
+                    else None
+                ),
             )
         )
     order = {State.AWARDED: 0, State.DECLINED: 1, State.INELIGIBLE: 2}
     return sorted(results, key=lambda r: (order[r.state], r.group_name.lower()))
+
+
+@dataclass
+class RoundSummary:
+    """How a round's decisions stand, for lists of rounds: who decides, the notes of the
+    packages that reach decisions, and every override with its reason."""
+
+    round: Round
+    who_decides: str
+    notes: list[str]
+    overrides: list[RoundResult]
+
+
+def round_summaries(session: Session, rounds: list[Round]) -> dict[int, RoundSummary]:
+    return {
+        r.id: RoundSummary(
+            round=r,
+            who_decides=who_decides(r.decision_method),
+            notes=round_notes(session, r),
+            overrides=[x for x in round_results(session, r) if x.overridden],
+        )
+        for r in rounds
+    }
+
+
+def results_index(session: Session) -> list[tuple[Place, list[RoundSummary]]]:
+    """Every place, with how each of its published rounds' decisions stand."""
+    places = session.scalars(select(Place).order_by(Place.name)).all()
+    out = []
+    for place in places:
+        summaries = round_summaries(session, public_rounds(session, place))
+        out.append((place, list(summaries.values())))
+    return out

@@ -13,7 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from giving import hooks
-from giving.models import MIN_ANSWERS_SHOWN, RATING_QUESTIONS, FunderRating, Place, Round
+from giving.models import (
+    MIN_ANSWERS_SHOWN,
+    RATING_QUESTIONS,
+    Application,
+    DecidedBy,
+    FunderRating,
+    Place,
+    Round,
+)
 from giving.reports import Figure, median_figure, share_figure, tidy_number
 from giving.services.estimates import estimate_minutes
 from giving.services.results import (
@@ -23,6 +31,7 @@ from giving.services.results import (
     decided_on_time,
     rounds_in,
 )
+from giving.workflow import State
 
 
 @dataclass
@@ -92,6 +101,7 @@ def rounds_scorecard(session: Session, rounds: list[Round]) -> list[Figure]:
             _("No group turned down yet"),
         )
     )
+    figures.extend(residents_figures(decided))
     no_rounds = _("No rounds yet")
     figures.append(
         median_figure(
@@ -136,6 +146,35 @@ def rounds_scorecard(session: Session, rounds: list[Round]) -> list[Figure]:
             )
         )
     return figures
+
+
+def residents_figures(decided: list[Application]) -> list[Figure]:
+    """Decisions about money made by residents (of those given money or not), and how many
+    the fund's team overrode."""
+    money = [a for a in decided if a.state in (State.AWARDED, State.DECLINED)]
+    by_residents = sum(1 for a in money if a.decided_by == DecidedBy.RESIDENTS)
+    overrides = sum(1 for a in money if a.decided_by == DecidedBy.OVERRIDE)
+    return [
+        Figure(
+            "decided_by_residents",
+            _("Decisions made by residents"),
+            by_residents if money else None,
+            _("%(n)d of %(m)d", n=by_residents, m=len(money))
+            if money
+            else _("Nothing decided yet"),
+            "decided-by-residents",
+            "number",
+            by_residents,
+            len(money),
+        ),
+        Figure(
+            "overrides",
+            _("Overrides by the fund's team"),
+            overrides,
+            str(overrides),
+            "overrides",
+        ),
+    ]
 
 
 def scorecard(session: Session, place: Place, round_: Round | None = None) -> list[Figure]:

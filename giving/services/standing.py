@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from giving.models import Application, AuditEntry, Channel
 from giving.timeutil import format_date, format_datetime, to_london, utcnow
-from giving.workflow import TIMELINE_TEXT, WAITING_STATES, State
+from giving.workflow import OVERRIDE_TIMELINE_TEXT, TIMELINE_TEXT, WAITING_STATES, State
 
 
 @dataclass
@@ -45,6 +45,10 @@ def timeline(session: Session, application: Application) -> list[Step]:
                 "The fund's team sent the application for you (%(how)s).",
                 how=Channel(channel).label.lower(),
             )
+        override = OVERRIDE_TIMELINE_TEXT.get(entry.action.removeprefix("application."))
+        if override is not None:
+            reason = (entry.details or {}).get("override_reason") or ""
+            text = " ".join((str(override), _("Why: %(reason)s", reason=reason)))
         steps.append(Step(when=entry.created_at, text=text))
     return steps
 

@@ -183,6 +183,8 @@ def result_json(result: report_services.RoundResult) -> dict[str, Any]:
         "reasons_private": result.reasons is None,
         "ward": result.ward,
         "decided_at": _iso(result.decided_at),
+        "decided_by": result.decided_by.value if result.decided_by else None,
+        "override_reason": result.override_reason,
     }
 
 
@@ -221,7 +223,9 @@ def round_detail(round_id: str) -> Response:
 def round_results(round_id: str) -> Response:
     round_ = public_round_or_404(round_id)
     results = report_services.round_results(db.session, round_)
-    return json_response(paged(results, "api.round_results", result_json, round_id=round_.id))
+    page = paged(results, "api.round_results", result_json, round_id=round_.id)
+    page["notes"] = report_services.round_notes(db.session, round_)
+    return json_response(page)
 
 
 def _figures(figures: list[report_services.Figure]) -> dict[str, Any]:
@@ -298,6 +302,14 @@ def page_of(item: str) -> dict[str, Any]:
             "links": ref("PageLinks"),
         },
     }
+
+
+def results_page() -> dict[str, Any]:
+    """A page of a round's results, with sentences on how its decisions stand."""
+    page = page_of("Result")
+    page["properties"]["notes"] = {"type": "array", "items": {"type": "string"}}
+    page["required"] = [*page["required"], "notes"]
+    return page
 
 
 PAGE_PARAMETERS = [
@@ -446,7 +458,7 @@ GIVING_SCHEMAS: dict[str, Any] = {
             "opens_at": {"type": "string", "format": "date-time"},
             "closes_at": {"type": "string", "format": "date-time"},
             "decision_date": {"type": "string", "format": "date", "nullable": True},
-            "decision_method": {"type": "string", "enum": ["panel", "public", "both"]},
+            "decision_method": {"type": "string", "enum": ["panel", "public", "both", "staff"]},
             "questions": {"type": "integer", "minimum": 0},
             "minutes_to_apply": {"type": "integer", "minimum": 0},
             "links": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -454,7 +466,16 @@ GIVING_SCHEMAS: dict[str, Any] = {
     },
     "Result": {
         "type": "object",
-        "required": ["application_id", "group", "title", "decision", "award_pence", "reasons"],
+        "required": [
+            "application_id",
+            "group",
+            "title",
+            "decision",
+            "award_pence",
+            "reasons",
+            "decided_by",
+            "override_reason",
+        ],
         "properties": {
             "application_id": {"type": "integer"},
             "group": {"type": "string"},
@@ -470,6 +491,17 @@ GIVING_SCHEMAS: dict[str, Any] = {
             "reasons_private": {"type": "boolean"},
             "ward": NULLABLE_STRING,
             "decided_at": {"type": "string", "format": "date-time", "nullable": True},
+            "decided_by": {
+                "type": "string",
+                "enum": ["residents", "staff", "override"],
+                "nullable": True,
+                "description": "override: the fund's team overrode the residents' decision",
+            },
+            "override_reason": {
+                "type": "string",
+                "nullable": True,
+                "description": "why the fund's team overrode the residents (null otherwise)",
+            },
         },
     },
     "Figure": FIGURE_SCHEMA,
@@ -512,7 +544,7 @@ def giving_paths() -> dict[str, Any]:
         "/api/rounds/{round_id}": get("One round", ref("Round"), [ROUND_ID], 404),
         "/api/rounds/{round_id}/results": get(
             "Every decision in a round, with reasons unless the group keeps them private",
-            page_of("Result"),
+            results_page(),
             [ROUND_ID, *PAGE_PARAMETERS],
             400,
             404,

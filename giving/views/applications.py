@@ -15,6 +15,7 @@ from giving import services, workflow
 from giving.extensions import db
 from giving.forms import (
     DecideForm,
+    OverrideForm,
     SendForm,
     StaffStartForm,
     StartForm,
@@ -22,6 +23,7 @@ from giving.forms import (
 )
 from giving.models import Application, Channel, Group, Place, Round
 from giving.money import format_money
+from giving.moves import Move
 from giving.pagination import paginate
 from giving.permissions import STAFF_ROLES
 from giving.timeutil import format_datetime
@@ -114,6 +116,21 @@ def my_applications() -> str:
     return render_template("giving/applications/mine.html", page=page)
 
 
+def _staff_moves(application: Application, actors: set[Actor]) -> list[Move]:
+    """The moves the staff member may make on the decide page (not sending or withdrawing,
+    which have their own pages, and not overriding, which has its own)."""
+    theirs = actors & {Actor.STAFF, Actor.DECIDING_STAFF}
+    return [
+        m
+        for m in workflow.moves_from(application.state, theirs)
+        if m.action not in ("submit", "withdraw")
+    ]
+
+
+def _override_moves(application: Application, actors: set[Actor]) -> list[Move]:
+    return workflow.moves_from(application.state, actors & {Actor.OVERRIDING_STAFF})
+
+
 @bp.get("/applications/<int:application_id>")
 @login_required
 def application(application_id: int) -> str:
@@ -124,12 +141,13 @@ def application(application_id: int) -> str:
         application=application,
         round=application.round,
         steps=services.timeline(db.session, application),
+        notes=services.round_notes(db.session, application.round),
         promise=services.next_promise(application),
         can_edit=services.can_edit_application(db.session, current_user, application),
         can_withdraw=workflow.is_allowed(application.state, "withdraw", actors),
-        can_decide=bool(
-            Actor.STAFF in actors and workflow.moves_from(application.state, {Actor.STAFF})
-        ),
+        can_decide=bool(_staff_moves(application, actors)),
+        can_override=bool(_override_moves(application, actors)),
+        who_decides=services.who_decides(application.round.decision_method),
         count_words=services.count_words,
     )
 
@@ -218,14 +236,16 @@ def withdraw_application(application_id: int) -> str | Response:
 
 @bp.route("/applications/<int:application_id>/decide", methods=["GET", "POST"])
 @login_required
-def decide_application(application_id: int) -> str | Response:
+def decide_application(application_id: int) -> str | Response | tuple[str, int]:
     application = viewable_application(application_id)
     if not services.is_staff(db.session, current_user, application.round.place):
         abort(403)
+    actors = services.actors_for(db.session, current_user, application)
     form = DecideForm()
-    moves = workflow.moves_from(application.state, {Actor.STAFF})
-    form.set_moves([m for m in moves if m.action not in ("submit", "withdraw")])
-    if form.action.choices and form_action(
+    # Where residents decide, their moves are still answered, so the refusal says why.
+    theirs = workflow.moves_from(application.state, {Actor.DECIDING_STAFF})
+    form.set_moves(_staff_moves(application, actors), theirs)
+    if form.accepted and form_action(
         form,
         lambda: services.decide_application(
             db.session,
@@ -238,9 +258,49 @@ def decide_application(application_id: int) -> str | Response:
         lambda decided: _("Saved. The application is now: %(state)s.", state=decided.state.label),
     ):
         return _to("giving.application", application)
-    return render_template(
+    page = render_template(
         "giving/applications/decide.html",
         form=form,
         application=application,
         round=application.round,
+        who_decides=services.who_decides(application.round.decision_method),
+        can_override=bool(_override_moves(application, actors)),
     )
+    return (page, 400) if form.errors else page
+
+
+@bp.route("/applications/<int:application_id>/override", methods=["GET", "POST"])
+@login_required
+def override_decision(application_id: int) -> str | Response | tuple[str, int]:
+    """The fund's team overrides the residents' decision, with a reason that is published."""
+    application = viewable_application(application_id)
+    if not services.is_staff(db.session, current_user, application.round.place):
+        abort(403)
+    actors = services.actors_for(db.session, current_user, application)
+    form = OverrideForm()
+    if _override_moves(application, actors) and form_action(
+        form,
+        lambda: services.override_decision(
+            db.session,
+            current_user,
+            application,
+            form.action.data,
+            override_reason=form.override_reason.data,
+            feedback=form.feedback.data,
+            award_pence=form.award_pence.data,
+        ),
+        lambda decided: _(
+            "Saved. The application is now: %(state)s. The reason is published.",
+            state=decided.state.label,
+        ),
+    ):
+        return _to("giving.application", application)
+    page = render_template(
+        "giving/applications/override.html",
+        form=form,
+        application=application,
+        round=application.round,
+        can_override=bool(_override_moves(application, actors)),
+        who_decides=services.who_decides(application.round.decision_method),
+    )
+    return (page, 400) if form.errors else page

@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from giving import services
@@ -34,8 +33,9 @@ def _group_members_application(application_id: int) -> Application:
 
 @bp.get("/results")
 def results_index() -> str:
-    places = db.session.scalars(select(Place).order_by(Place.name)).all()
-    return render_template("giving/reports/index.html", places=places)
+    return render_template(
+        "giving/reports/index.html", places=report_services.results_index(db.session)
+    )
 
 
 @bp.get("/places/<place_slug>/results")
@@ -48,6 +48,7 @@ def place_results(place_slug: str) -> str:
         place=place,
         rounds=rounds,
         counts=counts,
+        summaries=report_services.round_summaries(db.session, rounds),
         State=State,
         sections=report_services.place_sections(db.session, place),
     )
@@ -62,6 +63,8 @@ def round_results(place_slug: str, round_id: int) -> str:
         place=place,
         round=round_,
         results=report_services.round_results(db.session, round_),
+        notes=report_services.round_notes(db.session, round_),
+        who_decides=services.who_decides(round_.decision_method),
         figures=report_services.scorecard(db.session, place, round_),
         may_tell_gains=report_services.may_tell_gains(db.session, current_user, round_),
     )

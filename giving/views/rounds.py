@@ -36,6 +36,7 @@ def round_page(place_slug: str, round_id: int) -> str:
         minutes=services.format_minutes(services.estimate_minutes(round_.questions)),
         not_taking=services.round_not_taking_reason(round_),
         is_staff=services.is_staff(db.session, current_user, round_.place),
+        who_decides=services.who_decides(round_.decision_method),
     )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from giving import hooks, services, workflow
-from giving.models import Application, AuditEntry
+from giving.models import Application, AuditEntry, DecisionMethod
 from giving.services import DomainError, NotAllowed
 from giving.timeutil import utcnow
 from giving.workflow import Actor, State
@@ -77,6 +77,7 @@ def test_another_group_cannot_read_the_feedback(client, world, session):
 
 
 def test_an_award_needs_an_amount_within_the_round(client, world, session):
+    world.round.decision_method = DecisionMethod.STAFF  # the fund's team decides here
     application = ApplicationFactory(
         round=world.round, group=world.other_group, state=State.SHORTLISTED
     )
@@ -96,6 +97,7 @@ def test_an_award_needs_an_amount_within_the_round(client, world, session):
 
 
 def test_awards_cannot_go_beyond_the_budget(session, world, ctx):
+    world.round.decision_method = DecisionMethod.STAFF
     world.round.budget_pence = 250_000
     first = ApplicationFactory(round=world.round, state=State.SHORTLISTED)
     second = ApplicationFactory(round=world.round, state=State.SHORTLISTED)
@@ -123,7 +125,7 @@ def test_a_tampered_action_is_refused(client, world, session):
         f"/applications/{application.id}/decide",
         {"action": "award", "award_pence": "1000"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Not a valid choice" in response.get_data(as_text=True)
     session.refresh(application)
     assert application.state == State.SUBMITTED

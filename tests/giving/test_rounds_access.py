@@ -23,6 +23,7 @@ STAFF_PAGES = [
     "{round}/applications",
     "{round}/apply-for-a-group",
     "/applications/{application}/decide",
+    "/applications/{application}/override",
 ]
 
 GROUP_PAGES = [
@@ -130,6 +131,25 @@ def test_only_staff_can_record_decisions(client, world, session):
     assert world.application.state.value == "draft"
 
 
+@pytest.mark.parametrize("who", ["member", "resident", "panel", "elsewhere_manager"])
+def test_only_staff_of_the_place_can_override(client, world, session, who):
+    application = ApplicationFactory(
+        round=world.round, group=world.other_group, state=State.SHORTLISTED
+    )
+    session.commit()
+    as_user(client, getattr(world, who))
+    response = post_form(
+        client,
+        f"/applications/{application.id}/override",
+        {"action": "override_decline", "override_reason": "Fraud.", "feedback": "No."},
+        page="/account",
+    )
+    assert response.status_code == 403
+    session.refresh(application)
+    assert application.state == State.SHORTLISTED
+    assert application.decided_by is None
+
+
 def test_removing_or_moving_questions_and_criteria_is_for_staff_only(client, world, session):
     round_ = world.draft_round
     question, criterion = round_.questions[0], round_.criteria[0]
@@ -199,6 +219,7 @@ ROUTES_COVERED = {
     "/applications/<int:application_id>/sent",
     "/applications/<int:application_id>/withdraw",
     "/applications/<int:application_id>/decide",
+    "/applications/<int:application_id>/override",
     "/applications/<int:application_id>/files",
     # test_applications_files.py: downloads and removals by members, staff and others.
     "/applications/<int:application_id>/files/<int:attachment_id>",

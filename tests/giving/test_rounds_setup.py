@@ -294,8 +294,14 @@ def test_a_round_closes_only_when_every_application_is_decided(session, world, c
     waiting = ApplicationFactory(round=round_, state=State.IN_REVIEW)
     with pytest.raises(DomainError, match="1 application still needs a decision"):
         services.close_round(session, world.manager, round_)
+    # The panel decides in this round: its decision reaches the application as the system's.
     services.transition(
-        session, world.manager, waiting, "decline", feedback="Others met the criteria better."
+        session,
+        None,
+        waiting,
+        "decline",
+        feedback="Others met the criteria better.",
+        as_system=True,
     )
     services.close_round(session, world.manager, round_)
     assert round_.status == RoundStatus.CLOSED
