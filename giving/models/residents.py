@@ -71,13 +71,16 @@ class CensusEntry(db.Model):
     that one resident verifies one account."""
 
     __tablename__ = "census_entries"
-    __table_args__ = (UniqueConstraint("census_list_id", "entry_hash"),)
+    __table_args__ = (
+        UniqueConstraint("census_list_id", "entry_hash"),
+        UniqueConstraint("census_list_id", "used_by_id"),
+    )
 
     id: Mapped[int] = col.pk()
     census_list_id: Mapped[int] = col.parent("census_lists")
     entry_hash: Mapped[str] = mapped_column(String(64))
     ward_id: Mapped[int | None] = col.fk("wards", ondelete="SET NULL")
-    used_by_id: Mapped[int | None] = col.fk("users", ondelete="SET NULL", unique=True)
+    used_by_id: Mapped[int | None] = col.fk("users", ondelete="SET NULL")
     used_at: Mapped[dt.datetime | None] = col.moment()
 
     census_list: Mapped[CensusList] = relationship(back_populates="entries")

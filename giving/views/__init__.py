@@ -9,6 +9,7 @@ from giving.views import (  # noqa: F401  (each adds its pages to bp)
     groups,
     places,
     reports,
+    residents,
     round_setup,
     rounds,
 )

@@ -182,6 +182,7 @@ def account() -> str:
         places=places,
         groups=services.groups_for(db.session, current_user),
         staff_places=services.staff_places(db.session, current_user),
+        residence=services.residence_of(db.session, current_user),
     )
 
 

@@ -180,7 +180,10 @@ def _trouble_pages(app: Flask) -> None:
         )
 
     @app.errorhandler(429)
-    def _too_many(error: Exception) -> tuple[str, int]:
+    def _too_many(error: Exception) -> tuple[str, int] | Response:
+        page = getattr(error, "response", None)
+        if page is not None:  # the limit's own page (its on_breach) says what else to do
+            return page
         return _error_page(
             429,
             _("Too many tries"),

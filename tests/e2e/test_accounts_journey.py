@@ -17,7 +17,8 @@ def test_register_confirm_log_in_out_and_reset_password(visitor, mailbox):
 
     visitor.confirm_email(mailbox, "robin.hart@example.org")
     assert "Your email is confirmed" in visitor.text()
-    assert "You are a resident of" in visitor.text()
+    # A postcode typed at sign-up is a claim: the account page offers to verify it.
+    assert "not verified yet" in visitor.text()
     assert "Oakbridge" in visitor.text()
 
     visitor.log_out()
