@@ -23,11 +23,13 @@ from giving.models import (
     Place,
     PostcodeArea,
     Question,
+    ResidentVerification,
     Role,
     RoleGrant,
     Round,
     RoundStatus,
     User,
+    VerificationMethod,
     Ward,
 )
 from giving.timeutil import utcnow
@@ -128,6 +130,27 @@ class GroupMemberFactory(Base):
     group = factory.SubFactory(GroupFactory)
     user = factory.SubFactory(UserFactory)
     is_lead = True
+
+
+class ResidentVerificationFactory(Base):
+    """That a person showed they live in a place (matched the census list), for a year.
+    ``expired=True`` for one that has run out."""
+
+    class Meta:
+        model = ResidentVerification
+
+    user = factory.SubFactory(UserFactory)
+    place = factory.SubFactory(PlaceFactory)
+    method = VerificationMethod.CENSUS
+    verified_at = factory.LazyFunction(utcnow)
+    expires_at = factory.LazyAttribute(lambda o: o.verified_at + _dt.timedelta(days=365))
+    ward = None
+
+    class Params:
+        expired = factory.Trait(
+            verified_at=factory.LazyFunction(lambda: utcnow() - _dt.timedelta(days=400)),
+            expires_at=factory.LazyFunction(lambda: utcnow() - _dt.timedelta(days=35)),
+        )
 
 
 def place_with_wards(slug: str, name: str, prefix: str) -> tuple[Place, Ward, Ward]:

@@ -1,6 +1,7 @@
 """Demo data for panels: a panel for the demo's Oakbridge round, drawn by lottery from twenty
-residents who offered, part way through scoring; and two rounds decided by a public vote, one
-open now and one counted. Safe to run twice."""
+residents who offered, part way through scoring; Oakbridge's census list and its verified
+residents; and two rounds decided by a public vote, one open now and one counted. Safe to
+run twice."""
 
 from __future__ import annotations
 
@@ -23,10 +24,17 @@ from giving.models import (
     User,
 )
 from giving.services import find_one
+from giving.services.census import current_census, upload_census
+from giving.services.residents import (
+    issue_letters,
+    verify_by_census,
+    verify_by_letter,
+    verify_in_person,
+)
 from giving.timeutil import utcnow
 from giving.workflow import State
 from voting import services
-from voting.models import BallotKind, Panel, PanelMethod, Vote, VoteKind
+from voting.models import BallotKind, Panel, PanelMethod, Vote, VoteKind, WhoMayVote
 from voting.workflow import PanelStatus
 
 ROUND_TITLE = "Oakbridge Community Chest"
@@ -45,7 +53,8 @@ def _demo_residents(session: Session) -> list[User]:
 
 def load(session: Session) -> bool:
     """Add the demo panel; False if it is already there (or the demo round is missing)."""
-    votes = load_votes(session)
+    verified = load_residents(session)  # voters must be verified residents
+    votes = load_votes(session) or verified
     round_ = find_one(session, Round, title=ROUND_TITLE)
     if round_ is None or services.panel_for_round(session, round_) is not None:
         return votes
@@ -231,6 +240,7 @@ def _open_vote(
         opens_at=opens_at,
         closes_at=closes_at,
         tie_break_seed=seed,
+        who_may_vote=WhoMayVote.BOTH,
     )
     return services.move_vote(session, manager, vote, "open")
 
@@ -256,5 +266,68 @@ def load_votes(session: Session) -> bool:
         _vote_in(session, vote, _residents(session, voters))
     # The second vote is closed and counted.
     services.move_vote(session, manager, vote, "close")
+    session.flush()
+    return True
+
+
+# --- Verified residents ----------------------------------------------------------------------
+#
+# Oakbridge's census list has every demo resident, plus a few people with no account yet, so
+# that someone trying the demo can make an account and verify with their details (the README
+# lists them). resident@ and residents 2 to 10 verified in each of the three ways; every other
+# demo resident who votes in the demo verified with the list. A new account is not verified.
+
+UNCLAIMED_CENSUS = [
+    # name, date of birth, postcode: on the list, with no account yet
+    ("Sam Taylor", dt.date(1990, 5, 1), "OB2 1AA"),
+    ("Priya Shah", dt.date(1985, 11, 23), "OB3 2BB"),
+    ("Grace Okafor", dt.date(1972, 3, 14), "OB4 3CD"),
+    ("Tomasz Nowak", dt.date(2001, 8, 9), "OB5 4EF"),
+]
+BY_LETTER = range(5, 8)  # residents 5, 6 and 7 used a code from a letter
+IN_PERSON = range(8, 11)  # residents 8, 9 and 10 showed proof to the fund's team
+IN_PERSON_NOTE = "Saw a council tax bill with their name and address."
+
+
+def _demo_birth_date(number: int) -> dt.date:
+    """A made-up date of birth for demo resident ``number`` (1 for resident@)."""
+    return dt.date(1950 + (number * 7) % 50, 1 + number % 12, 1 + (number * 3) % 28)
+
+
+def _numbered_residents(session: Session) -> list[tuple[int, User]]:
+    """The demo residents with their numbers: 1 for resident@, then 2 to 30."""
+    people = _residents(session, range(2, 31))
+    first = find_one(session, User, email="resident@demo.placefund.org")
+    numbered = [(1, first)] if first is not None else []
+    return numbered + [(int(p.email.split("@")[0].removeprefix("resident")), p) for p in people]
+
+
+def _census_csv(residents: list[tuple[int, User]]) -> bytes:
+    lines = ["name,date_of_birth,postcode"]
+    for number, person in residents:
+        lines.append(f"{person.name},{_demo_birth_date(number).isoformat()},{person.postcode}")
+    for name, born, postcode in UNCLAIMED_CENSUS:
+        lines.append(f"{name},{born.isoformat()},{postcode}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def load_residents(session: Session) -> bool:
+    """Oakbridge's census list and its verified residents; False if the list is there."""
+    manager, place = demo_manager(session), demo_place(session)
+    if manager is None or place is None or current_census(session, place) is not None:
+        return False
+    residents = _numbered_residents(session)
+    upload_census(session, manager, place, _census_csv(residents))
+    for number, person in residents:
+        if number in BY_LETTER:
+            address = f"{number} Castle Street, Oakbridge, {person.postcode}"
+            (_lines, code), *_rest = issue_letters(session, manager, place, address)
+            verify_by_letter(session, person, place, code)
+        elif number in IN_PERSON:
+            verify_in_person(session, manager, place, person.email, IN_PERSON_NOTE)
+        else:
+            verify_by_census(
+                session, person, place, person.name, _demo_birth_date(number), person.postcode
+            )
     session.flush()
     return True

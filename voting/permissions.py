@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from giving import workflow as giving_workflow
 from giving.errors import DomainError, NotAllowed
-from giving.models import Application, Place, Role, Round, User
-from giving.services import is_resident, is_staff, roles_for
+from giving.models import Application, Place, ResidentVerification, Role, Round, User
+from giving.services import is_staff, roles_for, verified_resident
+from giving.timeutil import utcnow
 from giving.workflow import State
-from voting.models import Declaration, Panel, PanelMember, Vote, VoteKind
+from voting.models import Declaration, Panel, PanelMember, Vote, VoteKind, WhoMayVote
 from voting.workflow import STAFF, VoteStatus
 
 # Applications a panel works on: being read, and what it has done with them since.
@@ -176,19 +177,80 @@ def can_see_vote(session: Session, user: User | None, vote: Vote) -> bool:
     return panel is not None and member_for(session, user, panel) is not None
 
 
+def who_may_vote(vote: Vote) -> WhoMayVote:
+    """Who may vote in a public vote (verified residents until it is saved)."""
+    return vote.who_may_vote or WhoMayVote.VERIFIED
+
+
+def verification_ran_out(session: Session, user: User, place: Place) -> bool:
+    """True when the person verified where they live in the place, but it has run out."""
+    return (
+        session.scalar(
+            select(ResidentVerification.id).where(
+                ResidentVerification.user_id == user.id,
+                ResidentVerification.place_id == place.id,
+                ResidentVerification.expires_at <= utcnow(),
+            )
+        )
+        is not None
+    )
+
+
+def must_verify(session: Session, user: User | None, vote: Vote) -> bool:
+    """True when the only thing between a signed-in person and a public vote is showing
+    where they live (their account is confirmed, but they are not a verified resident)."""
+    return (
+        signed_in(user)
+        and is_public(vote)
+        and who_may_vote(vote).takes_accounts
+        and user.is_confirmed
+        and verified_resident(session, user, vote.round.place) is None
+    )
+
+
+def _why_not_in_public_vote(session: Session, user: User, vote: Vote) -> str | None:
+    """A postcode on an account is only a claim: a public vote takes verified residents (or
+    only voting codes)."""
+    place = vote.round.place
+    if not who_may_vote(vote).takes_accounts:
+        return _("This vote is by voting code only. Use the code on your letter.")
+    if not user.is_confirmed:
+        return _("Confirm your email address first: follow the link we sent you.")
+    if verified_resident(session, user, place) is not None:
+        return None
+    if verification_ran_out(session, user, place):
+        return _(
+            "You showed us that you live in %(place)s, but that has run out. "
+            "Show us where you live again, then you can vote.",
+            place=place.name,
+        )
+    return _(
+        "Only people who have shown they live in %(place)s can vote. "
+        "Show us where you live first, then you can vote.",
+        place=place.name,
+    )
+
+
+def why_code_refused(vote: Vote) -> str | None:
+    """Why a voting code cannot be used in this vote, or None when it can."""
+    if not is_public(vote):
+        return _("Voting codes are only for public votes.")
+    if not who_may_vote(vote).takes_codes:
+        return _(
+            "This vote does not take voting codes. Only people who have shown where they "
+            "live can vote: log in to vote."
+        )
+    return None
+
+
 def why_cannot_vote(session: Session, user: User | None, vote: Vote) -> str | None:
     """Why a signed-in person cannot vote in this vote, or None when they can."""
     if not signed_in(user):
+        if is_public(vote) and not who_may_vote(vote).takes_accounts:
+            return _("This vote is by voting code only. Use the code on your letter.")
         return _("Log in to vote, or use a voting code.")
     if is_public(vote):
-        if not user.is_confirmed:
-            return _("Confirm your email address first: follow the link we sent you.")
-        if not is_resident(session, user, vote.round.place):
-            return _(
-                "Only people who live in %(place)s can vote. Add your postcode to your account.",
-                place=vote.round.place.name,
-            )
-        return None
+        return _why_not_in_public_vote(session, user, vote)
     panel = panel_for_round(session, vote.round)
     if panel is None or member_for(session, user, panel) is None:
         return _("Only the panel votes in this vote.")

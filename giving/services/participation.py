@@ -9,17 +9,29 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from giving import hooks
 from giving.errors import DomainError
-from giving.models import MIN_ANSWERS_SHOWN, GainAnswer, Place, PlaceFigure, Round, User
+from giving.models import (
+    MIN_ANSWERS_SHOWN,
+    GainAnswer,
+    Place,
+    PlaceFigure,
+    ResidentVerification,
+    Round,
+    User,
+)
 from giving.permissions import require_staff
 from giving.postcodes import ward_for_postcode
-from giving.reports import Chart, ChartRow, Figure, share_figure
+from giving.reports import Chart, ChartRow, Figure, percent, share_figure
 from giving.services.core import audit
 from giving.services.results import rounds_in
+from giving.timeutil import utcnow
+
+# The place's own figures about how many people live in each ward have this category.
+WARD_CATEGORY = "Ward"
 
 
 @dataclass
@@ -76,6 +88,47 @@ def gain_figures(session: Session, rounds: list[Round]) -> list[Figure]:
     return figures
 
 
+def verified_residents(session: Session, place: Place) -> tuple[Figure, Chart]:
+    """How many people are verified residents of the place now, and their wards as shares
+    set against the place's own figures for its wards (counted in the database, once)."""
+    by_ward = (
+        select(ResidentVerification.ward_id, func.count(ResidentVerification.id))
+        .where(
+            ResidentVerification.place_id == place.id,
+            ResidentVerification.expires_at > utcnow(),
+        )
+        .group_by(ResidentVerification.ward_id)
+    )
+    counts: dict[int | None, int] = dict(session.execute(by_ward).all())
+    people = {f.label: f.people for f in place_figures(session, place, WARD_CATEGORY)}
+    verified, living = sum(counts.values()), sum(people.values())
+    rows = [
+        ChartRow(
+            ward.name,
+            [percent(counts.get(ward.id, 0), verified), percent(people.get(ward.name, 0), living)],
+        )
+        for ward in place.wards
+    ]
+    if counts.get(None):
+        rows.append(ChartRow(_("Ward not known"), [percent(counts[None], verified), 0]))
+    chart = Chart(
+        "verified-by-ward",
+        _("Verified residents by ward, against all who live here"),
+        [_("Verified"), _("All")],
+        rows,
+        "percent",
+        _("Ward"),
+    )
+    figure = Figure(
+        "verified_residents",
+        _("Verified residents (people who have shown they live here)"),
+        verified,
+        str(verified),
+        "verified-residents",
+    )
+    return figure, chart
+
+
 def participation(
     session: Session, place: Place, round_: Round | None = None
 ) -> ParticipationReport:
@@ -121,6 +174,7 @@ def participation(
         _("Ward"),
     )
     total = len(people)
+    verified, verified_chart = verified_residents(session, place)
     return ParticipationReport(
         people=Figure("people", _("People who took part"), total, str(total), "people-taking-part"),
         returning=share_figure(
@@ -134,8 +188,8 @@ def participation(
         by_way=by_way,
         by_ward=by_ward,
         gains=gain_figures(session, rounds_in(session, place, round_)),
-        charts=charts,
-        figures=extra,
+        charts=[verified_chart, *charts],
+        figures=[verified, *extra],
     )
 
 

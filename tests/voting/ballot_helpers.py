@@ -1,6 +1,7 @@
 """Shared set-up for the ballot and result tests: a round decided by both a panel vote and a
-public vote, three shortlisted applications, a panel (one member conflicted with the first
-application), residents in two wards, and people who may not vote."""
+public vote (verified residents and voting codes), three shortlisted applications, a panel
+(one member conflicted with the first application), verified residents in two wards, and
+people who may not vote."""
 
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ from tests.factories import (
     GroupFactory,
     PanelFactory,
     PanelMemberFactory,
+    ResidentVerificationFactory,
     RoleGrantFactory,
     RoundFactory,
     UserFactory,
     place_with_wards,
 )
 from voting import services
-from voting.models import BallotKind, VoteKind
+from voting.models import BallotKind, VoteKind, WhoMayVote
 
 
 def build_vote_world(
@@ -34,6 +36,7 @@ def build_vote_world(
     points_total: int | None = None,
     open_votes: bool = True,
     slug: str = "ashvale",
+    who_may_vote: WhoMayVote = WhoMayVote.BOTH,
 ) -> SimpleNamespace:
     """Everything is created through the factories, then the votes through the services (so
     it needs a request context: see ``tests.conftest.in_request``)."""
@@ -72,6 +75,9 @@ def build_vote_world(
         UserFactory(postcode="AV1 2BB"),
         UserFactory(postcode="AV2 3CC"),
     ]
+    # The residents have shown where they live; the others have not.
+    for person, ward in zip(residents, (north, north, south), strict=True):
+        ResidentVerificationFactory(user=person, place=place, ward=ward)
     unconfirmed = UserFactory(postcode="AV1 4DD", unconfirmed=True)
     outsider = UserFactory(postcode="ZZ9 9ZZ")
     other_manager = RoleGrantFactory(role=Role.FUND_MANAGER).user
@@ -89,6 +95,7 @@ def build_vote_world(
         rule=public_rule,
         ballot_kind=ballot_kind,
         points_total=points_total,
+        who_may_vote=who_may_vote,
         **settings,
     )
     panel_vote = services.save_vote(

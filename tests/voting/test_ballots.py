@@ -245,6 +245,8 @@ def test_the_settings_freeze_once_the_first_ballot_is_in(ctx, world):
             text("UPDATE votes SET tie_break_seed = 'chosen later' WHERE id = :id"),
             {"id": vote.id},
         )
+    with pytest.raises((DBAPIError, IntegrityError)), ctx.begin_nested():
+        ctx.execute(text("UPDATE votes SET who_may_vote = 'codes' WHERE id = :id"), {"id": vote.id})
 
 
 def test_a_knapsack_ballot_must_fit_the_money(ctx, world):

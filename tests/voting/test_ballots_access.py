@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.access_helpers import check_route, route_cases
+from tests.factories import ResidentVerificationFactory
 from tests.voting.ballot_helpers import in_request, vote_world
 from voting import services
 
@@ -26,6 +27,8 @@ ROUTES_COVERED = {
 def world(app, session):
     w = vote_world(app, session)
     counted = vote_world(app, session, slug="ashvale-counted")
+    # The resident has shown they live in the counted vote's place too.
+    ResidentVerificationFactory(user=w.residents[0], place=counted.place)
     with in_request(app, session) as ctx:
         services.move_vote(ctx, counted.manager, counted.public, "close")
         ctx.commit()

@@ -3,6 +3,7 @@ connection and committing for real. SQLite runs one writer at a time, so it cann
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from giving.models import User
+from giving.models import ResidentVerification, User, VerificationMethod
 from giving.timeutil import utcnow
 from tests.database_helpers import engine_of, own_database, run_in_threads, setup_session
 from tests.voting.ballot_helpers import build_vote_world, ticks
@@ -50,6 +51,17 @@ def _set_up(race_app, extra_residents: int = 0) -> tuple[dict, object]:
             for n in range(extra_residents)
         ]
         setup.add_all(people)
+        setup.flush()
+        # Each of them has shown they live in the place, for a year.
+        setup.add_all(
+            ResidentVerification(
+                user_id=p.id,
+                place_id=world.place.id,
+                method=VerificationMethod.CENSUS,
+                expires_at=utcnow() + dt.timedelta(days=365),
+            )
+            for p in people
+        )
         setup.commit()
         ids = {
             "vote": world.public.id,

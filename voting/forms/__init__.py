@@ -23,6 +23,7 @@ from voting.forms.review import (  # noqa: F401
 from voting.forms.votes import (  # noqa: F401
     BALLOT_LABELS,
     RULE_LABELS,
+    WHO_MAY_VOTE_LABELS,
     BallotForm,
     CodeForm,
     CodesForm,
@@ -30,4 +31,5 @@ from voting.forms.votes import (  # noqa: F401
     ballot_choices,
     ballot_form,
     codes_form,
+    vote_form,
 )

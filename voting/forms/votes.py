@@ -23,7 +23,7 @@ from giving.forms.fields import (
 )
 from giving.money import format_money
 from giving.timeutil import london_to_utc, to_london
-from voting.models import BallotKind, Vote
+from voting.models import BallotKind, Vote, VoteKind, WhoMayVote
 from voting.rules import RULES
 
 RULE_LABELS = {
@@ -49,8 +49,24 @@ BALLOT_LABELS = {
     BallotKind.CUMULATIVE: _l("Share out points between projects"),
 }
 
+WHO_MAY_VOTE_LABELS = {
+    WhoMayVote.VERIFIED: _l("People who have shown they live here (verified residents)"),
+    WhoMayVote.CODES: _l("Only people with a voting code from a letter"),
+    WhoMayVote.BOTH: _l("Verified residents, and people with a voting code"),
+}
+
 
 class VoteForm(FlaskForm):
+    who_may_vote = radio_field(
+        _l("Who can vote?"),
+        hint=_l(
+            "A postcode on an account is not proof. Verified residents have shown where they "
+            "live. Voting codes are printed on letters for people who are not online."
+        ),
+        choices=[SelectChoice(w.value, WHO_MAY_VOTE_LABELS[w]) for w in WhoMayVote],
+        default=WhoMayVote.VERIFIED.value,
+        required=_l("Choose who can vote"),
+    )
     ballot_kind = radio_field(
         _l("How do people fill in their ballot?"),
         choices=[SelectChoice(k.value, BALLOT_LABELS[k]) for k in BallotKind],
@@ -112,6 +128,8 @@ class VoteForm(FlaskForm):
 
     def fill_from(self, vote: Vote) -> None:
         opens, closes = to_london(vote.opens_at), to_london(vote.closes_at)
+        if "who_may_vote" in self:
+            self.who_may_vote.data = vote.who_may_vote.value
         self.ballot_kind.data = vote.ballot_kind.value
         self.max_choices.data = vote.max_choices
         self.points_total.data = vote.points_total
@@ -133,6 +151,15 @@ class VoteForm(FlaskForm):
             ]
             return False
         return True
+
+
+def vote_form(kind: VoteKind, **kwargs: Any) -> VoteForm:
+    """The set-up form for a vote of ``kind``: only a public vote asks who can vote (the
+    panel votes in a panel vote)."""
+    form = VoteForm(**kwargs)
+    if kind != VoteKind.PUBLIC:
+        del form.who_may_vote
+    return form
 
 
 class CodesForm(FlaskForm):

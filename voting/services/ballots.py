@@ -29,7 +29,13 @@ from voting.models import (
     VoterRecord,
     VotingCode,
 )
-from voting.permissions import is_public, member_for, panel_for_round, why_cannot_vote
+from voting.permissions import (
+    is_public,
+    member_for,
+    panel_for_round,
+    why_cannot_vote,
+    why_code_refused,
+)
 from voting.rules import pounds_from_pence
 from voting.workflow import VoteStatus
 
@@ -193,6 +199,8 @@ def cast_ballot(session: Session, vote: Vote, voter: Voter, choices: dict[int, i
         voter_for_user(session, voter.user, vote)
     elif voter.code is None or voter.code.vote_id != vote.id:
         raise NotAllowed(_("Use a voting code for this vote."))
+    elif (refused := why_code_refused(vote)) is not None:
+        raise NotAllowed(refused)
     # Closing waits for ballots being cast; ballots cast after closing are refused.
     lock_vote(session, vote, read=True)
     now = utcnow()

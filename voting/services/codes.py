@@ -12,7 +12,7 @@ from giving.errors import DomainError
 from giving.models import User, Ward
 from giving.services import audit, count_rows, find_one
 from voting.models import RECEIPT_ALPHABET, Vote, VotingCode
-from voting.permissions import is_public, require_staff
+from voting.permissions import is_public, require_staff, who_may_vote, why_code_refused
 from voting.services.ballots import keyed_hash
 from voting.workflow import VoteStatus
 
@@ -26,8 +26,9 @@ def _code_hash(code: str) -> str:
 
 def find_code(session: Session, vote: Vote, raw: str) -> VotingCode:
     """The voting code someone typed in, for this vote."""
-    if not is_public(vote):
-        raise DomainError(_("Voting codes are only for public votes."), field="code")
+    refused = why_code_refused(vote)
+    if refused:
+        raise DomainError(refused, field="code")
     found = find_one(session, VotingCode, vote_id=vote.id, code_hash=_code_hash(raw))
     if found is None:
         raise DomainError(
@@ -49,6 +50,10 @@ def issue_codes(
     require_staff(session, actor, vote.round.place)
     if not is_public(vote):
         raise DomainError(_("Voting codes are only for public votes."))
+    if not who_may_vote(vote).takes_codes:
+        raise DomainError(
+            _("This vote is only for verified residents. To make codes, change who can vote.")
+        )
     if vote.status not in (VoteStatus.DRAFT, VoteStatus.OPEN):
         raise DomainError(_("This vote has closed, so no more codes can be made."))
     if not 1 <= how_many <= MAX_CODES_AT_ONCE:

@@ -13,8 +13,9 @@ from werkzeug.wrappers import Response
 from giving.extensions import db, limiter, login_manager
 from giving.transaction import form_action
 from voting import services
-from voting.forms import CodeForm, ballot_choices, ballot_form
+from voting.forms import WHO_MAY_VOTE_LABELS, CodeForm, ballot_choices, ballot_form
 from voting.models import BallotKind, Vote, VoteKind, VotingCode
+from voting.permissions import must_verify, who_may_vote, why_code_refused
 from voting.rules import describe_rule
 from voting.views.common import bp, visible_vote
 
@@ -29,20 +30,18 @@ def _voter(vote: Vote) -> services.Voter | None:
     code_id = cookie.get(_code_key(vote))
     if code_id is not None:
         code = db.session.get(VotingCode, code_id)
-        if code is not None and code.vote_id == vote.id:
+        if code is not None and code.vote_id == vote.id and why_code_refused(vote) is None:
             return services.Voter(code=code)
     if current_user.is_authenticated:
         return services.Voter(user=current_user)
     return None
 
 
-@bp.get("/votes/<int:vote_id>")
-def vote_page(vote_id: int) -> str:
-    vote = visible_vote(vote_id)
-    voter = _voter(vote)
-    reason = None
-    if voter is not None and voter.user is not None:
-        reason = services.why_cannot_vote(db.session, current_user, vote)
+def _vote_page(vote: Vote, voter: services.Voter | None, reason: str | None) -> str:
+    """The vote's page: what it is, who can vote, and what this person can do now (vote,
+    change their vote, or why they cannot, with what to do about it)."""
+    public = vote.kind == VoteKind.PUBLIC
+    who = who_may_vote(vote)
     return render_template(
         "voting/vote.html",
         vote=vote,
@@ -52,7 +51,25 @@ def vote_page(vote_id: int) -> str:
         taking=services.is_taking_ballots(vote),
         ballot=services.ballot_for(db.session, vote, voter) if voter and not reason else None,
         rule_text=describe_rule(vote.rule),
+        who_text=WHO_MAY_VOTE_LABELS[who] if public else None,
+        takes_accounts=not public or who.takes_accounts,
+        takes_codes=public and who.takes_codes,
+        verify_url=(
+            url_for("giving.verify_residence", slug=vote.round.place.slug)
+            if reason and must_verify(db.session, current_user, vote)
+            else None
+        ),
     )
+
+
+@bp.get("/votes/<int:vote_id>")
+def vote_page(vote_id: int) -> str:
+    vote = visible_vote(vote_id)
+    voter = _voter(vote)
+    reason = None
+    if voter is not None and voter.user is not None:
+        reason = services.why_cannot_vote(db.session, current_user, vote)
+    return _vote_page(vote, voter, reason)
 
 
 @bp.route("/votes/<int:vote_id>/code", methods=["GET", "POST"])
@@ -70,13 +87,16 @@ def enter_code(vote_id: int) -> str | Response:
 
 
 @bp.route("/votes/<int:vote_id>/ballot", methods=["GET", "POST"])
-def ballot(vote_id: int) -> str | Response:
+def ballot(vote_id: int) -> str | Response | tuple[str, int]:
     vote = visible_vote(vote_id)
     voter = _voter(vote)
     if voter is None:
         return login_manager.unauthorized()
-    if voter.user is not None and services.why_cannot_vote(db.session, voter.user, vote):
-        abort(403)
+    reason = services.why_cannot_vote(db.session, voter.user, vote) if voter.user else None
+    if reason:
+        # Refused, with the reason and what to do about it (show where you live, or use a
+        # voting code).
+        return _vote_page(vote, voter, reason), 403
     if not services.is_taking_ballots(vote):
         flash(_("This vote is not open for voting now."), "info")
         return redirect(url_for("voting.vote_page", vote_id=vote.id))

@@ -13,7 +13,7 @@ from giving.transaction import attempt, form_action
 from giving.views.access import place_role_required
 from giving.views.pages import confirm_page, fields_of
 from voting import services
-from voting.forms import VoteForm, codes_form
+from voting.forms import codes_form, vote_form
 from voting.models import VoteKind
 from voting.views.common import STAFF, VOTES, bp, round_in, vote_in, votes_url
 from voting.workflow import STAFF as STAFF_ACTOR
@@ -56,7 +56,7 @@ def set_up_vote(place: Place, round_id: int, kind: str) -> str | Response:
     if vote_kind not in services.vote_kinds_for(round_):
         abort(404)
     vote = services.vote_of_kind(db.session, round_, vote_kind)
-    form = VoteForm()
+    form = vote_form(vote_kind)
     if not form.is_submitted():
         if vote is not None:
             form.fill_from(vote)
@@ -71,6 +71,7 @@ def set_up_vote(place: Place, round_id: int, kind: str) -> str | Response:
             vote_kind,
             opens_at=form.opens_at,
             closes_at=form.closes_at,
+            who_may_vote=form.who_may_vote.data if "who_may_vote" in form else None,
             **fields_of(
                 form, "rule", "ballot_kind", "max_choices", "points_total", "tie_break_seed"
             ),
