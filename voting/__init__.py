@@ -27,3 +27,4 @@ def init_app(app: Flask) -> None:
     added.participation_sources.append(reports.participation_part)
     added.took_part_checks.append(reports.took_part)
     added.tick_jobs.append(services.close_due_votes)
+    added.round_notes.append(services.round_notes)

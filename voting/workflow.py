@@ -14,8 +14,10 @@ Votes:
 - ``open``: people vote between its opening and closing times; the settings freeze once
   the first ballot is in;
 - ``closed``: no more ballots; counting follows at once;
-- ``counted``: the result and the anonymised ballots are public;
-- ``awarded``: staff confirmed the result and the awards went back to the applications.
+- ``counted``: the count is the decision: the chosen applications are given money and the
+  others are told why, at once, and the result and the anonymised ballots are public;
+- ``awarded``: the fund's team confirmed the grants the count decided. Confirming changes
+  no decision: only an override with a published reason can.
 
 Who may act: ``STAFF``, a fund manager or admin of the round's place; ``SYSTEM``, the
 scheduled job that closes and counts a vote when its closing time has passed (``flask
@@ -88,7 +90,7 @@ VOTE_STATUS_LABELS = {
     VoteStatus.OPEN: _l("Open for voting"),
     VoteStatus.CLOSED: _l("Closed"),
     VoteStatus.COUNTED: _l("Counted"),
-    VoteStatus.AWARDED: _l("Money given"),
+    VoteStatus.AWARDED: _l("Grants confirmed"),
 }
 
 VOTE: Workflow[VoteStatus] = Workflow(
@@ -97,7 +99,7 @@ VOTE: Workflow[VoteStatus] = Workflow(
         move(VoteStatus.DRAFT, "open", VoteStatus.OPEN, {STAFF}),
         move(VoteStatus.OPEN, "close", VoteStatus.CLOSED, {STAFF, SYSTEM}),
         move(VoteStatus.CLOSED, "count", VoteStatus.COUNTED, {SYSTEM}),
-        move(VoteStatus.COUNTED, "award", VoteStatus.AWARDED, {STAFF}),
+        move(VoteStatus.COUNTED, "confirm", VoteStatus.AWARDED, {STAFF}),
     ),
     attribute="status",
     refused=lambda state: _(
@@ -110,7 +112,7 @@ VOTE_ACTION_LABELS = {
     "open": _l("Open the vote"),
     "close": _l("Close the vote and count it"),
     "count": _l("Count the vote"),
-    "award": _l("Confirm the result and give the money"),
+    "confirm": _l("Confirm the grants"),
 }
 
 # The vote moves a person can ask for on the web (counting follows closing by itself).

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from giving.models import DecidedBy
 from giving.workflow import State
 from tests.conftest import post_form
 from tests.giving.round_helpers import as_user
@@ -138,19 +139,45 @@ def test_flask_count_round_prints_the_same_outcome_from_the_database(app, counte
     assert runner.invoke(args=["count"]).exit_code != 0
 
 
-def test_awarding_writes_the_result_back_to_the_applications(app, session, counted):
+def test_the_count_is_the_decision_and_confirming_changes_no_decision(app, session, counted):
+    """Counting gives the chosen applications money and tells the others why, at once; the
+    fund's team confirming the grants afterwards changes no decision."""
     larder, choir, scouts = counted.applications
-    with in_request(app, session) as ctx:
-        services.move_vote(ctx, counted.manager, counted.public, "award")
-        ctx.commit()
-    assert counted.public.status == VoteStatus.AWARDED
-    assert larder.state == State.AWARDED
-    assert larder.award_pence == 150_000
-    assert choir.state == State.AWARDED
-    assert choir.award_pence == 100_000
-    assert scouts.state == State.DECLINED
+
+    def decisions():
+        for application in (larder, choir, scouts):
+            session.refresh(application)
+        return [(a.state, a.award_pence, a.decided_by) for a in (larder, choir, scouts)]
+
+    counted_now = decisions()
+    assert counted_now == [
+        (State.AWARDED, 150_000, DecidedBy.RESIDENTS),
+        (State.AWARDED, 100_000, DecidedBy.RESIDENTS),
+        (State.DECLINED, None, DecidedBy.RESIDENTS),
+    ]
     assert "not chosen in the public vote" in scouts.feedback
     assert "£500.00 left between them" in scouts.feedback
+    with in_request(app, session) as ctx:
+        services.move_vote(ctx, counted.manager, counted.public, "confirm")
+        ctx.commit()
+    assert counted.public.status == VoteStatus.AWARDED
+    assert decisions() == counted_now
+
+
+def test_in_a_round_the_public_decides_the_panels_vote_decides_nothing(app, session):
+    """A panel makes the shortlist, then everyone votes: a panel vote counted first is
+    published, but only the public count moves the applications."""
+    world = vote_world(app, session, slug="ashvale-both")
+    larder = world.applications[0]
+    with in_request(app, session) as ctx:
+        voter = services.voter_for_user(ctx, world.chair.user, world.panel_vote)
+        services.cast_ballot(ctx, world.panel_vote, voter, ticks(world.panel_vote, larder))
+        services.move_vote(ctx, world.manager, world.panel_vote, "close")
+        ctx.commit()
+    assert world.panel_vote.status == VoteStatus.COUNTED
+    for application in world.applications:
+        session.refresh(application)
+        assert application.state == State.SHORTLISTED
 
 
 def test_staff_close_and_award_on_the_web(client, app, session):
@@ -162,15 +189,15 @@ def test_staff_close_and_award_on_the_web(client, app, session):
     assert response.status_code == 302
     session.refresh(world.public)
     assert world.public.status == VoteStatus.COUNTED
-    assert "Confirm the result" in client.get(base + "/move/award").get_data(as_text=True)
-    response = post_form(client, base + "/move/award", {})
-    assert response.status_code == 302
-    session.refresh(world.public)
-    assert world.public.status == VoteStatus.AWARDED
-    # Nobody voted, so nothing was chosen: every application was told why.
+    # Nobody voted, so nothing was chosen: the count told every application why, at once.
     for application in world.applications:
         session.refresh(application)
         assert application.state == State.DECLINED
+    assert "Confirm the grants" in client.get(base + "/move/confirm").get_data(as_text=True)
+    response = post_form(client, base + "/move/confirm", {})
+    assert response.status_code == 302
+    session.refresh(world.public)
+    assert world.public.status == VoteStatus.AWARDED
 
 
 def test_staff_set_up_and_open_a_vote_on_the_web_and_the_round_links_to_it(client, app, session):

@@ -9,8 +9,9 @@ import datetime as dt
 from sqlalchemy import select
 
 from giving import cli as giving_cli
-from giving.models import AuditEntry
+from giving.models import AuditEntry, DecidedBy
 from giving.timeutil import utcnow
+from giving.workflow import State
 from tests.giving.round_helpers import as_user
 from tests.voting.ballot_helpers import in_request, ticks, vote_world
 from voting import services
@@ -48,6 +49,14 @@ def test_flask_tick_closes_and_counts_a_vote_past_its_closing_time(app, session,
     assert public.outcome["ballots"] == 3
     # Both are chosen; which comes first is the seeded tie-break's call, which depends on ids.
     assert sorted(public.outcome["selected"]) == sorted([str(larder.id), str(choir.id)])
+    # The count is the decision: the chosen are given money at once, the other told why.
+    session.expire_all()
+    assert [a.state for a in world.applications] == [
+        State.AWARDED,
+        State.AWARDED,
+        State.DECLINED,
+    ]
+    assert {a.decided_by for a in world.applications} == {DecidedBy.RESIDENTS}
     closes = session.scalars(
         select(AuditEntry)
         .where(

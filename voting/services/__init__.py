@@ -74,10 +74,14 @@ from voting.services.results import (  # noqa: F401
     ResultRow,
     ballot_by_receipt,
     ballot_file,
+    ballots_by_way,
+    confirm_by,
     count_vote,
     election_for,
     outcome_json,
     result_rows,
+    round_notes,
+    vote_note,
 )
 from voting.services.scoring import is_assigned, my_scores, review_for, save_review  # noqa: F401
 from voting.services.shortlist import (  # noqa: F401
@@ -99,6 +103,7 @@ from voting.services.votes import (  # noqa: F401
     DEFAULT_RULES,
     close_due_votes,
     close_if_due,
+    deciding_kind,
     move_vote,
     new_seed,
     save_vote,

@@ -4,20 +4,29 @@ applications through giving's workflow."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from giving.errors import DomainError
-from giving.models import User
+from giving.models import Round
 from giving.services import find_one, transition
-from giving.timeutil import utcnow
+from giving.timeutil import format_date, format_datetime, to_london, utcnow
 from giving.workflow import State
-from voting.models import Ballot, BallotChoice, BallotKind, Vote, VoteKind, VoteOption
+from voting.models import (
+    Ballot,
+    BallotChoice,
+    BallotKind,
+    Vote,
+    VoteKind,
+    VoteOption,
+    VoterRecord,
+)
 from voting.rules import Ballot as RuleBallot
 from voting.rules import (
     Election,
@@ -165,22 +174,92 @@ def result_rows(vote: Vote) -> list[ResultRow]:
     return sorted(rows, key=lambda r: (not r.selected, r.order or 0, -r.votes, r.option.position))
 
 
-def award(session: Session, actor: User | None, vote: Vote) -> None:
-    """Write the result back to the applications through giving's workflow: money for those
-    chosen, and the reason for the others."""
+def decide_from_count(session: Session, vote: Vote) -> list[str]:
+    """The count is the decision: the chosen applications are given their cost and the
+    others are told why, through giving's workflow as the system, at the moment of the
+    count. Applications already decided (an override with a published reason) keep their
+    decision. What could not be done, in lines for the audit."""
     who = _("the panel's vote") if vote.kind == VoteKind.PANEL else _("the public vote")
+    problems = []
     for row in result_rows(vote):
         application = row.option.application
         if application.state not in (State.SHORTLISTED, State.IN_REVIEW):
             continue
-        if row.selected:
-            transition(session, actor, application, "award", award_pence=row.amount, as_system=True)
-        else:
-            feedback = _(
-                "Your application was not chosen in %(who)s. %(reason)s", who=who, reason=row.reason
-            )
-            transition(session, actor, application, "decline", feedback=feedback, as_system=True)
-    vote.awarded_at = utcnow()
+        try:
+            if row.selected:
+                transition(
+                    session, None, application, "award", award_pence=row.amount, as_system=True
+                )
+            else:
+                feedback = _(
+                    "Your application was not chosen in %(who)s. %(reason)s",
+                    who=who,
+                    reason=row.reason,
+                )
+                transition(session, None, application, "decline", feedback=feedback, as_system=True)
+        except DomainError as refused:
+            # Say, money the round no longer has after an override: the fund's team decides
+            # what happens next, by a published override.
+            problems.append(f"{application.group.name}: {refused}")
+    return problems
+
+
+def ballots_by_way(session: Session, vote: Vote) -> tuple[int, int]:
+    """How many ballots came from residents' accounts (verified, in a public vote; the
+    panel's members, in a panel vote) and how many from voting codes, in one query."""
+    accounts, codes = session.execute(
+        select(func.count(VoterRecord.user_id), func.count(VoterRecord.voting_code_id)).where(
+            VoterRecord.vote_id == vote.id
+        )
+    ).one()
+    return int(accounts), int(codes)
+
+
+# The fund's team confirms the grants a count decided within this many days of the count.
+CONFIRM_WITHIN_DAYS = 7
+
+
+def confirm_by(vote: Vote) -> dt.date | None:
+    """The London day by which the fund's team confirms the grants the count decided."""
+    if vote.counted_at is None:
+        return None
+    return to_london(vote.counted_at).date() + dt.timedelta(days=CONFIRM_WITHIN_DAYS)
+
+
+def vote_note(vote: Vote) -> str | None:
+    """One sentence on where the vote stands, the same wherever the round's results are."""
+    which = _("The panel's vote") if vote.kind == VoteKind.PANEL else _("The public vote")
+    if vote.status == VoteStatus.OPEN:
+        return _(
+            "%(which)s is open until %(when)s. Nothing is decided until it is counted.",
+            which=which,
+            when=format_datetime(vote.closes_at),
+        )
+    if vote.status == VoteStatus.COUNTED:
+        return _(
+            "%(which)s was counted on %(counted)s, and the count is the decision. The fund's "
+            "team confirms the grants by %(due)s.",
+            which=which,
+            counted=format_date(vote.counted_at),
+            due=format_date(confirm_by(vote)),
+        )
+    if vote.status == VoteStatus.AWARDED:
+        return _(
+            "%(which)s was counted on %(counted)s, and the count is the decision. The fund's "
+            "team confirmed the grants on %(confirmed)s.",
+            which=which,
+            counted=format_date(vote.counted_at),
+            confirmed=format_date(vote.awarded_at),
+        )
+    return None
+
+
+def round_notes(session: Session, round_: Round) -> list[str]:
+    """Giving's ``round_notes`` hook: how the round's votes stand, for its results wherever
+    they are shown (the round's and the place's results, the results index, the API and
+    the groups' timelines)."""
+    votes = session.scalars(select(Vote).where(Vote.round_id == round_.id).order_by(Vote.id))
+    return [note for note in (vote_note(vote) for vote in votes) if note]
 
 
 def ballot_by_receipt(session: Session, vote: Vote, receipt: str) -> list[tuple[VoteOption, int]]:

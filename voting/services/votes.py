@@ -25,11 +25,11 @@ from giving.services import audit, find_one, total_of
 from giving.services.workflow import step
 from giving.timeutil import utcnow
 from giving.workflow import State
-from voting.models import BallotKind, Vote, VoteKind, VoteOption
+from voting.models import BallotKind, Vote, VoteKind, VoteOption, WhoMayVote
 from voting.permissions import require_staff
 from voting.rules import POINTS_RULES, RULES, pounds_from_pence
 from voting.services.ballots import is_frozen, lock_vote
-from voting.services.results import award, count_into
+from voting.services.results import count_into, decide_from_count
 from voting.workflow import SYSTEM, VOTE, VoteStatus
 
 DEFAULT_RULES = {VoteKind.PANEL: "greedy_votes", VoteKind.PUBLIC: "mes_cost_add1_greedy"}
@@ -41,6 +41,19 @@ def vote_kinds_for(round_: Round) -> list[VoteKind]:
         DecisionMethod.PANEL: [VoteKind.PANEL],
         DecisionMethod.PUBLIC: [VoteKind.PUBLIC],
         DecisionMethod.BOTH: [VoteKind.PANEL, VoteKind.PUBLIC],
+        DecisionMethod.STAFF: [],
+    }[round_.decision_method]
+
+
+def deciding_kind(round_: Round) -> VoteKind | None:
+    """The vote whose count decides the round: the panel's where the panel decides, the
+    public's where everyone votes (after the panel's shortlist, in a round decided by both).
+    None where the fund's team decides."""
+    return {
+        DecisionMethod.PANEL: VoteKind.PANEL,
+        DecisionMethod.PUBLIC: VoteKind.PUBLIC,
+        DecisionMethod.BOTH: VoteKind.PUBLIC,
+        DecisionMethod.STAFF: None,
     }[round_.decision_method]
 
 
@@ -131,10 +144,14 @@ def save_vote(
     points_total: int | None = None,
     tie_break_seed: str | None = None,
     budget_pence: int | None = None,
+    who_may_vote: WhoMayVote | str | None = None,
 ) -> Vote:
-    """Set up a round's vote, or change it until the first ballot is in."""
+    """Set up a round's vote, or change it until the first ballot is in. ``who_may_vote``
+    is for a public vote (verified residents when not given); a panel vote ignores it."""
     require_staff(session, actor, round_.place)
     kind = VoteKind(kind)
+    if who_may_vote is not None and who_may_vote not in set(WhoMayVote):
+        raise DomainError(_("Choose who can vote."), field="who_may_vote")
     ballot_kind = BallotKind(ballot_kind)
     _check_settings(round_, kind, rule, ballot_kind, opens_at, closes_at, points_total)
     if ballot_kind != BallotKind.CUMULATIVE:
@@ -155,6 +172,8 @@ def save_vote(
     vote.closes_at = closes_at
     vote.budget_pence = budget
     vote.tie_break_seed = seed or vote.tie_break_seed or new_seed()
+    if kind == VoteKind.PUBLIC and who_may_vote is not None:
+        vote.who_may_vote = WhoMayVote(who_may_vote)
     session.flush()
     if vote.status == VoteStatus.OPEN:
         _fix_options(session, vote)
@@ -168,6 +187,7 @@ def save_vote(
         rule=rule,
         ballot_kind=ballot_kind.value,
         seed=vote.tie_break_seed,
+        who_may_vote=vote.who_may_vote.value if kind == VoteKind.PUBLIC else None,
     )
     return vote
 
@@ -222,10 +242,12 @@ def _step(
 def move_vote(
     session: Session, actor: User | None, vote: Vote, action: str, *, as_system: bool = False
 ) -> Vote:
-    """Move a vote on (open, close and count, award): the one function that does it.
+    """Move a vote on (open, close and count, confirm): the one function that does it.
 
     Staff of the round's place move it; ``as_system`` is the scheduled close and count. A
-    close is always followed by the count, made by the system."""
+    close is always followed by the count, made by the system, and the count is the
+    decision: it gives the chosen applications money and tells the others why. Confirming
+    the grants afterwards changes no decision."""
     actors = {SYSTEM} if as_system else require_staff(session, actor, vote.round.place)
     if action == "close":
         lock_vote(session, vote)  # wait for ballots being cast now, and stop new ones
@@ -239,8 +261,8 @@ def move_vote(
     def apply(move: Move) -> None:
         if action == "open":
             _fix_options(session, vote)
-        elif action == "award":
-            award(session, actor, vote)
+        elif action == "confirm":
+            vote.awarded_at = now
         elif action == "close":
             vote.closed_at = now
 
@@ -263,9 +285,17 @@ def move_vote(
             "count",
             {SYSTEM},
             lambda move: f"Counted the {name}",
-            apply=lambda move: {"ballots": count_into(session, vote)["ballots"]},
+            apply=lambda move: _count_and_decide(session, vote),
         )
     return vote
+
+
+def _count_and_decide(session: Session, vote: Vote) -> dict[str, Any]:
+    ballots = count_into(session, vote)["ballots"]
+    if vote.kind != deciding_kind(vote.round):
+        return {"ballots": ballots}
+    problems = decide_from_count(session, vote)
+    return {"ballots": ballots, "not_done": problems} if problems else {"ballots": ballots}
 
 
 def close_if_due(session: Session, vote: Vote, now: dt.datetime) -> bool:

@@ -24,6 +24,8 @@ def results(vote_id: int) -> str:
         found=services.ballot_by_receipt(db.session, vote, receipt) if receipt else [],
         most=max([r.votes for r in rows] + [1]),
         rule_text=describe_rule(vote.rule),
+        note=services.vote_note(vote),
+        by_way=services.ballots_by_way(db.session, vote),
     )
 
 
