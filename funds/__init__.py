@@ -11,7 +11,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from funds import cli, demo, reports
+    from funds import cli, demo, reports, services
     from funds.views import bp, reports_bp
     from funds.views.api import api_paths
     from giving import hooks
@@ -25,4 +25,5 @@ def init_app(app: Flask) -> None:
     added.scorecard_sources.append(reports.scorecard_figures)
     added.participation_sources.append(reports.participation_part)
     added.place_sections.append(reports.place_sections)
+    added.decision_guards.append(services.award_in_a_grant)
     added.api_paths.append(api_paths)

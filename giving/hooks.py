@@ -34,6 +34,7 @@ ApiPaths = Callable[[], dict[str, Any]]
 TickJob = Callable[[Any, dt.datetime], list[str]]
 DemoLoader = Callable[[Any], bool]
 RoundNotes = Callable[[Any, Any], list[str]]
+DecisionGuard = Callable[[Any, Any, Any], str | None]
 
 
 @dataclass
@@ -54,6 +55,9 @@ class Hooks:
     # ``notes(session, round)`` -> sentences on how the round's decisions stand, shown with
     # its results everywhere they appear ("Counted on 2 December; ...").
     round_notes: list[RoundNotes] = field(default_factory=list)
+    # ``guard(session, application, move)`` -> why the move cannot be made now, or None
+    # (funds: an award a grant was made from is not taken back until the grant is cancelled).
+    decision_guards: list[DecisionGuard] = field(default_factory=list)
     # ``source(session, place)`` -> sections of the place's public results page.
     place_sections: list[SectionSource] = field(default_factory=list)
     # ``source()`` -> ``{"paths": {...}, "schemas": {...}}`` for the OpenAPI document.

@@ -95,6 +95,10 @@ MOVES: tuple[Move[State], ...] = (
     move(State.SHORTLISTED, "override_award", State.AWARDED, {OVERRIDING}, OVERRIDE_AWARD),
     move(State.IN_REVIEW, "override_decline", State.DECLINED, {OVERRIDING}, OVERRIDE_DECLINE),
     move(State.SHORTLISTED, "override_decline", State.DECLINED, {OVERRIDING}, OVERRIDE_DECLINE),
+    # After residents decided (a count, the panel's vote): a winner found to be closed, a fraud
+    # or a conflict found late, or money given instead to one they did not choose.
+    move(State.AWARDED, "override_decline", State.DECLINED, {OVERRIDING}, OVERRIDE_DECLINE),
+    move(State.DECLINED, "override_award", State.AWARDED, {OVERRIDING}, OVERRIDE_AWARD),
 )
 
 # The decisions about money that only the people deciding may make (see DECIDERS).

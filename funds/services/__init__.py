@@ -76,6 +76,7 @@ from funds.services.grants import (  # noqa: F401
     MAX_YEARS,
     Change,
     agreement_text,
+    award_in_a_grant,
     awards_waiting,
     grants_for_user_stmt,
     grants_stmt,

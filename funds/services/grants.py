@@ -392,3 +392,21 @@ def public_grants_stmt(fund: Fund) -> Select:
 
 def paid_pence(grant: Grant) -> int:
     return sum(i.amount_pence for i in grant.instalments if i.state == InstalmentState.PAID)
+
+
+def award_in_a_grant(session: Session, application: Application, move: Any) -> str | None:
+    """Giving's ``decision_guards`` hook: an award a grant was made from is not taken back
+    (by an override) while the grant stands, so the money and the decision always agree."""
+    if move.source != State.AWARDED:
+        return None
+    standing = session.scalar(
+        select(Grant.id).where(
+            Grant.application_id == application.id, Grant.state != GrantState.WITHDRAWN
+        )
+    )
+    if standing is None:
+        return None
+    return _(
+        "A grant was made from this award. Take the grant offer back first (on the grant's "
+        "page), then override the decision."
+    )

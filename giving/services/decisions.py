@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from giving import hooks
 from giving.errors import DomainError
 from giving.models import Application, Channel, DecidedBy, DecisionMethod, Round, RoundStatus, User
 from giving.money import format_money
@@ -180,12 +181,19 @@ def transition(
     if (
         action in DECISION_ACTIONS
         and Actor.OVERRIDING_STAFF in actors
-        and APPLICATIONS.find(application.state, action) is not None
+        and (
+            APPLICATIONS.find(application.state, action) is not None
+            or application.state in (State.AWARDED, State.DECLINED)
+        )
     ):
         raise DomainError(residents_decide_refusal(application.round), field="action")
 
     def check(move: Move) -> None:
         _check_needs(session, move, application, feedback, award_pence, override_reason)
+        for guard in hooks.current().decision_guards:
+            refusal = guard(session, application, move)
+            if refusal:
+                raise DomainError(refusal, field="action")
         if move.action == "submit" and helping and (channel is None or channel == Channel.ONLINE):
             raise DomainError(_("Say how the group reached you"), field="channel")
 

@@ -128,6 +128,10 @@ def residents_had_text(round_: Round, state: str | None) -> str:
         return _("It was on the list for the public vote, which had not decided yet.")
     if state == State.SHORTLISTED:
         return _("The panel had put it on the shortlist.")
+    if state == State.AWARDED:
+        return _("Residents had chosen it to be given money.")
+    if state == State.DECLINED:
+        return _("Residents had not chosen it.")
     return _("Residents had not decided yet.")
 
 

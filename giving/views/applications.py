@@ -278,7 +278,9 @@ def override_decision(application_id: int) -> str | Response | tuple[str, int]:
         abort(403)
     actors = services.actors_for(db.session, current_user, application)
     form = OverrideForm()
-    if _override_moves(application, actors) and form_action(
+    allowed = {m.action for m in _override_moves(application, actors)}
+    form.action.choices = [c for c in form.action.choices if c.value in allowed]
+    if allowed and form_action(
         form,
         lambda: services.override_decision(
             db.session,

@@ -24,9 +24,11 @@ from funds.models import (
 )
 from funds.schedule import Frequency
 from funds.workflow import GrantState, InstalmentState
-from giving.models import AuditEntry, Role
+from giving import services as giving_services
+from giving.models import AuditEntry, DecidedBy, DecisionMethod, Role
 from giving.services import DomainError, NotAllowed
 from giving.workflow import State
+from tests.conftest import in_request
 from tests.database_helpers import engine_of, own_database, run_in_threads, setup_session
 from tests.factories import (
     ApplicationFactory,
@@ -92,6 +94,34 @@ def test_an_award_becomes_a_grant_with_its_group_and_amount(session, fund, manag
         _offer(
             session, manager, fund, application=application, title="Again", total_pence=1_500_000
         )
+
+
+def test_an_award_in_a_grant_is_not_overridden_until_the_offer_is_taken_back(
+    app, session, fund, manager
+):
+    """The money and the decision agree: the fund's team cannot override an award that a
+    grant was made from while the grant stands; once the offer is taken back, it can."""
+    round_ = RoundFactory(place=fund.place, decision_method=DecisionMethod.PANEL)
+    application = ApplicationFactory(
+        round=round_, state=State.AWARDED, award_pence=100_000, decided_by=DecidedBy.RESIDENTS
+    )
+    services.link_round(session, manager, fund, round_)
+    grant = _offer(session, manager, fund, application=application, total_pence=100_000)
+    override = {
+        "override_reason": "The group was found to be a fraud after the panel decided.",
+        "feedback": "We cannot pay this grant.",
+    }
+    with in_request(app, session) as ctx:
+        with pytest.raises(DomainError, match="A grant was made from this award"):
+            giving_services.override_decision(
+                ctx, manager, application, "override_decline", **override
+            )
+        assert application.state == State.AWARDED
+        services.end_grant(ctx, manager, grant, "Taken back: the group was a fraud.")
+        giving_services.override_decision(ctx, manager, application, "override_decline", **override)
+    assert application.state == State.DECLINED
+    assert application.decided_by == DecidedBy.OVERRIDE
+    assert application.award_pence is None
 
 
 def test_a_grant_from_an_award_is_for_the_amount_awarded(session, fund, manager):

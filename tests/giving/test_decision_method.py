@@ -55,7 +55,14 @@ def test_the_table_gives_decisions_about_money_only_to_the_people_deciding():
         if move.action.startswith("override_"):
             assert move.who == {Actor.OVERRIDING_STAFF}
             assert Needs.OVERRIDE_REASON in move.needs
-            assert move.source in (State.IN_REVIEW, State.SHORTLISTED)
+            # Before residents decide, or after (a counted winner that closed, say).
+            assert move.source in (
+                State.IN_REVIEW,
+                State.SHORTLISTED,
+                State.AWARDED,
+                State.DECLINED,
+            )
+            assert move.target != move.source
     for action in ("start_review", "mark_ineligible", "reconsider", "withdraw"):
         assert all(Actor.STAFF in m.who for m in workflow.MOVES if m.action == action)
 

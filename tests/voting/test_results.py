@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from giving import services as giving_services
+from giving.errors import DomainError
 from giving.models import DecidedBy
 from giving.workflow import State
 from tests.conftest import post_form
@@ -162,6 +164,58 @@ def test_the_count_is_the_decision_and_confirming_changes_no_decision(app, sessi
         ctx.commit()
     assert counted.public.status == VoteStatus.AWARDED
     assert decisions() == counted_now
+
+
+def test_after_the_count_the_fund_s_team_overrides_only_with_a_published_reason(
+    app, session, client, counted
+):
+    """A counted winner that closed, or one the count did not choose: the fund's team cannot
+    simply decide otherwise, only override with a reason everyone can read."""
+    larder, choir, scouts = counted.applications
+    with in_request(app, session) as ctx:
+        with pytest.raises(DomainError, match="people who live here decide"):
+            giving_services.decide_application(
+                ctx, counted.manager, scouts, "award", award_pence=50_000
+            )
+        with pytest.raises(DomainError) as refused:
+            giving_services.override_decision(
+                ctx, counted.manager, choir, "override_decline", override_reason=" ", feedback="x"
+            )
+        assert refused.value.field == "override_reason"
+        assert choir.state == State.AWARDED
+        giving_services.override_decision(
+            ctx,
+            counted.manager,
+            choir,
+            "override_decline",
+            override_reason="The choir closed a week after the count, so it cannot spend it.",
+            feedback="Your group has closed, so the money cannot be paid.",
+        )
+        ctx.commit()
+    session.refresh(choir)
+    assert (choir.state, choir.decided_by, choir.award_pence) == (
+        State.DECLINED,
+        DecidedBy.OVERRIDE,
+        None,
+    )
+    page = client.get(f"/places/{counted.place.slug}/results/rounds/{counted.round.id}").get_data(
+        as_text=True
+    )
+    assert "The choir closed a week after the count, so it cannot spend it." in page
+    assert "Residents had chosen it to be given money." in page
+    api = client.get(f"/api/rounds/{counted.round.id}/results").get_json()
+    by_id = {item["application_id"]: item for item in api["items"]}
+    assert by_id[choir.id]["decided_by"] == "override"
+    assert by_id[larder.id]["decided_by"] == "residents"
+    # A counted winner can only be overridden to "not given money", a loser only to money.
+    as_user(client, counted.manager)
+    for application, offered, not_offered in (
+        (larder, "override_decline", "override_award"),
+        (scouts, "override_award", "override_decline"),
+    ):
+        page = client.get(f"/applications/{application.id}/override").get_data(as_text=True)
+        assert f'value="{offered}"' in page
+        assert f'value="{not_offered}"' not in page
 
 
 def test_in_a_round_the_public_decides_the_panels_vote_decides_nothing(app, session):
