@@ -33,7 +33,7 @@ SectionSource = Callable[[Any, Any], list[Any]]
 ApiPaths = Callable[[], dict[str, Any]]
 TickJob = Callable[[Any, dt.datetime], list[str]]
 DemoLoader = Callable[[Any], bool]
-RoundNotes = Callable[[Any, Any], list[str]]
+RoundNotes = Callable[[Any, list[Any]], dict[int, list[str]]]
 DecisionGuard = Callable[[Any, Any, Any], str | None]
 
 
@@ -52,8 +52,8 @@ class Hooks:
     participation_sources: list[ParticipationSource] = field(default_factory=list)
     # ``check(session, user, round)`` -> did the person take part (so may answer the survey)?
     took_part_checks: list[TookPartCheck] = field(default_factory=list)
-    # ``notes(session, round)`` -> sentences on how the round's decisions stand, shown with
-    # its results everywhere they appear ("Counted on 2 December; ...").
+    # ``notes(session, rounds)`` -> ``{round_id: sentences}`` on how each round's decisions
+    # stand, shown with its results everywhere they appear ("Counted on 2 December; ...").
     round_notes: list[RoundNotes] = field(default_factory=list)
     # ``guard(session, application, move)`` -> why the move cannot be made now, or None
     # (funds: an award a grant was made from is not taken back until the grant is cancelled).

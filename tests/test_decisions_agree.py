@@ -14,14 +14,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from giving import cli as giving_cli
 from giving.extensions import db
 from giving.jobs import commit
-from giving.models import Application, DecidedBy, Place, Round, RoundStatus
+from giving.models import Application, DecidedBy, DecisionMethod, Place, Round, RoundStatus
 from giving.money import format_money
 from giving.workflow import State
+from tests.factories import ApplicationFactory, PlaceFactory, RoundFactory
 from tests.test_get_changes_nothing import _frozen_settings_lifted
 from voting import services as voting_services
 from voting.models import Vote, VoteStatus
@@ -77,7 +78,7 @@ def _check_round(session, client: FlaskClient, place: Place, round_: Round) -> N
         for a in applications
     }
     with client.application.test_request_context():
-        notes = voting_services.round_notes(db.session, round_)
+        notes = voting_services.round_notes(db.session, [round_]).get(round_.id, [])
     assert api_notes == notes
 
     # The round's results page: every decision, with its label, who made it and the money.
@@ -171,3 +172,47 @@ def test_every_demo_round_reads_the_same_everywhere(app, session, demo, monkeypa
     ]
     assert decided, "the count decided the round's applications"
     _check_round(session, client, place, counted_round)
+
+
+def _statements(session, client: FlaskClient, url: str) -> int:
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return len(seen)
+
+
+def test_the_results_lists_ask_the_database_the_same_number_of_times_for_more_rounds(
+    session, client
+):
+    """The results index and a place's results show every round with its notes and its
+    overrides: more rounds cost no more queries."""
+    place = PlaceFactory(slug="manyround", name="Many Round")
+
+    def add_rounds(how_many: int) -> None:
+        for _n in range(how_many):
+            round_ = RoundFactory(place=place, opened=True, decision_method=DecisionMethod.PANEL)
+            ApplicationFactory(
+                round=round_,
+                state=State.DECLINED,
+                decided_at=dt.datetime.now(dt.UTC),
+                decided_by=DecidedBy.OVERRIDE,
+                override_reason="The group closed before the panel met.",
+                feedback="The group closed.",
+            )
+        session.flush()
+
+    add_rounds(2)
+    few = [_statements(session, client, url) for url in ("/results", "/places/manyround/results")]
+    add_rounds(5)
+    page = client.get("/results").get_data(as_text=True)
+    assert page.count("The group closed before the panel met.") == 7
+    many = [_statements(session, client, url) for url in ("/results", "/places/manyround/results")]
+    assert many == few

@@ -63,6 +63,7 @@ from giving.services.applying import (  # noqa: F401
     save_application,
     start_application,
     state_counts,
+    state_counts_in,
 )
 from giving.services.attachments import (  # noqa: F401
     ALLOWED_FILES,

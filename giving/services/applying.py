@@ -216,9 +216,19 @@ def round_applications_stmt(round_: Round, state: State | None = None) -> Select
 
 
 def state_counts(session: Session, round_: Round) -> dict[State, int]:
+    return state_counts_in(session, [round_])[round_.id]
+
+
+def state_counts_in(session: Session, rounds: list[Round]) -> dict[int, dict[State, int]]:
+    """For each round, how many applications are in each state (one query for them all)."""
+    counts: dict[int, dict[State, int]] = {r.id: {} for r in rounds}
+    if not rounds:
+        return counts
     rows = session.execute(
-        select(Application.state, func.count(Application.id))
-        .where(Application.round_id == round_.id)
-        .group_by(Application.state)
+        select(Application.round_id, Application.state, func.count(Application.id))
+        .where(Application.round_id.in_(list(counts)))
+        .group_by(Application.round_id, Application.state)
     ).all()
-    return {State(state): count for state, count in rows}
+    for round_id, state, count in rows:
+        counts[round_id][State(state)] = count
+    return counts

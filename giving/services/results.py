@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from giving import hooks
 from giving.models import (
@@ -97,13 +97,22 @@ class RoundResult:
         return self.decided_by == DecidedBy.OVERRIDE
 
 
-def round_notes(session: Session, round_: Round) -> list[str]:
-    """Sentences on how the round's decisions stand ("Counted on 2 December; ..."), from the
-    packages that reach decisions (the app's ``round_notes`` hook)."""
-    notes: list[str] = []
+def notes_for(session: Session, rounds: list[Round]) -> dict[int, list[str]]:
+    """For each round, sentences on how its decisions stand ("Counted on 2 December; ..."),
+    from the packages that reach decisions (the app's ``round_notes`` hook), asked once for
+    all the rounds."""
+    notes: dict[int, list[str]] = {r.id: [] for r in rounds}
+    if not rounds:
+        return notes
     for source in hooks.current().round_notes:
-        notes.extend(source(session, round_))
+        for round_id, lines in source(session, rounds).items():
+            notes[round_id].extend(lines)
     return notes
+
+
+def round_notes(session: Session, round_: Round) -> list[str]:
+    """How one round's decisions stand, in sentences (see :func:`notes_for`)."""
+    return notes_for(session, [round_])[round_.id]
 
 
 def decided_by_text(application: Application) -> str | None:
@@ -152,38 +161,41 @@ def _states_before_override(session: Session, applications: list[Application]) -
     return {e.object_id: (e.details or {}).get("residents_had", "") for e in entries}
 
 
+def _as_result(
+    session: Session, application: Application, before: dict[str, str], *, ward: bool = True
+) -> RoundResult:
+    round_, group = application.round, application.group
+    overridden = application.decided_by == DecidedBy.OVERRIDE
+    found = (
+        ward_for_postcode(session, round_.place, group.postcode)
+        if ward and group.postcode
+        else None
+    )
+    return RoundResult(
+        application_id=application.id,
+        group_name=group.name,
+        title=application.title,
+        state=application.state,
+        award_pence=application.award_pence,
+        amount_requested_pence=application.amount_requested_pence,
+        reasons=None if application.feedback_private else application.feedback,
+        ward=found.name if found else None,
+        decided_at=application.decided_at,
+        decided_by=application.decided_by,
+        decided_by_text=decided_by_text(application),
+        override_reason=application.override_reason if overridden else None,
+        residents_had=(
+            residents_had_text(round_, before.get(str(application.id))) if overridden else None
+        ),
+    )
+
+
 def round_results(session: Session, round_: Round) -> list[RoundResult]:
     """Every decision in the round, with its reasons unless the group keeps them private, who
     made it, and for an override its reason beside what residents had decided."""
-    results = []
-    place = round_.place
     decided = decided_in(session, [round_])
     before = _states_before_override(session, decided)
-    for application in decided:
-        group = application.group
-        overridden = application.decided_by == DecidedBy.OVERRIDE
-        ward = ward_for_postcode(session, place, group.postcode) if group.postcode else None
-        results.append(
-            RoundResult(
-                application_id=application.id,
-                group_name=group.name,
-                title=application.title,
-                state=application.state,
-                award_pence=application.award_pence,
-                amount_requested_pence=application.amount_requested_pence,
-                reasons=None if application.feedback_private else application.feedback,
-                ward=ward.name if ward else None,
-                decided_at=application.decided_at,
-                decided_by=application.decided_by,
-                decided_by_text=decided_by_text(application),
-                override_reason=application.override_reason if overridden else None,
-                residents_had=(
-                    residents_had_text(round_, before.get(str(application.id)))
-                    if overridden
-                    else None
-                ),
-            )
-        )
+    results = [_as_result(session, application, before) for application in decided]
     order = {State.AWARDED: 0, State.DECLINED: 1, State.INELIGIBLE: 2}
     return sorted(results, key=lambda r: (order[r.state], r.group_name.lower()))
 
@@ -199,13 +211,41 @@ class RoundSummary:
     overrides: list[RoundResult]
 
 
+def overrides_in(session: Session, rounds: list[Round]) -> dict[int, list[RoundResult]]:
+    """Every override in these rounds, by round, with its reason and what residents had
+    decided (in two queries, however many rounds)."""
+    found: dict[int, list[RoundResult]] = {r.id: [] for r in rounds}
+    if not rounds:
+        return found
+    overridden = list(
+        session.scalars(
+            select(Application)
+            .where(
+                Application.round_id.in_(list(found)),
+                Application.decided_by == DecidedBy.OVERRIDE,
+                Application.state.in_(DECIDED_STATES),
+            )
+            .options(selectinload(Application.group))
+            .order_by(Application.id)
+        )
+    )
+    before = _states_before_override(session, overridden)
+    for application in overridden:
+        found[application.round_id].append(_as_result(session, application, before, ward=False))
+    return found
+
+
 def round_summaries(session: Session, rounds: list[Round]) -> dict[int, RoundSummary]:
+    """How each round's decisions stand, for lists of rounds: asked of the database once for
+    all of them, not once a round."""
+    notes = notes_for(session, rounds)
+    overrides = overrides_in(session, rounds)
     return {
         r.id: RoundSummary(
             round=r,
             who_decides=who_decides(r.decision_method),
-            notes=round_notes(session, r),
-            overrides=[x for x in round_results(session, r) if x.overridden],
+            notes=notes[r.id],
+            overrides=overrides[r.id],
         )
         for r in rounds
     }
@@ -213,9 +253,16 @@ def round_summaries(session: Session, rounds: list[Round]) -> dict[int, RoundSum
 
 def results_index(session: Session) -> list[tuple[Place, list[RoundSummary]]]:
     """Every place, with how each of its published rounds' decisions stand."""
-    places = session.scalars(select(Place).order_by(Place.name)).all()
-    out = []
-    for place in places:
-        summaries = round_summaries(session, public_rounds(session, place))
-        out.append((place, list(summaries.values())))
-    return out
+    places = session.scalars(select(Place).order_by(Place.name, Place.id)).all()
+    rounds = list(
+        session.scalars(
+            select(Round)
+            .where(Round.status != RoundStatus.DRAFT)
+            .order_by(Round.closes_at.desc(), Round.id.desc())
+        )
+    )
+    summaries = round_summaries(session, rounds)
+    by_place: dict[int, list[RoundSummary]] = {p.id: [] for p in places}
+    for round_ in rounds:
+        by_place[round_.place_id].append(summaries[round_.id])
+    return [(place, by_place[place.id]) for place in places]

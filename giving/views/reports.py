@@ -42,7 +42,7 @@ def results_index() -> str:
 def place_results(place_slug: str) -> str:
     place = place_or_404(place_slug)
     rounds = report_services.public_rounds(db.session, place)
-    counts = {r.id: services.state_counts(db.session, r) for r in rounds}
+    counts = services.state_counts_in(db.session, rounds)
     return render_template(
         "giving/reports/place.html",
         place=place,

@@ -345,7 +345,7 @@ def test_round_notes_show_with_the_results_everywhere(client, app, session, worl
     session.commit()
     note = "Counted on 2 December; the fund's team confirms the grants by 9 December."
     added = hooks.of(app)
-    source = lambda s, round_: [note] if round_.id == world.round.id else []  # noqa: E731
+    source = lambda s, rounds: {world.round.id: [note]}  # noqa: E731
     added.round_notes.append(source)
     try:
         assert note in _text(client.get(f"/places/riverton/results/rounds/{world.round.id}"))

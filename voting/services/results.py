@@ -254,12 +254,19 @@ def vote_note(vote: Vote) -> str | None:
     return None
 
 
-def round_notes(session: Session, round_: Round) -> list[str]:
-    """Giving's ``round_notes`` hook: how the round's votes stand, for its results wherever
+def round_notes(session: Session, rounds: list[Round]) -> dict[int, list[str]]:
+    """Giving's ``round_notes`` hook: how each round's votes stand, for its results wherever
     they are shown (the round's and the place's results, the results index, the API and
-    the groups' timelines)."""
-    votes = session.scalars(select(Vote).where(Vote.round_id == round_.id).order_by(Vote.id))
-    return [note for note in (vote_note(vote) for vote in votes) if note]
+    the groups' timelines); one query for all the rounds."""
+    notes: dict[int, list[str]] = defaultdict(list)
+    votes = session.scalars(
+        select(Vote).where(Vote.round_id.in_([r.id for r in rounds])).order_by(Vote.id)
+    )
+    for vote in votes:
+        note = vote_note(vote)
+        if note:
+            notes[vote.round_id].append(note)
+    return notes
 
 
 def ballot_by_receipt(session: Session, vote: Vote, receipt: str) -> list[tuple[VoteOption, int]]:
