@@ -12,7 +12,7 @@ from giving import hooks, services, workflow
 from giving.models import Application, AuditEntry, DecisionMethod
 from giving.services import DomainError, NotAllowed
 from giving.timeutil import utcnow
-from giving.workflow import Actor, State
+from giving.workflow import Actor, Needs, State
 from tests.conftest import post_form
 from tests.factories import ApplicationFactory
 from tests.giving.round_helpers import as_user
@@ -23,8 +23,15 @@ def test_the_table_covers_every_state_and_has_no_duplicates():
     assert len(keys) == len(set(keys))
     reached = {m.target for m in workflow.MOVES} | {State.DRAFT}
     assert reached == set(State)
+    # A final decision stays made: the only way out is the fund's team overriding residents,
+    # with a reason that is published (and "look again" at an application found ineligible).
     for state in workflow.FINAL_STATES - {State.INELIGIBLE}:
-        assert not [m for m in workflow.MOVES if m.source == state]
+        for m in workflow.MOVES:
+            if m.source == state:
+                assert m.action in workflow.OVERRIDE_ACTIONS
+                assert m.who == {Actor.OVERRIDING_STAFF}
+                assert Needs.OVERRIDE_REASON in m.needs
+    assert not [m for m in workflow.MOVES if m.source == State.WITHDRAWN]
     assert all(m.who for m in workflow.MOVES)
 
 
