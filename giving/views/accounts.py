@@ -27,14 +27,7 @@ from giving.models import User
 from giving.services.accounts import BadLink
 from giving.transaction import button_action, form_action, say
 from giving.views.home import bp
-from giving.views.pages import confirm_page, fields_of
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only paths on this site, so a log-in link cannot send people elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+from giving.views.pages import confirm_page, fields_of, safe_next
 
 
 def _login_failure_key() -> str:
@@ -134,7 +127,7 @@ def login() -> str | Response:
             services.record_login(db.session, user)
             _start_session(user)
             session.permanent = True
-            return redirect(_safe_next(request.args.get("next")) or url_for("giving.account"))
+            return redirect(safe_next(request.args.get("next")) or url_for("giving.account"))
     return render_template("giving/login.html", form=form)
 
 

@@ -30,17 +30,10 @@ from giving.transaction import Done, form_action
 from giving.views.access import place_role_required
 from giving.views.home import bp
 from giving.views.lookups import child_or_404, place_or_404
-from giving.views.pages import confirm_page
+from giving.views.pages import confirm_page, safe_next
 
 RESIDENTS = "/places/<place_slug>/manage/residents"
 F = TypeVar("F", bound=FlaskForm)
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only paths on this site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 def _form(kind: type[F], prefix: str, sent: bool, **kwargs: Any) -> F:
@@ -110,7 +103,7 @@ def verify_residence(slug: str) -> str | Response:
         )
     here = url_for("giving.verify_residence", slug=place.slug)
     if done:
-        return redirect(_safe_next(request.args.get("next")) or here)
+        return redirect(safe_next(request.args.get("next")) or here)
     return render_template(
         "giving/residents/verify.html",
         place=place,
