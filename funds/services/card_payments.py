@@ -117,9 +117,6 @@ def subscribe_payment_method(session: Session, gift: RegularGift, payment_method
                 "product": {"name": f"Monthly gift to {gift.fund.name}"},
             }
         )
-        gift.stripe_customer_id = customer.id
-        gift.stripe_subscription_id = None
-        session.flush()
         subscription = client.v1.subscriptions.create(
             params={
                 "customer": customer.id,
@@ -130,4 +127,7 @@ def subscribe_payment_method(session: Session, gift: RegularGift, payment_method
     except stripe.StripeError as error:
         current_app.logger.warning("Stripe subscription could not start: %s", error)
         raise DomainError(_("We could not reach our card payment service.")) from None
+    # Written after every call to Stripe, whose webhooks write at once: this transaction
+    # then holds the write lock only for as long as it takes to write.
+    gift.stripe_customer_id = customer.id
     return keep_stripe_id(session, gift, "stripe_subscription_id", subscription.id)
