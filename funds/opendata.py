@@ -6,12 +6,13 @@ no more memory than a hundred. Money leaves as pounds written from whole pence, 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
 import re
+import secrets
 from collections.abc import Iterator
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -21,11 +22,16 @@ from sqlalchemy.orm import Session
 from funds.models import Fund, Grant, Instalment, Payment
 from funds.schedule import end_date
 from funds.workflow import PUBLISHED_GRANT_STATES
+from giving.exports import formula_safe_writer
 from giving.models import Application, Group, GroupKind, Place, Round
 
 VERSION = "1.4"
 BATCH = 500
-_AMOUNT = re.compile(r'"@pence:(-?\d+)@"')
+# Amounts travel through ``json.dumps`` as marked text and come out as numbers. The mark holds
+# a token made when the app starts, so no text a person types (a title of "@pence:5@") can
+# pass for an amount.
+_MARK = f"@pence:{secrets.token_hex(8)}:"
+_AMOUNT = re.compile(f'"{_MARK}(-?\\d+)@"')
 
 
 def pounds(pence: int) -> str:
@@ -36,7 +42,7 @@ def pounds(pence: int) -> str:
 
 def _amount(pence: int) -> str:
     """A marker that :func:`_dumps` turns into a JSON number written from pence."""
-    return f"@pence:{pence}@"
+    return f"{_MARK}{pence}@"
 
 
 def _dumps(record: dict[str, Any]) -> str:
@@ -205,20 +211,24 @@ CSV_COLUMNS = [
 ]
 
 
-def _flat(record: dict[str, Any], path: str) -> str:
+def _flat(record: dict[str, Any], path: str) -> Any:
+    """One cell of the CSV: amounts and durations as numbers, everything else as text (which
+    the writer makes safe to open in a spreadsheet)."""
     head, _dot, tail = path.partition(".")
     value = record.get(head, "")
     if tail:
         value = value[0].get(tail, "") if value else ""
-    if isinstance(value, str) and value.startswith("@pence:"):
-        return pounds(int(value[7:-1]))
-    return "" if value is None else str(value)
+    if isinstance(value, str) and value.startswith(_MARK):
+        return Decimal(pounds(int(value[len(_MARK) : -1])))
+    return value
 
 
 def csv_chunks(session: Session, prefix: str, base_url: str = "") -> Iterator[str]:
-    """The flattened CSV with the standard's column titles, a row at a time."""
+    """The flattened CSV with the standard's column titles, a row at a time. Text that a
+    spreadsheet would read as a formula (a group named ``=HYPERLINK(...)``) is written as
+    text; amounts stay numbers."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = formula_safe_writer(out)
     writer.writerow([title for title, _path in CSV_COLUMNS])
     for row in _rows(session):
         record = grant_record(row, prefix, base_url)

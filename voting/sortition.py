@@ -132,6 +132,9 @@ def _quiet() -> Iterator[None]:
 
 
 def _csv(rows: list[list[str]]) -> str:
+    """Rows as CSV text for the sortition library to read in memory. Nobody opens it in a
+    spreadsheet, and the library must get back exactly the ids and values it was given, so
+    it is written as it is (not through ``giving.exports``)."""
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()

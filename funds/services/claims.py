@@ -3,9 +3,9 @@ schedule."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from funds.workflow import (
     DonationState,
 )
 from giving.errors import DomainError
+from giving.exports import formula_safe_writer
 from giving.money import format_money
 from giving.services import audit, flush_or_refuse
 from giving.timeutil import utcnow
@@ -110,9 +111,10 @@ CLAIM_COLUMNS = (
 
 
 def claim_csv(claim: GiftAidClaim) -> str:
-    """The claim schedule in the columns of HMRC's Gift Aid schedule."""
+    """The claim schedule in the columns of HMRC's Gift Aid schedule. Names and addresses
+    that a spreadsheet would read as a formula are written as text; amounts stay numbers."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = formula_safe_writer(out)
     writer.writerow(CLAIM_COLUMNS)
     for item in claim.items:
         d = item.declaration
@@ -126,7 +128,7 @@ def claim_csv(claim: GiftAidClaim) -> str:
                 "",
                 "",
                 item.donation.received_on.strftime("%d/%m/%y"),  # type: ignore[union-attr]
-                decimal_pounds(item.amount_pence),
+                Decimal(decimal_pounds(item.amount_pence)),
             ]
         )
     return out.getvalue()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Sequence
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from funds.workflow import (
     InstalmentState,
 )
 from giving.errors import DomainError
+from giving.exports import formula_safe_writer
 from giving.models import User
 
 
@@ -51,9 +52,10 @@ def run_reference(fund: Fund, on: dt.date, instalment: Instalment) -> str:
 
 
 def payment_run_csv(fund: Fund, on: dt.date, instalments: Sequence[Instalment], prefix: str) -> str:
-    """The payment run as a CSV file for the bank: who, how much, and the reference."""
+    """The payment run as a CSV file for the bank: who, how much, and the reference. Names
+    that a spreadsheet would read as a formula are written as text; amounts stay numbers."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = formula_safe_writer(out)
     writer.writerow(
         ["Payee", "Payee identifier", "Amount (GBP)", "Reference", "Due date", "Grant", "Payment"]
     )
@@ -62,7 +64,7 @@ def payment_run_csv(fund: Fund, on: dt.date, instalments: Sequence[Instalment], 
             [
                 inst.grant.group.name,
                 inst.grant.group.org_id(prefix),
-                decimal_pounds(inst.amount_pence),
+                Decimal(decimal_pounds(inst.amount_pence)),
                 run_reference(fund, on, inst),
                 inst.due_date.isoformat(),
                 f"360G-{prefix}-grant-{inst.grant_id}",

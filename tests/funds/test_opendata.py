@@ -19,9 +19,15 @@ from funds import opendata
 from funds.models import Grant
 from funds.workflow import GrantState
 from giving import demo as giving_demo
-from giving.models import Group, Place
+from giving.models import Group, Place, Role
 from giving.workflow import State
-from tests.factories import ApplicationFactory, RoundFactory
+from tests.factories import (
+    ApplicationFactory,
+    FundFactory,
+    RoleGrantFactory,
+    RoundFactory,
+    make_grant,
+)
 
 DATA = Path(__file__).parent / "data"
 GRANT_SCHEMA_1_4_2 = "https://raw.githubusercontent.com/ThreeSixtyGiving/standard/1.4.2/schema/360-giving-schema.json"
@@ -143,3 +149,19 @@ def test_the_public_downloads_are_the_same_files(client, session, demo):
     response = client.get("/open-data/360giving.csv")
     assert response.mimetype == "text/csv"
     assert response.get_data(as_text=True) == export(session, "csv")
+
+
+def test_a_title_that_looks_like_an_amount_stays_a_title(client, session):
+    fund = FundFactory(money=10_000_000)
+    manager = RoleGrantFactory(place=fund.place, role=Role.FUND_MANAGER).user
+    make_grant(fund, manager=manager, accepted=True, title="@pence:5@", total_pence=1_200_000)
+    make_grant(fund, manager=manager, accepted=True, title="@pence:five@", total_pence=1_200_000)
+    session.commit()
+    grants = client.get("/open-data/360giving.json").get_json()["grants"]
+    assert [g["title"] for g in grants] == ["@pence:5@", "@pence:five@"]
+    assert validator().is_valid({"version": "1.4", "grants": grants})
+    response = client.get("/open-data/360giving.csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["Title"] for r in rows] == ["'@pence:5@", "'@pence:five@"]
+    assert [r["Amount Awarded"] for r in rows] == ["12000", "12000"]
