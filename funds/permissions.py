@@ -6,10 +6,12 @@ grant's group is the members of the group it is for.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from funds.models import Fund, GiftAidDeclaration, Grant, RegularGift
+from funds.models import Donation, Fund, GiftAidDeclaration, Grant, RegularGift
 from funds.workflow import Actor
 from giving.errors import NotAllowed
 from giving.models import User
@@ -62,3 +64,15 @@ def can_see_regular_gift(session: Session, user: User | None, gift: RegularGift)
     if not signed_in(user):
         return False
     return gift.user_id == user.id or can_manage_fund(session, user, gift.fund)
+
+
+def is_gift_donor(
+    user: User | None, gift: Donation | RegularGift, started_here: Collection[str]
+) -> bool:
+    """Is this the person who gave? The browser that started the gift (``started_here``: the
+    gift references its session remembers), or the signed-in account it was given from. Only
+    they see the name, email and address on a gift's page; anyone else with the link sees the
+    amount, the fund and how the gift stands."""
+    if gift.reference in started_here:
+        return True
+    return signed_in(user) and gift.user_id is not None and gift.user_id == user.id

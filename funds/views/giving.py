@@ -7,12 +7,12 @@ import time
 from typing import Any
 
 import stripe
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.wrappers import Response
 
-from funds import services
+from funds import permissions, services
 from funds.forms import GiveForm
 from funds.models import Donation, RegularGift
 from funds.views.access import bp, fund_or_404
@@ -24,6 +24,20 @@ from giving.views.pages import fields_of
 
 # How often the webhook tries an event again when another worker got in first.
 WEBHOOK_TRIES = 5
+# The gifts a browser started, remembered in its session so that only it sees the donor's
+# details on a gift's page; the newest few are kept.
+STARTED_GIFTS = "gifts_started"
+REMEMBERED_GIFTS = 5
+
+
+def _gifts_started_here() -> list[str]:
+    started = session.get(STARTED_GIFTS)
+    return [ref for ref in started if isinstance(ref, str)] if isinstance(started, list) else []
+
+
+def _remember_gift(reference: str) -> None:
+    started = [ref for ref in _gifts_started_here() if ref != reference]
+    session[STARTED_GIFTS] = [*started, reference][-REMEMBERED_GIFTS:]
 
 
 @bp.route("/funds/<int:fund_id>/give", methods=["GET", "POST"])
@@ -50,6 +64,7 @@ def give(fund_id: int) -> str | Response:
             **fields_of(form, "donor_name", "donor_email", "postcode", "purpose"),
         )
         if done:
+            _remember_gift(done.value.reference)
             return redirect(url_for("funds.confirm_gift", reference=done.value.reference))
     return render_template(
         "funds/give.html",
@@ -71,6 +86,10 @@ def _gift(reference: str) -> Donation | RegularGift:
     return gift
 
 
+def _is_donor(gift: Donation | RegularGift) -> bool:
+    return permissions.is_gift_donor(current_user, gift, _gifts_started_here())
+
+
 def _gift_page(template: str, gift: Donation | RegularGift, /, **context: Any) -> str:
     """A page about one gift: the gift, its fund, and whether it is monthly."""
     return render_template(
@@ -80,12 +99,15 @@ def _gift_page(template: str, gift: Donation | RegularGift, /, **context: Any) -
 
 @bp.get("/give/<reference>")
 def confirm_gift(reference: str) -> str:
-    """Check the gift, then continue to Stripe to pay."""
+    """Check the gift, then continue to Stripe to pay. The donor's name, email and Gift Aid
+    details are shown only to the donor, and their home address only until the gift is paid;
+    anyone else with the link sees the amount, the fund and how the gift stands."""
     gift = _gift(reference)
     return _gift_page(
         "funds/give_confirm.html",
         gift,
         button=ButtonForm(),
+        mine=_is_donor(gift),
         waiting=(
             gift.state == RegularGiftState.PENDING
             if isinstance(gift, RegularGift)
@@ -96,8 +118,11 @@ def confirm_gift(reference: str) -> str:
 
 @bp.post("/give/<reference>/pay")
 def pay_gift(reference: str) -> Response:
-    """The hand-off: start a Stripe Checkout session and send the donor to it."""
+    """The hand-off: start a Stripe Checkout session and send the donor to it. Only the donor
+    may: Stripe's page shows their email address."""
     gift = _gift(reference)
+    if not _is_donor(gift):
+        abort(403)
     if not ButtonForm().validate_on_submit():
         return redirect(url_for("funds.confirm_gift", reference=reference))
     done = attempt(

@@ -84,6 +84,8 @@ CASES = [
     ("GET", "/give/not-a-gift", {"visitor": 404, "fund_manager": 404}),
     ("POST", "/give/not-a-gift/pay", {"visitor": 404}),
     ("POST", "/give/{ref}/pay-without-token", {"visitor": 400}),
+    # Only the donor hands their gift to Stripe (Stripe's page shows their email address).
+    ("POST", "/give/{ref}/pay", {"visitor": 403, "person": 403, "fund_manager": 403}),
     ("GET", "/give/{ref}/thanks", PUBLIC),
     ("GET", "/give/not-a-gift/thanks", {"visitor": 404}),
     ("POST", "/stripe/webhook", {"visitor": 400, "fund_manager": 400}),
