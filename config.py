@@ -64,12 +64,25 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en_GB"
     BABEL_DEFAULT_TIMEZONE = "Europe/London"
 
-    # Log-in attempts: failed tries counted per email address and per network address.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", REDIS_URL or "memory://")
+    # Limits on failed tries (see giving/throttles.py). Counts are kept in Redis when
+    # REDIS_URL is set, which production needs so that every worker shares them; this
+    # overrides the store (empty: Redis when there is one, else this process's memory).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "placefund")
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
+    # Wrong passwords for one account from one client, and for any accounts from one client.
     LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes")
+    LOGIN_CLIENT_FAILURE_LIMIT = os.environ.get("LOGIN_CLIENT_FAILURE_LIMIT", "30 per 15 minutes")
+    # Wrong voting codes from one client (right codes are never limited: a kiosk works).
+    VOTE_CODE_FAILURE_LIMIT = os.environ.get("VOTE_CODE_FAILURE_LIMIT", "20 per 15 minutes")
+    # Emails asked for from one client: registering, sending a link again, resetting a password.
+    EMAIL_REQUEST_LIMIT = os.environ.get("EMAIL_REQUEST_LIMIT", "20 per hour")
     # Wrong tries at verifying where one lives, per person.
     VERIFY_FAILURE_LIMIT = os.environ.get("VERIFY_FAILURE_LIMIT", "5 per 15 minutes")
+    # How many proxies (load balancers) stand in front of the app and add X-Forwarded-For:
+    # the client's real address is read from them. 0 trusts no header.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -124,7 +137,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "") or "sqlite://"
     REDIS_URL = ""
     MAIL_SERVER = ""
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = ""
+    TRUSTED_PROXIES = 0
     SERVER_NAME = None
     # Cheap password hashing keeps hundreds of log-ins in the tests quick; the real settings
     # are the library's defaults (3 passes over 64 MiB).

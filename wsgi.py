@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, DEFAULT_SECRET_KEY, INSTANCE_DIR, config_for
 from giving.extensions import babel, csrf, db, limiter, migrate
@@ -29,6 +30,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
             "Set SECRET_KEY to a long random value before running Placefund in production."
         )
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    _serve_behind_proxies(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
@@ -47,6 +49,26 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     voting.init_app(app)
     funds.init_app(app)
     return app
+
+
+def _serve_behind_proxies(app: Flask) -> None:
+    """Limits on tries count per client, so the client's address must be the real one:
+    behind ``TRUSTED_PROXIES`` proxies it comes from their headers; with none, no header is
+    believed. The counts are shared through Redis when there is one."""
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    if app.config["ENV_NAME"] == "production" and app.config["RATELIMIT_STORAGE_URI"] == (
+        "memory://"
+    ):
+        app.logger.warning(
+            "REDIS_URL is not set: limits on log-in tries are counted by each worker alone "
+            "and forgotten on restart. Production needs Redis."
+        )
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -95,6 +95,8 @@ def register(app: Flask) -> None:
         """Create a site admin account, already confirmed."""
         with refusals_shown(), on_public_site():
             user = services.register(db.session, email=email, name=name, password=password)
+        if user is None:
+            raise click.ClickException(f"There is already an account with {email}.")
         user.is_site_admin = True
         user.email_confirmed_at = utcnow()
         commit()

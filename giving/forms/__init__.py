@@ -13,6 +13,7 @@ from giving.forms.core import (  # noqa: F401
     PostcodeAreaForm,
     PostcodeForm,
     RegisterForm,
+    ResendForm,
     ResetPasswordForm,
     RoleForm,
     WardForm,

@@ -63,6 +63,18 @@ class EmailOnlyForm(FlaskForm):
     submit = button(_l("Send me a link"))
 
 
+class ResendForm(FlaskForm):
+    """Send the email that confirms an account again; works without logging in."""
+
+    email = email_field(
+        _l("Email address"),
+        required=_l("Enter your email address"),
+        invalid=REAL_EMAIL,
+        max_length=254,
+    )
+    submit = button(_l("Send the email again"))
+
+
 class ResetPasswordForm(FlaskForm):
     password = password_field(
         _l("New password"),

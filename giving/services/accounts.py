@@ -14,6 +14,7 @@ from flask import current_app, has_app_context, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from giving.email import send_email
@@ -108,20 +109,84 @@ def register(
     name: str,
     password: str,
     postcode: str | None = None,
-) -> User:
-    """Create an account and send the email that confirms it."""
+) -> User | None:
+    """Create an account and send the email that confirms it; the new account, or None.
+
+    When the email already has an account, make nothing and send its owner a note instead.
+    Both ways do the same work (the password is hashed, one email is sent), so neither the
+    page nor the time it takes tells anyone who has an account."""
     email = normalise_email(email)
     check_new_password(password)
     tidy_postcode = require_known_postcode(session, postcode) if postcode else None
-    taken = _("There is already an account with this email. Log in or reset your password.")
-    if find_user_by_email(session, email) is not None:
-        raise DomainError(taken, field="email")
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password))
-    user.postcode = tidy_postcode
-    flush_or_refuse(session, taken, user, field="email")
-    audit(session, user, "account.register", user, f"{user.name} registered")
-    send_confirmation(session, user)
-    return user
+    password_hash = hash_password(password)  # either way, so the time taken is the same
+    owner = find_user_by_email(session, email)
+    if owner is None:
+        user = User(email=email, name=name.strip(), password_hash=password_hash)
+        user.postcode = tidy_postcode
+        if _added(session, user):
+            audit(session, user, "account.register", user, f"{user.name} registered")
+            send_confirmation(session, user)
+            return user
+        # Another request made the account first: answer as for any account.
+        owner = find_user_by_email(session, email)
+    if owner is not None:
+        _tell_owner_of_registration(session, owner)
+    return None
+
+
+def _added(session: Session, user: User) -> bool:
+    """Add a new account in a savepoint; False when its email was taken meanwhile."""
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def _tell_owner_of_registration(session: Session, owner: User) -> None:
+    """Someone tried to register with an email that has an account: tell its owner how to
+    get in, and keep a note in the audit log."""
+    audit(session, None, "account.register_again", owner, "Someone tried to register again")
+    send_email(
+        owner.email,
+        _("You already have a Placefund account"),
+        "register_again",
+        user=owner,
+        **_way_in_links(),
+    )
+
+
+def _way_in_links() -> dict[str, str]:
+    return {
+        "login_link": url_for("giving.login", _external=True),
+        "reset_link": url_for("giving.forgot_password", _external=True),
+    }
+
+
+def resend_confirmation(session: Session, email: str) -> None:
+    """Send the email that confirms an account again. Whatever is typed, one email goes to
+    it and the answer is the same: the link for an account not yet confirmed, a way in for
+    one that is, and a way to register for an address with no account."""
+    user = find_user_by_email(session, email)
+    if user is None:
+        send_email(
+            normalise_email(email),
+            _("There is no Placefund account with this email"),
+            "confirm_no_account",
+            register_link=url_for("giving.register", _external=True),
+        )
+    elif user.is_confirmed:
+        send_email(
+            user.email,
+            _("Your Placefund email is already confirmed"),
+            "confirm_already",
+            user=user,
+            **_way_in_links(),
+        )
+    else:
+        send_confirmation(session, user)
 
 
 def send_confirmation(session: Session, user: User) -> None:
@@ -146,28 +211,48 @@ def check_confirm_token(session: Session, token: str) -> User:
     return user
 
 
-def confirm_email(session: Session, token: str) -> User:
+def confirm_email(session: Session, token: str) -> tuple[User, bool]:
+    """Confirm the email a link is for: the user, and whether this confirmed it (False when
+    it was confirmed already)."""
     user = check_confirm_token(session, token)
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
-        audit(session, user, "account.confirm", user, f"{user.name} confirmed their email")
-    return user
+    if user.email_confirmed_at is not None:
+        return user, False
+    user.email_confirmed_at = utcnow()
+    audit(session, user, "account.confirm", user, f"{user.name} confirmed their email")
+    return user, True
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user whose email and password these are, or None."""
     user = find_user_by_email(session, email)
     if user is None:
-        # Spend the same effort either way, so timing does not reveal who has an account.
-        _hasher().hash(password)
+        # Check the password against a stand-in hash, so the time taken is the same as for
+        # an account and does not reveal who has one.
+        _checks(_dummy_hash(), password)
         return None
-    try:
-        _hasher().verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    if not _checks(user.password_hash, password):
         return None
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def _checks(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _dummy_hash() -> str:
+    """A hash of no one's password, made with the app's current cost settings."""
+    hasher = _hasher()
+    return _dummy_hash_for(hasher.time_cost, hasher.memory_cost)
+
+
+@functools.cache
+def _dummy_hash_for(time_cost: int, memory_cost: int) -> str:
+    return _hasher_for(time_cost, memory_cost).hash("not anyone's password")
 
 
 def record_login(session: Session, user: User) -> None:
@@ -180,9 +265,18 @@ def end_sessions(session: Session, user: User) -> None:
 
 
 def request_password_reset(session: Session, email: str) -> None:
-    """Send a reset link if the account exists; say nothing either way."""
+    """Send one email either way: a reset link to an account, or, to an address with no
+    account, a note saying so. Both make and sign a token, so the time taken is the same and
+    does not reveal who has an account."""
     user = find_user_by_email(session, email)
     if user is None:
+        _make_token("reset", {"u": 0, "h": ""})
+        send_email(
+            normalise_email(email),
+            _("There is no Placefund account with this email"),
+            "reset_no_account",
+            register_link=url_for("giving.register", _external=True),
+        )
         return
     token = _make_token("reset", {"u": user.id, "h": user.password_hash[-16:]})
     link = url_for("giving.reset_password", token=token, _external=True)

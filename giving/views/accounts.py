@@ -6,12 +6,12 @@ Links sent by email open a page with a button; only pressing it changes anything
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from giving import services
+from giving import services, throttles
 from giving.extensions import db, limiter
 from giving.forms import (
     ButtonForm,
@@ -21,25 +21,18 @@ from giving.forms import (
     LoginForm,
     PostcodeForm,
     RegisterForm,
+    ResendForm,
     ResetPasswordForm,
 )
 from giving.models import User
 from giving.services.accounts import BadLink
-from giving.transaction import button_action, form_action, say
+from giving.services.accounts import resend_confirmation as resend_confirmation_email
+from giving.transaction import form_action, say
 from giving.views.home import bp
 from giving.views.pages import confirm_page, fields_of, safe_next
 
-
-def _login_failure_key() -> str:
-    return "login-email:" + services.normalise_email(request.form.get("email", ""))
-
-
-def _login_failed(response: Response) -> bool:
-    return request.method == "POST" and response.status_code != 302
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_FAILURE_LIMIT"]
+# The address typed to register, kept to show on the "check your email" page.
+_CHECK_EMAIL = "check_email"
 
 
 def _start_session(user: User) -> None:
@@ -52,6 +45,16 @@ def _after_link() -> str:
     return url_for("giving.account" if current_user.is_authenticated else "giving.login")
 
 
+# Every form that emails an address typed into it shares one limit per client.
+_sends_email = limiter.shared_limit(
+    throttles.email_request_limit,
+    scope="email-requests",
+    key_func=throttles.client_address,
+    methods=["POST"],
+    on_breach=throttles.too_many_emails,
+)
+
+
 @bp.errorhandler(BadLink)
 def _link_problem(error: BadLink) -> tuple[str, int]:
     """A link from an email that cannot be used: say why, whether it was opened or posted."""
@@ -60,60 +63,91 @@ def _link_problem(error: BadLink) -> tuple[str, int]:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@_sends_email
 def register() -> str | Response:
+    """The same answer whether or not the email already has an account: no one is logged in
+    here, and the email sent says what happened."""
     if current_user.is_authenticated:
         return redirect(url_for("giving.account"))
     form = RegisterForm()
-    done = form_action(
+    if form_action(
         form,
         lambda: services.register(
             db.session,
             postcode=form.postcode.data or None,
             **fields_of(form, "email", "name", "password"),
         ),
-    )
-    if done:
-        _start_session(done.value)
+    ):
+        session[_CHECK_EMAIL] = form.email.data.strip()
         return redirect(url_for("giving.check_email"))
     return render_template("giving/register.html", form=form)
 
 
+def _email_to_check() -> str | None:
+    """The address last typed to register or to have the email sent again, else the logged-in
+    person's own."""
+    if session.get(_CHECK_EMAIL):
+        return session[_CHECK_EMAIL]
+    return current_user.email if current_user.is_authenticated else None
+
+
 @bp.get("/register/check-email")
-@login_required
 def check_email() -> str:
-    return render_template("giving/check_email.html", form=ButtonForm())
+    email = _email_to_check()
+    return render_template("giving/check_email.html", form=ResendForm(email=email), email=email)
 
 
 @bp.post("/register/resend")
-@login_required
-def resend_confirmation() -> Response:
-    if not current_user.is_confirmed:
-        button_action(
-            lambda: services.send_confirmation(db.session, current_user),
-            _("We have sent the email again."),
-        )
-    return redirect(url_for("giving.check_email"))
+@_sends_email
+def resend_confirmation() -> str | Response:
+    """Send the email again to the address typed; the same answer whatever is typed."""
+    form = ResendForm()
+    if form_action(
+        form,
+        lambda: resend_confirmation_email(db.session, form.email.data),
+        _("We have sent another email."),
+    ):
+        session[_CHECK_EMAIL] = form.email.data.strip()
+        return redirect(url_for("giving.check_email"))
+    return render_template("giving/check_email.html", form=form, email=_email_to_check())
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm_email(token: str) -> str | Response:
-    """The link in the confirmation email: a page with a button that confirms."""
+    """The link in the confirmation email: a page with a button that confirms. Confirming
+    logs the person in, as the link shows the email is theirs; a link already used logs no
+    one in."""
     user = services.check_confirm_token(db.session, token)
-    return confirm_page(
-        lambda: services.confirm_email(db.session, token),
-        _("Thank you, %(name)s. Your email is confirmed.", name=user.name),
-        _after_link(),
-        "giving/confirm_link.html",
-        email=user.email,
-        button=_("Confirm my email"),
-    )
+    form = ButtonForm()
+    done = form_action(form, lambda: services.confirm_email(db.session, token))
+    if not done or done.value is None:
+        return render_template(
+            "giving/confirm_link.html",
+            form=form,
+            email=user.email,
+            button=_("Confirm my email"),
+        )
+    user, newly_confirmed = done.value
+    if newly_confirmed:
+        _start_session(user)
+        session.permanent = True
+    say(_("Thank you, %(name)s. Your email is confirmed.", name=user.name))
+    return redirect(_after_link())
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
-    _login_limit, key_func=_login_failure_key, methods=["POST"], deduct_when=_login_failed
+    throttles.login_account_limit,
+    key_func=throttles.login_account_key,
+    methods=["POST"],
+    deduct_when=throttles.failed_post,
 )
-@limiter.limit("30 per 15 minutes", methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(
+    throttles.login_client_limit,
+    key_func=throttles.login_client_key,
+    methods=["POST"],
+    deduct_when=throttles.failed_post,
+)
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("giving.account"))
@@ -142,6 +176,7 @@ def logout() -> Response:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@_sends_email
 def forgot_password() -> str | Response:
     form = EmailOnlyForm()
     if form.validate_on_submit():

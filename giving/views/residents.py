@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from giving import services
+from giving import services, throttles
 from giving.extensions import db, limiter
 from giving.forms.residents import (
     CensusCheckForm,
@@ -48,10 +48,6 @@ def _verify_key() -> str:
     return f"verify-residence:{current_user.get_id()}"
 
 
-def _verify_failed(response: Response) -> bool:
-    return request.method == "POST" and response.status_code != 302
-
-
 def _verify_limit() -> str:
     return current_app.config["VERIFY_FAILURE_LIMIT"]
 
@@ -69,7 +65,7 @@ def _too_many_tries(limit: object) -> Response:
     _verify_limit,
     key_func=_verify_key,
     methods=["POST"],
-    deduct_when=_verify_failed,
+    deduct_when=throttles.failed_post,
     on_breach=_too_many_tries,
 )
 def verify_residence(slug: str) -> str | Response:

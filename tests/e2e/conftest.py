@@ -60,6 +60,7 @@ def live_app(tmp_path_factory, smtp_server):
             MAIL_PORT=controller.port,
             # Browser tests log in often from one address; the throttle has its own tests.
             LOGIN_FAILURE_LIMIT="1000 per minute",
+            EMAIL_REQUEST_LIMIT="1000 per minute",
         ) as app,
     ):
         with app.test_request_context():

@@ -14,8 +14,12 @@ def test_register_confirm_log_in_out_and_reset_password(visitor, mailbox):
     visitor.follow("Create an account")
     visitor.register("Robin Hart", "robin.hart@example.org", "robin's long password", "OB2 1AA")
     assert "Check your email" in visitor.text()
+    assert "We have sent an email to robin.hart@example.org" in visitor.text()
+    # Not logged in yet: confirming the email does that.
+    assert visitor.page.get_by_role("button", name="Log out", exact=True).count() == 0
 
     visitor.confirm_email(mailbox, "robin.hart@example.org")
+    assert "Your account" in visitor.page.title()
     assert "Your email is confirmed" in visitor.text()
     # A postcode typed at sign-up is a claim: the account page offers to verify it.
     assert "not verified yet" in visitor.text()
@@ -38,6 +42,35 @@ def test_register_confirm_log_in_out_and_reset_password(visitor, mailbox):
     visitor.log_in("robin.hart@example.org", "robin's long password")
     assert "The email or password is not right" in visitor.text()
     visitor.log_in("robin.hart@example.org", "a fresh password for robin")
+    assert "Your account" in visitor.page.title()
+    visitor.log_out()
+
+
+def test_registering_with_an_email_that_has_an_account_looks_the_same(visitor, mailbox):
+    visitor.open("/register")
+    visitor.register("Someone Else", "group@demo.placefund.org", "a long password indeed")
+    assert "We have sent an email to group@demo.placefund.org" in visitor.text()
+    assert "already" not in visitor.text()
+
+    # The email tells the owner, and the way in it gives works.
+    [message] = mailbox.to("group@demo.placefund.org")
+    assert message["subject"] == "You already have a Placefund account"
+    visitor.goto_url(mailbox.link("group@demo.placefund.org", "/login"))
+    visitor.fill("Email address", "group@demo.placefund.org")
+    visitor.fill("Password", DEMO_PASSWORD)
+    visitor.press("Log in")
+    assert "Your account" in visitor.page.title()
+    visitor.log_out()
+
+
+def test_the_email_is_sent_again_without_logging_in(visitor, mailbox):
+    visitor.open("/register")
+    visitor.register("Kit Lowe", "kit.lowe@example.org", "kit's long password")
+    visitor.fill("Email address", "kit.lowe@example.org")
+    visitor.press("Send the email again")
+    assert "We have sent another email" in visitor.text()
+    assert len(mailbox.to("kit.lowe@example.org")) == 2
+    visitor.confirm_email(mailbox, "kit.lowe@example.org")
     assert "Your account" in visitor.page.title()
     visitor.log_out()
 
@@ -87,6 +120,7 @@ def test_register_and_log_in_work_without_javascript(noscript_visitor, mailbox):
     assert "Check your email" in v.text()
     v.confirm_email(mailbox, "nell@example.org")
     assert "Your email is confirmed" in v.text()
+    assert "Your account" in v.page.title()
     v.log_out()
     v.log_in("nell@example.org", "nell's long password")
     assert "Your account" in v.page.title()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import statistics
+import time
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from giving.models import AuditEntry, User
 from tests.access_helpers import assert_sent_to_log_in
-from tests.conftest import log_in, post_form
+from tests.conftest import csrf_token, log_in, post_form
 from tests.factories import PASSWORD, PlaceFactory, PostcodeAreaFactory, UserFactory
 
 
@@ -22,6 +26,11 @@ def register(client, email="new.person@example.org", postcode="", **extra):
         **extra,
     }
     return post_form(client, "/register", data)
+
+
+def confirm_path(mailbox, email: str) -> str:
+    """The path of the newest confirmation link sent to ``email``."""
+    return mailbox.link(email, "/confirm/").split("localhost", 1)[-1]
 
 
 def _store(session, user: User) -> None:
@@ -63,15 +72,17 @@ def test_a_tampered_confirmation_link_is_refused(client, session):
     assert not user.is_confirmed
 
 
-def test_two_accounts_cannot_share_an_email_whatever_its_case(client, session):
+def test_two_accounts_cannot_share_an_email_whatever_its_case(client, session, mailbox):
     UserFactory(email="sam@example.org")
     before = count_users(session)
     response = register(client, email="SAM@Example.ORG")
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert "There is already an account with this email" in page
-    assert 'href="#email"' in page  # the error summary links to the field
+    # The page does not say the email is taken (that would tell anyone who has an account);
+    # the email to its owner does.
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/register/check-email")
     assert count_users(session) == before
+    [message] = mailbox.to("sam@example.org")
+    assert message["subject"] == "You already have a Placefund account"
 
 
 def test_the_database_refuses_a_second_account_with_the_same_email(session):
@@ -97,12 +108,13 @@ def test_an_unknown_postcode_is_refused_with_a_clear_message(client, session):
     assert count_users(session) == before
 
 
-def test_a_known_postcode_makes_you_a_resident(client, session):
+def test_a_known_postcode_makes_you_a_resident(client, session, mailbox):
     place = PlaceFactory()
     PostcodeAreaFactory(prefix="TB1 4", place=place)
     register(client, postcode="tb14ab")
     user = session.scalar(select(User).where(User.email == "new.person@example.org"))
     assert user.postcode == "TB1 4AB"
+    post_form(client, confirm_path(mailbox, "new.person@example.org"), {})
     page = client.get("/account").get_data(as_text=True)
     assert place.name in page
 
@@ -210,10 +222,13 @@ def test_reset_a_forgotten_password(client, session, mailbox):
     assert client.get(path).status_code == 400
 
 
-def test_asking_to_reset_an_unknown_email_says_the_same_and_sends_nothing(client, mailbox):
+def test_asking_to_reset_an_unknown_email_says_so_only_in_an_email(client, mailbox):
     response = post_form(client, "/password/forgot", {"email": "nobody@example.org"})
-    assert "If nobody@example.org has a Placefund account" in response.get_data(as_text=True)
-    assert mailbox.messages == []
+    assert "We have sent an email to nobody@example.org" in response.get_data(as_text=True)
+    [message] = mailbox.to("nobody@example.org")
+    assert message["subject"] == "There is no Placefund account with this email"
+    assert "/password/reset/" not in message["body"]
+    assert "/register" in mailbox.link("nobody@example.org", "/register")
 
 
 def test_change_email_asks_for_the_password_again(client, session, mailbox):
@@ -270,3 +285,201 @@ def test_every_account_change_is_in_the_audit_log(client, session):
         select(AuditEntry.action).where(AuditEntry.object_id == str(user.id))
     ).all()
     assert "account.register" in actions
+
+
+# Who has an account stays private: registering and asking to reset a password answer the
+# same, in the same time, for an email with an account and one without; the email sent says
+# what happened.
+
+_VARIES = re.compile(r'(name="csrf_token" type="hidden" value="|nonce=")[^"]+')
+
+
+def same_page(response, *addresses: str) -> str:
+    """A page with what differs by design taken out: CSRF tokens, script nonces, and the
+    address the person typed."""
+    page = _VARIES.sub(r"\1", response.get_data(as_text=True))
+    for address in addresses:
+        page = page.replace(address, "ADDRESS")
+    return page
+
+
+def test_registering_answers_the_same_whether_or_not_the_email_has_an_account(
+    app, session, mailbox
+):
+    UserFactory(email="taken@example.org", name="Sam Taken")
+    before = count_users(session)
+    answers = {}
+    for email in ("taken@example.org", "fresh@example.org"):
+        client = app.test_client()
+        response = register(client, email=email)
+        page = client.get("/register/check-email")
+        answers[email] = (
+            response.status_code,
+            response.headers["Location"],
+            page.status_code,
+            same_page(page, email),
+        )
+        assert f"We have sent an email to {email}" in page.get_data(as_text=True)
+        assert_sent_to_log_in(client.get("/account"))
+    assert answers["taken@example.org"] == answers["fresh@example.org"]
+    assert answers["fresh@example.org"][:3] == (302, "/register/check-email", 200)
+    assert count_users(session) == before + 1
+
+    [known] = mailbox.to("taken@example.org")
+    assert known["subject"] == "You already have a Placefund account"
+    assert "Someone tried to make a new Placefund account with this email" in known["body"]
+    assert mailbox.link("taken@example.org", "/login")
+    assert mailbox.link("taken@example.org", "/password/forgot")
+    assert "/confirm/" not in known["body"]
+    [new] = mailbox.to("fresh@example.org")
+    assert new["subject"] == "Confirm your email for Placefund"
+    assert mailbox.link("fresh@example.org", "/confirm/")
+
+
+def test_asking_to_reset_answers_the_same_whether_or_not_the_email_has_an_account(
+    app, session, mailbox
+):
+    UserFactory(email="known@example.org")
+    answers = {}
+    for email in ("known@example.org", "stranger@example.org"):
+        client = app.test_client()
+        response = post_form(client, "/password/forgot", {"email": email})
+        answers[email] = (response.status_code, same_page(response, email))
+    assert answers["known@example.org"] == answers["stranger@example.org"]
+    assert answers["known@example.org"][0] == 200
+
+    [known] = mailbox.to("known@example.org")
+    assert known["subject"] == "Reset your Placefund password"
+    assert mailbox.link("known@example.org", "/password/reset/")
+    [stranger] = mailbox.to("stranger@example.org")
+    assert stranger["subject"] == "There is no Placefund account with this email"
+    assert "/password/reset/" not in stranger["body"]
+
+
+def test_registering_logs_no_one_in_until_the_emailed_link_is_confirmed(
+    client, session, app, mailbox
+):
+    response = register(client)
+    assert response.headers["Location"].endswith("/register/check-email")
+    assert_sent_to_log_in(client.get("/account"))
+    with client.session_transaction() as s:
+        assert "_user_id" not in s
+
+    path = confirm_path(mailbox, "new.person@example.org")
+    response = post_form(client, path, {})
+    assert response.headers["Location"].endswith("/account")
+    page = client.get("/account").get_data(as_text=True)
+    assert "Your email is confirmed" in page
+    assert "Your email is not confirmed yet" not in page
+
+    # A link that has done its work logs no one else in.
+    other = app.test_client()
+    response = post_form(other, path, {})
+    assert response.headers["Location"].endswith("/login")
+    assert_sent_to_log_in(other.get("/account"))
+
+
+def test_the_email_can_be_sent_again_without_logging_in(app, session, mailbox):
+    UserFactory(email="waiting@example.org", unconfirmed=True)
+    UserFactory(email="done@example.org")
+    answers = {}
+    for email in ("waiting@example.org", "done@example.org", "nobody@example.org"):
+        client = app.test_client()
+        response = post_form(
+            client, "/register/resend", {"email": email}, page="/register/check-email"
+        )
+        page = client.get("/register/check-email")
+        answers[email] = (
+            response.status_code,
+            response.headers["Location"],
+            same_page(page, email),
+        )
+        assert "We have sent another email" in page.get_data(as_text=True)
+    assert len(set(answers.values())) == 1
+
+    assert mailbox.link("waiting@example.org", "/confirm/")
+    [done] = mailbox.to("done@example.org")
+    assert done["subject"] == "Your Placefund email is already confirmed"
+    [nobody] = mailbox.to("nobody@example.org")
+    assert nobody["subject"] == "There is no Placefund account with this email"
+
+
+def test_sending_the_email_again_needs_a_real_address(client, session, mailbox):
+    response = post_form(
+        client, "/register/resend", {"email": "not an email"}, page="/register/check-email"
+    )
+    assert response.status_code == 200
+    assert "Enter a real email address" in response.get_data(as_text=True)
+    assert mailbox.messages == []
+
+
+def _ms(send) -> float:
+    start = time.perf_counter()
+    response = send()
+    elapsed = (time.perf_counter() - start) * 1000
+    assert response.status_code in (200, 302)
+    return elapsed
+
+
+def assert_same_time(known: list[float], unknown: list[float]) -> None:
+    """The medians are within a generous margin: machines are noisy, a skipped step is not."""
+    faster, slower = sorted((statistics.median(known), statistics.median(unknown)))
+    assert slower < 1.5 * faster + 5, f"known {known}, unknown {unknown} (ms)"
+
+
+TIMED = 21
+
+
+@pytest.fixture
+def slow_password_hashing(app, monkeypatch):
+    """Password hashing that takes a while, as on a real site (cheaper than a real site's, to
+    keep the test quick), so a hash done for one kind of email and not the other shows."""
+    monkeypatch.setitem(app.config, "ARGON2_TIME_COST", 1)
+    monkeypatch.setitem(app.config, "ARGON2_MEMORY_COST", 16 * 1024)
+
+
+def test_registering_takes_the_same_time_whether_or_not_the_email_has_an_account(
+    app, session, mailbox, slow_password_hashing
+):
+    UserFactory(email="taken@example.org")
+
+    def send(email: str):
+        client = app.test_client()
+        data = {
+            "csrf_token": csrf_token(client, "/register"),
+            "name": "Someone",
+            "email": email,
+            "postcode": "",
+            "password": "correct horse battery",
+            "confirm": "correct horse battery",
+        }
+        return lambda: client.post("/register", data=data)
+
+    times: dict[str, list[float]] = {"known": [], "unknown": []}
+    for attempt in range(-1, TIMED):  # the first of each warms up and is not counted
+        known = _ms(send("taken@example.org"))
+        unknown = _ms(send(f"someone.{attempt + 1}@example.org"))
+        if attempt >= 0:
+            times["known"].append(known)
+            times["unknown"].append(unknown)
+    assert_same_time(times["known"], times["unknown"])
+
+
+def test_asking_to_reset_takes_the_same_time_whether_or_not_the_email_has_an_account(
+    app, session, mailbox
+):
+    UserFactory(email="known@example.org")
+    client = app.test_client()
+    token = csrf_token(client, "/password/forgot")
+
+    def send(email: str):
+        return lambda: client.post("/password/forgot", data={"csrf_token": token, "email": email})
+
+    times: dict[str, list[float]] = {"known": [], "unknown": []}
+    for attempt in range(-1, TIMED):
+        known = _ms(send("known@example.org"))
+        unknown = _ms(send("nobody@example.org"))
+        if attempt >= 0:
+            times["known"].append(known)
+            times["unknown"].append(unknown)
+    assert_same_time(times["known"], times["unknown"])

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from giving import throttles
 from giving.extensions import db, limiter, login_manager
 from giving.transaction import form_action
 from voting import services
@@ -73,7 +74,12 @@ def vote_page(vote_id: int) -> str:
 
 
 @bp.route("/votes/<int:vote_id>/code", methods=["GET", "POST"])
-@limiter.limit("20 per 15 minutes", methods=["POST"])
+@limiter.limit(
+    throttles.vote_code_limit,
+    key_func=throttles.vote_code_key,
+    methods=["POST"],
+    deduct_when=throttles.failed_post,
+)
 def enter_code(vote_id: int) -> str | Response:
     vote = visible_vote(vote_id)
     if vote.kind != VoteKind.PUBLIC:
