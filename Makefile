@@ -6,19 +6,29 @@ RUNTIME := $(VENV)/.runtime-installed
 TESTING := $(VENV)/.test-installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format system-deps worker tick bench assets migration clean
+.PHONY: run test lint format system-deps worker tick bench assets migration clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 
-$(RUNTIME): requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+# Installs come from the lock files: every package pinned, with its hashes.
+$(RUNTIME): requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	touch $@
 
-$(TESTING): requirements-test.txt $(RUNTIME)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+$(TESTING): requirements-test.lock $(RUNTIME)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-test.lock
 	touch $@
+
+## Update the lock files from the top-level pins in requirements.txt and requirements-test.txt.
+LOCK := pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+lock: | $(BIN)/python
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet --disable-pip-version-check pip-tools==7.6.2
+	.venv-lock/bin/$(LOCK) -o requirements.lock requirements.txt
+	.venv-lock/bin/$(LOCK) -c requirements.lock -o requirements-test.lock requirements-test.txt
 
 ## Set up and serve Placefund at http://127.0.0.1:5000 on SQLite, with demo data.
 run: $(RUNTIME)
@@ -66,4 +76,4 @@ migration: $(RUNTIME)
 	$(BIN)/flask db migrate -m "$(m)"
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-lock .pytest_cache .ruff_cache .mypy_cache .hypothesis
