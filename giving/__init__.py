@@ -10,12 +10,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Hooks first (the other packages add to them), then pages, requests and commands."""
-    from giving import cli, demo, hooks, login, transaction
+    """Hooks first (the other packages add to them), then pages, requests and commands.
+    The guards come before any route: they choose how ids in addresses are read."""
+    from giving import cli, demo, guards, hooks, login, transaction
     from giving.services import reports, rounds
     from giving.views import bp, site
     from giving.views.api import bp as api_bp
 
+    guards.init_app(app)
     added = hooks.install(app)
     added.add_definitions(reports.DEFINITIONS)
     added.ways.update(reports.WAYS)

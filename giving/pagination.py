@@ -1,16 +1,18 @@
 """One way to page a list: Flask-SQLAlchemy's ``Pagination``, from ``db.paginate`` for a
 query, or over a list that was filtered in Python. Pages read ``?page=`` and clamp it to the
-pages there are (a page past the end shows the last page); the API pages as asked."""
+pages there are (a page past the end shows the last page, and a page number that is not one
+shows the first); the API pages as asked."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 
 from giving.extensions import db
+from giving.guards import page_arg
 
 
 class _ListPagination(Pagination):
@@ -38,8 +40,7 @@ def paginate(items: Select | list[Any], per_page: int | None = None) -> Paginati
     setting by default); ``.items``, ``.page``, ``.pages``, ``.total``, ``.has_prev`` and
     ``.has_next`` are what the pagination macro shows."""
     size = per_page or current_app.config["PER_PAGE"]
-    number = max(1, request.args.get("page", 1, type=int) or 1)
-    page = pagination_of(items, number, size)
+    page = pagination_of(items, page_arg(), size)
     if page.pages and page.page > page.pages:
         page = pagination_of(items, page.pages, size)
     return page

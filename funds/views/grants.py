@@ -27,6 +27,7 @@ from funds.schedule import Frequency
 from funds.views.access import bp, fund_or_404, grant_or_404
 from funds.workflow import Actor, GrantState, InstalmentState
 from giving.extensions import db
+from giving.guards import id_arg
 from giving.models import Application, Group
 from giving.pagination import paginate
 from giving.timeutil import financial_year_label, utcnow
@@ -53,7 +54,7 @@ def fund_grants(fund_id: int) -> str:
 def new_grant(fund_id: int) -> str | Response:
     fund = fund_or_404(fund_id)
     application = None
-    application_id = request.args.get("application", type=int)
+    application_id = id_arg("application")
     if application_id is not None:
         application = db.get_or_404(Application, application_id)
     form = GrantForm()

@@ -11,6 +11,7 @@ from flask import Blueprint, render_template, request
 from funds import reports, services
 from funds.models import Fund
 from giving.extensions import db
+from giving.guards import whole_number
 from giving.pagination import paginate
 from giving.timeutil import financial_year, financial_year_label
 from giving.views.lookups import place_or_404
@@ -21,12 +22,12 @@ reports_bp = Blueprint("funds_reports", __name__)
 def filters_from_request() -> reports.GrantFilters:
     """The search for grants in the page's address, with anything out of range left out."""
     args = request.args
-    year = args.get("year", "")
+    year = whole_number(args.get("year"), 2200)
     size = args.get("size", "")
     return reports.GrantFilters(
         q=args.get("q", "")[:100].strip(),
         ward=args.get("ward", "")[:80],
-        year=int(year) if year.isdigit() and 1990 <= int(year) <= 2200 else None,
+        year=year if year is not None and year >= 1990 else None,
         size=size if size in {key for key, *_rest in reports.SIZE_BANDS} else "",
     )
 

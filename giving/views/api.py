@@ -20,6 +20,8 @@ from werkzeug.wrappers import Response
 
 from giving.errors import ApiError, error_response
 from giving.extensions import csrf, db
+from giving.guards import MAX_ID
+from giving.guards import whole_number as _whole_number
 from giving.models import Place, Round, RoundStatus
 from giving.pagination import pagination_of
 from giving.services import reports as report_services
@@ -30,7 +32,6 @@ csrf.exempt(bp)
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
-MAX_ID = 2**31 - 1
 CACHE_SECONDS = 60
 
 
@@ -59,9 +60,10 @@ def json_response(data: Any) -> Response:
 
 def whole_number(value: str, name: str = "id") -> int:
     """A path's number: a positive whole number the database can hold, else 404."""
-    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+    number = _whole_number(value, MAX_ID)
+    if not number:
         raise ApiError(404, f"No such {name}")
-    return int(value)
+    return number
 
 
 def page_args() -> tuple[int, int]:
@@ -72,9 +74,10 @@ def page_args() -> tuple[int, int]:
         if raw is None:
             values.append(default)
             continue
-        if not raw.isdigit() or not 1 <= int(raw) <= most:
+        number = _whole_number(raw, most)
+        if not number:
             raise ApiError(400, f"{name} must be a whole number from 1 to {most}")
-        values.append(int(raw))
+        values.append(number)
     return values[0], values[1]
 
 

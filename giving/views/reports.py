@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from giving import services
 from giving.extensions import db
 from giving.forms.reports import FeedbackPrivacyForm, GainsForm, PlaceFiguresForm, RatingForm
+from giving.guards import id_arg
 from giving.models import MIN_ANSWERS_SHOWN, Application, Place
 from giving.permissions import STAFF_ROLES
 from giving.services import reports as report_services
@@ -94,7 +95,7 @@ def how_we_count() -> str:
 def participation(place_slug: str) -> str:
     place = place_or_404(place_slug)
     round_ = None
-    round_id = request.args.get("round", type=int)
+    round_id = id_arg("round")
     if round_id is not None:
         round_ = public_round(place, round_id)
     return render_template(

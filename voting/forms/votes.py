@@ -96,24 +96,24 @@ class VoteForm(FlaskForm):
     opens_on = date_field(
         _l("Day voting opens"),
         hint=_l("For example, 27 3 2027"),
-        required=DataRequired(_l("Enter the day voting opens")),
+        required=_l("Enter the day voting opens"),
     )
     opens_time = time_field(
         _l("Time voting opens"),
         hint=_l("UK time, like 9am"),
         default=dt.time(9, 0),
-        required=DataRequired(_l("Enter the time voting opens")),
+        required=_l("Enter the time voting opens"),
     )
     closes_on = date_field(
         _l("Day voting closes"),
         hint=_l("For example, 30 4 2027"),
-        required=DataRequired(_l("Enter the day voting closes")),
+        required=_l("Enter the day voting closes"),
     )
     closes_time = time_field(
         _l("Time voting closes"),
         hint=_l("UK time, like 5pm"),
         default=dt.time(17, 0),
-        required=DataRequired(_l("Enter the time voting closes")),
+        required=_l("Enter the time voting closes"),
     )
     tie_break_seed = text_field(
         _l("Lottery number for breaking ties (optional)"),
