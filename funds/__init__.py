@@ -11,9 +11,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from funds import cli, demo, reports, services
+    from funds import cli, demo, reports, schemas, services
     from funds.views import bp, reports_bp
-    from funds.views.api import api_paths
     from giving import hooks
 
     app.register_blueprint(bp)
@@ -26,4 +25,4 @@ def init_app(app: Flask) -> None:
     added.participation_sources.append(reports.participation_part)
     added.place_sections.append(reports.place_sections)
     added.decision_guards.append(services.award_in_a_grant)
-    added.api_paths.append(api_paths)
+    added.add_api_schemas(schemas.NAMED)

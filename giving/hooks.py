@@ -30,7 +30,6 @@ ScorecardSource = Callable[[Any, Any, Any], list[Any]]
 ParticipationSource = Callable[[Any, Any, Any], Any]
 TookPartCheck = Callable[[Any, Any, Any], bool]
 SectionSource = Callable[[Any, Any], list[Any]]
-ApiPaths = Callable[[], dict[str, Any]]
 TickJob = Callable[[Any, dt.datetime], list[str]]
 DemoLoader = Callable[[Any], bool]
 RoundNotes = Callable[[Any, list[Any]], dict[int, list[str]]]
@@ -60,8 +59,9 @@ class Hooks:
     decision_guards: list[DecisionGuard] = field(default_factory=list)
     # ``source(session, place)`` -> sections of the place's public results page.
     place_sections: list[SectionSource] = field(default_factory=list)
-    # ``source()`` -> ``{"paths": {...}, "schemas": {...}}`` for the OpenAPI document.
-    api_paths: list[ApiPaths] = field(default_factory=list)
+    # The API answers' marshmallow schemas, by the name the OpenAPI document gives them:
+    # ``{"Grant": GrantSchema}``. The paths come from the API views themselves.
+    api_schemas: dict[str, Any] = field(default_factory=dict)
     # Anchors on the "how we work this out" page: ``{anchor: Definition}``.
     definitions: dict[str, Any] = field(default_factory=dict)
     # Ways of taking part, as the participation report names them: ``{"vote": "Voted ..."}``.
@@ -74,6 +74,11 @@ class Hooks:
     def add_definitions(self, definitions: Any) -> None:
         for definition in definitions:
             self.definitions[definition.anchor] = definition
+
+    def add_api_schemas(self, schemas: dict[str, Any]) -> None:
+        for name, schema in schemas.items():
+            if self.api_schemas.setdefault(name, schema) is not schema:
+                raise ValueError(f"Two API schemas are called {name}")
 
 
 def install(app: Flask) -> Hooks:

@@ -38,18 +38,6 @@ class Figure:
     numerator: int | None = None
     denominator: int | None = None
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "label": self.label,
-            "value": self.value,
-            "text": self.text,
-            "unit": self.unit,
-            "numerator": self.numerator,
-            "denominator": self.denominator,
-            "definition": self.anchor,
-        }
-
 
 @dataclass
 class Definition:
@@ -251,14 +239,3 @@ def place_sections(session: Session, place: Place) -> list[Section]:
     for source in hooks.current().place_sections:
         sections.extend(source(session, place))
     return sections
-
-
-def api_paths() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The OpenAPI paths and schemas other packages serve."""
-    paths: dict[str, Any] = {}
-    schemas: dict[str, Any] = {}
-    for source in hooks.current().api_paths:
-        part = source()
-        paths.update(part.get("paths", {}))
-        schemas.update(part.get("schemas", {}))
-    return paths, schemas

@@ -16,7 +16,6 @@ from giving.reports import (  # noqa: F401
     Figure,
     Participation,
     Section,
-    api_paths,
     definitions,
     median_figure,
     percent,
