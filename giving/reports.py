@@ -12,7 +12,6 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
