@@ -77,7 +77,8 @@ def _nul_in_request() -> bool:
     if "\x00" in request.path:
         return True
     for pairs in (request.args, request.form):
-        if _has_nul(pairs.keys()) or _has_nul(pairs.values()):
+        # Every value of a name sent more than once, not only the first.
+        if any("\x00" in key or "\x00" in value for key, value in pairs.items(multi=True)):
             return True
     return _has_nul(request.files.keys())
 

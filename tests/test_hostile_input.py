@@ -110,6 +110,7 @@ def test_a_nul_character_anywhere_gets_a_clear_400_and_changes_nothing(
         (visitor, "/give/%00"),
         (visitor, "/places/oak%00bridge"),
         (visitor, "/places?page=1%00"),
+        (visitor, "/places?page=1&page=2%00"),  # in a name's second value too
         (manager, f"/places/oakbridge/rounds/{d.round}/applications?state=%00"),
     ]
     forms = [
