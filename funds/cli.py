@@ -4,6 +4,7 @@ giftaid erase`` and ``flask giftaid claim`` look after Gift Aid declarations and
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -137,7 +138,9 @@ def _giftaid_commands(app: Flask) -> None:
     @click.option("--to", "to_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
     @click.option("--fund", "fund_id", type=int, help="The fund (needed when several can claim).")
     @_out_option("File to write the schedule to (default: the screen).")
-    def giftaid_claim(from_on, to_on, fund_id: int | None, out: str) -> None:  # noqa: ANN001
+    def giftaid_claim(
+        from_on: dt.datetime, to_on: dt.datetime, fund_id: int | None, out: str
+    ) -> None:
         """Export the Gift Aid claim schedule for gifts received between the days, and mark
         those gifts claimed so that no gift is ever claimed twice."""
 

@@ -7,6 +7,7 @@ grant's group is the members of the group it is for.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -17,8 +18,11 @@ from giving.errors import NotAllowed
 from giving.models import User
 from giving.services import is_staff
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
-def signed_in(user: User | None) -> bool:
+
+def signed_in(user: User | None) -> TypeIs[User]:
     return user is not None and getattr(user, "is_authenticated", False)
 
 

@@ -297,6 +297,7 @@ def participation_part(session: Session, place: Place, round_: Round | None) -> 
     records = []
     for user_id, received_on, created_at in rows:
         day = received_on or created_at.date()
+        assert user_id is not None  # the query keeps only gifts from an account
         records.append(("donation", f"year:{financial_year(day)}", int(user_id)))
     return Participation(records=records)
 

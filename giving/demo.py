@@ -292,9 +292,11 @@ def load_rounds(session: Session, place: Place) -> bool:
             submitted_at=sent if state != State.DRAFT and sent_days is not None else None,
         )
         if state in (State.DECLINED, State.INELIGIBLE):
+            assert isinstance(extra, str)  # the feedback
             application.feedback = extra
             application.decided_at = now - dt.timedelta(days=2)
         if state == State.AWARDED:
+            assert isinstance(extra, int)  # the award in pounds
             application.award_pence = extra * 100
             application.decided_at = now - dt.timedelta(days=2)
         # The panel decides who gets money; the fund's team checks who can be funded.
@@ -441,7 +443,7 @@ DEMO_FIGURES = [
 ]
 
 # (group, state, project, amount asked, award or reasons, keep reasons private)
-DEMO_PAST_DECISIONS = [
+DEMO_PAST_DECISIONS: list[tuple[str, State, str, int, int | str, bool]] = [
     ("Riverside Men's Shed", State.AWARDED, "Tools for the shed", 3000, 3000, False),
     ("Westbrook Allotment Society", State.AWARDED, "A shared polytunnel", 2000, 1800, False),
     ("Oakbridge Carers' Café", State.AWARDED, "Monthly café for carers", 1500, 1500, False),
@@ -536,7 +538,7 @@ def load_reports(session: Session, place: Place) -> bool:
             decided_by=DecidedBy.RESIDENTS,
             feedback_private=private,
         )
-        if state == State.AWARDED:
+        if isinstance(outcome, int):  # the award in pounds
             application.award_pence = outcome * 100
         else:
             application.feedback = outcome
@@ -555,6 +557,7 @@ def _override(session: Session, round_: Round, group: Group, closes: dt.datetime
     the group closed while its application was on the panel's shortlist."""
     _name, title, pounds, feedback, reason = DEMO_OVERRIDE
     sent = closes - dt.timedelta(days=10)
+    decided = closes + dt.timedelta(days=20)
     application = Application(
         round=round_,
         group=group,
@@ -564,7 +567,7 @@ def _override(session: Session, round_: Round, group: Group, closes: dt.datetime
         created_at=sent - dt.timedelta(days=2),
         submitted_at=sent,
         feedback=feedback,
-        decided_at=closes + dt.timedelta(days=20),
+        decided_at=decided,
         decided_by=DecidedBy.OVERRIDE,
         override_reason=reason,
     )
@@ -582,9 +585,7 @@ def _override(session: Session, round_: Round, group: Group, closes: dt.datetime
     ]
     last = {"residents_had": State.SHORTLISTED.value, "override_reason": reason}
     manager = demo_manager(session)
-    session.add_all(
-        _entries(application, history, path, lead, manager, closes, application.decided_at, last)
-    )
+    session.add_all(_entries(application, history, path, lead, manager, closes, decided, last))
 
 
 def _survey_answers(session: Session, round_: Round, answered: dt.date) -> None:
@@ -592,6 +593,6 @@ def _survey_answers(session: Session, round_: Round, answered: dt.date) -> None:
     for answers in DEMO_RATINGS:
         rating = dict(zip(("respect", "clarity", "time", "overall"), answers, strict=True))
         session.add(FunderRating(round=round_, answered_on=answered, **rating))
-    for answers in DEMO_GAINS:
-        gains = dict(zip(("skills", "confidence", "new_role"), answers, strict=True))
+    for said in DEMO_GAINS:
+        gains = dict(zip(("skills", "confidence", "new_role"), said, strict=True))
         session.add(GainAnswer(round=round_, answered_on=answered, **gains))

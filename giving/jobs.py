@@ -8,13 +8,16 @@ request sends nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from giving.extensions import db
+
+if TYPE_CHECKING:
+    from rq import Queue
 
 _PENDING = "placefund_pending_jobs"
 
@@ -40,7 +43,7 @@ def dispatch(func: Callable[..., Any], *args: Any) -> None:
         func(*args)
 
 
-def queue():  # noqa: ANN201
+def queue() -> Queue:
     """The RQ queue for this app."""
     from redis import Redis
     from rq import Queue

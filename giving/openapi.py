@@ -114,7 +114,7 @@ def page_of(item: type[Schema], base: type[Schema] = PageSchema) -> type[Schema]
     may add more to the page than the items and their links."""
     name = item.__name__.removesuffix("Schema") + "Page"
     items = fields.List(fields.Nested(item), required=True)
-    return type(base)(name, (base,), {"items": items})
+    return type(name, (base,), {"items": items})
 
 
 class Number(fields.Raw):

@@ -8,6 +8,8 @@ The ``require_*`` helpers raise :class:`NotAllowed` for services to use; views a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,11 +20,14 @@ from giving.models import Application, Group, GroupMember, Place, Role, RoleGran
 from giving.postcodes import is_resident
 from giving.workflow import PANEL_STATES, Actor, State
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
 # The roles that run a place's rounds: its fund managers and admins.
 STAFF_ROLES = (Role.FUND_MANAGER, Role.ADMIN)
 
 
-def signed_in(user: User | None) -> bool:
+def signed_in(user: User | None) -> TypeIs[User]:
     return user is not None and bool(getattr(user, "is_authenticated", False))
 
 

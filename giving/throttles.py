@@ -20,9 +20,8 @@ stand in front of the app (Werkzeug's ProxyFix, set up in ``wsgi.create_app``). 
 
 from __future__ import annotations
 
-from flask import current_app, make_response, render_template, request
+from flask import Response, current_app, make_response, render_template, request
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 
 
 def client_address() -> str:

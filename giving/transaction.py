@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from flask import Flask, abort, current_app, flash, render_template, request
 from flask_babel import gettext as _
@@ -39,10 +39,11 @@ class GetChangedRows(RuntimeError):
 
 @dataclass
 class Done(Generic[T]):
-    """What :func:`attempt` gives back: true when the service did its work."""
+    """What :func:`attempt` gives back: true when the service did its work, and then
+    ``value`` is what the service gave back (None when it was not done)."""
 
     ok: bool
-    value: T | None = None
+    value: T = None  # type: ignore[assignment]  # None only when not done
 
     def __bool__(self) -> bool:
         return self.ok
@@ -90,7 +91,7 @@ def form_action(
         return Done(False)
     result = attempt(form, action)
     if result and done is not None:
-        say(done(cast(T, result.value)) if callable(done) else done)
+        say(done(result.value) if callable(done) else done)
     return result
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import click
 from flask import Flask
@@ -120,7 +121,7 @@ def _register_count(app: Flask) -> None:
             raise click.UsageError("Give a .pb file to count, or --round ROUND_ID.")
         if rule is None:
             raise click.UsageError("Missing option '--rule'.")
-        tie_break = Lottery(seed) if seed is not None else "id"
+        tie_break: Lottery | Literal["id"] = Lottery(seed) if seed is not None else "id"
         try:
             result = count_file(str(election_file), rule, tie_break=tie_break)
         except PabulibError as error:

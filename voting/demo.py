@@ -73,11 +73,15 @@ def load(session: Session) -> bool:
     ward = services.add_category(session, manager, panel, "Ward", WARDS)
     residents = _demo_residents(session)
     for i, person in enumerate(residents):
-        answers = {age.id: age.values[i % 3].id, ward.id: ward.values[i % 6].id}
+        answers: dict[int, int | None] = {
+            age.id: age.values[i % 3].id,
+            ward.id: ward.values[i % 6].id,
+        }
         if i % 7 == 6:
             answers[age.id] = None  # some people would rather not say
         services.offer_to_serve(session, person, panel, answers)
-    quotas = {v.id: (1, 3) for v in age.values} | {v.id: (0, 2) for v in ward.values}
+    quotas: dict[int, tuple[int | None, int | None]] = {v.id: (1, 3) for v in age.values}
+    quotas |= {v.id: (0, 2) for v in ward.values}
     services.set_quotas(session, manager, panel, quotas)
     services.draw_panel(session, manager, panel, seed=SEED)
 
@@ -109,7 +113,9 @@ def load(session: Session) -> bool:
         member, application = members[index], reading[app_index]
         services.declare(session, member.user, panel, {application.id: (bool(conflict), conflict)})
         if values is not None:
-            scores = {c.id: values[n % len(values)] for n, c in enumerate(criteria)}
+            scores: dict[int, int | None] = {
+                c.id: values[n % len(values)] for n, c in enumerate(criteria)
+            }
             services.save_review(
                 session,
                 member.user,
@@ -327,7 +333,12 @@ def load_residents(session: Session) -> bool:
             verify_in_person(session, manager, place, person.email, IN_PERSON_NOTE)
         else:
             verify_by_census(
-                session, person, place, person.name, _demo_birth_date(number), person.postcode
+                session,
+                person,
+                place,
+                person.name,
+                _demo_birth_date(number),
+                person.postcode or "",
             )
     session.flush()
     return True

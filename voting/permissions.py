@@ -8,6 +8,7 @@ Questions come in two forms: ``can_...`` and ``access_to`` answer; ``require_...
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -22,11 +23,14 @@ from giving.workflow import State
 from voting.models import Declaration, Panel, PanelMember, Vote, VoteKind, WhoMayVote
 from voting.workflow import STAFF, VoteStatus
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
+
 # Applications a panel works on: being read, and what it has done with them since.
 PANEL_APPLICATION_STATES = (State.IN_REVIEW, State.SHORTLISTED, State.DECLINED, State.AWARDED)
 
 
-def signed_in(user: User | None) -> bool:
+def signed_in(user: User | None) -> TypeIs[User]:
     return user is not None and bool(getattr(user, "is_authenticated", False))
 
 

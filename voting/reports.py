@@ -236,7 +236,11 @@ def participation_part(session: Session, place: Place, round_: Round | None) -> 
                 VoterRecord.vote_id.in_(list(round_of)), VoterRecord.user_id.is_not(None)
             )
         ).all()
-        records.extend(("vote", f"round:{round_of[vote_id]}", user_id) for vote_id, user_id in rows)
+        records.extend(
+            ("vote", f"round:{round_of[vote_id]}", user_id)
+            for vote_id, user_id in rows
+            if user_id is not None
+        )
     voters, turnout_chart, code_votes = turnout(session, place, round_)
     return Participation(
         records=records,

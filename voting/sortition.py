@@ -204,12 +204,12 @@ def draw(
         except SortitionBaseError as error:
             raise QuotaProblem([_first_lines(str(error))]) from error
     if not ok or not panels:
-        error = report.last_error()
+        last_error = report.last_error()
         raise QuotaProblem(
             [
                 "The quotas cannot all be met with these people. "
                 "Lower some smallest numbers or raise some largest numbers, then try again.",
-                *([_first_lines(str(error))] if error else []),
+                *([_first_lines(str(last_error))] if last_error else []),
             ]
         )
     selected = sorted(panels[0])

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import giving.models.columns as col
-from giving.extensions import db
+from giving.extensions import Model
 from giving.models import LabelledEnum, Place, Round
 
 
@@ -42,7 +42,7 @@ class AccountKind(enum.StrEnum):
     GRANTS = "grants"  # grants made (what the fund has given)
 
 
-class Fund(db.Model):
+class Fund(Model):
     """A pot of money in a place, held by an organisation."""
 
     __tablename__ = "funds"
@@ -78,7 +78,7 @@ class Fund(db.Model):
         return f"360G-{prefix}-fund-{self.id}"
 
 
-class FundRound(db.Model):
+class FundRound(Model):
     """A round that draws on a fund. Kept here so that giving never needs to know funds."""
 
     __tablename__ = "fund_rounds"
@@ -91,7 +91,7 @@ class FundRound(db.Model):
     round: Mapped[Round] = relationship()
 
 
-class CheckInQuestion(db.Model):
+class CheckInQuestion(Model):
     """One of at most five questions a fund asks in a yearly written update."""
 
     __tablename__ = "fund_checkin_questions"
@@ -109,7 +109,7 @@ class CheckInQuestion(db.Model):
     fund: Mapped[Fund] = relationship(back_populates="questions")
 
 
-class Account(db.Model):
+class Account(Model):
     """A ledger account of one fund."""
 
     __tablename__ = "ledger_accounts"
@@ -124,7 +124,7 @@ class Account(db.Model):
     fund: Mapped[Fund] = relationship()
 
 
-class Transaction(db.Model):
+class Transaction(Model):
     """One movement of money: its entries add up to nothing. Written only by
     :func:`funds.services.ledger.post`."""
 
@@ -146,7 +146,7 @@ class Transaction(db.Model):
     entries: Mapped[list[Entry]] = col.children("transaction", "Entry.id")
 
 
-class Entry(db.Model):
+class Entry(Model):
     """A debit (positive) or credit (negative) to one account."""
 
     __tablename__ = "ledger_entries"
@@ -161,7 +161,7 @@ class Entry(db.Model):
     account: Mapped[Account] = relationship()
 
 
-class Income(db.Model):
+class Income(Model):
     """Money into a fund, received or promised (a pledge), perhaps for one purpose only."""
 
     __tablename__ = "fund_income"

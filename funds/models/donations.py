@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 import giving.models.columns as col
 from funds.models.core import Fund, Income
 from funds.workflow import DonationState, RegularGiftState
-from giving.extensions import db
+from giving.extensions import Model
 from giving.models import LabelledEnum
 
 
@@ -43,7 +43,7 @@ class DeclarationScope(enum.StrEnum):
     THIS_AND_FUTURE = "this_and_future"
 
 
-class GiftAidDeclaration(db.Model):
+class GiftAidDeclaration(Model):
     """A donor's Gift Aid declaration to a fund's holder, in HMRC's model words. Kept for six
     years after the last gift it covered was claimed; cancelling stops it covering new gifts.
     After that, one that can cover no more gifts has the donor's details erased."""
@@ -80,7 +80,7 @@ class GiftAidDeclaration(db.Model):
         return self.cancelled_at is None or when < self.cancelled_at
 
 
-class RegularGift(db.Model):
+class RegularGift(Model):
     """Giving every month through a Stripe subscription: each paid invoice is a Donation."""
 
     __tablename__ = "regular_gifts"
@@ -112,7 +112,7 @@ class RegularGift(db.Model):
     )
 
 
-class Donation(db.Model):
+class Donation(Model):
     """One gift to a fund: online (Stripe) or recorded by staff (cash, cheque, transfer).
 
     What Stripe has told us is kept as facts (succeeded, failed, refunded, disputed); the state
@@ -176,7 +176,7 @@ class Donation(db.Model):
     income: Mapped[Income | None] = relationship()
 
 
-class MatchPledge(db.Model):
+class MatchPledge(Model):
     """A funder's promise to match gifts at a ratio, up to a cap, between two days. The
     database refuses to draw more than the cap."""
 
@@ -208,7 +208,7 @@ class MatchPledge(db.Model):
         return self.cap_pence - self.drawn_pence
 
 
-class MatchDraw(db.Model):
+class MatchDraw(Model):
     """What one gift drew from a match pledge (less any part given back)."""
 
     __tablename__ = "match_draws"
@@ -227,7 +227,7 @@ class MatchDraw(db.Model):
     donation: Mapped[Donation] = relationship()
 
 
-class GiftAidClaim(db.Model):
+class GiftAidClaim(Model):
     """One claim to HMRC: the gifts in it are listed in GiftAidClaimItem."""
 
     __tablename__ = "gift_aid_claims"
@@ -242,7 +242,7 @@ class GiftAidClaim(db.Model):
     items: Mapped[list[GiftAidClaimItem]] = col.children("claim", "GiftAidClaimItem.id")
 
 
-class GiftAidClaimItem(db.Model):
+class GiftAidClaimItem(Model):
     """A gift in a claim. A gift is claimed once, ever: the database holds to that."""
 
     __tablename__ = "gift_aid_claim_items"
@@ -270,7 +270,7 @@ class GiftAidClaimItem(db.Model):
     declaration: Mapped[GiftAidDeclaration] = relationship()
 
 
-class StripeEvent(db.Model):
+class StripeEvent(Model):
     """A Stripe event received: each id is acted on once, however often it comes."""
 
     __tablename__ = "stripe_events"

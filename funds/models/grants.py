@@ -27,7 +27,7 @@ import giving.models.columns as col
 from funds.models.core import Fund
 from funds.schedule import Frequency
 from funds.workflow import GrantState, InstalmentState
-from giving.extensions import db
+from giving.extensions import Model
 from giving.models import Application, Group, LabelledEnum, User
 
 
@@ -41,7 +41,7 @@ class CheckInState(enum.StrEnum):
     DONE = "done"
 
 
-class Grant(db.Model):
+class Grant(Model):
     """Money promised to a group: made from an award, or directly for a partner."""
 
     __tablename__ = "grants"
@@ -95,7 +95,7 @@ class Grant(db.Model):
     checkins: Mapped[list[CheckIn]] = col.children("grant", "CheckIn.number")
 
 
-class Instalment(db.Model):
+class Instalment(Model):
     """One payment on a grant's schedule. Its state changes only through
     :func:`funds.services.grant_moves.transition`."""
 
@@ -125,7 +125,7 @@ class Instalment(db.Model):
     payment: Mapped[Payment | None] = relationship(back_populates="instalment", uselist=False)
 
 
-class Payment(db.Model):
+class Payment(Model):
     """An instalment paid: at most one per instalment, for exactly its amount."""
 
     __tablename__ = "grant_payments"
@@ -152,7 +152,7 @@ class Payment(db.Model):
     instalment: Mapped[Instalment] = relationship(back_populates="payment")
 
 
-class Variation(db.Model):
+class Variation(Model):
     """A change to a grant's amounts or dates, with the reason; never edited afterwards."""
 
     __tablename__ = "grant_variations"
@@ -171,7 +171,7 @@ class Variation(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """A yearly check-in, proportionate to the grant's size."""
 
     __tablename__ = "grant_checkins"
@@ -201,7 +201,7 @@ class CheckIn(db.Model):
     answers: Mapped[list[CheckInAnswer]] = col.children("checkin", "CheckInAnswer.position")
 
 
-class CheckInAnswer(db.Model):
+class CheckInAnswer(Model):
     """A group's answer to one of its fund's questions (the question is kept as asked)."""
 
     __tablename__ = "grant_checkin_answers"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import stripe
 from flask import current_app
@@ -22,6 +22,9 @@ from funds.workflow import (
 )
 from giving.errors import DomainError
 
+if TYPE_CHECKING:
+    from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItemPriceData
+
 
 def checkout(
     session: Session, gift: Donation | RegularGift, success_url: str, cancel_url: str
@@ -37,14 +40,14 @@ def checkout(
         "fund_id": str(gift.fund_id),
         ("regular_gift" if monthly else "donation"): gift.reference,
     }
-    price_data: dict[str, Any] = {
+    price_data: SessionCreateParamsLineItemPriceData = {
         "currency": "gbp",
         "unit_amount": gift.amount_pence,
         "product_data": {"name": f"Gift to {gift.fund.name}"},
     }
     if monthly:
         price_data["recurring"] = {"interval": "month"}
-    params: dict[str, Any] = {
+    params: SessionCreateParams = {
         "mode": "subscription" if monthly else "payment",
         "line_items": [{"price_data": price_data, "quantity": 1}],
         "customer_email": gift.donor_email,
@@ -59,7 +62,7 @@ def checkout(
         params["payment_intent_data"] = {"metadata": metadata}
         params["submit_type"] = "donate"
     try:
-        created = stripe_client().v1.checkout.sessions.create(params=params)  # type: ignore[arg-type]
+        created = stripe_client().v1.checkout.sessions.create(params=params)
     except stripe.StripeError as error:
         current_app.logger.warning("Stripe Checkout could not start: %s", error)
         raise DomainError(

@@ -78,6 +78,7 @@ def make_gift_aid_claim(
             )
         )
         declaration = gift.declaration
+        assert declaration is not None  # only gifts with a declaration can be claimed
         # Records are kept for six years after the claim that used them.
         declaration.keep_until = max(declaration.keep_until, add_years(today, RETENTION_YEARS))
     claim.total_pence = sum(item.amount_pence for item in claim.items)

@@ -62,8 +62,8 @@ def _year_totals(session: Session, fund: Fund) -> dict[str, dict[int, int]]:
         if item.received_on is not None:
             year = financial_year(item.received_on)
             income[year] = income.get(year, 0) + item.amount_pence - item.refunded_pence
-        else:
-            year = financial_year(item.expected_on)  # type: ignore[arg-type]
+        elif item.expected_on is not None:  # a pledge, which always has its day
+            year = financial_year(item.expected_on)
             pledged[year] = pledged.get(year, 0) + item.amount_pence
     return {"committed": committed, "paid": paid, "income": income, "pledged": pledged}
 

@@ -289,7 +289,7 @@ def start_gift(
 
 
 def find_gift(session: Session, reference: str) -> Donation | RegularGift | None:
-    found = find_one(session, Donation, reference=reference)
+    found: Donation | RegularGift | None = find_one(session, Donation, reference=reference)
     if found is None:
         found = find_one(session, RegularGift, reference=reference)
     return found

@@ -272,7 +272,7 @@ def record_offline_gift(
     email = (donor_email or "").strip().lower()
     if email and "@" not in email:
         raise DomainError(_("Enter an email address, like name@example.org"), field="donor_email")
-    clean_postcode = normalise_postcode(postcode) if (postcode or "").strip() else None
+    clean_postcode = normalise_postcode(postcode) if postcode and postcode.strip() else None
     if gift_aid is not None and from_company:
         raise DomainError(_("Gifts from companies cannot have Gift Aid."), field="gift_aid")
     if gift_aid is not None and has_benefit:

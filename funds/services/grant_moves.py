@@ -5,7 +5,7 @@ staff approve, hold, release and pay instalments, and a grant ends. Every move g
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -35,11 +35,14 @@ from giving.services import locked
 from giving.services.workflow import step
 from giving.timeutil import utcnow
 
+# What transition() moves, and so gives back: a grant or an instalment.
+Movable = TypeVar("Movable", Grant, Instalment)
+
 
 def transition(
     session: Session,
     actor: User | None,
-    obj: Grant | Instalment,
+    obj: Movable,
     action: str,
     *,
     reason: str | None = None,
@@ -47,7 +50,7 @@ def transition(
     paid_on: dt.date | None = None,
     reference: str | None = None,
     agreed: bool = False,
-) -> Grant | Instalment:
+) -> Movable:
     """Move a grant or an instalment along its workflow: the only way either state changes.
 
     The row is locked first, so two people acting at once cannot both pay the same instalment.
@@ -155,7 +158,8 @@ def _move_instalment(
         details: dict[str, Any] = {}
         if action == "pay":
             bank_reference = (reference or "").strip()
-            _pay(session, actor, instalment, paid_on, bank_reference)  # type: ignore[arg-type]
+            assert paid_on is not None  # check() refuses a payment without the day it was paid
+            _pay(session, actor, instalment, paid_on, bank_reference)
             details.update(amount_pence=instalment.amount_pence, reference=bank_reference)
         elif action == "cancel":
             post(
@@ -237,14 +241,14 @@ def _pay(
 
 
 def accept_agreement(session: Session, actor: User, grant: Grant, agreed: bool) -> Grant:
-    return transition(session, actor, grant, "accept", agreed=agreed)  # type: ignore[return-value]
+    return transition(session, actor, grant, "accept", agreed=agreed)
 
 
 def end_grant(session: Session, actor: User, grant: Grant, note: str) -> Grant:
     """Close an agreed grant, or take back an offer not yet agreed; what was not paid is no
     longer owed."""
     action = "withdraw" if grant.state == GrantState.OFFERED else "close"
-    return transition(session, actor, grant, action, note=note)  # type: ignore[return-value]
+    return transition(session, actor, grant, action, note=note)
 
 
 def act_on_instalment(
@@ -259,6 +263,6 @@ def act_on_instalment(
 ) -> Instalment:
     if action == "cancel":
         raise DomainError(_("Payments are cancelled only when the grant ends."))
-    return transition(  # type: ignore[return-value]
+    return transition(
         session, actor, instalment, action, reason=reason, paid_on=paid_on, reference=reference
     )

@@ -210,6 +210,8 @@ def make_grant(
     if not title:
         raise DomainError(_("Say in a few words what the grant is for"), field="title")
     count = _check_terms(total_pence, start_date, years, frequency)
+    assert total_pence is not None  # _check_terms refuses None for either
+    assert years is not None
     purpose = (purpose or "").strip()
     if restricted and not purpose:
         raise DomainError(

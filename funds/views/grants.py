@@ -3,6 +3,8 @@ payments, changing and ending it, and its yearly check-ins."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -163,7 +165,7 @@ _INSTALMENT_FORMS: dict[str, type[FlaskForm]] = {
 }
 
 
-def _data(form: FlaskForm, name: str) -> object:
+def _data(form: FlaskForm, name: str) -> Any:
     """A field's value, or None when the form has no such field."""
     field = getattr(form, name, None)
     return field.data if field is not None else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -17,7 +19,7 @@ from giving.forms.fields import (
     select_field,
     text_field,
 )
-from giving.models import GRANTED_ROLES, GroupKind
+from giving.models import GRANTED_ROLES, GroupKind, Place
 from giving.services.groups import GROUP_FIELDS
 
 REAL_EMAIL = _l("Enter a real email address, like name@example.com")
@@ -205,7 +207,7 @@ class GroupForm(FlaskForm):
     postcode = text_field(_l("Group postcode (optional)"), optional=True)
     submit = button(_l("Save group"))
 
-    def set_places(self, places: list) -> None:
+    def set_places(self, places: Sequence[Place]) -> None:
         self.place.choices = [SelectChoice(p.slug, p.name) for p in places]
 
     def group_fields(self) -> dict:

@@ -7,6 +7,7 @@ London time; the form turns them into UTC moments for the services.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -50,8 +51,11 @@ from giving.workflow import ACTION_LABELS, Move
 def _moment(day_field: LondonDateField, time_field: TimeOfDayField) -> dt.datetime:
     """The UTC moment of a UK day and time, or a message on the time field if the clocks skip
     it."""
+    day, time = day_field.data, time_field.data
+    assert day is not None  # both are required fields
+    assert time is not None
     try:
-        return london_to_utc(day_field.data, time_field.data)
+        return london_to_utc(day, time)
     except ValueError:
         time_field.errors = [
             *time_field.errors,
@@ -264,7 +268,8 @@ class EligibilityForm(FlaskForm):
 
     def fill_from(self, round_: Round) -> None:
         """Show who can apply to a saved round (on GET)."""
-        self.group_kinds.data = [r.group_kind.value for r in round_.rules_of(RuleKind.GROUP_KIND)]
+        kinds = round_.rules_of(RuleKind.GROUP_KIND)
+        self.group_kinds.data = [r.group_kind.value for r in kinds if r.group_kind is not None]
         self.wards.data = [r.ward_id for r in round_.rules_of(RuleKind.WARD)]
         ceiling = round_.rules_of(RuleKind.INCOME_CEILING)
         self.income_ceiling_pence.data = ceiling[0].amount_pence if ceiling else None
@@ -320,7 +325,7 @@ class StartForm(FlaskForm):
     )
     submit = button(_l("Start application"))
 
-    def set_groups(self, groups: list[Group]) -> None:
+    def set_groups(self, groups: Sequence[Group]) -> None:
         self.group.choices = [SelectChoice(g.id, g.name) for g in groups]
 
 
@@ -336,7 +341,7 @@ class StaffStartForm(FlaskForm):
     )
     submit = button(_l("Start application for them"))
 
-    def set_groups(self, groups: list[Group]) -> None:
+    def set_groups(self, groups: Sequence[Group]) -> None:
         self.group.choices = [SelectChoice(g.id, g.name) for g in groups]
 
 

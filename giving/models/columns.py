@@ -23,7 +23,12 @@ class LabelledEnum(enum.StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> Self:
+    # Calling the class with a value, ``Channel("post")``, looks the member up, as with any
+    # enum; the default label lets a type checker see that call as valid. A member written
+    # without its label still fails when the class is made.
+    def __new__(cls, value: str, label: str = "") -> Self:
+        if not label:
+            raise TypeError(f"{cls.__name__}.{value} needs a label")
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label

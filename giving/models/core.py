@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 import giving.models.columns as col
-from giving.extensions import db
+from giving.extensions import Model
 from giving.models.columns import LabelledEnum
 
 
@@ -59,7 +59,7 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
 
@@ -85,7 +85,7 @@ class User(UserMixin, db.Model):
         return self.email_confirmed_at is not None
 
 
-class Place(db.Model):
+class Place(Model):
     __tablename__ = "places"
     __table_args__ = (
         CheckConstraint(
@@ -105,7 +105,7 @@ class Place(db.Model):
     postcode_areas: Mapped[list[PostcodeArea]] = col.children("place", "PostcodeArea.prefix")
 
 
-class Ward(db.Model):
+class Ward(Model):
     __tablename__ = "wards"
     __table_args__ = (UniqueConstraint("place_id", "name"),)
 
@@ -117,7 +117,7 @@ class Ward(db.Model):
     postcode_areas: Mapped[list[PostcodeArea]] = relationship(back_populates="ward")
 
 
-class PostcodeArea(db.Model):
+class PostcodeArea(Model):
     """A postcode district ('E17') or sector ('E17 4') that belongs to a place."""
 
     __tablename__ = "postcode_areas"
@@ -135,7 +135,7 @@ class PostcodeArea(db.Model):
     ward: Mapped[Ward | None] = relationship(back_populates="postcode_areas")
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     __tablename__ = "role_grants"
     __table_args__ = (
         UniqueConstraint("user_id", "place_id", "role"),
@@ -156,7 +156,7 @@ class RoleGrant(db.Model):
     place: Mapped[Place] = relationship()
 
 
-class Group(db.Model):
+class Group(Model):
     """A community group's profile, reused across its applications."""
 
     __tablename__ = "groups"
@@ -198,7 +198,7 @@ class Group(db.Model):
         return f"360G-{prefix}-group-{self.id}"
 
 
-class GroupMember(db.Model):
+class GroupMember(Model):
     __tablename__ = "group_members"
     __table_args__ = (UniqueConstraint("group_id", "user_id"),)
 
@@ -212,7 +212,7 @@ class GroupMember(db.Model):
     user: Mapped[User] = relationship(back_populates="memberships")
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who did what to which object, and when. Rows are only ever added."""
 
     __tablename__ = "audit_entries"
@@ -230,7 +230,7 @@ class AuditEntry(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """Every email Placefund sends, kept so staff can see what went out."""
 
     __tablename__ = "outbox_messages"

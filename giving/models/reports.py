@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 import giving.models.columns as col
-from giving.extensions import db
+from giving.extensions import Model
 from giving.models.core import Place
 from giving.models.rounds import Round
 
@@ -53,7 +53,7 @@ def _rating_check(column: str) -> CheckConstraint:
     )
 
 
-class PlaceFigure(db.Model):
+class PlaceFigure(Model):
     """How many people in the place fall in one group of a category (say 'Ward: Millfield'
     or 'Age: 16 to 24'), from the census or the council; panels are compared with these."""
 
@@ -88,7 +88,7 @@ class AnonymousAnswer:
         return relationship(Round)
 
 
-class FunderRating(AnonymousAnswer, db.Model):
+class FunderRating(AnonymousAnswer, Model):
     """One group's anonymous answers about how the round treated it."""
 
     __tablename__ = "funder_ratings"
@@ -100,7 +100,7 @@ class FunderRating(AnonymousAnswer, db.Model):
     overall: Mapped[int] = mapped_column(Integer)
 
 
-class FunderRatingReceipt(db.Model):
+class FunderRatingReceipt(Model):
     """That a group has rated a round (one answer per group and round), and nothing else."""
 
     __tablename__ = "funder_rating_receipts"
@@ -111,7 +111,7 @@ class FunderRatingReceipt(db.Model):
     group_id: Mapped[int] = col.parent("groups")
 
 
-class GainAnswer(AnonymousAnswer, db.Model):
+class GainAnswer(AnonymousAnswer, Model):
     """One participant's anonymous answer to 'what did taking part give you?'."""
 
     __tablename__ = "participant_gains"
@@ -121,7 +121,7 @@ class GainAnswer(AnonymousAnswer, db.Model):
     new_role: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class GainReceipt(db.Model):
+class GainReceipt(Model):
     """That a person has answered the participant survey for a round, and nothing else."""
 
     __tablename__ = "participant_gain_receipts"

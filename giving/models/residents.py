@@ -14,7 +14,7 @@ from sqlalchemy import CheckConstraint, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import giving.models.columns as col
-from giving.extensions import db
+from giving.extensions import Model
 from giving.models.columns import LabelledEnum
 from giving.models.core import Place, User, Ward
 
@@ -25,7 +25,7 @@ class VerificationMethod(LabelledEnum):
     IN_PERSON = "in_person", "Showed proof to the fund's team"
 
 
-class ResidentVerification(db.Model):
+class ResidentVerification(Model):
     """That a person showed they live in a place: how, when, by whom (for staff), until when.
     One per person and place; verifying again replaces it."""
 
@@ -50,7 +50,7 @@ class ResidentVerification(db.Model):
     ward: Mapped[Ward | None] = relationship()
 
 
-class CensusList(db.Model):
+class CensusList(Model):
     """The place's list of residents, as uploaded by staff. A new upload replaces it whole."""
 
     __tablename__ = "census_lists"
@@ -65,7 +65,7 @@ class CensusList(db.Model):
     entries: Mapped[list[CensusEntry]] = col.children("census_list")
 
 
-class CensusEntry(db.Model):
+class CensusEntry(Model):
     """One resident on the list: only a keyed hash of their normalised name, date of birth
     and postcode, never the details themselves; and the account that verified with it, so
     that one resident verifies one account."""
@@ -86,7 +86,7 @@ class CensusEntry(db.Model):
     census_list: Mapped[CensusList] = relationship(back_populates="entries")
 
 
-class VerificationLetter(db.Model):
+class VerificationLetter(Model):
     """A one-time verification code printed on a letter. Only a keyed hash is kept; the code
     is shown once, to be printed."""
 

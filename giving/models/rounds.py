@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import giving.models.columns as col
-from giving.extensions import db
+from giving.extensions import Model
 from giving.models.columns import LabelledEnum
 from giving.models.core import Group, GroupKind, Place, User, Ward
 from giving.timeutil import utcnow
@@ -80,7 +80,7 @@ class Channel(LabelledEnum):
     IN_PERSON = "in_person", "In person"
 
 
-class Round(db.Model):
+class Round(Model):
     """A call for applications in a place."""
 
     __tablename__ = "rounds"
@@ -140,7 +140,7 @@ class Round(db.Model):
         return [r for r in self.rules if r.kind == kind]
 
 
-class Question(db.Model):
+class Question(Model):
     """A question a round asks, with its word limit and why it is asked."""
 
     __tablename__ = "round_questions"
@@ -158,7 +158,7 @@ class Question(db.Model):
     round: Mapped[Round] = relationship(back_populates="questions")
 
 
-class Criterion(db.Model):
+class Criterion(Model):
     """What the panel scores applications on, and how much each part counts."""
 
     __tablename__ = "round_criteria"
@@ -174,7 +174,7 @@ class Criterion(db.Model):
     round: Mapped[Round] = relationship(back_populates="criteria")
 
 
-class EligibilityRule(db.Model):
+class EligibilityRule(Model):
     """One rule about who can apply; each kind uses exactly one value column."""
 
     __tablename__ = "eligibility_rules"
@@ -204,7 +204,7 @@ class EligibilityRule(db.Model):
     ward: Mapped[Ward | None] = relationship()
 
 
-class Application(db.Model):
+class Application(Model):
     """A group's application to a round. Its state changes only through
     :func:`giving.services.decisions.transition`, which follows :mod:`giving.workflow`."""
 
@@ -270,7 +270,7 @@ class Application(db.Model):
         return next((a.text for a in self.answers if a.question_id == question.id), "")
 
 
-class Answer(db.Model):
+class Answer(Model):
     __tablename__ = "application_answers"
     __table_args__ = (UniqueConstraint("application_id", "question_id"),)
 
@@ -283,7 +283,7 @@ class Answer(db.Model):
     question: Mapped[Question] = relationship()
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A file attached to an application, stored under a random name outside the web root."""
 
     __tablename__ = "application_attachments"

@@ -148,7 +148,10 @@ def read_census(place: Place, data: bytes) -> list[_Row]:
         columns = _columns(next(reader, []))
     except csv.Error:
         columns = _columns([])
-    wards, rows, seen, bad = ward_lookup(place), [], {}, []
+    wards = ward_lookup(place)
+    rows: list[_Row] = []
+    seen: dict[str, int] = {}  # each person's line, found by their entry hash
+    bad: list[str] = []
     while True:
         try:
             cells = next(reader, None)
@@ -229,7 +232,7 @@ def upload_census(session: Session, actor: User, place: Place, data: bytes) -> C
         )
     rows = read_census(place, data)
     old = current_census(session, place)
-    used: dict[str, tuple[int, dt.datetime]] = {}
+    used: dict[str, tuple[int | None, dt.datetime | None]] = {}
     if old is not None:
         used = {
             e.entry_hash: (e.used_by_id, e.used_at)

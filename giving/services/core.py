@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnExpressionArgument, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -106,28 +106,32 @@ def locked(session: Session, model: type[T], row_id: int) -> T:
 
 
 def find_one(
-    session: Session, model: type[T], *where: ColumnElement[bool], **equal: Any
+    session: Session, model: type[T], *where: ColumnExpressionArgument[bool], **equal: Any
 ) -> T | None:
     """A row of ``model`` that meets every condition (``column=value`` for equals), or None."""
     return session.scalar(select(model).where(*where).filter_by(**equal))
 
 
-def count_rows(session: Session, model: Any, *where: ColumnElement[bool], **equal: Any) -> int:
+def count_rows(
+    session: Session, model: Any, *where: ColumnExpressionArgument[bool], **equal: Any
+) -> int:
     """How many of ``model``'s rows meet every condition (``column=value`` for equals)."""
     return session.scalar(select(func.count(model.id)).where(*where).filter_by(**equal)) or 0
 
 
-def row_exists(session: Session, model: Any, *where: ColumnElement[bool], **equal: Any) -> bool:
+def row_exists(
+    session: Session, model: Any, *where: ColumnExpressionArgument[bool], **equal: Any
+) -> bool:
     """Whether any of ``model``'s rows meets every condition (``column=value`` for equals)."""
     stmt = select(model.id).where(*where).filter_by(**equal).limit(1)
     return session.scalar(stmt) is not None
 
 
-def newest_first(model: Any, *where: ColumnElement[bool], **equal: Any) -> Select:
+def newest_first(model: Any, *where: ColumnExpressionArgument[bool], **equal: Any) -> Select:
     """``model``'s rows that meet every condition, the newest (highest id) first."""
     return select(model).where(*where).filter_by(**equal).order_by(model.id.desc())
 
 
-def total_of(session: Session, amount: Any, *where: ColumnElement[bool]) -> int:
+def total_of(session: Session, amount: Any, *where: ColumnExpressionArgument[bool]) -> int:
     """The sum of ``amount`` (pence, say) over the rows meeting every condition; 0 for none."""
     return int(session.scalar(select(func.coalesce(func.sum(amount), 0)).where(*where)) or 0)

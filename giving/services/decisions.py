@@ -199,7 +199,7 @@ def transition(
 
     def apply(move: Move) -> dict[str, Any]:
         now = utcnow()
-        if move.action == "submit" and helping:
+        if move.action == "submit" and helping and channel is not None:
             application.channel = channel
             application.entered_by_staff = True
         if feedback is not None and feedback.strip():

@@ -99,7 +99,7 @@ def eligibility_reasons(session: Session, round_: Round, facts: EligibilityFacts
 
 
 def _kind_reasons(round_: Round, facts: EligibilityFacts) -> list[str]:
-    kinds = [r.group_kind for r in round_.rules_of(RuleKind.GROUP_KIND)]
+    kinds = [r.group_kind for r in round_.rules_of(RuleKind.GROUP_KIND) if r.group_kind]
     if not kinds or facts.group_kind in kinds:
         return []
     if facts.group_kind is None:
@@ -142,21 +142,22 @@ def _ward_reasons(session: Session, round_: Round, facts: EligibilityFacts) -> l
 
 def _income_reasons(round_: Round, facts: EligibilityFacts) -> list[str]:
     reasons = []
-    for rule in round_.rules_of(RuleKind.INCOME_CEILING):
+    ceilings = [r.amount_pence for r in round_.rules_of(RuleKind.INCOME_CEILING) if r.amount_pence]
+    for ceiling in ceilings:
         if facts.income_pence is None:
             reasons.append(
                 _(
                     "This round is for groups with less than %(limit)s coming in each year. "
                     "Tell us how much money comes into your group each year.",
-                    limit=format_money(rule.amount_pence),
+                    limit=format_money(ceiling),
                 )
             )
-        elif facts.income_pence >= rule.amount_pence:
+        elif facts.income_pence >= ceiling:
             reasons.append(
                 _(
                     "This round is for groups with less than %(limit)s coming in each year. "
                     "Your group has %(income)s.",
-                    limit=format_money(rule.amount_pence),
+                    limit=format_money(ceiling),
                     income=format_money(facts.income_pence),
                 )
             )
@@ -165,8 +166,8 @@ def _income_reasons(round_: Round, facts: EligibilityFacts) -> list[str]:
 
 def _recent_award_reasons(round_: Round, facts: EligibilityFacts) -> list[str]:
     reasons = []
-    for rule in round_.rules_of(RuleKind.NO_RECENT_AWARD):
-        since = _months_ago(to_london(utcnow()).date(), rule.months)
+    for months in [r.months for r in round_.rules_of(RuleKind.NO_RECENT_AWARD) if r.months]:
+        since = _months_ago(to_london(utcnow()).date(), months)
         recent = facts.recently_awarded
         if facts.last_award_on is not None:
             recent = facts.last_award_on >= since
@@ -175,7 +176,7 @@ def _recent_award_reasons(round_: Round, facts: EligibilityFacts) -> list[str]:
                 "Groups given money in %(place)s in the last month cannot apply to this round.",
                 "Groups given money in %(place)s in the last %(num)d months cannot apply "
                 "to this round.",
-                rule.months,
+                months,
                 place=round_.place.name,
             )
             if facts.last_award_on is not None:
@@ -189,7 +190,7 @@ def _recent_award_reasons(round_: Round, facts: EligibilityFacts) -> list[str]:
 def describe_rules(round_: Round) -> list[str]:
     """Who can apply, as a list a person can read."""
     lines = [_("Groups that work in %(place)s", place=round_.place.name)]
-    kinds = [r.group_kind for r in round_.rules_of(RuleKind.GROUP_KIND)]
+    kinds = [r.group_kind for r in round_.rules_of(RuleKind.GROUP_KIND) if r.group_kind]
     if kinds:
         lines.append(_("That are: %(kinds)s", kinds=_or_list([k.label.lower() for k in kinds])))
     wards = [r.ward.name for r in round_.rules_of(RuleKind.WARD) if r.ward is not None]

@@ -393,8 +393,9 @@ def set_verification_days(session: Session, actor: User, place: Place, days: int
     )
 
 
-def names_of(session: Session, user_ids: set[int | None]) -> dict[int, str]:
-    """The names of the people with these ids (who uploaded a list, who verified someone)."""
+def names_of(session: Session, user_ids: set[int | None]) -> dict[int | None, str]:
+    """The names of the people with these ids (who uploaded a list, who verified someone);
+    looking up None, nobody, finds no name."""
     wanted = {i for i in user_ids if i is not None}
     if not wanted:
         return {}

@@ -64,12 +64,14 @@ def decided_in(session: Session, rounds: list[Round]) -> list[Application]:
 
 def days_to_decision(application: Application) -> int:
     """Whole days from the London day the round closed to the London day of the decision."""
+    assert application.decided_at is not None  # only decided applications are counted
     closed = to_london(application.round.closes_at).date()
     decided = to_london(application.decided_at).date()
     return max(0, (decided - closed).days)
 
 
 def decided_on_time(application: Application) -> bool:
+    assert application.decided_at is not None  # only decided applications are counted
     due = application.round.decision_date
     return due is not None and to_london(application.decided_at).date() <= due
 

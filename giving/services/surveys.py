@@ -117,7 +117,11 @@ def has_told_gains(session: Session, user: User, round_: Round) -> bool:
 
 
 def may_tell_gains(session: Session, user: User | None, round_: Round) -> bool:
-    return took_part(session, user, round_) and not has_told_gains(session, user, round_)
+    return (
+        signed_in(user)
+        and took_part(session, user, round_)
+        and not has_told_gains(session, user, round_)
+    )
 
 
 def record_gains(

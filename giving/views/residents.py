@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask.wrappers import Response as FlaskResponse
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -52,7 +53,7 @@ def _verify_limit() -> str:
     return current_app.config["VERIFY_FAILURE_LIMIT"]
 
 
-def _too_many_tries(limit: object) -> Response:
+def _too_many_tries(limit: object) -> FlaskResponse:
     """The verify page when a person has failed too often: wait, or verify another way."""
     place = place_or_404(request.view_args["slug"]) if request.view_args else None
     page = render_template("giving/residents/too_many.html", place=place)
@@ -114,7 +115,7 @@ def verify_residence(slug: str) -> str | Response:
 def _census_data(form: CensusUploadForm) -> bytes:
     """The uploaded file's bytes, or the pasted list's; no more than one byte past the limit."""
     limit = current_app.config["MAX_UPLOAD_BYTES"]
-    if form.file.data is not None and getattr(form.file.data, "filename", ""):
+    if form.file.data is not None and getattr(form.file.data, "filename", None):
         return form.file.data.read(limit + 1)
     return (form.text.data or "").encode()[: limit + 1]
 
@@ -197,13 +198,13 @@ def verification_letters(place: Place) -> str | Response:
         if done:
             return render_template("giving/residents/one_code.html", place=place, code=done.value)
     else:
-        done = form_action(
+        printed = form_action(
             form,
             lambda: services.issue_letters(db.session, current_user, place, form.addresses.data),
         )
-        if done:
+        if printed:
             return render_template(
-                "giving/residents/letters_print.html", place=place, letters=done.value
+                "giving/residents/letters_print.html", place=place, letters=printed.value
             )
     return render_template(
         "giving/residents/letters.html", place=place, form=form, one_form=one_form

@@ -141,9 +141,16 @@ class VoteForm(FlaskForm):
     def validate(self, extra_validators: Any = None) -> bool:
         if not super().validate(extra_validators):
             return False
+        opens_on, opens_time = self.opens_on.data, self.opens_time.data
+        closes_on, closes_time = self.closes_on.data, self.closes_time.data
+        # All four are required fields, so they hold a value once the form is valid.
+        assert opens_on is not None
+        assert opens_time is not None
+        assert closes_on is not None
+        assert closes_time is not None
         try:
-            self.opens_at = london_to_utc(self.opens_on.data, self.opens_time.data)
-            self.closes_at = london_to_utc(self.closes_on.data, self.closes_time.data)
+            self.opens_at = london_to_utc(opens_on, opens_time)
+            self.closes_at = london_to_utc(closes_on, closes_time)
         except ValueError:
             self.closes_time.errors = [
                 *self.closes_time.errors,

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import giving.models.columns as col
-from giving.extensions import db
+from giving.extensions import Model
 from giving.models import Round, User
 from voting.workflow import PanelStatus
 
@@ -53,7 +53,7 @@ def new_volunteer_ref() -> str:
     return secrets.token_hex(12)
 
 
-class Panel(db.Model):
+class Panel(Model):
     """The panel of a round: one per round."""
 
     __tablename__ = "panels"
@@ -91,7 +91,7 @@ class Panel(db.Model):
         return [m for m in self.members if m.left_at is None]
 
 
-class ProfileCategory(db.Model):
+class ProfileCategory(Model):
     """A question asked of people who offer to serve (age band, ward...), used for quotas."""
 
     __tablename__ = "panel_profile_categories"
@@ -108,7 +108,7 @@ class ProfileCategory(db.Model):
     )
 
 
-class ProfileValue(db.Model):
+class ProfileValue(Model):
     """One answer to a category, with the quota the draw must meet (seats, min to max)."""
 
     __tablename__ = "panel_profile_values"
@@ -128,7 +128,7 @@ class ProfileValue(db.Model):
     category: Mapped[ProfileCategory] = relationship(back_populates="values")
 
 
-class PanelOffer(db.Model):
+class PanelOffer(Model):
     """A resident's offer to sit on a panel. The volunteer reference links the offer to the
     profile answers without putting the answers next to the person's account."""
 
@@ -146,7 +146,7 @@ class PanelOffer(db.Model):
     user: Mapped[User] = relationship()
 
 
-class ProfileAnswer(db.Model):
+class ProfileAnswer(Model):
     """One volunteer's answer to one category. No account, name or email is stored here."""
 
     __tablename__ = "panel_profile_answers"
@@ -159,7 +159,7 @@ class ProfileAnswer(db.Model):
     value_id: Mapped[int | None] = col.fk("panel_profile_values", ondelete="CASCADE")
 
 
-class PanelDraw(db.Model):
+class PanelDraw(Model):
     """A seeded lottery, with everything needed to run it again and get the same panel."""
 
     __tablename__ = "panel_draws"
@@ -188,7 +188,7 @@ class PanelDraw(db.Model):
     panel: Mapped[Panel] = relationship(back_populates="draws")
 
 
-class PanelMember(db.Model):
+class PanelMember(Model):
     __tablename__ = "panel_members"
     __table_args__ = (UniqueConstraint("panel_id", "user_id"),)
 

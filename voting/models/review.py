@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 import giving.models.columns as col
-from giving.extensions import db
+from giving.extensions import Model
 from giving.models import Application, Criterion, User
 from voting.models.panels import PanelMember
 
@@ -35,14 +35,14 @@ class MemberOnApplication:
         return relationship(Application)
 
 
-class Assignment(MemberOnApplication, db.Model):
+class Assignment(MemberOnApplication, Model):
     """An application a member is asked to score."""
 
     __tablename__ = "review_assignments"
     __table_args__ = (UniqueConstraint("member_id", "application_id"),)
 
 
-class Declaration(MemberOnApplication, db.Model):
+class Declaration(MemberOnApplication, Model):
     """A member's declaration, before reading an application: a conflict, or none."""
 
     __tablename__ = "conflict_declarations"
@@ -58,7 +58,7 @@ class Declaration(MemberOnApplication, db.Model):
     declared_at: Mapped[dt.datetime] = col.timestamp()
 
 
-class Review(MemberOnApplication, db.Model):
+class Review(MemberOnApplication, Model):
     """A member's comment on an application; draft until ``submitted_at`` is set."""
 
     __tablename__ = "reviews"
@@ -69,7 +69,7 @@ class Review(MemberOnApplication, db.Model):
     submitted_at: Mapped[dt.datetime | None] = col.moment()
 
 
-class Score(MemberOnApplication, db.Model):
+class Score(MemberOnApplication, Model):
     """A member's score for one criterion of an application."""
 
     __tablename__ = "review_scores"
@@ -84,7 +84,7 @@ class Score(MemberOnApplication, db.Model):
     criterion: Mapped[Criterion] = relationship()
 
 
-class PanelNote(db.Model):
+class PanelNote(Model):
     """Discussion of one application by the panel. Conflicted members never see it."""
 
     __tablename__ = "panel_notes"
@@ -99,7 +99,7 @@ class PanelNote(db.Model):
     author: Mapped[User | None] = relationship()
 
 
-class ShortlistDecision(db.Model):
+class ShortlistDecision(Model):
     """What the panel decided for an application at the shortlist, and why."""
 
     __tablename__ = "shortlist_decisions"

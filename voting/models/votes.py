@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import giving.models.columns as col
-from giving.extensions import db
+from giving.extensions import Model
 from giving.models import Application, LabelledEnum, Round
 from voting.workflow import VoteStatus
 
@@ -77,7 +77,7 @@ class WhoMayVote(LabelledEnum):
         return self != WhoMayVote.VERIFIED
 
 
-class Vote(db.Model):
+class Vote(Model):
     """A round's panel vote or public vote: how it is counted and when it is open.
 
     The rule, ballot kind, budget, tie-break seed and dates freeze once the first ballot is
@@ -133,7 +133,7 @@ class Vote(db.Model):
     )
 
 
-class VoteOption(db.Model):
+class VoteOption(Model):
     """An application on the ballot, with the cost used to count (fixed when the vote opens)."""
 
     __tablename__ = "vote_options"
@@ -157,7 +157,7 @@ class VoteOption(db.Model):
         return str(self.application_id)
 
 
-class VotingCode(db.Model):
+class VotingCode(Model):
     """A one-time voting code for someone who is not online. Only a keyed hash is stored; the
     code itself is shown once, to be printed. Whoever holds the code is one voter: they can
     change their ballot with it until the vote closes, and it never makes a second ballot."""
@@ -173,7 +173,7 @@ class VotingCode(db.Model):
     used_at: Mapped[dt.datetime | None] = col.moment()
 
 
-class VoterRecord(db.Model):
+class VoterRecord(Model):
     """That someone voted in a vote, and their ward for turnout. It never says how."""
 
     __tablename__ = "vote_voters"
@@ -191,7 +191,7 @@ class VoterRecord(db.Model):
     voted_at: Mapped[dt.datetime] = col.timestamp()
 
 
-class Ballot(db.Model):
+class Ballot(Model):
     """A ballot, with nothing that points at the person who cast it: a random id, the receipt
     code the voter was shown, and a keyed hash of (vote, voter) so that changing a ballot
     replaces it and two submissions at once cannot make two. No times are kept."""
@@ -207,7 +207,7 @@ class Ballot(db.Model):
     choices: Mapped[list[BallotChoice]] = col.children("ballot", "BallotChoice.option_id")
 
 
-class BallotChoice(db.Model):
+class BallotChoice(Model):
     """A project chosen on a ballot, with its points (1 on approval ballots)."""
 
     __tablename__ = "ballot_choices"

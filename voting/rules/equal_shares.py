@@ -183,7 +183,9 @@ class Input:
         return all(j in chosen or spent + self.costs[j] > budget for j in among)
 
 
-_Support = tuple[list[list[_Bucket]], list[int], list[Fraction], list[tuple]]
+# A project's cost and its supporters: projects with the same key are clones of each other.
+_CloneKey = tuple[Number, tuple[object, ...]]
+_Support = tuple[list[list[_Bucket]], list[int], list[Fraction], list[_CloneKey]]
 """Each project's buckets, its total satisfaction, what one unit of satisfaction is worth,
 and what makes two projects clones (the same cost and the same supporters)."""
 
@@ -192,7 +194,7 @@ def _approval_support(election: Election, view: ApprovalView) -> _Support:
     buckets: list[list[_Bucket]] = []
     total_u: list[int] = []
     sat: list[Fraction] = []
-    clone_keys: list[tuple] = []
+    clone_keys: list[_CloneKey] = []
     for j, supp in enumerate(view.supporters):
         cost = election.projects[j].cost
         bucket = _Bucket(1, 1)
@@ -210,7 +212,7 @@ def _points_support(election: Election, view: PointsView) -> _Support:
     buckets: list[list[_Bucket]] = []
     total_u: list[int] = []
     sat: list[Fraction] = []
-    clone_keys: list[tuple] = []
+    clone_keys: list[_CloneKey] = []
     for j, supp in enumerate(view.supporters):
         scale = lcm(1, *(Fraction(u).denominator for _, u in supp))
         by_u: dict[int, _Bucket] = {}
@@ -250,7 +252,7 @@ def build_input(election: Election, by_points: bool, rank: list[int]) -> Input:
         (j for j in range(len(costs)) if total_u[j] > 0 and costs[j] == 0),
         key=lambda j: rank[j],
     )
-    clone_ids: dict[tuple, int] = {}
+    clone_ids: dict[_CloneKey, int] = {}
     return Input(
         costs=costs,
         cost_num=[Fraction(c).numerator for c in costs],

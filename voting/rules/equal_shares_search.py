@@ -40,6 +40,8 @@ MES: about three times as much, as a proof prices a project up to four times (th
 the upper bounds on the money, at both ends of the interval)."""
 
 _Line = tuple[Fraction, Fraction]
+# What _Envelope.counts gives for one project, for pricing it.
+_Counts = tuple[list[int], list[int], list[int], list[list[int]]]
 
 
 def _first_failure(
@@ -148,7 +150,7 @@ class _Envelope:
         out.gvid = gvid.reshape(-1) + 2
         return out
 
-    def counts(self, j: int) -> tuple[list[int], list[int], list[int], list[list[int]]]:
+    def counts(self, j: int) -> _Counts:
         """The project's supporters by class: classes, voters, buckets, and the class columns."""
         classes, voters, bucket_of = self.inp.tally(j, self.gvid)
         cols = [list(map(col.__getitem__, classes)) for col in self.cols]
@@ -159,7 +161,7 @@ class _Envelope:
         return inp.cost_num[j] * (self.scale // inp.cost_den[j])
 
     def price(
-        self, j: int, counts: tuple, col: int, tangent: bool
+        self, j: int, counts: _Counts, col: int, tangent: bool
     ) -> tuple[Fraction, Fraction] | None:
         """``rho`` of project ``j`` with the money in column ``col``, and a slope bound.
 
@@ -186,7 +188,7 @@ class _Envelope:
     def pay(
         self,
         j: int,
-        counts: tuple,
+        counts: _Counts,
         upper: tuple[Fraction, Fraction] | None,
         lower: tuple[Fraction, Fraction],
     ) -> None:
@@ -282,7 +284,7 @@ class _Contender:
     under ``rho`` (its value at the start and its slope)."""
 
     project: int
-    counts: tuple
+    counts: _Counts
     chord: tuple[Fraction, Fraction] | None
     tangent: tuple[Fraction, Fraction]
 
@@ -374,7 +376,7 @@ class _Proof:
         # The order of examination is by floats rounded down: only the order depends on them.
         heap = [(_below(key), rank[j], j) for j, key in keys.items() if j not in branch.dead]
         heapq.heapify(heap)
-        examined: dict[int, tuple] = {}
+        examined: dict[int, _Counts] = {}
         sure: dict[int, tuple[Fraction, Fraction]] = {}
         best: Fraction | None = None
         w = env.width

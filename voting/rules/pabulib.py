@@ -141,7 +141,7 @@ def _read_votes(header: list[str], rows: list[list[str]], vote_type: str) -> lis
     extra_names = [header[i] for i in extra_at]
     extras: Callable[[list[str]], tuple[str, ...]]
     if len(extra_at) > 1:
-        extras = itemgetter(*extra_at)  # type: ignore[assignment]
+        extras = itemgetter(*extra_at)
     elif extra_at:
         only = extra_at[0]
 

@@ -49,7 +49,10 @@ class Voter:
 
     @property
     def key(self) -> str:
-        return f"user:{self.user.id}" if self.user is not None else f"code:{self.code.id}"
+        if self.user is not None:
+            return f"user:{self.user.id}"
+        assert self.code is not None  # a voter is a signed-in person or a code's holder
+        return f"code:{self.code.id}"
 
 
 def keyed_hash(text: str) -> str:

@@ -98,7 +98,8 @@ def declare(
             continue  # not answered yet: they can come back to it
         reason = _checked_reason(application, conflicted, given)
         declaration = declaration_for(session, member, application)
-        if not _stays(session, member, application, declaration, bool(conflicted), reason):
+        stays = _stays(session, member, application, declaration, bool(conflicted), reason)
+        if declaration is None or not stays:
             declaration = _record(
                 session, actor, member, application, declaration, bool(conflicted), reason
             )

@@ -32,7 +32,7 @@ def _pool(session: Session, panel: Panel, leave_out: set[int]) -> tuple[list[dic
             select(ProfileAnswer).where(ProfileAnswer.volunteer_ref.in_(refs))
         ):
             answers[row.volunteer_ref][row.category_id] = row.value_id
-    labels = {v.id: v.label for c in panel.categories for v in c.values}
+    labels: dict[int | None, str] = {v.id: v.label for c in panel.categories for v in c.values}
     pool = []
     for offer in offers:
         person = {sortition.ID_COLUMN: offer.volunteer_ref}

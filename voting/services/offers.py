@@ -4,7 +4,7 @@ an opaque volunteer reference, apart from their account, and deleted if they wit
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from giving.errors import DomainError, NotAllowed
@@ -104,9 +104,7 @@ def withdraw_offer(session: Session, actor: User, panel: Panel) -> None:
     if offer is None:
         raise DomainError(_("You have not offered to sit on this panel."))
     offer.withdrawn_at = utcnow()
-    session.execute(
-        ProfileAnswer.__table__.delete().where(ProfileAnswer.volunteer_ref == offer.volunteer_ref)
-    )
+    session.execute(delete(ProfileAnswer).where(ProfileAnswer.volunteer_ref == offer.volunteer_ref))
     member = member_for(session, actor, panel)
     if member is not None:
         leave(session, actor, member)
