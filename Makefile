@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 TESTING := $(VENV)/.test-installed
 PYTEST_ARGS ?=
+WORKERS ?= 2
 
-.PHONY: run test lint format system-deps worker tick bench assets migration clean lock
+.PHONY: run test test-db test-quick lint format system-deps worker tick bench assets migration clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,18 +37,30 @@ run: $(RUNTIME)
 	$(BIN)/flask demo load
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-## Set up and run every test: lint, unit, integration and browser tests.
+## Set up and run every test: lint, unit, integration and browser tests, WORKERS at a time
+## (pytest-xdist; WORKERS=0 runs them one by one). Run a part with PYTEST_ARGS and the markers
+## db, e2e and slow: make test PYTEST_ARGS="-m 'not e2e'".
 test: lint system-deps
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+## Only the tests that use the database, browser tests included, without lint: for running
+## them again on PostgreSQL, e.g. TEST_DATABASE_URL=postgresql+psycopg://... make test-db
+test-db: $(TESTING) system-deps
+	$(BIN)/pytest -n $(WORKERS) -m db $(PYTEST_ARGS)
+
+## The quick check while working: no lint, and no slow or browser tests.
+test-quick: $(TESTING) system-deps
+	$(BIN)/pytest -n $(WORKERS) -m "not slow and not e2e" $(PYTEST_ARGS)
 
 ## Debian packages the tests drive for real: Chromium for browser tests, Redis for jobs.
 system-deps:
 	@sh scripts/system-deps.sh
 
-## ruff, and the house's size rules (files up to 600 lines, functions up to 80).
+## ruff, mypy, and the house's size rules (files up to 600 lines, functions up to 80).
 lint: $(TESTING)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python scripts/check_house.py
 
 format: $(TESTING)

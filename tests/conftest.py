@@ -1,6 +1,10 @@
 """Test harness: one app per run on its own database (SQLite by default, PostgreSQL when
 TEST_DATABASE_URL is set), built by the migrations; each test in a rolled-back transaction;
-email delivered to a real SMTP server on 127.0.0.1."""
+email delivered to a real SMTP server on 127.0.0.1.
+
+Tests run in parallel with ``-n 2`` (pytest-xdist): each worker has its own database, SMTP
+server, Redis and live servers on free ports. Markers sort the tests so that each part can run
+on its own: ``db`` (uses the test database) and ``e2e`` (browser tests) are set here."""
 
 from __future__ import annotations
 
@@ -22,7 +26,47 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from giving.extensions import db, limiter
-from tests.database_helpers import app_on
+from tests import pabulib_data
+from tests.database_helpers import app_on, worker_database
+
+# Fixtures that put a test on the database TEST_DATABASE_URL names (or SQLite without it).
+DATABASE_FIXTURES = {"app", "live_app"}
+# Helpers that make a database of their own next to TEST_DATABASE_URL's.
+DATABASE_HELPERS = ("own_app", "own_database", "postgres_database")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker on PostgreSQL gets a database of its own, named after
+    TEST_DATABASE_URL's with the worker's name, and dropped when the worker is done."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+        config.add_cleanup(worker_database(worker))
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    if item.get_closest_marker("postgres") is not None:
+        return True
+    module = getattr(item, "module", None)
+    return any(hasattr(module, name) for name in DATABASE_HELPERS)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the browser tests and the tests that use the database; then put the slow tests
+    first (in their own order), so that parallel workers start on them and finish together
+    instead of one waiting on a long test picked up at the end."""
+    e2e = config.rootpath / "tests" / "e2e"
+    for item in items:
+        if item.path.is_relative_to(e2e):
+            item.add_marker(pytest.mark.e2e)
+        if _uses_database(item):
+            item.add_marker(pytest.mark.db)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    pabulib_data.check(item)
 
 
 def free_port() -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import flask_migrate
 import pytest
@@ -70,6 +70,22 @@ def postgres_database(suffix: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def worker_database(worker: str) -> Callable[[], None]:
+    """Point TEST_DATABASE_URL at an empty PostgreSQL database for one pytest-xdist worker
+    (named after it with ``_worker``), so that workers never share a schema; the databases
+    the worker's tests make of their own are then named after that one. Returns what undoes
+    it: the database is dropped and TEST_DATABASE_URL set back."""
+    given = os.environ["TEST_DATABASE_URL"]
+    stack = ExitStack()
+    os.environ["TEST_DATABASE_URL"] = stack.enter_context(postgres_database(worker))
+
+    def undo() -> None:
+        os.environ["TEST_DATABASE_URL"] = given
+        stack.close()
+
+    return undo
 
 
 @contextmanager

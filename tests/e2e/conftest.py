@@ -2,6 +2,7 @@
 
 Every page a test visits is scanned with axe; a test fails if any page it reached was not
 scanned, or if a scan finds a single violation or the page shows HTML markup as text.
+Every test under tests/e2e carries the ``e2e`` marker (tests/conftest.py sets it).
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-pytestmark = pytest.mark.e2e
 
 
 @contextmanager

@@ -9,15 +9,12 @@ medium size goes through the command end to end.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
+from tests.pabulib_data import DATA
 from voting.rules import RULES
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("PABULIB_DIR", ROOT.parent / "shared" / "data" / "pabulib"))
 # Instances whose every finished rule counts in well under a second each.
 QUICK = [
     "Worldwide_Mechanical_Turk_Utilities_7",
@@ -29,11 +26,13 @@ QUICK = [
 ]
 
 
+@pytest.mark.pabulib
 def test_the_pabulib_data_is_there():
     assert (DATA / "expected").is_dir(), f"the Pabulib elections are not at {DATA}"
     assert len(list((DATA / "expected").glob("*.json"))) == 18
 
 
+@pytest.mark.pabulib
 @pytest.mark.parametrize("instance", QUICK)
 def test_flask_count_prints_the_reference_outcome(app, instance):
     expected = json.loads((DATA / "expected" / f"{instance}.json").read_text())

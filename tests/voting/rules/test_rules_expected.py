@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-from pathlib import Path
 
 import pytest
 
+from tests.pabulib_data import DATA, cases
 from voting.rules import Election, as_number, count, read_pabulib
 
-ROOT = Path(__file__).resolve().parents[3]
-DATA = Path(os.environ.get("PABULIB_DIR", ROOT.parent / "shared" / "data" / "pabulib"))
+pytestmark = pytest.mark.pabulib
 
 
 def _cases(finished: bool) -> list:
@@ -43,7 +41,7 @@ def _election(instance: str) -> Election:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("instance", "rule", "expected"), _cases(finished=True))
+@pytest.mark.parametrize(("instance", "rule", "expected"), cases(_cases(finished=True), 3))
 def test_rule_matches_reference(instance: str, rule: str, expected: dict) -> None:
     outcome = count(_election(instance), rule)
     want = expected["winners_in_selection_order"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from fractions import Fraction
 from pathlib import Path
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from pabutools.election import parse_pabulib
 from pabutools.election.pabulib import parse_pabulib_from_string
 
+from tests.pabulib_data import DATA, cases
 from voting.rules import (
     Ballot,
     Election,
@@ -27,8 +27,6 @@ from voting.rules import (
     write_pabulib,
 )
 
-ROOT = Path(__file__).resolve().parents[3]
-DATA = Path(os.environ.get("PABULIB_DIR", ROOT.parent / "shared" / "data" / "pabulib"))
 FILES = sorted(DATA.glob("*.pb"), key=lambda p: p.stat().st_size) if DATA.is_dir() else []
 SMALL = [p for p in FILES if p.stat().st_size < 1_000_000]
 
@@ -106,7 +104,8 @@ def test_format_number_is_exact(value, text) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", SMALL, ids=lambda p: p.stem)
+@pytest.mark.pabulib
+@pytest.mark.parametrize("path", cases(SMALL, 1), ids=lambda p: getattr(p, "stem", None))
 def test_reads_like_pabutools(path: Path) -> None:
     ours = read_pabulib(str(path))
     instance, profile = parse_pabulib(str(path))
@@ -126,7 +125,10 @@ def test_reads_like_pabutools(path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", SMALL + FILES[-1:], ids=lambda p: p.stem)
+@pytest.mark.pabulib
+@pytest.mark.parametrize(
+    "path", cases(SMALL + FILES[-1:], 1), ids=lambda p: getattr(p, "stem", None)
+)
 def test_round_trip_of_real_files(path: Path) -> None:
     election = read_pabulib(str(path))
     text = write_pabulib(election, rule="mes_cost", tie_break=Lottery("2025-05-01"))
@@ -196,10 +198,9 @@ def test_round_trip(election: Election, tie_break) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.pabulib
 def test_count_file_gives_json_ready_outcome() -> None:
     path = DATA / "Poland_Krakow_2025_Biezanow-Prokocim.pb"
-    if not path.exists():
-        pytest.skip("Pabulib data not available")
     expected = json.loads((DATA / "expected" / f"{path.stem}.json").read_text(encoding="utf-8"))
     result = count_file(str(path), "mes_cost")
     assert result == {

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from dataclasses import replace
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
+from tests.pabulib_data import DATA, cases
 from voting.rules import Election, count, read_pabulib
 
-ROOT = Path(__file__).resolve().parents[3]
-DATA = Path(os.environ.get("PABULIB_DIR", ROOT.parent / "shared" / "data" / "pabulib"))
+pytestmark = pytest.mark.pabulib
 
 
 def _cases() -> list:
@@ -49,7 +47,7 @@ def _plain_at(election: Election, share: Fraction, voters: int) -> tuple[str, ..
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("instance", "rule"), _cases())
+@pytest.mark.parametrize(("instance", "rule"), cases(_cases(), 2))
 def test_rule_finishes_where_reference_did_not(instance: str, rule: str) -> None:
     election = _election(instance)
     outcome = count(election, rule)
