@@ -21,9 +21,6 @@ from dataclasses import dataclass, field
 from functools import cache, wraps
 from typing import Any
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin, resolver
-from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Flask, jsonify, request
 from marshmallow import Schema, fields, validate
 from werkzeug.routing import Rule
@@ -252,6 +249,10 @@ def undeclared(app: Flask) -> list[str]:
 def build(app: Flask) -> dict[str, Any]:
     """The document, without its server (which depends on the request). A schema goes by
     the name the hooks give it, else by its class's name without "Schema"."""
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin, resolver
+    from apispec.ext.marshmallow.common import resolve_schema_cls
+
     named = {"Error": ErrorSchema, "PageLinks": PageLinksSchema, **hooks.of(app).api_schemas}
     names = {schema: name for name, schema in named.items()}
 

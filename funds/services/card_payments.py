@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import stripe
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -31,6 +30,8 @@ def checkout(
 ) -> str:
     """Hand the donor over to Stripe Checkout: payment mode for one gift, subscription mode
     for monthly giving. Returns the address to send them to; no card details come here."""
+    import stripe
+
     if isinstance(gift, Donation) and gift.state != DonationState.PENDING:
         raise DomainError(_("This gift has already been paid."))
     if isinstance(gift, RegularGift) and gift.state != RegularGiftState.PENDING:
@@ -76,6 +77,8 @@ def checkout(
 def charge_payment_method(session: Session, donation: Donation, payment_method: str) -> str:
     """Take a one-off gift with a payment method Stripe collected (Stripe Elements or a card
     reader: only its id comes here). Returns the payment intent id; the webhook clears it."""
+    import stripe
+
     client = stripe_client()
     try:
         customer = client.v1.customers.create(
@@ -102,6 +105,8 @@ def charge_payment_method(session: Session, donation: Donation, payment_method: 
 def subscribe_payment_method(session: Session, gift: RegularGift, payment_method: str) -> str:
     """Start monthly giving with a payment method Stripe collected. Returns the subscription
     id; each paid invoice arrives by webhook and becomes a gift."""
+    import stripe
+
     client = stripe_client()
     try:
         customer = client.v1.customers.create(

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import stripe
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
@@ -38,6 +38,9 @@ from giving.models import User
 from giving.money import format_money
 from giving.services import audit, find_one, newest_first, normalise_postcode
 from giving.timeutil import utcnow
+
+if TYPE_CHECKING:
+    import stripe
 
 MIN_GIFT_PENCE = 100  # £1: less than this costs more to take than it gives
 
@@ -81,6 +84,8 @@ def online_giving_ready() -> bool:
 
 def stripe_client() -> stripe.StripeClient:
     """The Stripe client for this app (pointed at localstripe in tests by STRIPE_API_BASE)."""
+    import stripe
+
     config = current_app.config
     if not config.get("STRIPE_SECRET_KEY"):
         raise DomainError(_("Online giving is not set up yet."))

@@ -4,8 +4,8 @@ match it draws, its receipt; and the gifts staff record or give back by hand."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-import stripe
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -44,6 +44,9 @@ from giving.models import User
 from giving.money import format_money
 from giving.services import audit, locked, normalise_postcode, total_of
 from giving.timeutil import format_date, utcnow
+
+if TYPE_CHECKING:
+    pass
 
 
 def _facts(donation: Donation) -> workflow.DonationFacts:
@@ -329,6 +332,8 @@ def record_offline_gift(
 def refund_donation(session: Session, actor: User, donation: Donation, reason: str) -> Donation:
     """Give a whole gift back: through Stripe for card gifts, by hand for the rest. The ledger
     and any match it drew are reversed."""
+    import stripe
+
     require_manager(session, actor, donation.fund)
     donation = locked(session, Donation, donation.id)
     if not (reason or "").strip():

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import stripe
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -38,6 +37,9 @@ from giving.models import User
 from giving.money import format_money
 from giving.services import audit, find_one, locked
 from giving.timeutil import utcnow
+
+if TYPE_CHECKING:
+    pass
 
 
 def stripe_id(value: Any) -> str | None:
@@ -298,6 +300,8 @@ def end_regular_gift(session: Session, actor: User | None, gift: RegularGift) ->
 
 def cancel_regular_gift(session: Session, actor: User, gift: RegularGift) -> RegularGift:
     """Stop a monthly gift: Stripe takes no more payments, and none are recorded after."""
+    import stripe
+
     if not can_see_regular_gift(session, actor, gift):
         raise NotAllowed(_("Only the donor can stop this monthly gift."))
     if gift.state == RegularGiftState.CANCELLED:

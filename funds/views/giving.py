@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import stripe
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -149,6 +148,8 @@ def stripe_webhook() -> tuple[str, int]:
     """Stripe's events: the signature is checked (and old timestamps refused) before anything
     is read; each event is acted on once, whatever order they come in. A 200 answer is
     committed at the request's end; any other answer changes nothing."""
+    import stripe
+
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         return "Online giving is not set up", 404

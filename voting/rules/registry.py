@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from voting.rules.equal_shares import equal_shares
 from voting.rules.greedy import greedy
 from voting.rules.model import (
     Election,
@@ -23,6 +22,9 @@ _Rule = Callable[[Election, TieBreak, MoneyFormat], Outcome]
 
 def _mes(by_points: bool, completion: str | None, name: str) -> _Rule:
     def rule(election: Election, tie_break: TieBreak, money: MoneyFormat) -> Outcome:
+        # Equal Shares counts in numpy arrays: loaded when a vote is counted, not at start-up.
+        from voting.rules.equal_shares import equal_shares
+
         return equal_shares(
             election,
             by_points=by_points,
