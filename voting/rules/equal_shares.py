@@ -27,6 +27,7 @@ given for each project in :mod:`voting.rules.equal_shares_explain`.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -52,6 +53,16 @@ from voting.rules.model import (
 )
 
 _ZERO = 1  # the class of voters with no money left
+
+
+def _below(x: Fraction) -> float:
+    """A float no greater than ``x``."""
+    return math.nextafter(float(x), -math.inf)
+
+
+def _above(x: Fraction) -> float:
+    """A float no smaller than ``x``."""
+    return math.nextafter(float(x), math.inf)
 
 
 @dataclass(slots=True)
@@ -105,6 +116,8 @@ class Input:
     points: list[Number] | None
     clone: list[int]
     rho0: dict[int, Fraction]
+    keys0: list[tuple[float, int, int]] = field(default_factory=list)
+    """The candidates as a heap, by ``rho0`` rounded down to a float, then rank."""
     arrays: dict[int, list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
 
     def supporters(self, j: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -253,6 +266,9 @@ def build_input(election: Election, by_points: bool, rank: list[int]) -> Input:
         key=lambda j: rank[j],
     )
     clone_ids: dict[_CloneKey, int] = {}
+    rho0 = {j: Fraction(costs[j]) / (total_u[j] * sat[j]) for j in candidates}
+    keys0 = [(_below(rho0[j]), rank[j], j) for j in candidates]
+    heapq.heapify(keys0)
     return Input(
         costs=costs,
         cost_num=[Fraction(c).numerator for c in costs],
@@ -272,7 +288,8 @@ def build_input(election: Election, by_points: bool, rank: list[int]) -> Input:
         votes=view.votes,
         points=points,
         clone=[clone_ids.setdefault(key, len(clone_ids)) for key in clone_keys],
-        rho0={j: Fraction(costs[j]) / (total_u[j] * sat[j]) for j in candidates},
+        rho0=rho0,
+        keys0=keys0,
     )
 
 
@@ -301,21 +318,54 @@ class _Money:
     """Every voter's money left, as integers over one common denominator ``D``.
 
     Voters with the same money left (and so the same history of payments) share a class.
+    ``D`` grows as projects are paid for; a class's money is brought over to the current
+    ``D`` only when it is next read: ``stamp[v]`` says over which ``D`` class ``v``'s money
+    ``budgets[v]`` was last written, and ``factors[e]`` turns an amount over the ``e``-th
+    ``D`` into one over the current ``D``. The amounts are Python integers (exact) kept in
+    numpy object arrays, indexed by class.
     """
 
-    __slots__ = ("budgets", "denominator", "gvid", "inp", "next_vid", "weight")
+    __slots__ = ("budgets", "denominator", "factors", "gvid", "inp", "next_vid", "stamp", "weight")
 
     def __init__(self, inp: Input, share: Number) -> None:
         share = Fraction(share)
         self.inp = inp
         self.denominator = lcm(share.denominator, inp.cost_lcm)
-        self.budgets = {
-            0: share.numerator * (self.denominator // share.denominator),
-            _ZERO: 0,
-        }
+        size = 64
+        self.budgets = np.zeros(size, dtype=object)
+        self.budgets[0] = share.numerator * (self.denominator // share.denominator)
+        self.stamp = np.zeros(size, dtype=np.intp)
+        self.factors = np.ones(1, dtype=object)
         self.weight = {0: inp.total_weight, _ZERO: 0}
         self.next_vid = 2
         self.gvid = np.zeros(inp.n_groups, dtype=np.intp)
+
+    def values(self, classes: list[int]) -> list[int]:
+        """The money of a voter of each class, over the current ``D``."""
+        index = np.array(classes, dtype=np.intp)
+        stamps = self.stamp[index]
+        now = len(self.factors) - 1
+        old = stamps != now
+        if old.any():
+            stale = index[old]
+            self.budgets[stale] = self.budgets[stale] * self.factors[stamps[old]]
+            self.stamp[stale] = now
+        out: list[int] = self.budgets[index].tolist()
+        return out
+
+    def _new_class(self, value: int, now: int) -> int:
+        v = self.next_vid
+        self.next_vid += 1
+        if v == len(self.budgets):
+            grown = 2 * v
+            budgets = np.zeros(grown, dtype=object)
+            budgets[:v] = self.budgets
+            stamp = np.zeros(grown, dtype=np.intp)
+            stamp[:v] = self.stamp
+            self.budgets, self.stamp = budgets, stamp
+        self.budgets[v] = value
+        self.stamp[v] = now
+        return v
 
     def cost(self, j: int) -> int:
         inp = self.inp
@@ -323,14 +373,14 @@ class _Money:
 
     def available(self, j: int) -> int:
         classes, voters, _ = self.inp.tally(j, self.gvid)
-        return sum(map(mul, map(self.budgets.__getitem__, classes), voters))
+        return sum(map(mul, self.values(classes), voters))
 
     def evaluate(self, j: int) -> _Eval | None:
         """The project's price now, or None if its supporters cannot afford it."""
         inp = self.inp
         cost = self.cost(j)
         classes, counts, bucket_of = inp.tally(j, self.gvid)
-        values = list(map(self.budgets.__getitem__, classes))
+        values = self.values(classes)
         available = sum(map(mul, values, counts))
         if available < cost:
             return None
@@ -340,16 +390,21 @@ class _Money:
         return _Eval(rho, classes, counts, bucket_of, order, capped, num, den, available)
 
     def pay(self, j: int, ev: _Eval) -> None:
-        """The supporters of project ``j`` pay for it as worked out in ``ev``."""
+        """The supporters of project ``j`` pay for it as worked out in ``ev`` (which was worked
+        out with the money as it is now)."""
         g = gcd(ev.num, ev.den)
         q = ev.den // g
         unit = ev.num // g
-        budgets = self.budgets
         if q > 1:
             self.denominator *= q
-            budgets = self.budgets = {v: b * q for v, b in budgets.items()}
+            factors = np.empty(len(self.factors) + 1, dtype=object)
+            factors[:-1] = self.factors * q
+            factors[-1] = 1
+            self.factors = factors
+        now = len(self.factors) - 1
         weight = self.weight
         buckets = self.inp.buckets[j]
+        values = self.values(ev.classes)
         made: dict[int, int] = {}
         remaps: list[dict[int, int]] = [{} for _ in buckets]
         for position, i in enumerate(ev.order):
@@ -359,15 +414,13 @@ class _Money:
             if position < ev.capped:
                 target = _ZERO
             else:
-                left = budgets[v] - buckets[index].u * unit
+                left = values[i] - buckets[index].u * unit
                 if left == 0:
                     target = _ZERO
                 else:
                     target = made.get(left, -1)
                     if target < 0:
-                        target = self.next_vid
-                        self.next_vid += 1
-                        budgets[target] = left
+                        target = self._new_class(left, now)
                         weight[target] = 0
                         made[left] = target
             remaps[index][v] = target
@@ -375,7 +428,7 @@ class _Money:
             left_behind = weight[v] - n
             if left_behind == 0 and v != _ZERO:
                 del weight[v]
-                del budgets[v]
+                self.budgets[v] = 0  # let the number go
             else:
                 weight[v] = left_behind
         self.inp.relabel(j, self.gvid, remaps, self.next_vid)
@@ -409,14 +462,17 @@ def run(inp: Input, share: Number, *, explain: bool = False) -> Run:
     rhos: list[Fraction] = []
     bought: list[Bought] = []
     work = 0
-    heap = [(inp.rho0[j], rank[j], j) for j in inp.candidates]
-    heapq.heapify(heap)
+    # Keys are floats no greater than a lower bound on each project's ``rho``: they only
+    # order the examination, and a project is passed over only when its key is above the
+    # best ``rho`` (rounded up), so every project that could win is examined exactly.
+    heap = list(inp.keys0)
     while True:
         best: Fraction | None = None
+        ceiling = math.inf
         tied: list[int] = []
         popped: dict[int, _Eval] = {}
         while heap:
-            if best is not None and heap[0][0] > best:
+            if heap[0][0] > ceiling:
                 break
             j = heapq.heappop(heap)[2]
             ev = money.evaluate(j)
@@ -426,6 +482,7 @@ def run(inp: Input, share: Number, *, explain: bool = False) -> Run:
             popped[j] = ev
             if best is None or ev.rho < best:
                 best = ev.rho
+                ceiling = _above(best)
                 tied = [j]
             elif ev.rho == best:
                 tied.append(j)
@@ -434,7 +491,7 @@ def run(inp: Input, share: Number, *, explain: bool = False) -> Run:
         s = min(tied, key=rank.__getitem__)
         for j, ev in popped.items():
             if j != s:
-                heapq.heappush(heap, (ev.rho, rank[j], j))
+                heapq.heappush(heap, (_below(ev.rho), rank[j], j))
         ev = popped[s]
         if explain:
             d = money.denominator

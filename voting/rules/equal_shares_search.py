@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from voting.rules.equal_shares_disjoint import disjoint_share, supports_are_disjoint
 from voting.rules.model import Number
 
 if TYPE_CHECKING:
@@ -498,16 +499,21 @@ def _search(
     direct = 0  # steps to run one by one before trying a proof again
     backoff = 4
     gained = spent = 0.0  # recent steps proven, and the work the proofs took
+    last = frozenset(counted.selected)
+    settled = 0  # the steps counted one by one lately that bought the same set as the last
     while True:
         limit = width if max_steps is None else min(width, max_steps - k)
         if limit <= 0:
             return share0 + k * step
-        if direct == 0 and limit >= 4:
+        # A proof can only pass where the outcome holds still: try one only after three
+        # steps in a row (since the last proof that failed) bought the same projects.
+        if direct == 0 and limit >= 4 and settled >= 3:
             proven, work = _certify(inp, share0 + k * step, step, limit, stops)
             gained = 0.7 * gained + proven
             spent = 0.7 * spent + _PROOF_PASS * work
             k += proven
             width = limit + limit // 4 if proven else max(4, limit // 2)
+            settled = settled if proven else 0
             if not proven and limit <= 4:
                 direct = 4  # something changes within a few steps: count them
             elif gained * run_work >= spent:
@@ -521,6 +527,9 @@ def _search(
         k += 1
         counted = count(share0 + k * step)
         run_work = 0.8 * run_work + 0.2 * counted.work
+        bought = frozenset(counted.selected)
+        settled = settled + 1 if bought == last else 0
+        last = bought
         if inp.total(counted.selected) > budget:
             return share0 + (k - 1) * step
         if done(counted.selected):
@@ -553,4 +562,6 @@ def completed_share(
     def done(selection: Sequence[int]) -> bool:
         return inp.exhaustive(budget, selection, among)
 
+    if supports_are_disjoint(inp):
+        return disjoint_share(inp, budget, Fraction(budget, n), step, done, max_steps)
     return _search(inp, budget, Fraction(budget, n), step, done, count, max_steps)

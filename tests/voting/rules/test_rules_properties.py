@@ -298,3 +298,45 @@ def test_raised_budget_skips_no_step(election: Election) -> None:
         election, False, Fraction(election.budget, 100 * n), True, max_steps=100 * n
     )
     assert count(election, "mes_cost_budget_increase").selected == expected
+
+
+@st.composite
+def one_project_elections(draw):
+    """Elections where each voter backs one project (choose-1, or points to one project), so
+    the raised-share counts take their shortcut; costs and budgets make them run many steps."""
+    n_projects = draw(st.integers(1, 8))
+    ids = draw(st.permutations(IDS))[:n_projects]
+    costs = draw(
+        st.lists(
+            st.sampled_from([0, 61, 97, 120, 150, 201, 240, 300, 450]),
+            min_size=n_projects,
+            max_size=n_projects,
+        )
+    )
+    n_voters = draw(st.integers(1, 12))
+    budget = draw(st.integers(20 * n_voters, 60 * n_voters))
+    vote_type = draw(st.sampled_from(["choose-1", "cumulative"]))
+    ballots = []
+    for _ in range(n_voters):
+        chosen = (draw(st.sampled_from(ids)),)
+        points = (draw(st.integers(1, 3)),) if vote_type == "cumulative" else None
+        ballots.append(Ballot(chosen, points))
+    projects = [Project(pid, cost) for pid, cost in zip(ids, costs, strict=True)]
+    return Election(projects, budget, ballots, vote_type)
+
+
+@settings(max_examples=100, deadline=None)
+@given(one_project_elections(), st.booleans())
+def test_one_project_ballots_stop_where_steps_stop(election: Election, by_points: bool) -> None:
+    """With one project per ballot, the raised share is found without counting every step,
+    and it is the share that raising one step at a time stops at."""
+    from fractions import Fraction
+
+    if by_points and election.vote_type == "cumulative":
+        rule, expected = "mes_points_add1", brute_force(election, True, 1, False)
+        assert count(election, rule).selected == expected
+    assert count(election, "mes_cost_add1").selected == brute_force(election, False, 1, False)
+    n = len(election.ballots)
+    step = Fraction(election.budget, 100 * n)
+    expected = brute_force(election, False, step, True, max_steps=100 * n)
+    assert count(election, "mes_cost_budget_increase").selected == expected
