@@ -171,12 +171,14 @@ def is_public(vote: Vote) -> bool:
 def can_see_vote(session: Session, user: User | None, vote: Vote) -> bool:
     """Public votes are for everyone once set up; panel votes for the panel and staff. Every
     result is public once counted."""
+    if vote.status != VoteStatus.DRAFT and (
+        is_public(vote) or vote.status in (VoteStatus.COUNTED, VoteStatus.AWARDED)
+    ):
+        return True
     if signed_in(user) and is_staff(session, user, vote.round.place):
         return True
     if vote.status == VoteStatus.DRAFT:
         return False
-    if is_public(vote) or vote.status in (VoteStatus.COUNTED, VoteStatus.AWARDED):
-        return True
     panel = panel_for_round(session, vote.round)
     return panel is not None and member_for(session, user, panel) is not None
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
@@ -213,33 +214,61 @@ def _option_label(option: Any) -> str:
 
 class BallotForm(FlaskForm):
     submit = button(_l("Send my vote"))
+    option_fields: list[tuple[Any, Any]] = []
+
+    def ticks_html(self) -> Markup:
+        """The ticks, as HTML. Everyone's empty ballot for a vote looks the same, so the
+        HTML is made once per vote, language and answer and then reused."""
+        field = self["choices"]
+        if field.errors:
+            return field()
+        key = (
+            str(field.label.text),
+            tuple((str(value), str(label)) for value, label, *_rest in field.iter_choices()),
+            tuple(field.data or ()),
+        )
+        html = _TICKS_HTML.get(key)
+        if html is None:
+            html = field()
+            if len(_TICKS_HTML) >= _TICKS_HTML_MOST:
+                _TICKS_HTML.clear()
+            _TICKS_HTML[key] = html
+        return html
+
+
+class TicksBallotForm(BallotForm):
+    """A ballot of ticks: the projects are set for each vote (see :func:`ballot_form`)."""
+
+    choices = checkboxes_field(
+        _l("Which projects do you want to get money?"), choices=[], optional=True
+    )
+
+
+# The ticks' HTML by (label, projects, ticked): a few per vote and language.
+_TICKS_HTML: dict[tuple, Markup] = {}
+_TICKS_HTML_MOST = 512
 
 
 def ballot_form(vote: Vote, options: list, **kwargs: Any) -> BallotForm:
     """Ticks for approval ballots; a points box per project for points ballots."""
-    points = vote.ballot_kind == BallotKind.CUMULATIVE
-    if points:
-        fields = [
-            (
-                f"points_{option.id}",
-                number_field(
-                    _l("Points for %(name)s", name=_option_label(option)),
-                    optional=True,
-                    least=0,
-                    outside=_l("Enter 0 or more"),
-                ),
-            )
-            for option in options
-        ]
-    else:
-        ticks = checkboxes_field(
-            _l("Which projects do you want to get money?"),
-            choices=[SelectChoice(str(o.id), _option_label(o)) for o in options],
-            optional=True,
+    if vote.ballot_kind != BallotKind.CUMULATIVE:
+        ticks = TicksBallotForm(**kwargs)
+        ticks.choices.choices = [SelectChoice(str(o.id), _option_label(o)) for o in options]
+        return ticks
+    fields = [
+        (
+            f"points_{option.id}",
+            number_field(
+                _l("Points for %(name)s", name=_option_label(option)),
+                optional=True,
+                least=0,
+                outside=_l("Enter 0 or more"),
+            ),
         )
-        fields = [("choices", ticks)]
+        for option in options
+    ]
     form = form_with(BallotForm, fields, **kwargs)
-    form.option_fields = [(o, form[f"points_{o.id}"]) for o in options] if points else []
+    form.option_fields = [(o, form[f"points_{o.id}"]) for o in options]
     return form
 
 

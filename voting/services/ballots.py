@@ -7,17 +7,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from giving.errors import DomainError, NotAllowed
-from giving.models import User
-from giving.services import count_rows, find_one, row_exists, ward_for_postcode
+from giving.models import Application, Group, PostcodeArea, User
+from giving.postcodes import postcode_prefixes
+from giving.services import count_rows, row_exists
 from giving.timeutil import format_datetime, utcnow
 from voting.models import (
     Ballot,
@@ -42,10 +45,14 @@ from voting.workflow import VoteStatus
 
 @dataclass
 class Voter:
-    """Someone casting a ballot: a signed-in person, or the holder of a voting code."""
+    """Someone casting a ballot: a signed-in person, or the holder of a voting code.
+
+    A voter is made for one request: once :func:`check_voter` has let them vote in a vote,
+    casting their ballot there does not ask the database the same question again."""
 
     user: User | None = None
     code: VotingCode | None = None
+    checked_for: int | None = field(default=None, init=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -72,11 +79,26 @@ def lock_vote(session: Session, vote: Vote, *, read: bool = False) -> None:
     session.refresh(vote)
 
 
+def check_voter(session: Session, vote: Vote, voter: Voter) -> str | None:
+    """Why this voter cannot vote in ``vote``, or None when they can (and then the voter
+    remembers it for the rest of the request)."""
+    if voter.user is not None:
+        reason = why_cannot_vote(session, voter.user, vote)
+    elif voter.code is None or voter.code.vote_id != vote.id:
+        reason = _("Use a voting code for this vote.")
+    else:
+        reason = why_code_refused(vote)
+    if reason is None:
+        voter.checked_for = vote.id
+    return reason
+
+
 def voter_for_user(session: Session, user: User | None, vote: Vote) -> Voter:
-    reason = why_cannot_vote(session, user, vote)
+    voter = Voter(user=user)
+    reason = check_voter(session, vote, voter)
     if reason:
         raise NotAllowed(reason)
-    return Voter(user=user)
+    return voter
 
 
 def ballot_count(session: Session, vote: Vote) -> int:
@@ -106,14 +128,42 @@ def conflicted_options(session: Session, vote: Vote, voter: Voter) -> set[int]:
     return {o.id for o in vote.options if o.application_id in conflicted}
 
 
+def load_options(session: Session, vote: Vote) -> list[VoteOption]:
+    """The vote's options with the names shown for them (application title, group name), in
+    one query whatever their number; ``vote.options`` holds them afterwards."""
+    options = list(
+        session.scalars(
+            select(VoteOption)
+            .where(VoteOption.vote_id == vote.id)
+            .order_by(VoteOption.position, VoteOption.id)
+            .options(
+                joinedload(VoteOption.application)
+                .load_only(Application.title, Application.group_id)
+                .joinedload(Application.group)
+                .load_only(Group.name)
+            )
+        )
+    )
+    set_committed_value(vote, "options", options)
+    return options
+
+
 def ballot_options(session: Session, vote: Vote, voter: Voter) -> list[VoteOption]:
     """The options on this voter's ballot."""
     leave_out = conflicted_options(session, vote, voter)
-    return [o for o in vote.options if o.id not in leave_out]
+    return [o for o in load_options(session, vote) if o.id not in leave_out]
 
 
 def ballot_for(session: Session, vote: Vote, voter: Voter) -> Ballot | None:
-    return find_one(session, Ballot, vote_id=vote.id, voter_token=voter_token(vote, voter))
+    """The voter's ballot with its choices (one query), or None before they have voted."""
+    found = session.scalars(
+        select(Ballot)
+        .outerjoin(Ballot.choices)
+        .where(Ballot.vote_id == vote.id, Ballot.voter_token == voter_token(vote, voter))
+        .options(contains_eager(Ballot.choices))
+        .order_by(BallotChoice.option_id)
+    ).unique()
+    return next(iter(found), None)
 
 
 def is_taking_ballots(vote: Vote, now: dt.datetime | None = None) -> bool:
@@ -183,73 +233,110 @@ def _check_choices(
     return chosen
 
 
-def _ward_id_for(session: Session, vote: Vote, voter: Voter) -> int | None:
+def _ward_of(vote: Vote, voter: Voter) -> Any:
+    """The voter's ward for turnout: the code's, or (as a subquery) the most specific postcode
+    area of the place that their postcode is in."""
     if voter.code is not None:
         return voter.code.ward_id
-    if voter.user is not None and voter.user.postcode:
-        ward = ward_for_postcode(session, vote.round.place, voter.user.postcode)
-        return ward.id if ward else None
-    return None
+    if voter.user is None or not voter.user.postcode:
+        return None
+    return (
+        select(PostcodeArea.ward_id)
+        .where(
+            PostcodeArea.place_id == vote.round.place_id,
+            PostcodeArea.prefix.in_(postcode_prefixes(voter.user.postcode)),
+        )
+        .order_by(func.length(PostcodeArea.prefix).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _note_voter(session: Session, vote: Vote, voter: Voter) -> bool:
+    """Record that the voter voted; True when they had voted before. The database keeps one
+    record per voter and vote: a second insert, even at the same moment, does nothing."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(VoterRecord)
+        .values(
+            vote_id=vote.id,
+            user_id=voter.user.id if voter.user else None,
+            voting_code_id=voter.code.id if voter.code else None,
+            ward_id=_ward_of(vote, voter),
+            voted_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+        .returning(VoterRecord.id)
+    )
+    return session.execute(stmt).first() is None
+
+
+def _vote_for_ballot(session: Session, vote: Vote) -> None:
+    """Read the vote again under a shared lock: closing takes the lock to wait for ballots
+    being cast, so no ballot goes in after the close, and settings that changed since the
+    page was loaded are the ones checked."""
+    session.execute(
+        select(Vote)
+        .where(Vote.id == vote.id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
+
+
+@dataclass
+class Cast:
+    """A ballot just cast, and whether it changed one cast before."""
+
+    ballot: Ballot
+    changed: bool
 
 
 def cast_ballot(session: Session, vote: Vote, voter: Voter, choices: dict[int, int]) -> Ballot:
     """Cast or change a voter's ballot: ``choices`` maps option ids to points (1 for a tick).
+    See :func:`send_ballot`."""
+    return send_ballot(session, vote, voter, choices).ballot
+
+
+def send_ballot(session: Session, vote: Vote, voter: Voter, choices: dict[int, int]) -> Cast:
+    """Cast or change a voter's ballot, saying which it was.
 
     The database keeps one ballot per voter and vote (the voter token is unique per vote) and
     one record that they voted. Two submissions at once from the same voter end as one
     ballot: the later one changes it."""
-    if voter.user is not None:
-        voter_for_user(session, voter.user, vote)
-    elif voter.code is None or voter.code.vote_id != vote.id:
-        raise NotAllowed(_("Use a voting code for this vote."))
-    elif (refused := why_code_refused(vote)) is not None:
-        raise NotAllowed(refused)
+    if voter.checked_for != vote.id and (reason := check_voter(session, vote, voter)):
+        raise NotAllowed(reason)
     # Closing waits for ballots being cast; ballots cast after closing are refused.
-    lock_vote(session, vote, read=True)
+    _vote_for_ballot(session, vote)
     now = utcnow()
     if not is_taking_ballots(vote, now):
         if vote.status == VoteStatus.OPEN and now < vote.opens_at:
             raise DomainError(_("Voting opens at %(when)s.", when=format_datetime(vote.opens_at)))
         raise DomainError(_("This vote is closed."))
     chosen = _check_choices(session, vote, voter, choices)
-
-    try:
-        with session.begin_nested():
-            session.add(
-                VoterRecord(
-                    vote_id=vote.id,
-                    user_id=voter.user.id if voter.user else None,
-                    voting_code_id=voter.code.id if voter.code else None,
-                    ward_id=_ward_id_for(session, vote, voter),
-                )
-            )
-        voted_before = False
-    except IntegrityError:
-        voted_before = True  # they have voted before: this changes their ballot
+    token = voter_token(vote, voter)
+    changed = _note_voter(session, vote, voter)
+    if changed:
+        # They have voted before (perhaps in another tab at this moment, which the insert
+        # above waited for): this changes their ballot.
+        ballot = _locked_ballot(session, vote, token)
+        if ballot is None:
+            # Their ballot was made under another secret key: it cannot be found to change,
+            # and a second one must never be made.
+            raise DomainError(_("Your vote is in, but it cannot be changed now."))
+        session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == ballot.id))
+    else:
+        ballot = Ballot(vote_id=vote.id, voter_token=token)
+        session.add(ballot)
+        session.flush()
     if voter.code is not None and voter.code.used_at is None:
         voter.code.used_at = now
-
-    token = voter_token(vote, voter)
-    ballot = _locked_ballot(session, vote, token)
-    if ballot is None and voted_before:
-        # Their ballot was made under another secret key: it cannot be found to change, and
-        # a second one must never be made.
-        raise DomainError(_("Your vote is in, but it cannot be changed now."))
-    if ballot is None:
-        try:
-            with session.begin_nested():
-                ballot = Ballot(vote_id=vote.id, voter_token=token)
-                session.add(ballot)
-        except IntegrityError:
-            ballot = _locked_ballot(session, vote, token)  # another tab got there first
-            if ballot is None:
-                raise
-    session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == ballot.id))
+    session.execute(
+        insert(BallotChoice),
+        [{"ballot_id": ballot.id, "option_id": oid, "points": pts} for oid, pts in chosen.items()],
+    )
     session.expire(ballot, ["choices"])
-    for oid, points in chosen.items():
-        session.add(BallotChoice(ballot_id=ballot.id, option_id=oid, points=points))
     session.flush()
-    return ballot
+    return Cast(ballot, changed)
 
 
 def _locked_ballot(session: Session, vote: Vote, token: str) -> Ballot | None:

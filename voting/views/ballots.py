@@ -8,17 +8,32 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask import session as cookie
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from giving import throttles
 from giving.extensions import db, limiter, login_manager
+from giving.models import Round
 from giving.transaction import form_action
 from voting import services
-from voting.forms import WHO_MAY_VOTE_LABELS, CodeForm, ballot_choices, ballot_form
-from voting.models import BallotKind, Vote, VoteKind, VotingCode
+from voting.forms import WHO_MAY_VOTE_LABELS, BallotForm, CodeForm, ballot_choices, ballot_form
+from voting.models import Ballot, BallotKind, Vote, VoteKind, VotingCode
 from voting.permissions import must_verify, who_may_vote, why_code_refused
 from voting.rules import describe_rule
-from voting.views.common import bp, visible_vote
+from voting.views.common import bp
+
+
+def _vote(vote_id: int) -> Vote:
+    """The vote, if the person may see it, read with its round and place in one query."""
+    vote = db.session.scalar(
+        select(Vote)
+        .where(Vote.id == vote_id)
+        .options(joinedload(Vote.round).joinedload(Round.place))
+    )
+    if vote is None or not services.can_see_vote(db.session, current_user, vote):
+        abort(404)
+    return vote
 
 
 def _code_key(vote: Vote) -> str:
@@ -43,6 +58,7 @@ def _vote_page(vote: Vote, voter: services.Voter | None, reason: str | None) -> 
     change their vote, or why they cannot, with what to do about it)."""
     public = vote.kind == VoteKind.PUBLIC
     who = who_may_vote(vote)
+    services.load_options(db.session, vote)  # the table of projects, in one query
     return render_template(
         "voting/vote.html",
         vote=vote,
@@ -65,7 +81,7 @@ def _vote_page(vote: Vote, voter: services.Voter | None, reason: str | None) -> 
 
 @bp.get("/votes/<int:vote_id>")
 def vote_page(vote_id: int) -> str:
-    vote = visible_vote(vote_id)
+    vote = _vote(vote_id)
     voter = _voter(vote)
     reason = None
     if voter is not None and voter.user is not None:
@@ -81,7 +97,7 @@ def vote_page(vote_id: int) -> str:
     deduct_when=throttles.failed_post,
 )
 def enter_code(vote_id: int) -> str | Response:
-    vote = visible_vote(vote_id)
+    vote = _vote(vote_id)
     if vote.kind != VoteKind.PUBLIC:
         abort(404)
     form = CodeForm()
@@ -94,11 +110,11 @@ def enter_code(vote_id: int) -> str | Response:
 
 @bp.route("/votes/<int:vote_id>/ballot", methods=["GET", "POST"])
 def ballot(vote_id: int) -> str | Response | tuple[str, int]:
-    vote = visible_vote(vote_id)
+    vote = _vote(vote_id)
     voter = _voter(vote)
     if voter is None:
         return login_manager.unauthorized()
-    reason = services.why_cannot_vote(db.session, voter.user, vote) if voter.user else None
+    reason = services.check_voter(db.session, vote, voter)
     if reason:
         # Refused, with the reason and what to do about it (show where you live, or use a
         # voting code).
@@ -107,23 +123,33 @@ def ballot(vote_id: int) -> str | Response | tuple[str, int]:
         flash(_("This vote is not open for voting now."), "info")
         return redirect(url_for("voting.vote_page", vote_id=vote.id))
     options = services.ballot_options(db.session, vote, voter)
-    existing = services.ballot_for(db.session, vote, voter)
     form = ballot_form(vote, options)
-    if not form.is_submitted() and existing is not None:
-        mine = {c.option_id: c.points for c in existing.choices}
-        if vote.ballot_kind == BallotKind.CUMULATIVE:
-            for option, field in form.option_fields:
-                field.data = mine.get(option.id)
-        else:
-            form.choices.data = [str(oid) for oid in mine]
-    if form_action(
+    if not form.is_submitted():
+        existing = services.ballot_for(db.session, vote, voter)
+        if existing is not None:
+            _fill_in(vote, form, existing)
+    elif form_action(
         form,
-        lambda: services.cast_ballot(db.session, vote, voter, ballot_choices(vote, form)),
-        _("Your vote is saved. You can change it until the vote closes.")
-        if existing is None
-        else _("Your vote is changed."),
+        lambda: services.send_ballot(db.session, vote, voter, ballot_choices(vote, form)),
+        lambda cast: (
+            _("Your vote is changed.")
+            if cast.changed
+            else _("Your vote is saved. You can change it until the vote closes.")
+        ),
     ):
         return redirect(url_for("voting.vote_page", vote_id=vote.id))
+    else:
+        existing = services.ballot_for(db.session, vote, voter)
     return render_template(
         "voting/ballot.html", form=form, vote=vote, options=options, existing=existing
     )
+
+
+def _fill_in(vote: Vote, form: BallotForm, existing: Ballot) -> None:
+    """The ballot form as the voter last sent it."""
+    mine = {c.option_id: c.points for c in existing.choices}
+    if vote.ballot_kind == BallotKind.CUMULATIVE:
+        for option, field in form.option_fields:
+            field.data = mine.get(option.id)
+    else:
+        form.choices.data = [str(oid) for oid in mine]
