@@ -20,6 +20,7 @@ from giving.cli import on_public_site, refusals_shown
 from giving.extensions import db
 from giving.jobs import commit
 from giving.money import format_money
+from giving.progress import terminal_bar
 from giving.timeutil import to_london, utcnow
 
 
@@ -70,8 +71,11 @@ def _export_commands(app: Flask) -> None:
     def export_360giving(out: str, fmt: str) -> None:
         """Write every published grant as 360Giving open data (standard 1.4)."""
         prefix = current_app.config["THREESIXTYGIVING_PREFIX"]
-        with _opened(out, newline="" if fmt == "csv" else None) as target:
-            opendata.write(db.session, target, prefix, fmt)
+        with (
+            _opened(out, newline="" if fmt == "csv" else None) as target,
+            terminal_bar("Writing grants") as progress,
+        ):
+            opendata.write(db.session, target, prefix, fmt, progress)
         if out != "-":
             click.echo(f"Wrote {out}", err=True)
 
@@ -153,11 +157,12 @@ def _giftaid_commands(app: Flask) -> None:
             names = ", ".join(f"{f.id} ({f.name})" for f in funds)
             raise click.ClickException(f"Choose a fund with --fund: {names}")
         with on_public_site():
-            with refusals_shown():
+            with refusals_shown(), terminal_bar("Claiming gifts") as progress:
                 claim = services.make_gift_aid_claim(
-                    db.session, funds[0], from_on.date(), to_on.date()
+                    db.session, funds[0], from_on.date(), to_on.date(), progress
                 )
-            text = services.claim_csv(claim)
+            with terminal_bar("Writing the schedule") as progress:
+                text = services.claim_csv(claim, progress)
             count, total = len(claim.items), format_money(claim.total_pence)
             commit()
         with _opened(out, newline="") as target:

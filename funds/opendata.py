@@ -24,6 +24,7 @@ from funds.schedule import end_date
 from funds.workflow import PUBLISHED_GRANT_STATES
 from giving.exports import formula_safe_writer
 from giving.models import Application, Group, GroupKind, Place, Round
+from giving.progress import Progress, quietly
 
 VERSION = "1.4"
 BATCH = 500
@@ -170,15 +171,30 @@ def grant_record(row: Any, prefix: str, base_url: str = "") -> dict[str, Any]:
     return record
 
 
-def _rows(session: Session) -> Iterator[Any]:
-    yield from session.execute(_stmt())
+def _rows(session: Session, progress: Progress = quietly) -> Iterator[Any]:
+    """The published grants' rows; ``progress`` (when someone watches) hears every BATCH."""
+    if progress is quietly:
+        yield from session.execute(_stmt())
+        return
+    published = Grant.state.in_(PUBLISHED_GRANT_STATES)
+    total = session.scalar(select(func.count(Grant.id)).where(published)) or 0
+    done = 0
+    progress(done, total)
+    for row in session.execute(_stmt()):
+        yield row
+        done += 1
+        if done % BATCH == 0:
+            progress(done, total)
+    progress(done, max(done, total))
 
 
-def json_chunks(session: Session, prefix: str, base_url: str = "") -> Iterator[str]:
+def json_chunks(
+    session: Session, prefix: str, base_url: str = "", progress: Progress = quietly
+) -> Iterator[str]:
     """The data package, a piece at a time."""
     yield '{"version":"%s","grants":[' % VERSION  # noqa: UP031
     first = True
-    for row in _rows(session):
+    for row in _rows(session, progress):
         yield ("" if first else ",") + "\n" + _dumps(grant_record(row, prefix, base_url))
         first = False
     yield "\n]}\n"
@@ -223,14 +239,16 @@ def _flat(record: dict[str, Any], path: str) -> Any:
     return value
 
 
-def csv_chunks(session: Session, prefix: str, base_url: str = "") -> Iterator[str]:
+def csv_chunks(
+    session: Session, prefix: str, base_url: str = "", progress: Progress = quietly
+) -> Iterator[str]:
     """The flattened CSV with the standard's column titles, a row at a time. Text that a
     spreadsheet would read as a formula (a group named ``=HYPERLINK(...)``) is written as
     text; amounts stay numbers."""
     out = io.StringIO()
     writer = formula_safe_writer(out)
     writer.writerow([title for title, _path in CSV_COLUMNS])
-    for row in _rows(session):
+    for row in _rows(session, progress):
         record = grant_record(row, prefix, base_url)
         writer.writerow([_flat(record, path) for _title, path in CSV_COLUMNS])
         if out.tell() > 64 * 1024:
@@ -240,9 +258,13 @@ def csv_chunks(session: Session, prefix: str, base_url: str = "") -> Iterator[st
     yield out.getvalue()
 
 
-def write(session: Session, target: Any, prefix: str, fmt: str = "json") -> int:
-    """Write the export to an open text file; returns the number of characters written."""
-    chunks = json_chunks(session, prefix) if fmt == "json" else csv_chunks(session, prefix)
+def write(
+    session: Session, target: Any, prefix: str, fmt: str = "json", progress: Progress = quietly
+) -> int:
+    """Write the export to an open text file; returns the number of characters written.
+    ``progress`` hears how many grants are written."""
+    make = json_chunks if fmt == "json" else csv_chunks
+    chunks = make(session, prefix, progress=progress)
     written = 0
     for chunk in chunks:
         written += target.write(chunk)

@@ -7,6 +7,7 @@ saves the figures where its page can show them; elsewhere :func:`quietly` ignore
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -30,9 +31,7 @@ def terminal_bar(label: str) -> Iterator[Progress]:
     def update(done: int, total: int) -> None:
         nonlocal bar, shown
         if bar is None:
-            bar = click.progressbar(
-                length=max(total, 1), label=label, file=click.get_text_stream("stderr")
-            )
+            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
             bar.__enter__()
         bar.length = max(total, 1)
         if done > shown:

@@ -26,7 +26,9 @@ from funds.workflow import (
 )
 from giving.errors import DomainError
 from giving.exports import formula_safe_writer
+from giving.models import User
 from giving.money import format_money
+from giving.progress import Progress, quietly
 from giving.services import audit, flush_or_refuse
 from giving.timeutil import utcnow
 
@@ -58,11 +60,16 @@ def claimable_donations(
 
 
 def make_gift_aid_claim(
-    session: Session, fund: Fund, from_on: dt.date, to_on: dt.date
+    session: Session,
+    fund: Fund,
+    from_on: dt.date,
+    to_on: dt.date,
+    progress: Progress = quietly,
+    actor: User | None = None,
 ) -> GiftAidClaim:
     """Put every claimable gift between the days in one claim, marked claimed in the same
     transaction. The database refuses to claim any gift twice (a UNIQUE constraint), so two
-    claims made at once cannot both include it."""
+    claims made at once cannot both include it. ``progress`` hears how many gifts are in."""
     if to_on < from_on:
         raise DomainError(_("The last day must be on or after the first."))
     if not fund.holder_can_claim_gift_aid:
@@ -70,7 +77,8 @@ def make_gift_aid_claim(
     gifts = claimable_donations(session, fund, from_on, to_on)
     claim = GiftAidClaim(fund_id=fund.id, from_on=from_on, to_on=to_on)
     today = utcnow().date()
-    for gift in gifts:
+    progress(0, len(gifts))
+    for number, gift in enumerate(gifts, 1):
         amount = gift.amount_pence - gift.refunded_pence
         claim.items.append(
             GiftAidClaimItem(
@@ -81,12 +89,13 @@ def make_gift_aid_claim(
         assert declaration is not None  # only gifts with a declaration can be claimed
         # Records are kept for six years after the claim that used them.
         declaration.keep_until = max(declaration.keep_until, add_years(today, RETENTION_YEARS))
+        progress(number, len(gifts))
     claim.total_pence = sum(item.amount_pence for item in claim.items)
     taken = _("Another claim took some of these gifts at the same moment. Try again.")
     flush_or_refuse(session, taken, claim)
     audit(
         session,
-        None,
+        actor,
         "giftaid.claim",
         claim,
         f"Gift Aid claim for {fund.name}: {len(claim.items)} gifts, "
@@ -111,13 +120,16 @@ CLAIM_COLUMNS = (
 )
 
 
-def claim_csv(claim: GiftAidClaim) -> str:
+def claim_csv(claim: GiftAidClaim, progress: Progress = quietly) -> str:
     """The claim schedule in the columns of HMRC's Gift Aid schedule. Names and addresses
-    that a spreadsheet would read as a formula are written as text; amounts stay numbers."""
+    that a spreadsheet would read as a formula are written as text; amounts stay numbers.
+    ``progress`` hears how many rows are written."""
     out = io.StringIO()
     writer = formula_safe_writer(out)
     writer.writerow(CLAIM_COLUMNS)
-    for item in claim.items:
+    items = claim.items
+    progress(0, len(items))
+    for number, item in enumerate(items, 1):
         d = item.declaration
         writer.writerow(
             [
@@ -132,4 +144,5 @@ def claim_csv(claim: GiftAidClaim) -> str:
                 Decimal(decimal_pounds(item.amount_pence)),
             ]
         )
+        progress(number, len(items))
     return out.getvalue()

@@ -12,10 +12,12 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from funds import services
 from funds.forms import RunDateForm, RunForm
+from funds.services.jobs import start_payment_run_file
 from funds.views.access import bp, fund_or_404
 from giving.extensions import db
+from giving.forms import ButtonForm
 from giving.timeutil import utcnow
-from giving.transaction import form_action
+from giving.transaction import attempt, form_action
 
 
 def _run_date() -> tuple[RunDateForm, dt.date]:
@@ -54,7 +56,22 @@ def payment_run(fund_id: int) -> str | BaseResponse:
         total=sum(i.amount_pence for i in items),
         on_args=[on.day, on.month, on.year],
         reference=services.run_reference,
+        button=ButtonForm(),
     )
+
+
+@bp.post("/funds/<int:fund_id>/payment-run/file")
+@login_required
+def payment_run_file(fund_id: int) -> BaseResponse:
+    """Make the file for the bank in a background job, then go to the job's page."""
+    fund = fund_or_404(fund_id)
+    _form, on = _run_date()
+    back = url_for("funds.payment_run", fund_id=fund.id, on=[on.day, on.month, on.year])
+    if ButtonForm().validate_on_submit():
+        started = attempt(None, start_payment_run_file, db.session, current_user, fund, on, back)
+        if started:
+            return redirect(url_for("giving.job", job_id=started.value.id))
+    return redirect(back)
 
 
 @bp.get("/funds/<int:fund_id>/payment-run.csv")

@@ -17,6 +17,7 @@ from giving.models.core import (  # noqa: F401
     Ward,
     new_session_token,
 )
+from giving.models.jobs import JOB_MOVES, Job, JobState  # noqa: F401
 from giving.models.reports import (  # noqa: F401
     MIN_ANSWERS_SHOWN,
     RATING_MAX,

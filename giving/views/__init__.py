@@ -7,6 +7,7 @@ from giving.views import (  # noqa: F401  (each adds its pages to bp)
     attachments,
     audit,
     groups,
+    jobs,
     places,
     reports,
     residents,

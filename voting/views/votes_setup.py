@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from giving.extensions import db
+from giving.forms import ButtonForm
 from giving.models import Place, Ward
 from giving.transaction import attempt, form_action
 from giving.views.access import place_role_required
@@ -15,6 +16,7 @@ from giving.views.pages import confirm_page, fields_of
 from voting import services
 from voting.forms import codes_form, vote_form
 from voting.models import VoteKind
+from voting.services.count_job import start_close_and_count
 from voting.views.common import STAFF, VOTES, bp, round_in, vote_in, votes_url
 from voting.workflow import STAFF as STAFF_ACTOR
 from voting.workflow import STAFF_VOTE_ACTIONS, VOTE, VOTE_ACTION_LABELS
@@ -96,16 +98,30 @@ def move_vote(place: Place, round_id: int, vote_id: int, action: str) -> str | R
     vote = vote_in(place, round_id, vote_id)
     if action not in STAFF_VOTE_ACTIONS:
         abort(404)
+    context = {
+        "vote": vote,
+        "action": action,
+        "label": VOTE_ACTION_LABELS[action],
+        "rows": services.result_rows(vote),
+        "ballots": services.ballot_count(db.session, vote),
+    }
+    if action == "close":
+        # Counting a large vote takes a while: it runs as a job, whose page shows how far
+        # it has got and then links to the results.
+        form = ButtonForm()
+        results = url_for("voting.results", vote_id=vote.id)
+        started = form_action(
+            form, lambda: start_close_and_count(db.session, current_user, vote, results)
+        )
+        if started:
+            return redirect(url_for("giving.job", job_id=started.value.id))
+        return render_template("voting/vote_move.html", form=form, **context)
     return confirm_page(
         lambda: services.move_vote(db.session, current_user, vote, action),
         lambda moved: _("The vote is now: %(status)s.", status=moved.status.label),
         votes_url(vote),
         "voting/vote_move.html",
-        vote=vote,
-        action=action,
-        label=VOTE_ACTION_LABELS[action],
-        rows=services.result_rows(vote),
-        ballots=services.ballot_count(db.session, vote),
+        **context,
     )
 
 
