@@ -5,7 +5,9 @@
 - ``flask count FILE.pb --rule RULE``: counts a Pabulib election with one of the counting
   rules and prints the selected project ids, in the order chosen, and their total cost.
 - ``flask count --round ROUND_ID``: the same, for the ballots of a round's vote in the
-  database, with the vote's own rule and tie-break seed (or ``--rule`` and ``--seed``).
+  database, with the vote's own rule and tie-break seed (or ``--rule`` and ``--seed``). A
+  large vote shows a progress bar while its ballots are read. A counted vote whose ballot
+  file was never kept gets it kept.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from flask import Flask
 
 from giving.extensions import db
 from giving.models import Round
+from giving.progress import Progress, terminal_bar
 from voting import services, sortition
 from voting.models import VoteKind
 from voting.rules import RULES, Lottery, PabulibError, amount_for_json, count_file
@@ -131,6 +134,20 @@ def _register_count(app: Flask) -> None:
         click.echo(json.dumps(result))
 
 
+# Votes with at least this many ballots show a progress bar while they are read.
+LARGE_VOTE = 10_000
+
+
+def _when_large(bar: Progress) -> Progress:
+    """Progress drawn on ``bar`` only for a large vote (a small one counts at once)."""
+
+    def progress(done: int, total: int) -> None:
+        if total >= LARGE_VOTE:
+            bar(done, total)
+
+    return progress
+
+
 def _count_round(round_id: int, kind: str | None, rule: str | None, seed: str | None) -> dict:
     """The outcome of a round's vote, counted from the ballots in the database."""
     round_ = db.session.get(Round, round_id)
@@ -144,7 +161,9 @@ def _count_round(round_id: int, kind: str | None, rule: str | None, seed: str | 
     if not votes:
         raise click.ClickException(f"Round {round_id} has no vote to count.")
     vote = votes[0]
-    outcome = services.count_vote(db.session, vote, rule, seed)
+    with terminal_bar("Reading the ballots") as bar:
+        outcome = services.count_and_keep_file(db.session, vote, rule, seed, _when_large(bar))
+    db.session.commit()
     return {
         "rule": outcome.rule,
         "selected": list(outcome.selected),

@@ -29,6 +29,7 @@ from voting.models.votes import (  # noqa: F401
     RECEIPT_ALPHABET,
     Ballot,
     BallotChoice,
+    BallotFile,
     BallotKind,
     Vote,
     VoteKind,

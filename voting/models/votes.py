@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
 )
@@ -222,3 +223,16 @@ class BallotChoice(Model):
 
     ballot: Mapped[Ballot] = relationship(back_populates="choices")
     option: Mapped[VoteOption] = relationship()
+
+
+class BallotFile(Model):
+    """A counted vote's published ballot file (Pabulib ``.pb``), written once when the vote
+    is counted and served as it is, with its SHA-256 as the ETag. It is kept in the database
+    so that every app server serves the same bytes and it lasts as long as the vote."""
+
+    __tablename__ = "vote_ballot_files"
+
+    vote_id: Mapped[int] = col.fk("votes", ondelete="CASCADE", primary_key=True)
+    etag: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[dt.datetime] = col.timestamp()

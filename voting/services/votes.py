@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from giving.errors import DomainError
 from giving.models import Application, DecisionMethod, Round, User
 from giving.moves import Move
+from giving.progress import Progress, quietly
 from giving.services import audit, find_one, total_of
 from giving.services.workflow import step
 from giving.timeutil import utcnow
@@ -240,14 +241,21 @@ def _step(
 
 
 def move_vote(
-    session: Session, actor: User | None, vote: Vote, action: str, *, as_system: bool = False
+    session: Session,
+    actor: User | None,
+    vote: Vote,
+    action: str,
+    *,
+    as_system: bool = False,
+    progress: Progress = quietly,
 ) -> Vote:
     """Move a vote on (open, close and count, confirm): the one function that does it.
 
     Staff of the round's place move it; ``as_system`` is the scheduled close and count. A
     close is always followed by the count, made by the system, and the count is the
     decision: it gives the chosen applications money and tells the others why. Confirming
-    the grants afterwards changes no decision."""
+    the grants afterwards changes no decision. ``progress`` hears how many ballots the
+    count has read."""
     actors = {SYSTEM} if as_system else require_staff(session, actor, vote.round.place)
     if action == "close":
         lock_vote(session, vote)  # wait for ballots being cast now, and stop new ones
@@ -285,13 +293,13 @@ def move_vote(
             "count",
             {SYSTEM},
             lambda move: f"Counted the {name}",
-            apply=lambda move: _count_and_decide(session, vote),
+            apply=lambda move: _count_and_decide(session, vote, progress),
         )
     return vote
 
 
-def _count_and_decide(session: Session, vote: Vote) -> dict[str, Any]:
-    ballots = count_into(session, vote)["ballots"]
+def _count_and_decide(session: Session, vote: Vote, progress: Progress) -> dict[str, Any]:
+    ballots = count_into(session, vote, progress)["ballots"]
     if vote.kind != deciding_kind(vote.round):
         return {"ballots": ballots}
     problems = decide_from_count(session, vote)
