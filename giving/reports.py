@@ -9,9 +9,11 @@ participation report, in :mod:`giving.services`) build these shapes. ``funds`` a
 
 from __future__ import annotations
 
-import statistics
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -116,12 +118,36 @@ def share_figure(
     return Figure(key, label, value, text, anchor, "percent", numerator, denominator)
 
 
+def median_of_counts(counts: Mapping[Any, int]) -> float | None:
+    """The median of values given as ``{value: how many times}``, as ``statistics.median``
+    would give it for the values written out one by one; None when there are none."""
+    total = sum(counts.values())
+    if total <= 0:
+        return None
+    wanted = [(total - 1) // 2, total // 2]  # the middle one, or the middle two
+    found: list[int | float] = []
+    seen = 0
+    for value in sorted(v for v, n in counts.items() if n > 0):
+        seen += counts[value]
+        while wanted and wanted[0] < seen:
+            found.append(value)
+            wanted.pop(0)
+    return found[0] if found[0] == found[1] else (found[0] + found[1]) / 2
+
+
 def median_figure(
-    key: str, label: str, values: list[int | float], anchor: str, unit: str, none_text: str
+    key: str,
+    label: str,
+    values: Sequence[int | float] | Mapping[Any, int],
+    anchor: str,
+    unit: str,
+    none_text: str,
 ) -> Figure:
-    if not values:
+    """The median of ``values`` (a list, or ``{value: how many times}``) as a figure."""
+    middle = median_of_counts(values if isinstance(values, Mapping) else Counter(values))
+    if middle is None:
         return Figure(key, label, None, none_text, anchor, unit)
-    value = tidy_number(statistics.median(values))
+    value = tidy_number(middle)
     if unit == "days":
         text = _("1 day") if value == 1 else _("%(num)s days", num=value)
     elif unit == "minutes":

@@ -13,7 +13,7 @@ from typing import Any
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from giving.email import send_email
 from giving.errors import DomainError, NotAllowed
@@ -202,12 +202,17 @@ def applications_for_user_stmt(user: User) -> Select:
         select(Application)
         .join(GroupMember, GroupMember.group_id == Application.group_id)
         .where(GroupMember.user_id == user.id)
+        .options(selectinload(Application.group), selectinload(Application.round))
         .order_by(Application.created_at.desc(), Application.id.desc())
     )
 
 
 def round_applications_stmt(round_: Round, state: State | None = None) -> Select:
-    stmt = select(Application).where(Application.round_id == round_.id)
+    stmt = (
+        select(Application)
+        .where(Application.round_id == round_.id)
+        .options(selectinload(Application.group))
+    )
     if state is not None:
         stmt = stmt.where(Application.state == state)
     return stmt.order_by(

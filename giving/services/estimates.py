@@ -21,11 +21,15 @@ def estimate_minutes(questions: list[Question], config: dict | None = None) -> i
 
     For example 3 questions of up to 150 words: 10 + 3 x (5 + 15) = 70 minutes.
     """
+    return minutes_for_limits([q.word_limit for q in questions], config)
+
+
+def minutes_for_limits(word_limits: list[int], config: dict | None = None) -> int:
+    """:func:`estimate_minutes` for a form whose questions allow these many words each."""
     config = config or current_app.config
     minutes = config["APPLY_BASE_MINUTES"] + sum(
-        config["APPLY_MINUTES_PER_QUESTION"]
-        + math.ceil(q.word_limit / config["APPLY_WORDS_PER_MINUTE"])
-        for q in questions
+        config["APPLY_MINUTES_PER_QUESTION"] + math.ceil(limit / config["APPLY_WORDS_PER_MINUTE"])
+        for limit in word_limits
     )
     return 5 * math.ceil(minutes / 5)
 

@@ -38,9 +38,12 @@ from giving.services.results import (  # noqa: F401
     days_to_decision,
     decided_on_time,
     public_rounds,
+    public_rounds_stmt,
+    results_for,
     results_index,
     round_notes,
     round_results,
+    round_results_stmt,
     round_summaries,
 )
 from giving.services.scorecard import (  # noqa: F401

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from giving.errors import DomainError
 from giving.models import (
@@ -338,6 +338,7 @@ def verified_residents_stmt(place: Place) -> Select:
             ResidentVerification.place_id == place.id,
             ResidentVerification.expires_at > utcnow(),
         )
+        .options(selectinload(ResidentVerification.user), selectinload(ResidentVerification.ward))
         .order_by(ResidentVerification.verified_at.desc(), ResidentVerification.id.desc())
     )
 

@@ -5,12 +5,13 @@ decided."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from giving import hooks
 from giving.models import (
@@ -18,11 +19,13 @@ from giving.models import (
     AuditEntry,
     DecidedBy,
     DecisionMethod,
+    Group,
     Place,
+    PostcodeArea,
     Round,
     RoundStatus,
 )
-from giving.postcodes import ward_for_postcode
+from giving.postcodes import postcode_prefixes
 from giving.services.decisions import who_decides
 from giving.timeutil import to_london
 from giving.workflow import OVERRIDE_ACTIONS, State
@@ -31,14 +34,18 @@ DECIDED_STATES = (State.AWARDED, State.DECLINED, State.INELIGIBLE)
 TURNED_DOWN_STATES = (State.DECLINED, State.INELIGIBLE)
 
 
-def public_rounds(session: Session, place: Place) -> list[Round]:
-    return list(
-        session.scalars(
-            select(Round)
-            .where(Round.place_id == place.id, Round.status != RoundStatus.DRAFT)
-            .order_by(Round.closes_at.desc(), Round.id.desc())
-        )
+def public_rounds_stmt(place: Place) -> Select[Round]:
+    """The place's published rounds, newest closing first, with their questions."""
+    return (
+        select(Round)
+        .where(Round.place_id == place.id, Round.status != RoundStatus.DRAFT)
+        .options(selectinload(Round.questions))
+        .order_by(Round.closes_at.desc(), Round.id.desc())
     )
+
+
+def public_rounds(session: Session, place: Place) -> list[Round]:
+    return list(session.scalars(public_rounds_stmt(place)))
 
 
 def rounds_in(session: Session, place: Place, round_: Round | None) -> list[Round]:
@@ -146,7 +153,9 @@ def residents_had_text(round_: Round, state: str | None) -> str:
     return _("Residents had not decided yet.")
 
 
-def _states_before_override(session: Session, applications: list[Application]) -> dict[str, str]:
+def _states_before_override(
+    session: Session, applications: Sequence[Application]
+) -> dict[str, str]:
     """For each overridden application (by id, as text): the state residents had left it in."""
     ids = [str(a.id) for a in applications if a.decided_by == DecidedBy.OVERRIDE]
     if not ids:
@@ -163,16 +172,41 @@ def _states_before_override(session: Session, applications: list[Application]) -
     return {e.object_id: (e.details or {}).get("residents_had", "") for e in entries}
 
 
+def wards_of_groups(session: Session, applications: Sequence[Application]) -> dict[int, str]:
+    """The ward of each application's group (by application id), where its postcode is in
+    one of its place's wards: the most specific postcode area that matches decides, as in
+    :func:`giving.postcodes.ward_for_postcode`. One query for them all."""
+    wanted: dict[int, tuple[int, str, str]] = {}
+    for application in applications:
+        postcode = application.group.postcode
+        if postcode:
+            district, sector = postcode_prefixes(postcode)
+            wanted[application.id] = (application.group.place_id, district, sector)
+    if not wanted:
+        return {}
+    prefixes = {p for _place, district, sector in wanted.values() for p in (district, sector)}
+    areas = session.scalars(
+        select(PostcodeArea)
+        .where(
+            PostcodeArea.place_id.in_({place_id for place_id, _d, _s in wanted.values()}),
+            PostcodeArea.prefix.in_(prefixes),
+        )
+        .options(selectinload(PostcodeArea.ward))
+    ).all()
+    by_prefix = {(a.place_id, a.prefix): a for a in areas}
+    found: dict[int, str] = {}
+    for application_id, (place_id, district, sector) in wanted.items():
+        area = by_prefix.get((place_id, sector)) or by_prefix.get((place_id, district))
+        if area is not None and area.ward is not None:
+            found[application_id] = area.ward.name
+    return found
+
+
 def _as_result(
-    session: Session, application: Application, before: dict[str, str], *, ward: bool = True
+    application: Application, before: dict[str, str], wards: dict[int, str]
 ) -> RoundResult:
     round_, group = application.round, application.group
     overridden = application.decided_by == DecidedBy.OVERRIDE
-    found = (
-        ward_for_postcode(session, round_.place, group.postcode)
-        if ward and group.postcode
-        else None
-    )
     return RoundResult(
         application_id=application.id,
         group_name=group.name,
@@ -181,7 +215,7 @@ def _as_result(
         award_pence=application.award_pence,
         amount_requested_pence=application.amount_requested_pence,
         reasons=None if application.feedback_private else application.feedback,
-        ward=found.name if found else None,
+        ward=wards.get(application.id),
         decided_at=application.decided_at,
         decided_by=application.decided_by,
         decided_by_text=decided_by_text(application),
@@ -192,14 +226,33 @@ def _as_result(
     )
 
 
+def round_results_stmt(round_: Round) -> Select[Application]:
+    """The round's decisions in the order they are published: given money, then not, then
+    could not be funded; by group name within each."""
+    order = case(
+        {State.AWARDED: 0, State.DECLINED: 1, State.INELIGIBLE: 2}, value=Application.state
+    )
+    return (
+        select(Application)
+        .join(Application.group)
+        .where(Application.round_id == round_.id, Application.state.in_(DECIDED_STATES))
+        .options(contains_eager(Application.group))
+        .order_by(order, func.lower(Group.name), Application.id)
+    )
+
+
+def results_for(session: Session, applications: Sequence[Application]) -> list[RoundResult]:
+    """These decisions as the public sees them (see :func:`round_results`), in the same
+    order, asked of the database twice however many there are."""
+    before = _states_before_override(session, applications)
+    wards = wards_of_groups(session, applications)
+    return [_as_result(application, before, wards) for application in applications]
+
+
 def round_results(session: Session, round_: Round) -> list[RoundResult]:
     """Every decision in the round, with its reasons unless the group keeps them private, who
     made it, and for an override its reason beside what residents had decided."""
-    decided = decided_in(session, [round_])
-    before = _states_before_override(session, decided)
-    results = [_as_result(session, application, before) for application in decided]
-    order = {State.AWARDED: 0, State.DECLINED: 1, State.INELIGIBLE: 2}
-    return sorted(results, key=lambda r: (order[r.state], r.group_name.lower()))
+    return results_for(session, session.scalars(round_results_stmt(round_)).all())
 
 
 @dataclass
@@ -233,7 +286,7 @@ def overrides_in(session: Session, rounds: list[Round]) -> dict[int, list[RoundR
     )
     before = _states_before_override(session, overridden)
     for application in overridden:
-        found[application.round_id].append(_as_result(session, application, before, ward=False))
+        found[application.round_id].append(_as_result(application, before, {}))
     return found
 
 

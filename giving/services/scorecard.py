@@ -3,14 +3,19 @@ applying, and how groups rate the way we treated them, from what the platform re
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from giving import hooks
 from giving.models import (
@@ -20,18 +25,17 @@ from giving.models import (
     DecidedBy,
     FunderRating,
     Place,
+    Question,
     Round,
 )
 from giving.reports import Figure, median_figure, share_figure, tidy_number
-from giving.services.estimates import estimate_minutes
-from giving.services.results import (
-    TURNED_DOWN_STATES,
-    days_to_decision,
-    decided_in,
-    decided_on_time,
-    rounds_in,
-)
+from giving.services.estimates import minutes_for_limits
+from giving.services.results import DECIDED_STATES, TURNED_DOWN_STATES, rounds_in
+from giving.timeutil import UTCDateTime, to_london
 from giving.workflow import State
+
+# What Python's ``str.strip()`` takes off reasons before checking any are left.
+WHITESPACE = " \t\n\v\f\r"
 
 
 @dataclass
@@ -45,20 +49,96 @@ class RatingSummary:
 
 
 def rating_summary(session: Session, rounds: list[Round]) -> RatingSummary:
+    """How many groups rated the funder in these rounds, and each question's mean once
+    enough have answered: summed by the database."""
     if not rounds:
         return RatingSummary(0, {})
-    rows = list(
-        session.scalars(
-            select(FunderRating).where(FunderRating.round_id.in_([r.id for r in rounds]))
-        )
-    )
-    if len(rows) < MIN_ANSWERS_SHOWN:
-        return RatingSummary(len(rows), {})
+    keys = [key for key, _text in RATING_QUESTIONS]
+    row = session.execute(
+        select(
+            func.count(FunderRating.id),
+            *(func.coalesce(func.sum(getattr(FunderRating, key)), 0) for key in keys),
+        ).where(FunderRating.round_id.in_([r.id for r in rounds]))
+    ).one()
+    answers, sums = int(row[0]), [int(total) for total in row[1:]]
+    if answers < MIN_ANSWERS_SHOWN:
+        return RatingSummary(answers, {})
     means = {
-        key: tidy_number(Fraction(sum(getattr(r, key) for r in rows), len(rows)))
-        for key, _text in RATING_QUESTIONS
+        key: tidy_number(Fraction(total, answers)) for key, total in zip(keys, sums, strict=True)
     }
-    return RatingSummary(len(rows), means)
+    return RatingSummary(answers, means)
+
+
+class hour_of(FunctionElement[dt.datetime]):
+    """A stored UTC time cut down to its hour. London's clocks differ from UTC by whole hours,
+    so every decision made within one UTC hour falls on the same London day."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(hour_of)
+def _hour_of(element: hour_of, compiler: Any, **kw: Any) -> str:
+    return f"date_trunc('hour', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(hour_of, "sqlite")
+def _hour_of_sqlite(element: hour_of, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%Y-%m-%d %H:00:00', {compiler.process(element.clauses, **kw)})"
+
+
+@dataclass
+class Decisions:
+    """What the scorecard needs to know of the decisions in some rounds, counted by the
+    database: ``days`` and ``on_time`` for every decision, then counts by kind."""
+
+    days: Counter[int] = field(default_factory=Counter)  # days from closing -> decisions
+    decided: int = 0
+    on_time: int = 0
+    turned_down: int = 0
+    with_reasons: int = 0  # of those turned down
+    money: int = 0  # given money or not
+    by_residents: int = 0  # of ``money``
+    overrides: int = 0  # of ``money``
+
+
+def decisions_in(session: Session, rounds: list[Round]) -> Decisions:
+    """The decisions in ``rounds``, counted in one query grouped by round, the hour of the
+    decision, state and who decided: its rows grow with the rounds and the hours decisions
+    were made in, not with the applications."""
+    found = Decisions()
+    by_id = {r.id: r for r in rounds}
+    if not by_id:
+        return found
+    hour = hour_of(Application.decided_at)
+    reasons = func.length(func.trim(Application.feedback, WHITESPACE)) > 0
+    rows = session.execute(
+        select(
+            Application.round_id,
+            hour,
+            Application.state,
+            Application.decided_by,
+            func.count(Application.id),
+            func.sum(case((reasons, 1), else_=0)),
+        )
+        .where(Application.round_id.in_(list(by_id)), Application.state.in_(DECIDED_STATES))
+        .group_by(Application.round_id, hour, Application.state, Application.decided_by)
+    ).all()
+    for round_id, decided_hour, state, decided_by, count, with_reasons in rows:
+        round_ = by_id[round_id]
+        day = to_london(decided_hour).date()
+        found.days[max(0, (day - to_london(round_.closes_at).date()).days)] += count
+        found.decided += count
+        if round_.decision_date is not None and day <= round_.decision_date:
+            found.on_time += count
+        if state in TURNED_DOWN_STATES:
+            found.turned_down += count
+            found.with_reasons += int(with_reasons or 0)
+        if state in (State.AWARDED, State.DECLINED):
+            found.money += count
+            found.by_residents += count if decided_by == DecidedBy.RESIDENTS else 0
+            found.overrides += count if decided_by == DecidedBy.OVERRIDE else 0
+    return found
 
 
 def giving_scorecard(session: Session, place: Place, round_: Round | None) -> list[Figure]:
@@ -67,16 +147,29 @@ def giving_scorecard(session: Session, place: Place, round_: Round | None) -> li
     return rounds_scorecard(session, rounds_in(session, place, round_))
 
 
+def word_limits_of(session: Session, rounds: list[Round]) -> dict[int, list[int]]:
+    """Each round's questions' word limits, in one query for all the rounds."""
+    limits: dict[int, list[int]] = {r.id: [] for r in rounds}
+    if limits:
+        for round_id, limit in session.execute(
+            select(Question.round_id, Question.word_limit).where(
+                Question.round_id.in_(list(limits))
+            )
+        ):
+            limits[round_id].append(limit)
+    return limits
+
+
 def rounds_scorecard(session: Session, rounds: list[Round]) -> list[Figure]:
     """``giving``'s scorecard figures over any set of published rounds (a fund's, say)."""
     rounds = [r for r in rounds if not r.is_draft]
-    decided = decided_in(session, rounds)
+    decided = decisions_in(session, rounds)
     nothing = _("Nothing decided yet")
     figures = [
         median_figure(
             "days_to_decision",
             _("Days from closing to decision (median)"),
-            [days_to_decision(a) for a in decided],
+            decided.days,
             "days-to-decision",
             "days",
             nothing,
@@ -84,51 +177,58 @@ def rounds_scorecard(session: Session, rounds: list[Round]) -> list[Figure]:
         share_figure(
             "decided_on_time",
             _("Decided on or before the published date"),
-            sum(1 for a in decided if decided_on_time(a)),
-            len(decided),
+            decided.on_time,
+            decided.decided,
             "decided-on-time",
             nothing,
         ),
-    ]
-    turned_down = [a for a in decided if a.state in TURNED_DOWN_STATES]
-    figures.append(
         share_figure(
             "reasons_given",
             _("Groups turned down who were given reasons"),
-            sum(1 for a in turned_down if a.feedback.strip()),
-            len(turned_down),
+            decided.with_reasons,
+            decided.turned_down,
             "reasons-given",
             _("No group turned down yet"),
-        )
-    )
+        ),
+    ]
     figures.extend(residents_figures(decided))
+    figures.extend(burden_figures(session, rounds))
+    figures.extend(rating_figures(rating_summary(session, rounds)))
+    return figures
+
+
+def burden_figures(session: Session, rounds: list[Round]) -> list[Figure]:
+    """The time it takes to apply and the questions asked for each £1,000."""
+    limits = word_limits_of(session, rounds)
     no_rounds = _("No rounds yet")
-    figures.append(
+    per_1000 = [Fraction(len(limits[r.id]) * 100_000, r.max_grant_pence) for r in rounds]
+    return [
         median_figure(
             "minutes_to_apply",
             _("Time it takes to apply (median)"),
-            [estimate_minutes(r.questions) for r in rounds],
+            [minutes_for_limits(limits[r.id]) for r in rounds],
             "time-to-apply",
             "minutes",
             no_rounds,
-        )
-    )
-    per_1000 = [Fraction(len(r.questions) * 100_000, r.max_grant_pence) for r in rounds]
-    figures.append(
+        ),
         Figure(
             "questions_per_1000",
             _("Questions asked for each £1,000 (median)"),
             tidy_number(statistics.median(per_1000), 2) if per_1000 else None,
             str(tidy_number(statistics.median(per_1000), 2)) if per_1000 else no_rounds,
             "questions-per-1000",
-        )
-    )
-    summary = rating_summary(session, rounds)
+        ),
+    ]
+
+
+def rating_figures(summary: RatingSummary) -> list[Figure]:
+    """How groups rate the way they were treated, once enough have answered."""
     waiting = ngettext(
         "Not shown until 5 groups have answered (%(num)d has so far)",
         "Not shown until 5 groups have answered (%(num)d have so far)",
         summary.answers,
     )
+    figures = []
     for key, question in RATING_QUESTIONS:
         mean = summary.means.get(key)
         figures.append(
@@ -148,24 +248,20 @@ def rounds_scorecard(session: Session, rounds: list[Round]) -> list[Figure]:
     return figures
 
 
-def residents_figures(decided: list[Application]) -> list[Figure]:
+def residents_figures(decided: Decisions) -> list[Figure]:
     """Decisions about money made by residents (of those given money or not), and how many
     the fund's team overrode."""
-    money = [a for a in decided if a.state in (State.AWARDED, State.DECLINED)]
-    by_residents = sum(1 for a in money if a.decided_by == DecidedBy.RESIDENTS)
-    overrides = sum(1 for a in money if a.decided_by == DecidedBy.OVERRIDE)
+    money, by_residents, overrides = decided.money, decided.by_residents, decided.overrides
     return [
         Figure(
             "decided_by_residents",
             _("Decisions made by residents"),
             by_residents if money else None,
-            _("%(n)d of %(m)d", n=by_residents, m=len(money))
-            if money
-            else _("Nothing decided yet"),
+            _("%(n)d of %(m)d", n=by_residents, m=money) if money else _("Nothing decided yet"),
             "decided-by-residents",
             "number",
             by_residents,
-            len(money),
+            money,
         ),
         Figure(
             "overrides",

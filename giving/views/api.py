@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, current_app, request, url_for
 from marshmallow import fields, validate
 from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -145,7 +146,7 @@ def openapi() -> Response:
 @bp.get("/places")
 @declare("Every place", page_of(PlaceSchema), paged=True, errors=())
 def places() -> dict[str, Any]:
-    stmt = select(Place).order_by(Place.name, Place.id)
+    stmt = select(Place).options(selectinload(Place.wards)).order_by(Place.name, Place.id)
     return paged(stmt, "api.places")
 
 
@@ -159,7 +160,7 @@ def place(place_slug: str) -> Place:
 @declare("A place's published rounds", page_of(RoundSchema), path=PLACE, paged=True)
 def place_rounds(place_slug: str) -> dict[str, Any]:
     place = place_or_404(place_slug)
-    rounds = report_services.public_rounds(db.session, place)
+    rounds = report_services.public_rounds_stmt(place)
     return paged(rounds, "api.place_rounds", place_slug=place.slug)
 
 
@@ -181,8 +182,10 @@ RESULTS_PAGE = page_of(ResultSchema, ResultsPageSchema)
 )
 def round_results(round_id: str) -> dict[str, Any]:
     round_ = public_round_or_404(round_id)
-    results = report_services.round_results(db.session, round_)
-    page = paged(results, "api.round_results", round_id=round_.id)
+    page = paged(
+        report_services.round_results_stmt(round_), "api.round_results", round_id=round_.id
+    )
+    page["items"] = report_services.results_for(db.session, page["items"])
     page["notes"] = report_services.round_notes(db.session, round_)
     return page
 

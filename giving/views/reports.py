@@ -14,6 +14,7 @@ from giving.extensions import db
 from giving.forms.reports import FeedbackPrivacyForm, GainsForm, PlaceFiguresForm, RatingForm
 from giving.guards import id_arg
 from giving.models import MIN_ANSWERS_SHOWN, Application, Place
+from giving.pagination import paginate
 from giving.permissions import STAFF_ROLES
 from giving.services import reports as report_services
 from giving.transaction import form_action
@@ -59,11 +60,13 @@ def place_results(place_slug: str) -> str:
 def round_results(place_slug: str, round_id: int) -> str:
     place = place_or_404(place_slug)
     round_ = public_round(place, round_id)
+    page = paginate(report_services.round_results_stmt(round_))
     return render_template(
         "giving/reports/round.html",
         place=place,
         round=round_,
-        results=report_services.round_results(db.session, round_),
+        page=page,
+        results=report_services.results_for(db.session, page.items),
         notes=report_services.round_notes(db.session, round_),
         who_decides=services.who_decides(round_.decision_method),
         figures=report_services.scorecard(db.session, place, round_),

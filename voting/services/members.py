@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from giving.errors import DomainError
 from giving.models import Round, User
@@ -23,6 +24,20 @@ from voting.workflow import PanelStatus
 def on_panel(panel: Panel) -> dict[str, Any]:
     """Where an audit entry about a panel's work belongs: the round's place, and the panel."""
     return {"place": panel.round.place, "panel_id": panel.id}
+
+
+def with_people(session: Session, panel: Panel) -> Panel:
+    """The panel with its members and their accounts loaded in one go, for a page that lists
+    them (unless its members are loaded already)."""
+    if "members" in inspect(panel).unloaded:
+        members = session.scalars(
+            select(PanelMember)
+            .where(PanelMember.panel_id == panel.id)
+            .options(joinedload(PanelMember.user))
+            .order_by(PanelMember.id)
+        ).all()
+        set_committed_value(panel, "members", list(members))
+    return panel
 
 
 def join(

@@ -4,8 +4,9 @@ to sit on it (used for the lottery's quotas)."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from giving.errors import DomainError
 from giving.models import Round, RoundStatus, User
@@ -154,6 +155,7 @@ def panels_for_user(session: Session, user: User) -> list[Panel]:
             select(Panel)
             .join(PanelMember, PanelMember.panel_id == Panel.id)
             .where(PanelMember.user_id == user.id, PanelMember.left_at.is_(None))
+            .options(selectinload(Panel.round).selectinload(Round.place))
             .order_by(Panel.id.desc())
         )
     )
@@ -161,3 +163,17 @@ def panels_for_user(session: Session, user: User) -> list[Panel]:
 
 def offers_count(session: Session, panel: Panel) -> int:
     return count_rows(session, PanelOffer, PanelOffer.withdrawn_at.is_(None), panel_id=panel.id)
+
+
+def with_questions(session: Session, panel: Panel) -> Panel:
+    """The panel with its questions and their answers loaded in one go, for a page that lists
+    them (unless its questions are loaded already)."""
+    if "categories" in inspect(panel).unloaded:
+        categories = session.scalars(
+            select(ProfileCategory)
+            .where(ProfileCategory.panel_id == panel.id)
+            .options(selectinload(ProfileCategory.values))
+            .order_by(ProfileCategory.position, ProfileCategory.id)
+        ).all()
+        set_committed_value(panel, "categories", list(categories))
+    return panel

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from giving.errors import DomainError
 from giving.models import Application, User
@@ -26,6 +26,7 @@ def panel_applications(session: Session, panel: Panel) -> list[Application]:
                 Application.round_id == panel.round_id,
                 Application.state.in_(PANEL_APPLICATION_STATES),
             )
+            .options(joinedload(Application.group))
             .order_by(Application.submitted_at, Application.id)
         )
     )

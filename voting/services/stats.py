@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from giving.models import Application
 from voting.models import Panel, PanelMember, Review, Score, ShortlistDecision
+from voting.services.members import with_people
 from voting.services.stages import conflicted_pairs, panel_applications
 
 # Weighted scores further apart than this (on the 1 to 5 scale) are flagged for discussion.
@@ -62,7 +63,7 @@ def panel_stats(session: Session, panel: Panel) -> list[ApplicationStats]:
     """
     criteria = panel.round.criteria
     applications = panel_applications(session, panel)
-    members = {m.id: m for m in panel.active_members}
+    members = {m.id: m for m in with_people(session, panel).active_members}
     conflicts = conflicted_pairs(session, panel)
     reviews = (
         session.scalars(

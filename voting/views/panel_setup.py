@@ -18,6 +18,8 @@ from giving.views.pages import button_then, confirm_page, fields_of
 from voting import services
 from voting.forms import AppointForm, CategoryForm, DrawForm, PanelForm, quota_form
 from voting.models import Panel, PanelDraw, PanelMember, ProfileCategory
+from voting.services.members import with_people
+from voting.services.panels import with_questions
 from voting.views.common import (
     PANEL,
     STAFF,
@@ -58,6 +60,7 @@ def manage_panel(place: Place, round_id: int) -> str | Response:
     panel = services.panel_for_round(db.session, round_)
     if panel is None:
         return redirect(url_for("voting.set_up_panel", place_slug=place.slug, round_id=round_id))
+    with_people(db.session, panel)
     moves = [
         (move.action, ACTION_LABELS[move.action])
         for move in PANEL_MOVES.moves_from(panel.status, {STAFF_ACTOR})
@@ -100,7 +103,7 @@ def set_up_panel(place: Place, round_id: int) -> str | Response:
 @login_required
 @place_role_required(*STAFF)
 def panel_questions(place: Place, round_id: int) -> str | Response:
-    panel = round_panel(place, round_id)
+    panel = with_questions(db.session, round_panel(place, round_id))
     form = CategoryForm()
     if form_action(
         form,
@@ -145,7 +148,7 @@ def appoint(place: Place, round_id: int) -> str | Response:
 @login_required
 @place_role_required(*STAFF)
 def draw(place: Place, round_id: int) -> str | Response:
-    panel = round_panel(place, round_id)
+    panel = with_questions(db.session, round_panel(place, round_id))
     form = quota_form(panel)
     done = form_action(
         form,

@@ -15,6 +15,7 @@ from giving.transaction import form_action
 from voting import services
 from voting.forms import MeetingNotesForm, NoteForm, ShortlistForm, declarations_form, review_form
 from voting.models import SCORE_MAX, SCORE_MIN, Panel
+from voting.services.conflicts import access_by_application, declarations_of
 from voting.views.common import bp, numbers_by_id, reading, seen_panel
 
 APPLICATION = "/panels/<int:panel_id>/applications/<int:application_id>"
@@ -45,10 +46,9 @@ def my_panels() -> str:
 def panel_view(panel_id: int) -> str:
     panel = seen_panel(panel_id)
     rows = services.panel_stats(db.session, panel)
-    access = {
-        row.application.id: services.access_to(db.session, current_user, panel, row.application)
-        for row in rows
-    }
+    access = access_by_application(
+        db.session, current_user, panel, [row.application for row in rows]
+    )
     member = services.member_for(db.session, current_user, panel)
     return render_template(
         "voting/panel.html",
@@ -71,8 +71,9 @@ def declarations(panel_id: int) -> str | Response:
     applications = services.panel_applications(db.session, panel)
     form = declarations_form(applications)
     if not form.is_submitted():
+        said = declarations_of(db.session, member)
         for application, choice, reason in form.rows:
-            existing = services.declaration_for(db.session, member, application)
+            existing = said.get(application.id)
             if existing is not None:
                 choice.data = "yes" if existing.conflicted else "no"
                 reason.data = existing.reason
