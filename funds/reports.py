@@ -10,28 +10,32 @@ API paths of their own are in :mod:`funds.views.reports` and :mod:`funds.views.a
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, case, extract, func, or_, select
+from sqlalchemy.orm import Session, contains_eager
 
 from funds.models import (
     Account,
     AccountKind,
+    CheckIn,
     CheckInKind,
+    CheckInQuestion,
     Donation,
     Entry,
     Fund,
+    FundRound,
     Grant,
     Transaction,
 )
+from funds.services.commitments import financial_year_of
 from funds.services.setup import funds_in
 from funds.workflow import PUBLISHED_GRANT_STATES, DonationState, GrantState
-from giving.models import Application, Place, Round
-from giving.services.core import ward_for_postcode
+from giving.models import Application, Group, Place, PostcodeArea, Round, Ward
 from giving.services.reports import (
     Chart,
     ChartRow,
@@ -43,7 +47,6 @@ from giving.services.reports import (
     share_figure,
     tidy_number,
 )
-from giving.timeutil import financial_year
 
 # Grant sizes, as (key, label, smallest in pence, largest in pence or None).
 SIZE_BANDS = (
@@ -63,39 +66,50 @@ def size_band(pence: int) -> str:
 
 
 # --- Queries ---------------------------------------------------------------------------------
+# Every figure is counted, summed or filtered in the database: a page asks the same number of
+# questions however many grants, gifts or ledger entries there are.
 
 
-def _grants(session: Session, place: Place, round_: Round | None = None) -> list[Grant]:
-    """The place's grants that stand (offered, active or closed; not withdrawn offers)."""
-    stmt = (
-        select(Grant)
-        .join(Fund, Fund.id == Grant.fund_id)
-        .where(Fund.place_id == place.id, Grant.state != GrantState.WITHDRAWN)
+def ward_name_of(postcode: Any, place_id: int) -> Any:
+    """The name of the ward a group's postcode is in, worked out in the database as
+    :func:`giving.postcodes.ward_for_postcode` does: the most specific of the place's postcode
+    areas that matches (the sector, 'E17 4', before the district, 'E17'); None when none does.
+    A full postcode ends in a space and three characters, so its district is all but the last
+    four characters and its sector all but the last two."""
+    length = func.length(postcode)
+    district = func.substr(postcode, 1, case((length > 4, length - 4), else_=0))
+    sector = func.substr(postcode, 1, case((length > 2, length - 2), else_=0))
+    return (
+        select(Ward.name)
+        .select_from(PostcodeArea)
+        .outerjoin(Ward, Ward.id == PostcodeArea.ward_id)
+        .where(PostcodeArea.place_id == place_id, PostcodeArea.prefix.in_([district, sector]))
+        .order_by(func.length(PostcodeArea.prefix).desc())
+        .limit(1)
+        .scalar_subquery()
     )
+
+
+def _in_place(place: Place) -> ColumnElement[bool]:
+    return Grant.fund_id.in_(select(Fund.id).where(Fund.place_id == place.id))
+
+
+def standing(place: Place, round_: Round | None = None) -> list[ColumnElement[bool]]:
+    """The place's grants that stand (offered, active or closed; not withdrawn offers), and
+    with a round only those made from its awards: conditions on :class:`Grant`."""
+    where = [_in_place(place), Grant.state != GrantState.WITHDRAWN]
     if round_ is not None:
-        stmt = stmt.join(Application, Application.id == Grant.application_id).where(
-            Application.round_id == round_.id
+        where.append(
+            Grant.application_id.in_(
+                select(Application.id).where(Application.round_id == round_.id)
+            )
         )
-    return list(session.scalars(stmt.order_by(Grant.id)))
+    return where
 
 
-def published_grants(session: Session, place: Place) -> list[Grant]:
+def published(place: Place) -> list[ColumnElement[bool]]:
     """Grants the public sees: agreed (active) or finished (closed)."""
-    return list(
-        session.scalars(
-            select(Grant)
-            .join(Fund, Fund.id == Grant.fund_id)
-            .where(Fund.place_id == place.id, Grant.state.in_(PUBLISHED_GRANT_STATES))
-            .order_by(Grant.start_date.desc(), Grant.id.desc())
-        )
-    )
-
-
-def written_questions(grant: Grant) -> int:
-    """Questions a group answers in writing over the grant's life: each written update asks
-    the fund's questions; a conversation asks none in writing."""
-    per_update = len(grant.fund.questions)
-    return sum(per_update for c in grant.checkins if c.kind == CheckInKind.UPDATE)
+    return [_in_place(place), Grant.state.in_(PUBLISHED_GRANT_STATES)]
 
 
 @dataclass
@@ -105,22 +119,43 @@ class Month:
     money_out: int
 
 
-def money_by_month(session: Session, fund: Fund) -> list[Month]:
-    """Money into and out of the fund's bank account, month by month, from the ledger."""
-    rows = session.execute(
-        select(Transaction.occurred_on, Entry.amount_pence)
+def months_of(session: Session, fund_ids: Sequence[int]) -> dict[int, list[Month]]:
+    """Money into and out of each fund's bank account, month by month, from the ledger."""
+    if not fund_ids:
+        return {}
+    moved = (
+        select(
+            Account.fund_id.label("fund_id"),
+            extract("year", Transaction.occurred_on).label("year"),
+            extract("month", Transaction.occurred_on).label("month"),
+            Entry.amount_pence.label("amount"),
+        )
         .join(Entry, Entry.transaction_id == Transaction.id)
         .join(Account, Account.id == Entry.account_id)
-        .where(Account.fund_id == fund.id, Account.kind == AccountKind.BANK)
+        .where(Account.fund_id.in_(fund_ids), Account.kind == AccountKind.BANK)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            moved.c.fund_id,
+            moved.c.year,
+            moved.c.month,
+            func.sum(case((moved.c.amount > 0, moved.c.amount), else_=0)),
+            func.sum(case((moved.c.amount < 0, -moved.c.amount), else_=0)),
+        )
+        .group_by(moved.c.fund_id, moved.c.year, moved.c.month)
+        .order_by(moved.c.fund_id, moved.c.year, moved.c.month)
     ).all()
-    months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for day, amount in rows:
-        key = f"{day.year:04d}-{day.month:02d}"
-        if amount > 0:
-            months[key][0] += int(amount)
-        else:
-            months[key][1] += -int(amount)
-    return [Month(key, values[0], values[1]) for key, values in sorted(months.items())]
+    months: dict[int, list[Month]] = {fund_id: [] for fund_id in fund_ids}
+    for fund_id, year, month, money_in, money_out in rows:
+        key = f"{int(year):04d}-{int(month):02d}"
+        months[fund_id].append(Month(key, int(money_in or 0), int(money_out or 0)))
+    return months
+
+
+def money_by_month(session: Session, fund: Fund) -> list[Month]:
+    """Money into and out of the fund's bank account, month by month, from the ledger."""
+    return months_of(session, [fund.id])[fund.id]
 
 
 def month_label(key: str) -> str:
@@ -128,21 +163,42 @@ def month_label(key: str) -> str:
     return dt.date(int(year), int(month), 1).strftime("%b %Y")
 
 
-def _ward_name(session: Session, place: Place, postcode: str | None) -> str | None:
-    if not postcode:
-        return None
-    ward = ward_for_postcode(session, place, postcode)
-    return ward.name if ward else None
-
-
-def grants_by_ward(session: Session, place: Place, grants: list[Grant]) -> tuple[Chart, Chart]:
+def grants_by_ward(
+    session: Session, place: Place, where: Sequence[ColumnElement[bool]]
+) -> tuple[Chart, Chart]:
+    """How many grants (of those ``where`` picks) and how much money, by the ward each group
+    is in: summed by group, then by ward, in the database."""
+    by_group = (
+        select(
+            Grant.group_id.label("group_id"),
+            func.count(Grant.id).label("grants"),
+            func.sum(Grant.total_pence).label("pence"),
+        )
+        .where(*where)
+        .group_by(Grant.group_id)
+        .subquery()
+    )
+    with_ward = (
+        select(
+            ward_name_of(Group.postcode, place.id).label("ward"),
+            by_group.c.grants,
+            by_group.c.pence,
+        )
+        .join_from(by_group, Group, Group.id == by_group.c.group_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(with_ward.c.ward, func.sum(with_ward.c.grants), func.sum(with_ward.c.pence))
+        .group_by(with_ward.c.ward)
+        .order_by(with_ward.c.ward)
+    ).all()
     totals: dict[str, list[int]] = {w.name: [0, 0] for w in place.wards}
     unknown = _("Ward not known")
-    for grant in grants:
-        name = _ward_name(session, place, grant.group.postcode) or unknown
+    for ward, grants, pence in rows:
+        name = ward or unknown
         totals.setdefault(name, [0, 0])
-        totals[name][0] += 1
-        totals[name][1] += grant.total_pence
+        totals[name][0] += int(grants)
+        totals[name][1] += int(pence)
     return Chart(
         "grants-by-ward",
         _("Grants by the ward the group is based in"),
@@ -160,10 +216,17 @@ def grants_by_ward(session: Session, place: Place, grants: list[Grant]) -> tuple
     )
 
 
-def grants_by_size(grants: list[Grant]) -> Chart:
-    counts = {key: 0 for key, *_rest in SIZE_BANDS}
-    for grant in grants:
-        counts[size_band(grant.total_pence)] += 1
+def _size_band_of(pence: Any) -> ColumnElement[str]:
+    """:func:`size_band`, in the database."""
+    whens = [(pence <= high, key) for key, _label, _low, high in SIZE_BANDS if high is not None]
+    return case(*whens, else_=SIZE_BANDS[-1][0])
+
+
+def grants_by_size(session: Session, where: Sequence[ColumnElement[bool]]) -> Chart:
+    sized = select(_size_band_of(Grant.total_pence).label("band")).where(*where).subquery()
+    rows = session.execute(select(sized.c.band, func.count()).group_by(sized.c.band)).all()
+    found: dict[str, int] = {band: int(count) for band, count in rows}
+    counts = {key: found.get(key, 0) for key, *_rest in SIZE_BANDS}
     return Chart(
         "grants-by-size",
         _("Grants by size"),
@@ -174,8 +237,10 @@ def grants_by_size(grants: list[Grant]) -> Chart:
     )
 
 
-def money_chart(session: Session, fund: Fund) -> Chart:
-    months = money_by_month(session, fund)
+def money_chart(session: Session, fund: Fund, months: list[Month] | None = None) -> Chart:
+    """The fund's money in and out by month (``months``, when already counted)."""
+    if months is None:
+        months = money_by_month(session, fund)
     return Chart(
         f"money-{fund.id}",
         _("Money in and out of %(fund)s, by month", fund=fund.name),
@@ -219,31 +284,67 @@ DEFINITIONS = (
 
 
 def scorecard_figures(session: Session, place: Place, round_: Round | None) -> list[Figure]:
-    return grant_figures(_grants(session, place, round_))
+    return grant_figures(session, standing(place, round_))
 
 
 def fund_scorecard(session: Session, fund: Fund) -> list[Figure]:
     """The scorecard for one fund (one funder): giving's figures over the rounds that draw on
     the fund, and the grant figures over the fund's own grants."""
-    rounds = [link.round for link in fund.round_links]
-    grants = list(
+    rounds = list(
         session.scalars(
-            select(Grant)
-            .where(Grant.fund_id == fund.id, Grant.state != GrantState.WITHDRAWN)
-            .order_by(Grant.id)
+            select(Round)
+            .join(FundRound, FundRound.round_id == Round.id)
+            .where(FundRound.fund_id == fund.id)
+            .order_by(FundRound.id)
         )
     )
-    return rounds_scorecard(session, rounds) + grant_figures(grants)
+    where = [Grant.fund_id == fund.id, Grant.state != GrantState.WITHDRAWN]
+    return rounds_scorecard(session, rounds) + grant_figures(session, where)
 
 
-def grant_figures(grants: list[Grant]) -> list[Figure]:
+def _checkin_totals(session: Session, where: Sequence[ColumnElement[bool]]) -> tuple[int, int]:
+    """Check-ins over the grants ``where`` picks, and the questions they ask in writing: each
+    written update asks its fund's questions; a conversation asks none in writing."""
+    rows = session.execute(
+        select(
+            Grant.fund_id,
+            func.count(CheckIn.id),
+            func.sum(case((CheckIn.kind == CheckInKind.UPDATE, 1), else_=0)),
+        )
+        .join(CheckIn, CheckIn.grant_id == Grant.id)
+        .where(*where)
+        .group_by(Grant.fund_id)
+    ).all()
+    if not rows:
+        return 0, 0
+    asked = dict(
+        session.execute(
+            select(CheckInQuestion.fund_id, func.count(CheckInQuestion.id))
+            .where(CheckInQuestion.fund_id.in_([fund_id for fund_id, *_rest in rows]))
+            .group_by(CheckInQuestion.fund_id)
+        ).all()
+    )
+    checkins = sum(int(count) for _fund, count, _updates in rows)
+    questions = sum(int(updates or 0) * int(asked.get(fund, 0)) for fund, _n, updates in rows)
+    return checkins, questions
+
+
+def grant_figures(session: Session, where: Sequence[ColumnElement[bool]]) -> list[Figure]:
+    """The scorecard's figures over the grants ``where`` picks, counted in the database."""
     none = _("No grants yet")
-    count = len(grants)
+    count, unrestricted, multi_year = session.execute(
+        select(
+            func.count(Grant.id),
+            func.sum(case((Grant.restricted, 0), else_=1)),
+            func.sum(case((Grant.years >= 2, 1), else_=0)),
+        ).where(*where)
+    ).one()
+    count = int(count)
     figures = [
         share_figure(
             "unrestricted",
             _("Grants that are unrestricted"),
-            sum(1 for g in grants if not g.restricted),
+            int(unrestricted or 0),
             count,
             "unrestricted",
             none,
@@ -251,15 +352,16 @@ def grant_figures(grants: list[Grant]) -> list[Figure]:
         share_figure(
             "multi_year",
             _("Grants for more than one year"),
-            sum(1 for g in grants if g.years >= 2),
+            int(multi_year or 0),
             count,
             "multi-year",
             none,
         ),
     ]
     if count:
-        checkins = tidy_number(sum(len(g.checkins) for g in grants) / count)
-        questions = tidy_number(sum(written_questions(g) for g in grants) / count)
+        checkin_count, question_count = _checkin_totals(session, where)
+        checkins = tidy_number(checkin_count / count)
+        questions = tidy_number(question_count / count)
     figures.append(
         Figure(
             "checkins_per_grant",
@@ -282,41 +384,45 @@ def grant_figures(grants: list[Grant]) -> list[Figure]:
 
 
 def participation_part(session: Session, place: Place, round_: Round | None) -> Participation:
-    """Donors with an account who gave to the place's funds (not for one round)."""
+    """Donors with an account who gave to the place's funds (not for one round): each donor
+    once for each financial year they gave in (the day the gift arrived, or was made)."""
     if round_ is not None:
         return Participation()
-    rows = session.execute(
-        select(Donation.user_id, Donation.received_on, Donation.created_at)
+    year = case(
+        (Donation.received_on.is_not(None), financial_year_of(Donation.received_on)),
+        else_=financial_year_of(Donation.created_at),
+    )
+    gave = (
+        select(Donation.user_id.label("user_id"), year.label("year"))
         .join(Fund, Fund.id == Donation.fund_id)
         .where(
             Fund.place_id == place.id,
             Donation.state == DonationState.CLEARED,
             Donation.user_id.is_not(None),
         )
-    ).all()
-    records = []
-    for user_id, received_on, created_at in rows:
-        day = received_on or created_at.date()
-        assert user_id is not None  # the query keeps only gifts from an account
-        records.append(("donation", f"year:{financial_year(day)}", int(user_id)))
+        .subquery()
+    )
+    rows = session.execute(select(gave.c.user_id, gave.c.year).distinct()).all()
+    records = [("donation", f"year:{int(year)}", int(user_id)) for user_id, year in rows]
     return Participation(records=records)
 
 
 def place_sections(session: Session, place: Place) -> list[Section]:
-    grants = _grants(session, place)
-    by_ward, money_ward = grants_by_ward(session, place, grants)
+    where = standing(place)
+    by_ward, money_ward = grants_by_ward(session, place, where)
     funds = funds_in(session, place)
+    months = months_of(session, [fund.id for fund in funds])
     return [
         Section(
             _("Grants"),
-            charts=[by_ward, money_ward, grants_by_size(grants)],
+            charts=[by_ward, money_ward, grants_by_size(session, where)],
             links=[
                 (_("Search every grant"), url_for("funds_reports.grants", place_slug=place.slug))
             ],
         ),
         Section(
             _("Money in and out"),
-            charts=[money_chart(session, fund) for fund in funds],
+            charts=[money_chart(session, fund, months[fund.id]) for fund in funds],
             links=[
                 (
                     _("Money in and out of each fund"),
@@ -348,23 +454,59 @@ class GrantFilters:
     size: str = ""
 
 
-def filter_grants(
-    session: Session, place: Place, f: GrantFilters
+def search_grants(place: Place, f: GrantFilters, *options: Any) -> Select:
+    """The place's published grants that match every filter given, newest first, with their
+    groups (and what ``options`` load too): a query, for the database to filter, count and
+    page."""
+    where = published(place)
+    for word in f.q.lower().split():
+        where.append(
+            or_(
+                *(
+                    func.lower(column).contains(word, autoescape=True)
+                    for column in (Grant.title, Group.name, Grant.description)
+                )
+            )
+        )
+    if f.ward:
+        where.append(ward_name_of(Group.postcode, place.id) == f.ward)
+    if f.year is not None:
+        where.append(Grant.start_date >= dt.date(f.year, 4, 1))
+        where.append(Grant.start_date < dt.date(f.year + 1, 4, 1))
+    if f.size:
+        _key, _label, low, high = next(band for band in SIZE_BANDS if band[0] == f.size)
+        where.append(Grant.total_pence >= low)
+        if high is not None:
+            where.append(Grant.total_pence <= high)
+    return (
+        select(Grant)
+        .join(Group, Group.id == Grant.group_id)
+        .where(*where)
+        .options(contains_eager(Grant.group), *options)
+        .order_by(Grant.start_date.desc(), Grant.id.desc())
+    )
+
+
+def with_wards(
+    session: Session, place: Place, grants: Sequence[Grant]
 ) -> list[tuple[Grant, str | None]]:
-    """The place's published grants that match every filter given, each with the ward its
-    group is in (worked out from the group's postcode, so the list is filtered here)."""
-    out = []
-    words = f.q.lower().split()
-    for grant in published_grants(session, place):
-        ward = _ward_name(session, place, grant.group.postcode)
-        text = f"{grant.title} {grant.group.name} {grant.description}".lower()
-        if words and not all(w in text for w in words):
-            continue
-        if f.ward and ward != f.ward:
-            continue
-        if f.year is not None and financial_year(grant.start_date) != f.year:
-            continue
-        if f.size and size_band(grant.total_pence) != f.size:
-            continue
-        out.append((grant, ward))
-    return out
+    """Each grant with the name of the ward its group is in (None when not known)."""
+    group_ids = {grant.group_id for grant in grants}
+    wards: dict[int, str | None] = {}
+    if group_ids:
+        wards = dict(
+            session.execute(
+                select(Group.id, ward_name_of(Group.postcode, place.id)).where(
+                    Group.id.in_(group_ids)
+                )
+            ).all()
+        )
+    return [(grant, wards.get(grant.group_id)) for grant in grants]
+
+
+def grant_years(session: Session, place: Place) -> list[int]:
+    """The financial years the place's published grants start in, latest first."""
+    years = select(financial_year_of(Grant.start_date).label("year")).where(*published(place))
+    found = years.subquery()
+    rows = session.scalars(select(found.c.year).distinct().order_by(found.c.year.desc()))
+    return [int(year) for year in rows]

@@ -16,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKeyConstraint,
+    Index,
     Integer,
     String,
     Text,
@@ -60,6 +61,8 @@ class Grant(Model):
             " OR (ended_at IS NOT NULL AND length(trim(closing_note)) > 0)",
             name="ended_has_note",
         ),
+        # Published grants are listed newest first, a page at a time.
+        Index("ix_grants_start_date_id", "start_date", "id"),
     )
 
     id: Mapped[int] = col.pk()

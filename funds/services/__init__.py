@@ -84,6 +84,7 @@ from funds.services.grants import (  # noqa: F401
     paid_pence,
     public_grants_stmt,
     vary_grant,
+    with_schedule,
 )
 from funds.services.income import (  # noqa: F401
     gift_aid_claimable,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, extract, func, select
 from sqlalchemy.orm import Session
 
 from funds import schedule
@@ -22,7 +23,7 @@ from funds.workflow import (
     InstalmentState,
 )
 from giving.money import format_money
-from giving.timeutil import financial_year, financial_year_label
+from giving.timeutil import financial_year_label
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,12 @@ class YearFigures:
         return self.committed_pence - self.paid_pence
 
 
+def financial_year_of(day: Any) -> ColumnElement[int]:
+    """The UK financial year a date (or moment) column falls in, by the year it starts, in
+    the database (as :func:`giving.timeutil.financial_year`)."""
+    return extract("year", day) - case((extract("month", day) < 4, 1), else_=0)
+
+
 def _year_totals(session: Session, fund: Fund) -> dict[str, dict[int, int]]:
     committed_rows = session.execute(
         select(Instalment.financial_year, Instalment.state, func.sum(Instalment.amount_pence))
@@ -56,15 +63,29 @@ def _year_totals(session: Session, fund: Fund) -> dict[str, dict[int, int]]:
         committed[year] = committed.get(year, 0) + int(total)
         if state == InstalmentState.PAID:
             paid[year] = paid.get(year, 0) + int(total)
+    # Money received counts in the year it arrived, less what was given back; a pledge (which
+    # always has its day) in the year it is expected.
+    received = Income.received_on.is_not(None)
+    day = func.coalesce(Income.received_on, Income.expected_on)
+    money = (
+        select(
+            received.label("received"),
+            financial_year_of(day).label("year"),
+            case(
+                (received, Income.amount_pence - Income.refunded_pence), else_=Income.amount_pence
+            ).label("pence"),
+        )
+        .where(Income.fund_id == fund.id, day.is_not(None))
+        .subquery()
+    )
     income: dict[int, int] = {}
     pledged: dict[int, int] = {}
-    for item in session.scalars(select(Income).where(Income.fund_id == fund.id)):
-        if item.received_on is not None:
-            year = financial_year(item.received_on)
-            income[year] = income.get(year, 0) + item.amount_pence - item.refunded_pence
-        elif item.expected_on is not None:  # a pledge, which always has its day
-            year = financial_year(item.expected_on)
-            pledged[year] = pledged.get(year, 0) + item.amount_pence
+    for was_received, year, total in session.execute(
+        select(money.c.received, money.c.year, func.sum(money.c.pence)).group_by(
+            money.c.received, money.c.year
+        )
+    ):
+        (income if was_received else pledged)[int(year)] = int(total)
     return {"committed": committed, "paid": paid, "income": income, "pledged": pledged}
 
 
@@ -98,10 +119,16 @@ def commitments(
 
 
 def overcommitment_warning(
-    session: Session, fund: Fund, extra: dict[int, int] | None = None
+    session: Session,
+    fund: Fund,
+    extra: dict[int, int] | None = None,
+    years: list[YearFigures] | None = None,
 ) -> str | None:
-    """A warning when what is committed is more than the money in and promised."""
-    short = [row for row in commitments(session, fund, extra) if row.free_pence < 0]
+    """A warning when what is committed is more than the money in and promised (``years``:
+    the fund's :func:`commitments`, when already worked out)."""
+    if years is None:
+        years = commitments(session, fund, extra)
+    short = [row for row in years if row.free_pence < 0]
     if not short:
         return None
     worst = min(short, key=lambda r: r.free_pence)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from funds.models import (
     DeclarationScope,
@@ -305,17 +305,20 @@ def donations_stmt(fund: Fund) -> Select:
 
 
 def donations_for_user_stmt(user: User) -> Select:
-    return newest_first(Donation, Donation.state != DonationState.PENDING, user_id=user.id)
+    return newest_first(Donation, Donation.state != DonationState.PENDING, user_id=user.id).options(
+        joinedload(Donation.fund)
+    )
 
 
 def regular_gifts_for_user(session: Session, user: User) -> list[RegularGift]:
     stmt = newest_first(RegularGift, RegularGift.state != RegularGiftState.PENDING, user_id=user.id)
-    return list(session.scalars(stmt))
+    return list(session.scalars(stmt.options(joinedload(RegularGift.fund))))
 
 
 def declarations_for_user(session: Session, user: User) -> list[GiftAidDeclaration]:
     mine = (GiftAidDeclaration.user_id == user.id) | (GiftAidDeclaration.email == user.email)
-    return list(session.scalars(newest_first(GiftAidDeclaration, mine)))
+    stmt = newest_first(GiftAidDeclaration, mine).options(joinedload(GiftAidDeclaration.fund))
+    return list(session.scalars(stmt))
 
 
 ERASED = "Erased"

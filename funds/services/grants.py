@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from funds import schedule, workflow
 from funds.models import (
@@ -55,6 +55,7 @@ def awards_waiting(session: Session, fund: Fund) -> list[Application]:
             Grant.id.is_(None),
         )
         .order_by(Application.decided_at, Application.id)
+        .options(joinedload(Application.group), joinedload(Application.round))
     )
     return list(session.scalars(stmt))
 
@@ -372,7 +373,7 @@ def vary_grant(
 
 
 def grants_stmt(fund: Fund) -> Select:
-    return newest_first(Grant, fund_id=fund.id)
+    return newest_first(Grant, fund_id=fund.id).options(joinedload(Grant.group))
 
 
 def grants_for_user_stmt(user: User) -> Select:
@@ -381,6 +382,7 @@ def grants_for_user_stmt(user: User) -> Select:
         .join(GroupMember, GroupMember.group_id == Grant.group_id)
         .where(GroupMember.user_id == user.id, Grant.state != GrantState.WITHDRAWN)
         .order_by(Grant.id.desc())
+        .options(joinedload(Grant.group), joinedload(Grant.fund))
     )
 
 
@@ -389,7 +391,24 @@ def public_grants_stmt(fund: Fund) -> Select:
         select(Grant)
         .where(Grant.fund_id == fund.id, Grant.state.in_(workflow.PUBLISHED_GRANT_STATES))
         .order_by(Grant.start_date.desc(), Grant.id.desc())
+        .options(joinedload(Grant.group))
     )
+
+
+def with_schedule(session: Session, grant: Grant) -> Grant:
+    """The grant with its payments (and what was paid), check-ins and changes loaded at once,
+    for its page."""
+    stmt = (
+        select(Grant)
+        .where(Grant.id == grant.id)
+        .options(
+            selectinload(Grant.instalments).joinedload(Instalment.payment),
+            selectinload(Grant.checkins),
+            selectinload(Grant.variations),
+        )
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(stmt).one()
 
 
 def paid_pence(grant: Grant) -> int:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from funds.models import (
     Fund,
@@ -42,6 +42,7 @@ def payment_run(session: Session, fund: Fund, on: dt.date) -> list[Instalment]:
             Instalment.due_date <= on,
         )
         .order_by(Instalment.due_date, Instalment.id)
+        .options(joinedload(Instalment.grant).joinedload(Grant.group))
     )
     return list(session.scalars(stmt))
 

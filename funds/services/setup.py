@@ -136,7 +136,15 @@ def funds_in(session: Session, place: Place) -> list[Fund]:
 
 
 def rounds_for(session: Session, fund: Fund) -> list[Round]:
-    return [link.round for link in fund.round_links]
+    """The rounds that draw on the fund, in the order they were linked."""
+    return list(
+        session.scalars(
+            select(Round)
+            .join(FundRound, FundRound.round_id == Round.id)
+            .where(FundRound.fund_id == fund.id)
+            .order_by(FundRound.id)
+        )
+    )
 
 
 def link_round(session: Session, actor: User, fund: Fund, round_: Round) -> FundRound:

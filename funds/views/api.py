@@ -10,9 +10,10 @@ from typing import Any
 
 from flask import Blueprint
 from marshmallow import fields, validate
+from sqlalchemy.orm import joinedload
 
 from funds import reports, services
-from funds.models import Fund
+from funds.models import Fund, Grant
 from funds.schemas import GrantFiltersSchema, GrantSchema, MoneySchema
 from funds.views.reports import filters_from_request, search_params
 from giving.extensions import db
@@ -38,9 +39,17 @@ FUND = {"fund_id": fields.Integer(required=True, validate=validate.Range(min=1, 
 def api_grants(place_slug: str) -> dict[str, Any]:
     place = place_or_404(place_slug)
     filters = filters_from_request()
-    items = reports.filter_grants(db.session, place, filters)
     params = search_params(filters)
-    return paged(items, "funds_reports.funds_api.api_grants", place_slug=place.slug, **params)
+    found = paged(
+        reports.search_grants(
+            place, filters, joinedload(Grant.fund), joinedload(Grant.application)
+        ),
+        "funds_reports.funds_api.api_grants",
+        place_slug=place.slug,
+        **params,
+    )
+    found["items"] = reports.with_wards(db.session, place, found["items"])
+    return found
 
 
 @api_bp.get("/places/<place_slug>/money")
@@ -48,11 +57,8 @@ def api_grants(place_slug: str) -> dict[str, Any]:
 def api_money(place_slug: str) -> dict[str, Any]:
     place = place_or_404(place_slug)
     funds = services.funds_in(db.session, place)
-    return {
-        "funds": [
-            {"fund": fund, "months": reports.money_by_month(db.session, fund)} for fund in funds
-        ]
-    }
+    months = reports.months_of(db.session, [fund.id for fund in funds])
+    return {"funds": [{"fund": fund, "months": months[fund.id]} for fund in funds]}
 
 
 @api_bp.get("/funds/<fund_id>/scorecard")

@@ -115,7 +115,7 @@ def my_grants() -> str:
 @bp.get("/grants/<int:grant_id>")
 @login_required
 def grant(grant_id: int) -> str:
-    grant = grant_or_404(grant_id)
+    grant = services.with_schedule(db.session, grant_or_404(grant_id))
     actors = permissions.actors_for(db.session, current_user, grant)
     return render_template(
         "funds/grant.html",

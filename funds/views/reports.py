@@ -13,7 +13,7 @@ from funds.models import Fund
 from giving.extensions import db
 from giving.guards import whole_number
 from giving.pagination import paginate
-from giving.timeutil import financial_year, financial_year_label
+from giving.timeutil import financial_year_label
 from giving.views.lookups import place_or_404
 
 reports_bp = Blueprint("funds_reports", __name__)
@@ -41,15 +41,13 @@ def search_params(filters: reports.GrantFilters) -> dict[str, Any]:
 def grants(place_slug: str) -> str:
     place = place_or_404(place_slug)
     filters = filters_from_request()
-    found = reports.filter_grants(db.session, place, filters)
-    years = sorted(
-        {financial_year(g.start_date) for g in reports.published_grants(db.session, place)},
-        reverse=True,
-    )
+    page = paginate(reports.search_grants(place, filters))
+    years = reports.grant_years(db.session, place)
     return render_template(
         "funds/reports/grants.html",
         place=place,
-        page=paginate(found),
+        page=page,
+        rows=reports.with_wards(db.session, place, page.items),
         filters=filters,
         params=search_params(filters),
         years=[(y, financial_year_label(y)) for y in years],
@@ -60,13 +58,12 @@ def grants(place_slug: str) -> str:
 @reports_bp.get("/places/<place_slug>/money")
 def money(place_slug: str) -> str:
     place = place_or_404(place_slug)
+    funds = services.funds_in(db.session, place)
+    months = reports.months_of(db.session, [fund.id for fund in funds])
     return render_template(
         "funds/reports/money.html",
         place=place,
-        charts=[
-            (fund, reports.money_chart(db.session, fund))
-            for fund in services.funds_in(db.session, place)
-        ],
+        charts=[(fund, reports.money_chart(db.session, fund, months[fund.id])) for fund in funds],
     )
 
 

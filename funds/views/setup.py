@@ -57,12 +57,13 @@ def edit_fund(fund_id: int) -> str | Response:
 @login_required
 def manage_fund(fund_id: int) -> str:
     fund = fund_or_404(fund_id)
+    years = services.commitments(db.session, fund)
     return render_template(
         "funds/manage.html",
         fund=fund,
         figures=services.figures(db.session, fund),
-        years=services.commitments(db.session, fund),
-        warning=services.overcommitment_warning(db.session, fund),
+        years=years,
+        warning=services.overcommitment_warning(db.session, fund, years=years),
         gift_aid=services.gift_aid_claimable(db.session, fund),
         awards=services.awards_waiting(db.session, fund),
         rounds=services.rounds_for(db.session, fund),
