@@ -21,9 +21,9 @@ from voting.models import Ballot, BallotFile
 from voting.rules import Lottery, parse_pabulib_string, write_pabulib
 from voting.workflow import VoteStatus
 
-MIGRATION = (
-    Path(__file__).resolve().parents[2]
-    / "migrations/versions/20261210_e5c9a3b7d108_ballot_files.py"
+# The migration that keeps the files of votes counted before files were kept, by its revision.
+(MIGRATION,) = (Path(__file__).resolve().parents[2] / "migrations/versions").glob(
+    "*_e5c9a3b7d108_*.py"
 )
 
 
