@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import partial
@@ -39,6 +39,7 @@ import numpy as np
 
 from voting.rules.ballots import ApprovalView, PointsView, approval_view, points_view
 from voting.rules.equal_shares_explain import describe, explain_top_up
+from voting.rules.equal_shares_float import FloatCount
 from voting.rules.equal_shares_search import completed_share
 from voting.rules.greedy import greedy_fill, people
 from voting.rules.model import (
@@ -510,6 +511,21 @@ def run(inp: Input, share: Number, *, explain: bool = False) -> Run:
     return Run(selected, rhos, bought, money_at_end, work)
 
 
+def _counter(inp: Input) -> Callable[[Fraction], Run]:
+    """Runs of MES for the completions: in floats where they decide for certain."""
+    exact = partial(run, inp)
+    if not inp.uniform:
+        return exact
+    quick = FloatCount(inp)
+
+    def count(share: Fraction) -> Run:
+        found = quick.selected(share)
+        # A pass in floats costs about a fifth of an exact one.
+        return exact(share) if found is None else Run(found[0], [], [], {}, found[1] // 5)
+
+    return count
+
+
 def equal_shares(
     election: Election,
     *,
@@ -545,7 +561,7 @@ def equal_shares(
     elif completion is None:
         beta = Fraction(budget, n)
     else:
-        beta = completed_share(inp, budget, completion, increment, partial(run, inp))
+        beta = completed_share(inp, budget, completion, increment, _counter(inp))
 
     if beta is not None:
         counted = run(inp, beta, explain=True)

@@ -1,0 +1,173 @@
+"""A quick run of Equal Shares in floating point, used only where its answer is certain.
+
+The completions run MES again and again (see :mod:`voting.rules.equal_shares_search`), and
+only need to know which projects each run buys. This run does the sums in floats over numpy
+arrays (one entry per group of identical ballots), and carries a bound on how far every
+float may be from the exact value. Every decision it takes (whether a project is
+affordable, which supporters pay all they have, which project is cheapest per unit of
+satisfaction) is kept only if it holds for every value within those bounds; where one might
+not, the run gives up and the exact run is used instead. Exact ties it can still decide: two
+projects with the same cost and supporters tie and go by the tie-breaking order, and a
+project that every supporter can pay an equal part of costs them ``1 / supporters`` per unit
+of satisfaction, exactly. So the projects it buys are exactly those the exact run buys.
+
+Only for satisfaction by cost (approval ballots), where every supporter pays the same.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from voting.rules.equal_shares import Input
+
+_ROUND = 1e-13
+"""A generous bound on the relative rounding error of one sum or product over the arrays
+(numpy sums pairwise, so its error grows with the logarithm of the length only)."""
+
+
+class Unsure(Exception):
+    """A decision that floats cannot take for certain."""
+
+
+@dataclass(slots=True)
+class _Price:
+    """A project's price per unit of satisfaction (``rho``) with a bound ``error`` on how far
+    it may be from the exact one. Either the ``equal`` supporters with money left all ``pay``
+    the same, and ``rho`` is exactly ``1 / equal``; or the first ``capped`` supporters in
+    ``order`` pay all they have and the others ``pay`` each."""
+
+    rho: float
+    error: float
+    equal: int
+    pay: float
+    order: np.ndarray | None
+    capped: int = 0
+
+
+class FloatCount:
+    """Quick runs of MES for one election (satisfaction by cost only)."""
+
+    def __init__(self, inp: Input) -> None:
+        self.inp = inp
+        n_groups = inp.n_groups
+        self.groups: dict[int, np.ndarray] = {}
+        self.weights: dict[int, np.ndarray] = {}
+        for j in inp.candidates:
+            ((everyone, members),) = inp.supporters(j)
+            self.groups[j] = members
+            self.weights[j] = np.bincount(everyone, minlength=n_groups)[members].astype(float)
+        self.cost = {j: float(inp.costs[j]) for j in inp.candidates}
+        self.keys0 = [(1.0 / inp.total_u[j], inp.rank[j], j) for j in inp.candidates]
+        heapq.heapify(self.keys0)
+
+    def selected(self, share: Fraction) -> tuple[list[int], int] | None:
+        """The projects one run of MES buys at ``share`` and the passes over a project's
+        supporters it made, or None if floats cannot decide the run for certain."""
+        try:
+            return self._run(share)
+        except Unsure:
+            return None
+
+    def _price(self, j: int, money: np.ndarray, mass: float, top: float) -> _Price | None:
+        """Project ``j``'s price, or None if its supporters surely cannot afford it.
+
+        ``mass`` bounds the error summed over all voters, so also any one voter's error."""
+        n = self.inp.total_u[j]
+        cost = self.cost[j]
+        b = money[self.groups[j]]
+        w = self.weights[j]
+        avail = float(b @ w)
+        # How far a sum of the supporters' money (or the cost less one) may be off.
+        slack = mass + (n * top + cost) * _ROUND
+        if avail + slack < cost:
+            return None
+        if avail - slack < cost:
+            raise Unsure
+        # Voters with nothing left have exactly nothing (their money is set to 0.0).
+        lowest = float(b.min())
+        count = n
+        if lowest == 0.0:
+            having = b > 0.0
+            count = round(float(w @ having))
+            lowest = float(b.min(initial=np.inf, where=having))
+        gap = lowest * count - cost
+        if gap > slack + count * mass:
+            # All who have money pay an equal part: exactly 1 / count per unit of satisfaction.
+            return _Price(1.0 / count, 0.0, count, cost / count, None)
+        if gap >= -(slack + count * mass):
+            raise Unsure
+        order = np.argsort(b, kind="stable")
+        bs = b[order]
+        ws = w[order]
+        spent = np.cumsum(bs * ws)
+        lhs = cost - (spent - bs * ws)  # left to pay before each supporter in turn
+        rest = n - (np.cumsum(ws) - ws)  # how many voters are left then
+        rhs = bs * rest  # what they could pay at that supporter's money
+        holds = lhs <= rhs
+        capped = int(np.argmax(holds))
+        for k in (capped - 1, capped) if capped > 0 else (capped,):
+            if abs(lhs[k] - rhs[k]) <= 2 * slack + rest[k] * mass:
+                raise Unsure
+        den = float(rest[capped])
+        pay = float(lhs[capped]) / den
+        error = slack / den + pay * _ROUND
+        return _Price(pay / cost, error / cost, 0, pay, order, capped)
+
+    def _beats(self, a: int, pa: _Price, b: int, pb: _Price) -> bool:
+        """Whether project ``a`` is bought before ``b`` (at their prices now)."""
+        inp = self.inp
+        if abs(pa.rho - pb.rho) > pa.error + pb.error + (pa.rho + pb.rho) * _ROUND:
+            return pa.rho < pb.rho
+        if inp.clone[a] == inp.clone[b]:
+            return inp.rank[a] < inp.rank[b]
+        if pa.equal and pb.equal:
+            return pa.equal > pb.equal if pa.equal != pb.equal else inp.rank[a] < inp.rank[b]
+        raise Unsure
+
+    def _run(self, share: Fraction) -> tuple[list[int], int]:
+        inp = self.inp
+        top = float(share)
+        money = np.full(inp.n_groups, top)
+        mass = top * self.inp.total_weight * _ROUND  # a bound on all voters' errors together
+        heap = list(self.keys0)
+        selected = list(inp.preselected)
+        work = 0
+        while True:
+            best: int | None = None
+            popped: dict[int, _Price] = {}
+            while heap:
+                if best is not None:
+                    # Keys are earlier prices: lower bounds, as prices only go up in a run.
+                    price = popped[best]
+                    if heap[0][0] > (price.rho + price.error) * (1 + 4 * _ROUND):
+                        break
+                j = heapq.heappop(heap)[2]
+                found = self._price(j, money, mass, top)
+                work += 1
+                if found is None:
+                    continue
+                popped[j] = found
+                if best is None or self._beats(j, found, best, popped[best]):
+                    best = j
+            if best is None:
+                return selected, work
+            for j, found in popped.items():
+                if j != best:
+                    heapq.heappush(heap, (found.rho - found.error, inp.rank[j], j))
+            price = popped[best]
+            members = self.groups[best]
+            if price.order is None:
+                paying = members[money[members] > 0.0]
+                money[paying] -= price.pay
+            else:
+                money[members[price.order[: price.capped]]] = 0.0
+                money[members[price.order[price.capped :]]] -= price.pay
+            mass += 2 * (self.inp.total_u[best] * top + self.cost[best]) * _ROUND
+            work += 1
+            selected.append(best)
