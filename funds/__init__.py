@@ -11,7 +11,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from funds import cli, demo, reports, schemas, services
+    from funds import cli, demo, reports, scale, schemas, services
     from funds.views import bp, reports_bp
     from giving import hooks
 
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     cli.register(app)
     added = hooks.of(app)
     added.demo_loaders.append(demo.load)
+    added.scale_loaders.append(scale.load)
     added.add_definitions(reports.DEFINITIONS)
     added.scorecard_sources.append(reports.scorecard_figures)
     added.participation_sources.append(reports.participation_part)

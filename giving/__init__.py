@@ -12,7 +12,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Hooks first (the other packages add to them), then pages, requests and commands.
     The guards come before any route: they choose how ids in addresses are read."""
-    from giving import cli, demo, guards, hooks, login, schemas, transaction
+    from giving import cli, demo, guards, hooks, login, scale, schemas, transaction
     from giving.services import reports, rounds
     from giving.views import bp, site
     from giving.views.api import bp as api_bp
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     added.ways.update(reports.WAYS)
     added.add_api_schemas(schemas.NAMED)
     added.demo_loaders.append(demo.load)
+    added.scale_loaders.append(scale.load)
     added.tick_jobs.append(rounds.close_due_rounds)
     site.init_app(app)
     transaction.init_app(app)

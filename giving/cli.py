@@ -1,6 +1,7 @@
 """Commands for the base: demo data, the scheduled tick, background workers, the first admin.
 
 - ``flask demo load``: every package's demo data, base first (safe to run twice).
+- ``flask demo scale``: a large dataset in a place of its own, Scaleford, for measuring speed.
 - ``flask tick``: what time moves on (closing and counting votes, closing rounds, reminders),
   run every minute from cron; each package adds its jobs in its ``init_app``.
 - ``flask worker``: run background jobs from Redis.
@@ -70,6 +71,26 @@ def register(app: Flask) -> None:
         click.echo(
             "Demo data loaded." if created else "Demo data was already there; nothing changed."
         )
+
+    @demo.command("scale")
+    @click.option("--grants", default=100_000, show_default=True, type=click.IntRange(min=1))
+    @click.option("--applications", default=10_000, show_default=True, type=click.IntRange(min=5))
+    @click.option("--ballots", default=100_000, show_default=True, type=click.IntRange(min=1))
+    @click.option("--gifts", default=50_000, show_default=True, type=click.IntRange(min=1))
+    def demo_scale(grants: int, applications: int, ballots: int, gifts: int) -> None:
+        """Build Scaleford, a place with many groups, applications, grants, gifts and a counted
+        vote, to see how fast the pages are at a large funder's size (once only)."""
+        from giving.progress import terminal_bar
+        from giving.scale import SCALE_MANAGER_EMAIL, ScaleSizes, build
+
+        sizes = ScaleSizes(grants=grants, applications=applications, ballots=ballots, gifts=gifts)
+        with on_public_site(), terminal_bar("Building Scaleford") as progress:
+            created = build(db.session, sizes, hooks.current().scale_loaders, progress)
+            commit()
+        if not created:
+            click.echo("Scaleford was already there; nothing changed.")
+            return
+        click.echo(f"Scaleford built. Its fund manager logs in as {SCALE_MANAGER_EMAIL}.")
 
     @app.cli.command("tick")
     def tick_command() -> None:

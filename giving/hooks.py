@@ -32,6 +32,7 @@ TookPartCheck = Callable[[Any, Any, Any], bool]
 SectionSource = Callable[[Any, Any], list[Any]]
 TickJob = Callable[[Any, dt.datetime], list[str]]
 DemoLoader = Callable[[Any], bool]
+ScaleLoader = Callable[[Any, Any], None]
 RoundNotes = Callable[[Any, list[Any]], dict[int, list[str]]]
 DecisionGuard = Callable[[Any, Any, Any], str | None]
 
@@ -70,6 +71,9 @@ class Hooks:
     tick_jobs: list[TickJob] = field(default_factory=list)
     # ``load(session)`` -> True when it added demo data; run by ``flask demo load`` in order.
     demo_loaders: list[DemoLoader] = field(default_factory=list)
+    # ``load(session, scale)`` -> adds its part of the large dataset (``flask demo scale``),
+    # reading what earlier loaders made from ``scale.made`` (:class:`giving.scale.Scale`).
+    scale_loaders: list[ScaleLoader] = field(default_factory=list)
 
     def add_definitions(self, definitions: Any) -> None:
         for definition in definitions:

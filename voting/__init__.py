@@ -14,13 +14,14 @@ if TYPE_CHECKING:  # the counting rules in voting.rules import nothing of Flask
 
 def init_app(app: Flask) -> None:
     from giving import hooks
-    from voting import cli, demo, permissions, reports, services
+    from voting import cli, demo, permissions, reports, scale, services
     from voting.views import bp
 
     app.register_blueprint(bp)
     cli.register(app)
     added = hooks.of(app)
     added.demo_loaders.append(demo.load)
+    added.scale_loaders.append(scale.load)
     added.panel_access = permissions.panel_access_policy
     added.round_links.extend([services.round_links, services.vote_round_links])
     added.add_definitions(reports.DEFINITIONS)
