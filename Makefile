@@ -40,8 +40,14 @@ run: $(RUNTIME)
 ## Set up and run every test: lint, unit, integration and browser tests, WORKERS at a time
 ## (pytest-xdist; WORKERS=0 runs them one by one). Run a part with PYTEST_ARGS and the markers
 ## db, e2e and slow: make test PYTEST_ARGS="-m 'not e2e'".
-test: lint system-deps
-	$(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS)
+## Lint runs beside the tests (mypy keeps one core busy while the tests start); either failing
+## fails the run.
+test: $(TESTING) system-deps
+	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
+	$(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS); tests=$$?; \
+	wait $$lint; linted=$$?; cat $(VENV)/lint.log; \
+	[ $$linted -eq 0 ] || echo "make lint failed" >&2; \
+	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
 
 ## Only the tests that use the database, browser tests included, without lint: for running
 ## them again on PostgreSQL, e.g. TEST_DATABASE_URL=postgresql+psycopg://... make test-db
@@ -79,6 +85,9 @@ tick: $(RUNTIME)
 bench: $(TESTING)
 	$(BIN)/python bench/bench_rules.py
 	$(BIN)/python bench/bench_export.py
+	$(BIN)/python bench/bench_pages.py
+	$(BIN)/python bench/bench_ballots.py
+	$(BIN)/python bench/bench_count.py
 
 ## Rebuild the CSS and JavaScript in static/ from assets/ (needs Node.js and npm).
 assets:

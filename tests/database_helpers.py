@@ -65,6 +65,9 @@ def postgres_database(suffix: str) -> Iterator[str]:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+        # A test database need not wait for each commit to reach the disk: nothing here
+        # outlives the run, and a crash of the server itself is not what the tests are about.
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit TO off')
     try:
         yield parsed.set(database=name).render_as_string(hide_password=False)
     finally:

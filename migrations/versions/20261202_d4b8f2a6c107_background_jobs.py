@@ -52,9 +52,7 @@ def upgrade():
         sa.Column("created_at", giving.timeutil.UTCDateTime(), nullable=False),
         sa.Column("started_at", giving.timeutil.UTCDateTime(), nullable=True),
         sa.Column("finished_at", giving.timeutil.UTCDateTime(), nullable=True),
-        sa.CheckConstraint(
-            "done >= 0 AND total >= 0", name=op.f("ck_jobs_counts_not_negative")
-        ),
+        sa.CheckConstraint("done >= 0 AND total >= 0", name=op.f("ck_jobs_counts_not_negative")),
         sa.CheckConstraint(
             "(result_data IS NULL) = (result_name IS NULL)",
             name=op.f("ck_jobs_result_file_has_a_name"),
