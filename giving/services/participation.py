@@ -19,12 +19,14 @@ from giving.models import (
     GainAnswer,
     Place,
     PlaceFigure,
+    PostcodeArea,
     ResidentVerification,
     Round,
     User,
+    Ward,
 )
 from giving.permissions import require_staff
-from giving.postcodes import ward_for_postcode
+from giving.postcodes import postcode_prefixes
 from giving.reports import Chart, ChartRow, Figure, percent, share_figure
 from giving.services.core import audit
 from giving.services.results import rounds_in
@@ -129,6 +131,39 @@ def verified_residents(session: Session, place: Place) -> tuple[Figure, Chart]:
     return figure, chart
 
 
+def people_by_ward(session: Session, place: Place, people: set[int]) -> tuple[dict[str, int], int]:
+    """How many of these people live in each of the place's wards, and how many in none we
+    know, from their postcodes: the most specific postcode area that matches decides, as in
+    :func:`giving.postcodes.ward_for_postcode`. Two queries however many people."""
+    wards = {w.name: 0 for w in place.wards}
+    outside = 0
+    if not people:
+        return wards, outside
+    postcodes = list(session.scalars(select(User.postcode).where(User.id.in_(people))))
+    prefixes = {
+        prefix for postcode in postcodes if postcode for prefix in postcode_prefixes(postcode)
+    }
+    ward_of: dict[str, str | None] = {}
+    if prefixes:
+        ward_of = dict(
+            session.execute(
+                select(PostcodeArea.prefix, Ward.name)
+                .outerjoin(Ward, Ward.id == PostcodeArea.ward_id)
+                .where(PostcodeArea.place_id == place.id, PostcodeArea.prefix.in_(prefixes))
+            ).all()
+        )
+    for postcode in postcodes:
+        name = None
+        if postcode:
+            district, sector = postcode_prefixes(postcode)
+            name = ward_of[sector] if sector in ward_of else ward_of.get(district)
+        if name is None:
+            outside += 1
+        else:
+            wards[name] = wards.get(name, 0) + 1
+    return wards, outside
+
+
 def participation(
     session: Session, place: Place, round_: Round | None = None
 ) -> ParticipationReport:
@@ -152,16 +187,7 @@ def participation(
     labels = hooks.current().ways
     by_way = [(labels.get(way, way), len(ways.get(way, set()))) for way in labels]
     by_way += [(way, len(ids)) for way, ids in ways.items() if way not in labels]
-    wards = {w.name: 0 for w in place.wards}
-    outside = 0
-    if people:
-        users = session.scalars(select(User).where(User.id.in_(people)))
-        for user in users:
-            ward = ward_for_postcode(session, place, user.postcode) if user.postcode else None
-            if ward is None:
-                outside += 1
-            else:
-                wards[ward.name] = wards.get(ward.name, 0) + 1
+    wards, outside = people_by_ward(session, place, people)
     rows = [ChartRow(name, [count]) for name, count in wards.items()]
     if outside:
         rows.append(ChartRow(_("Ward not known"), [outside]))

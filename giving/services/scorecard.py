@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -103,41 +103,48 @@ class Decisions:
 
 
 def decisions_in(session: Session, rounds: list[Round]) -> Decisions:
-    """The decisions in ``rounds``, counted in one query grouped by round, the hour of the
-    decision, state and who decided: its rows grow with the rounds and the hours decisions
-    were made in, not with the applications."""
+    """The decisions in ``rounds``, counted in one query grouped by round and the hour of the
+    decision: its rows grow with the rounds and the hours decisions were made in, not with the
+    applications."""
     found = Decisions()
     by_id = {r.id: r for r in rounds}
     if not by_id:
         return found
     hour = hour_of(Application.decided_at)
     reasons = func.length(func.trim(Application.feedback, WHITESPACE)) > 0
+    turned_down = Application.state.in_(TURNED_DOWN_STATES)
+    money = Application.state.in_((State.AWARDED, State.DECLINED))
+
+    def how_many(*conditions: Any) -> Any:
+        return func.sum(case((and_(*conditions), 1), else_=0))
+
     rows = session.execute(
         select(
             Application.round_id,
             hour,
-            Application.state,
-            Application.decided_by,
             func.count(Application.id),
-            func.sum(case((reasons, 1), else_=0)),
+            how_many(turned_down),
+            how_many(turned_down, reasons),
+            how_many(money),
+            how_many(money, Application.decided_by == DecidedBy.RESIDENTS),
+            how_many(money, Application.decided_by == DecidedBy.OVERRIDE),
         )
         .where(Application.round_id.in_(list(by_id)), Application.state.in_(DECIDED_STATES))
-        .group_by(Application.round_id, hour, Application.state, Application.decided_by)
+        .group_by(Application.round_id, hour)
     ).all()
-    for round_id, decided_hour, state, decided_by, count, with_reasons in rows:
-        round_ = by_id[round_id]
+    closed = {r.id: to_london(r.closes_at).date() for r in rounds}
+    for round_id, decided_hour, count, down, with_reasons, paid, residents, overrides in rows:
+        due = by_id[round_id].decision_date
         day = to_london(decided_hour).date()
-        found.days[max(0, (day - to_london(round_.closes_at).date()).days)] += count
+        found.days[max(0, (day - closed[round_id]).days)] += count
         found.decided += count
-        if round_.decision_date is not None and day <= round_.decision_date:
+        if due is not None and day <= due:
             found.on_time += count
-        if state in TURNED_DOWN_STATES:
-            found.turned_down += count
-            found.with_reasons += int(with_reasons or 0)
-        if state in (State.AWARDED, State.DECLINED):
-            found.money += count
-            found.by_residents += count if decided_by == DecidedBy.RESIDENTS else 0
-            found.overrides += count if decided_by == DecidedBy.OVERRIDE else 0
+        found.turned_down += int(down or 0)
+        found.with_reasons += int(with_reasons or 0)
+        found.money += int(paid or 0)
+        found.by_residents += int(residents or 0)
+        found.overrides += int(overrides or 0)
     return found
 
 
