@@ -245,6 +245,9 @@ def main() -> None:
     if args.rebuild or built_sizes(url) != sizes:
         print(f"Building Scaleford ({', '.join(f'{v:,} {k}' for k, v in sizes.items())})")
         print(f"Built in {build(url, sizes):.0f} s")
+    else:
+        # A database kept from an earlier run gets this checkout's migrations (its indexes).
+        flask({**os.environ, "DATABASE_URL": url}, "db", "upgrade")
     public, staff = targets(url)
     port = free_port()
     server = serve(url, port)

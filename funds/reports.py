@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, case, extract, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from funds.models import (
@@ -120,36 +120,38 @@ class Month:
 
 
 def months_of(session: Session, fund_ids: Sequence[int]) -> dict[int, list[Month]]:
-    """Money into and out of each fund's bank account, month by month, from the ledger."""
+    """Money into and out of each fund's bank account, month by month, from the ledger.
+
+    The database sums each day (reading the bank accounts' entries from their index) and the
+    days are added up into months here: a few thousand days at most, however many entries."""
     if not fund_ids:
         return {}
-    moved = (
-        select(
-            Account.fund_id.label("fund_id"),
-            extract("year", Transaction.occurred_on).label("year"),
-            extract("month", Transaction.occurred_on).label("month"),
-            Entry.amount_pence.label("amount"),
-        )
-        .join(Entry, Entry.transaction_id == Transaction.id)
-        .join(Account, Account.id == Entry.account_id)
-        .where(Account.fund_id.in_(fund_ids), Account.kind == AccountKind.BANK)
-        .subquery()
+    banks = select(Account.id).where(
+        Account.fund_id.in_(fund_ids), Account.kind == AccountKind.BANK
     )
+    amount = Entry.amount_pence
     rows = session.execute(
         select(
-            moved.c.fund_id,
-            moved.c.year,
-            moved.c.month,
-            func.sum(case((moved.c.amount > 0, moved.c.amount), else_=0)),
-            func.sum(case((moved.c.amount < 0, -moved.c.amount), else_=0)),
+            Account.fund_id,
+            Transaction.occurred_on,
+            func.sum(case((amount > 0, amount), else_=0)),
+            func.sum(case((amount < 0, -amount), else_=0)),
         )
-        .group_by(moved.c.fund_id, moved.c.year, moved.c.month)
-        .order_by(moved.c.fund_id, moved.c.year, moved.c.month)
+        .select_from(Entry)
+        .join(Transaction, Transaction.id == Entry.transaction_id)
+        .join(Account, Account.id == Entry.account_id)
+        .where(Entry.account_id.in_(banks))
+        .group_by(Account.fund_id, Transaction.occurred_on)
     ).all()
+    totals: dict[tuple[int, str], list[int]] = {}
+    for fund_id, day, money_in, money_out in rows:
+        key = f"{day.year:04d}-{day.month:02d}"
+        pair = totals.setdefault((fund_id, key), [0, 0])
+        pair[0] += int(money_in or 0)
+        pair[1] += int(money_out or 0)
     months: dict[int, list[Month]] = {fund_id: [] for fund_id in fund_ids}
-    for fund_id, year, month, money_in, money_out in rows:
-        key = f"{int(year):04d}-{int(month):02d}"
-        months[fund_id].append(Month(key, int(money_in or 0), int(money_out or 0)))
+    for (fund_id, key), (money_in, money_out) in sorted(totals.items()):
+        months[fund_id].append(Month(key, money_in, money_out))
     return months
 
 
