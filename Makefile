@@ -13,13 +13,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 
-# Installs come from the lock files: every package pinned, with its hashes.
+# Installs come from the lock files: every package pinned, with its hashes. Modules are
+# compiled when first imported, not all at install time.
 $(RUNTIME): requirements.lock | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile --require-hashes -r requirements.lock
 	touch $@
 
 $(TESTING): requirements-test.lock $(RUNTIME)
-	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-test.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile --require-hashes -r requirements-test.lock
 	touch $@
 
 ## Update the lock files from the top-level pins in requirements.txt and requirements-test.txt.
