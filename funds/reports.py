@@ -10,7 +10,7 @@ API paths of their own are in :mod:`funds.views.reports` and :mod:`funds.views.a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +26,11 @@ from funds.models import (
     CheckInKind,
     CheckInQuestion,
     Donation,
-    Entry,
     Fund,
     FundRound,
     Grant,
-    Transaction,
 )
+from funds.models.core import AccountMonth
 from funds.services.commitments import financial_year_of
 from funds.services.setup import funds_in
 from funds.workflow import PUBLISHED_GRANT_STATES, DonationState, GrantState
@@ -47,6 +46,7 @@ from giving.services.reports import (
     share_figure,
     tidy_number,
 )
+from giving.timeutil import financial_year
 
 # Grant sizes, as (key, label, smallest in pence, largest in pence or None).
 SIZE_BANDS = (
@@ -122,36 +122,25 @@ class Month:
 def months_of(session: Session, fund_ids: Sequence[int]) -> dict[int, list[Month]]:
     """Money into and out of each fund's bank account, month by month, from the ledger.
 
-    The database sums each day (reading the bank accounts' entries from their index) and the
-    days are added up into months here: a few thousand days at most, however many entries."""
+    The database keeps each account's entries added up by month (see
+    :class:`funds.models.core.AccountMonth`), so this reads a row per fund per month."""
     if not fund_ids:
         return {}
-    banks = select(Account.id).where(
-        Account.fund_id.in_(fund_ids), Account.kind == AccountKind.BANK
-    )
-    amount = Entry.amount_pence
     rows = session.execute(
         select(
             Account.fund_id,
-            Transaction.occurred_on,
-            func.sum(case((amount > 0, amount), else_=0)),
-            func.sum(case((amount < 0, -amount), else_=0)),
+            AccountMonth.month_start,
+            AccountMonth.debit_pence,
+            AccountMonth.credit_pence,
         )
-        .select_from(Entry)
-        .join(Transaction, Transaction.id == Entry.transaction_id)
-        .join(Account, Account.id == Entry.account_id)
-        .where(Entry.account_id.in_(banks))
-        .group_by(Account.fund_id, Transaction.occurred_on)
+        .join(AccountMonth, AccountMonth.account_id == Account.id)
+        .where(Account.fund_id.in_(fund_ids), Account.kind == AccountKind.BANK)
+        .order_by(Account.fund_id, AccountMonth.month_start)
     ).all()
-    totals: dict[tuple[int, str], list[int]] = {}
-    for fund_id, day, money_in, money_out in rows:
-        key = f"{day.year:04d}-{day.month:02d}"
-        pair = totals.setdefault((fund_id, key), [0, 0])
-        pair[0] += int(money_in or 0)
-        pair[1] += int(money_out or 0)
     months: dict[int, list[Month]] = {fund_id: [] for fund_id in fund_ids}
-    for (fund_id, key), (money_in, money_out) in sorted(totals.items()):
-        months[fund_id].append(Month(key, money_in, money_out))
+    for fund_id, month_start, money_in, money_out in rows:
+        key = f"{month_start.year:04d}-{month_start.month:02d}"
+        months[fund_id].append(Month(key, int(money_in), int(money_out)))
     return months
 
 
@@ -165,39 +154,49 @@ def month_label(key: str) -> str:
     return dt.date(int(year), int(month), 1).strftime("%b %Y")
 
 
+def wards_of_postcodes(
+    session: Session, place: Place, postcodes: Iterable[str | None]
+) -> dict[str | None, str | None]:
+    """The name of the ward each postcode is in, as :func:`ward_name_of` works it out (the
+    most specific of the place's postcode areas that matches: the sector before the district;
+    None when none does), from the place's areas read once."""
+    areas: dict[str, str | None] = dict(
+        session.execute(
+            select(PostcodeArea.prefix, Ward.name)
+            .outerjoin(Ward, Ward.id == PostcodeArea.ward_id)
+            .where(PostcodeArea.place_id == place.id)
+        ).all()
+    )
+    wards: dict[str | None, str | None] = {}
+    for postcode in postcodes:
+        if postcode is None:
+            wards[postcode] = None
+            continue
+        length = len(postcode)
+        sector = postcode[: length - 2 if length > 2 else 0]
+        district = postcode[: length - 4 if length > 4 else 0]
+        found = [prefix for prefix in (sector, district) if prefix in areas]
+        wards[postcode] = areas[max(found, key=len)] if found else None
+    return wards
+
+
 def grants_by_ward(
     session: Session, place: Place, where: Sequence[ColumnElement[bool]]
 ) -> tuple[Chart, Chart]:
     """How many grants (of those ``where`` picks) and how much money, by the ward each group
-    is in: summed by group, then by ward, in the database."""
-    by_group = (
-        select(
-            Grant.group_id.label("group_id"),
-            func.count(Grant.id).label("grants"),
-            func.sum(Grant.total_pence).label("pence"),
-        )
-        .where(*where)
-        .group_by(Grant.group_id)
-        .subquery()
-    )
-    with_ward = (
-        select(
-            ward_name_of(Group.postcode, place.id).label("ward"),
-            by_group.c.grants,
-            by_group.c.pence,
-        )
-        .join_from(by_group, Group, Group.id == by_group.c.group_id)
-        .subquery()
-    )
+    is in: summed by the groups' postcodes in the database (a few thousand at most), then each
+    postcode's ward found once and the sums added up by ward here."""
     rows = session.execute(
-        select(with_ward.c.ward, func.sum(with_ward.c.grants), func.sum(with_ward.c.pence))
-        .group_by(with_ward.c.ward)
-        .order_by(with_ward.c.ward)
+        select(Group.postcode, func.count(Grant.id), func.sum(Grant.total_pence))
+        .join(Group, Group.id == Grant.group_id)
+        .where(*where)
+        .group_by(Group.postcode)
     ).all()
+    wards = wards_of_postcodes(session, place, [postcode for postcode, *_rest in rows])
     totals: dict[str, list[int]] = {w.name: [0, 0] for w in place.wards}
     unknown = _("Ward not known")
-    for ward, grants, pence in rows:
-        name = ward or unknown
+    for postcode, grants, pence in rows:
+        name = wards[postcode] or unknown
         totals.setdefault(name, [0, 0])
         totals[name][0] += int(grants)
         totals[name][1] += int(pence)
@@ -507,8 +506,8 @@ def with_wards(
 
 
 def grant_years(session: Session, place: Place) -> list[int]:
-    """The financial years the place's published grants start in, latest first."""
-    years = select(financial_year_of(Grant.start_date).label("year")).where(*published(place))
-    found = years.subquery()
-    rows = session.scalars(select(found.c.year).distinct().order_by(found.c.year.desc()))
-    return [int(year) for year in rows]
+    """The financial years the place's published grants start in, latest first: the database
+    lists the days they start on (a few thousand at most), and the days are folded into
+    financial years (1 April to 31 March) here."""
+    days = session.scalars(select(Grant.start_date).where(*published(place)).distinct())
+    return sorted({financial_year(day) for day in days}, reverse=True)

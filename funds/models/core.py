@@ -3,7 +3,7 @@ transactions and entries, and money into a fund.
 
 Money is whole pence (BigInteger) everywhere. The ledger is double entry: a transaction's
 entries add up to nothing (debits positive, credits negative), and a balance is always the sum
-of an account's entries; it is never stored a second time.
+of an account's entries (the database keeps them added up by month, from the entries).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    ForeignKey,
     Index,
     Integer,
     String,
@@ -169,6 +170,22 @@ class Entry(Model):
 
     transaction: Mapped[Transaction] = relationship(back_populates="entries")
     account: Mapped[Account] = relationship()
+
+
+class AccountMonth(Model):
+    """An account's entries in one month (by their transaction's day), added up. The database
+    keeps these itself: a trigger adds each entry as it is made (see the migrations), so the
+    money pages read a few rows per account instead of every entry."""
+
+    __tablename__ = "ledger_account_months"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("ledger_accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    month_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    debit_pence: Mapped[int] = col.pence()  # the positive entries, added up
+    credit_pence: Mapped[int] = col.pence()  # the negative entries, added up, as a positive
+    entry_count: Mapped[int] = mapped_column(Integer)
 
 
 class Income(Model):

@@ -63,6 +63,15 @@ class Grant(Model):
         ),
         # Published grants are listed newest first, a page at a time.
         Index("ix_grants_start_date_id", "start_date", "id"),
+        # The grant figures and the search read a place's grants by fund and state.
+        Index(
+            "ix_grants_fund_id_state_start_date_group_id_total",
+            "fund_id",
+            "state",
+            "start_date",
+            "group_id",
+            "total_pence",
+        ),
     )
 
     id: Mapped[int] = col.pk()

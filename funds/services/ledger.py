@@ -22,10 +22,9 @@ from funds.models import (
     Grant,
     Income,
     IncomeSource,
-    Instalment,
-    Payment,
     Transaction,
 )
+from funds.models.core import AccountMonth
 from funds.permissions import (
     signed_in,
 )
@@ -121,7 +120,13 @@ def post(
         created_by_id=actor.id if signed_in(actor) else None,
         entry_count=len(lines),
     )
-    transaction.entries = [Entry(account_id=a.id, amount_pence=amount) for a, amount in lines]
+    # Each entry adds to its account's month (a database trigger), which holds that row until
+    # the commit: entries go in account order, so two transactions wait in turn, never on each
+    # other.
+    transaction.entries = [
+        Entry(account_id=a.id, amount_pence=amount)
+        for a, amount in sorted(lines, key=lambda line: line[0].id)
+    ]
     session.add(transaction)
     session.flush()
     return transaction
@@ -133,10 +138,14 @@ def balance(session: Session, acct: Account) -> int:
 
 
 def balances(session: Session, fund: Fund) -> dict[AccountKind, int]:
-    """The sum of entries for each kind of account in a fund."""
+    """The sum of entries for each kind of account in a fund (from the monthly sums the
+    database keeps: a few rows per account, however many entries)."""
     rows = session.execute(
-        select(Account.kind, func.coalesce(func.sum(Entry.amount_pence), 0))
-        .join(Entry, Entry.account_id == Account.id)
+        select(
+            Account.kind,
+            func.coalesce(func.sum(AccountMonth.debit_pence - AccountMonth.credit_pence), 0),
+        )
+        .join(AccountMonth, AccountMonth.account_id == Account.id)
         .where(Account.fund_id == fund.id)
         .group_by(Account.kind)
     ).all()
@@ -147,8 +156,11 @@ def balances(session: Session, fund: Fund) -> dict[AccountKind, int]:
 def income_by_account(session: Session, fund: Fund) -> list[tuple[str, int]]:
     """Money in, by source and purpose: (name, pence), largest first."""
     rows = session.execute(
-        select(Account.name, func.coalesce(func.sum(Entry.amount_pence), 0))
-        .join(Entry, Entry.account_id == Account.id)
+        select(
+            Account.name,
+            func.coalesce(func.sum(AccountMonth.debit_pence - AccountMonth.credit_pence), 0),
+        )
+        .join(AccountMonth, AccountMonth.account_id == Account.id)
         .where(Account.fund_id == fund.id, Account.kind == AccountKind.INCOME)
         .group_by(Account.name)
     ).all()
@@ -174,17 +186,14 @@ class FundFigures:
 
 def figures(session: Session, fund: Fund) -> FundFigures:
     b = balances(session, fund)
-    paid = session.scalar(
-        select(func.coalesce(func.sum(Payment.amount_pence), 0))
-        .join(Instalment, Instalment.id == Payment.instalment_id)
-        .join(Grant, Grant.id == Instalment.grant_id)
-        .where(Grant.fund_id == fund.id)
-    )
+    # A grant made debits "Grants made" and credits "Grants promised, not yet paid" by the same
+    # amount (changes and cancellations move both alike), and only a payment debits what is
+    # promised: so the two accounts together hold exactly what has been paid.
     return FundFigures(
         bank_pence=b[AccountKind.BANK],
         pledged_pence=b[AccountKind.PLEDGES],
         owed_pence=-b[AccountKind.PAYABLE],
         granted_pence=b[AccountKind.GRANTS],
-        paid_pence=int(paid or 0),
+        paid_pence=b[AccountKind.GRANTS] + b[AccountKind.PAYABLE],
         income_pence=-b[AccountKind.INCOME],
     )
