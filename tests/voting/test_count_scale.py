@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import insert, select
 
 from tests.voting.ballot_helpers import in_request, vote_world
+from voting import cli as voting_cli
 from voting import services
-from voting.cli import LARGE_VOTE
 from voting.models import RECEIPT_ALPHABET, Ballot, BallotChoice, BallotKind
 from voting.rules import (
     POINTS_RULES,
@@ -25,7 +25,7 @@ from voting.rules import (
     pounds_from_pence,
 )
 from voting.rules import Ballot as RuleBallot
-from voting.services.results import CHUNK_ROWS
+from voting.services import results as results_service
 from voting.workflow import VoteStatus
 
 
@@ -128,10 +128,12 @@ def test_reading_columns_gives_the_same_election_and_every_rule_the_same_outcome
         assert mine == theirs, rule
 
 
-def test_the_count_says_how_many_ballots_it_has_read_up_to_the_total(app, session):
+def test_the_count_says_how_many_ballots_it_has_read_up_to_the_total(app, session, monkeypatch):
+    # Small chunks, so that a few hundred ballots take three of them.
+    monkeypatch.setattr(results_service, "CHUNK_ROWS", 100)
     world = vote_world(app, session)
     vote = world.public
-    ballots = 2 * CHUNK_ROWS + 5
+    ballots = 2 * results_service.CHUNK_ROWS + 5
     add_ballots(session, vote, ballots)
     heard: list[tuple[int, int]] = []
     with in_request(app, session) as ctx:
@@ -153,9 +155,11 @@ def test_the_count_says_how_many_ballots_it_has_read_up_to_the_total(app, sessio
     assert len(heard) >= 3
 
 
-def test_flask_count_draws_a_bar_for_a_large_vote(app, session):
+def test_flask_count_draws_a_bar_for_a_large_vote(app, session, monkeypatch):
+    # What counts as large, made small so that the test builds a few hundred ballots.
+    monkeypatch.setattr(voting_cli, "LARGE_VOTE", 300)
     world = vote_world(app, session)
-    add_ballots(session, world.public, LARGE_VOTE)
+    add_ballots(session, world.public, voting_cli.LARGE_VOTE)
     result = app.test_cli_runner().invoke(args=["count", "--round", str(world.round.id)])
     assert result.exit_code == 0, result.output
     assert "Reading the ballots" in result.stderr
