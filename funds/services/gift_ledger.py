@@ -4,7 +4,6 @@ match it draws, its receipt; and the gifts staff record or give back by hand."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -44,9 +43,6 @@ from giving.models import User
 from giving.money import format_money
 from giving.services import audit, locked, normalise_postcode, total_of
 from giving.timeutil import format_date, utcnow
-
-if TYPE_CHECKING:
-    pass
 
 
 def _facts(donation: Donation) -> workflow.DonationFacts:

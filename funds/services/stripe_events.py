@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -37,9 +37,6 @@ from giving.models import User
 from giving.money import format_money
 from giving.services import audit, find_one, locked
 from giving.timeutil import utcnow
-
-if TYPE_CHECKING:
-    pass
 
 
 def stripe_id(value: Any) -> str | None:
