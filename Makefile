@@ -6,6 +6,9 @@ RUNTIME := $(VENV)/.runtime-installed
 TESTING := $(VENV)/.test-installed
 PYTEST_ARGS ?=
 WORKERS ?= 2
+# The tests keep the modules they compile (even where PYTHONDONTWRITEBYTECODE is set): each
+# test process would otherwise compile every module it imports again.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest
 
 .PHONY: run test test-db test-quick lint format system-deps worker tick bench assets migration clean lock
 
@@ -45,7 +48,7 @@ run: $(RUNTIME)
 ## fails the run.
 test: $(TESTING) system-deps
 	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
-	$(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS); tests=$$?; \
+	$(PYTEST) -n $(WORKERS) $(PYTEST_ARGS); tests=$$?; \
 	wait $$lint; linted=$$?; cat $(VENV)/lint.log; \
 	[ $$linted -eq 0 ] || echo "make lint failed" >&2; \
 	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
@@ -53,11 +56,11 @@ test: $(TESTING) system-deps
 ## Only the tests that use the database, browser tests included, without lint: for running
 ## them again on PostgreSQL, e.g. TEST_DATABASE_URL=postgresql+psycopg://... make test-db
 test-db: $(TESTING) system-deps
-	$(BIN)/pytest -n $(WORKERS) -m db $(PYTEST_ARGS)
+	$(PYTEST) -n $(WORKERS) -m db $(PYTEST_ARGS)
 
 ## The quick check while working: no lint, and no slow or browser tests.
 test-quick: $(TESTING) system-deps
-	$(BIN)/pytest -n $(WORKERS) -m "not slow and not e2e" $(PYTEST_ARGS)
+	$(PYTEST) -n $(WORKERS) -m "not slow and not e2e" $(PYTEST_ARGS)
 
 ## Debian packages the tests drive for real: Chromium for browser tests, Redis for jobs.
 system-deps:
@@ -89,6 +92,7 @@ bench: $(TESTING)
 	$(BIN)/python bench/bench_pages.py
 	$(BIN)/python bench/bench_ballots.py
 	$(BIN)/python bench/bench_count.py
+	$(BIN)/python bench/bench_draw.py
 
 ## Rebuild the CSS and JavaScript in static/ from assets/ (needs Node.js and npm).
 assets:

@@ -52,17 +52,25 @@ def _uses_database(item: pytest.Item) -> bool:
     return any(hasattr(module, name) for name in DATABASE_HELPERS)
 
 
+def _cost(item: pytest.Item) -> int:
+    """How long a test takes, roughly: the slow ones (the fuzz test alone takes over a minute),
+    then the browser tests (4 to 35 seconds each), then the rest (well under a second)."""
+    if item.get_closest_marker("slow") is not None:
+        return 0
+    return 1 if item.get_closest_marker("e2e") is not None else 2
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the browser tests and the tests that use the database; then put the slow tests
-    first (in their own order), so that parallel workers start on them and finish together
-    instead of one waiting on a long test picked up at the end."""
+    """Mark the browser tests and the tests that use the database; then put the longest tests
+    first (each kind in its own order), so that parallel workers start on them and finish
+    together on short ones instead of one waiting on a long test picked up at the end."""
     e2e = config.rootpath / "tests" / "e2e"
     for item in items:
         if item.path.is_relative_to(e2e):
             item.add_marker(pytest.mark.e2e)
         if _uses_database(item):
             item.add_marker(pytest.mark.db)
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    items.sort(key=_cost)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
