@@ -39,6 +39,9 @@ from voting.workflow import PanelStatus
 
 ROUND_TITLE = "Oakbridge Community Chest"
 SEED = 20261121
+# The demo panel's lottery: its public source, named before offers closed, and the result.
+LOTTERY_SOURCE = "Dice rolled at the Oakbridge community meeting on Saturday 21 November 2026"
+LOTTERY_RESULT = "3 6 1 4 4 2 5 6"
 AGE_BANDS = ["16 to 34", "35 to 59", "60 and over"]
 WARDS = ["Castle Hill", "Millfield", "Northgate", "Riverside", "St Anne's", "Westbrook"]
 
@@ -82,8 +85,9 @@ def load(session: Session) -> bool:
         services.offer_to_serve(session, person, panel, answers)
     quotas: dict[int, tuple[int | None, int | None]] = {v.id: (1, 3) for v in age.values}
     quotas |= {v.id: (0, 2) for v in ward.values}
-    services.set_quotas(session, manager, panel, quotas)
-    services.draw_panel(session, manager, panel, seed=SEED)
+    services.plan_lottery(session, manager, panel, LOTTERY_SOURCE, "maximin", quotas)
+    services.close_offers(session, manager, panel)
+    services.draw_panel(session, manager, panel, LOTTERY_RESULT)
 
     # The panel has started reading: the two applications being read are shared out.
     # (Applications already decided in the demo stay as they are.)
@@ -225,6 +229,8 @@ def _vote_in(session: Session, vote: Vote, people: list[User]) -> None:
             picks.append(options[0])
         voter = services.voter_for_user(session, person, vote)
         services.cast_ballot(session, vote, voter, {o.id: 1 for o in picks})
+    # As the scheduled job would: the order they were cast in is not kept.
+    services.mix_ballot_box(session, vote.id)
 
 
 def _open_vote(

@@ -102,7 +102,8 @@ def test_the_published_draw_names_no_one(visitor, demo_panel):
     visitor.check()
     text = visitor.text()
     assert "How the panel was drawn" in text
-    assert str(voting_demo.SEED) in text
+    assert voting_demo.LOTTERY_RESULT in text
+    assert voting_demo.LOTTERY_SOURCE in text
     assert "Age band" in text
     for name in demo_panel["names"]:
         assert name not in text

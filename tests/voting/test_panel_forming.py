@@ -115,15 +115,17 @@ def test_a_drawn_panel_meets_its_quotas_and_can_be_checked_and_refilled(session,
     people = _residents(40)
     for i, person in enumerate(people):
         services.offer_to_serve(session, person, panel, {age.id: age.values[i % 3].id})
-    services.set_quotas(session, manager, panel, {v.id: (2, 2) for v in age.values})
-    draw = services.draw_panel(session, manager, panel, seed=31)
+    quotas = {v.id: (2, 2) for v in age.values}
+    services.plan_lottery(session, manager, panel, "Dice at the meeting", "maximin", quotas)
+    services.close_offers(session, manager, panel)
+    draw = services.draw_panel(session, manager, panel, "3 1 6 2")
     assert len(panel.active_members) == 6
     assert all(row["chosen"] == 2 for row in draw.summary if row["value"] != "not said")
     assert services.check_draw(draw)
-    # Someone drops out; a replacement is drawn the same way, keeping the quotas.
+    # Someone drops out; a replacement comes from the alternates, keeping the quotas.
     leaver = panel.active_members[0]
     services.remove_member(session, manager, leaver)
-    replacement = services.draw_replacements(session, manager, panel, seed=32)
+    replacement = services.draw_replacements(session, manager, panel)
     assert replacement.seats == 1
     assert len(panel.active_members) == 6
     assert leaver.user_id not in {m.user_id for m in panel.active_members}
@@ -155,16 +157,22 @@ def test_a_quota_that_cannot_be_met_tells_the_manager_which_category(client, ses
     as_user(client, manager)
     south = panel.categories[0].values[1]
     north = panel.categories[0].values[0]
+    plan = {"algorithm": "maximin", "source": "Dice rolled at the meeting"}
     response = post_form(
-        client, base + "/draw", {f"min_{south.id}": "2", f"min_{north.id}": "0", "seed": "5"}
+        client, base + "/draw", {f"min_{south.id}": "2", f"min_{north.id}": "0"} | plan
     )
-    text = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "Ward is short: the panel needs at least 2 &#39;South&#39;, but only 0 offered." in text
-    response = post_form(client, base + "/draw", {f"min_{south.id}": "0", "seed": "5"})
+    assert response.status_code == 302
+    # Closing offers checks the quotas, and names the category that is short.
+    response = post_form(client, base + "/draw/close", {})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Ward is short: the panel needs at least 2 &#39;South&#39;, but only 0 offered." in page
+    response = post_form(client, base + "/draw", {f"min_{south.id}": "0"} | plan)
+    assert response.status_code == 302
+    assert post_form(client, base + "/draw/close", {}).status_code == 302
+    response = post_form(client, base + "/draw", {"result": "5"})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Seed" in page
+    assert "Starting number (seed)" in page
     assert ">5<" in page.replace(" ", "")
 
 

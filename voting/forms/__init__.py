@@ -8,9 +8,11 @@ from voting.forms.panels import (  # noqa: F401
     DrawForm,
     OfferForm,
     PanelForm,
+    ResultForm,
     offer_form,
     quota_form,
 )
+from voting.forms.receipts import ReceiptEmailForm, receipt_email_form  # noqa: F401
 from voting.forms.review import (  # noqa: F401
     DeclarationsForm,
     MeetingNotesForm,

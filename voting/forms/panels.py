@@ -76,17 +76,43 @@ class AppointForm(FlaskForm):
     submit = button(_l("Add to the panel"))
 
 
+ALGORITHM_LABELS = {
+    "maximin": _l("Fair lottery (everyone gets the best chance the quotas allow)"),
+    "legacy": _l("Older lottery (fills the hardest quotas first; some people get a lower chance)"),
+}
+
+
 class DrawForm(FlaskForm):
-    seed = number_field(
-        _l("Seed (optional)"),
+    """The lottery's plan: the quotas (added by :func:`quota_form`), the method and the public
+    source of chance, all fixed before offers close."""
+
+    algorithm = radio_field(
+        _l("How should the lottery work?"),
+        choices=[SelectChoice(k, v) for k, v in ALGORITHM_LABELS.items()],
+        required=_l("Choose how the lottery works"),
+    )
+    source = area_field(
+        _l("Where will the lottery's numbers come from?"),
         hint=_l(
-            "A number that starts the lottery. Leave it empty and we pick one at random. "
-            "We publish it, so anyone can run the same draw and check it."
+            "Name something public that will happen after offers close, that no one can "
+            "know in advance. For example: the numbers of the National Lottery Lotto draw "
+            "on Saturday 5 December 2026, or dice rolled at the public meeting on 8 December."
         ),
-        optional=True,
-        least=1,
-        most=2**62,
-        outside=_l("Enter a whole number of 1 or more"),
+        required=_l("Say where the lottery's numbers will come from"),
+        max_length=500,
+    )
+    submit = button(_l("Save the plan"))
+
+
+class ResultForm(FlaskForm):
+    result = text_field(
+        _l("The numbers from the public source"),
+        hint=_l(
+            "Type them as they were published, for example 4 11 23 30 41 52. "
+            "We turn them into the lottery's starting number, so anyone can check it."
+        ),
+        required=_l("Enter the numbers the public source gave"),
+        max_length=500,
     )
     submit = button(_l("Run the lottery"))
 

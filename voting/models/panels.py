@@ -182,10 +182,61 @@ class PanelDraw(Model):
     # The output: who was chosen (volunteer refs) and counts per category against targets.
     selected: Mapped[list] = mapped_column(JSON)
     summary: Mapped[list] = mapped_column(JSON)
+    # Everyone else in the pool in the order replacements come from (None for draws made
+    # before alternates were kept).
+    alternates: Mapped[list | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = col.actor()
     created_at: Mapped[dt.datetime] = col.timestamp()
 
     panel: Mapped[Panel] = relationship(back_populates="draws")
+
+
+class PanelLottery(Model):
+    """How a panel's lottery gets its chance from a public source fixed in advance.
+
+    Staff name the source (a national lottery draw, dice at a public meeting) and the method
+    while people are still offering. Closing offers freezes the anonymised pool and quotas,
+    publishes their SHA-256 fingerprint and everyone's chances; then the source's result is
+    entered and the draw runs on a seed made from it.
+    """
+
+    __tablename__ = "panel_lotteries"
+    __table_args__ = (
+        CheckConstraint("algorithm IN ('maximin', 'legacy')", name="known_algorithm"),
+        CheckConstraint("length(source) > 0", name="source_given"),
+        CheckConstraint(
+            "(closed_at IS NULL AND pool_hash IS NULL AND pool IS NULL AND quotas IS NULL"
+            " AND chances IS NULL)"
+            " OR (closed_at IS NOT NULL AND length(pool_hash) = 64 AND pool IS NOT NULL"
+            " AND quotas IS NOT NULL AND chances IS NOT NULL AND seats >= 1)",
+            name="closed_with_fingerprint",
+        ),
+        CheckConstraint(
+            "(result IS NULL AND draw_id IS NULL)"
+            " OR (closed_at IS NOT NULL AND length(result) > 0)",
+            name="result_after_closing",
+        ),
+    )
+
+    id: Mapped[int] = col.pk()
+    panel_id: Mapped[int] = col.parent("panels", unique=True)
+    source: Mapped[str] = mapped_column(Text)
+    algorithm: Mapped[str] = mapped_column(String(20))
+    stated_by_id: Mapped[int | None] = col.actor()
+    stated_at: Mapped[dt.datetime] = col.timestamp()
+    # Filled when offers close: the frozen inputs, their fingerprint, and the chances.
+    closed_at: Mapped[dt.datetime | None] = col.moment()
+    seats: Mapped[int | None] = mapped_column(Integer)
+    pool: Mapped[list | None] = mapped_column(JSON)
+    quotas: Mapped[list | None] = mapped_column(JSON)
+    pool_hash: Mapped[str | None] = mapped_column(String(64))
+    chances: Mapped[dict | None] = mapped_column(JSON)
+    # Filled when the draw runs: the public result as entered, and the draw it made.
+    result: Mapped[str | None] = mapped_column(Text)
+    draw_id: Mapped[int | None] = col.fk("panel_draws", ondelete="SET NULL")
+
+    panel: Mapped[Panel] = relationship()
+    draw: Mapped[PanelDraw | None] = relationship()
 
 
 class PanelMember(Model):

@@ -11,7 +11,15 @@ from giving.errors import DomainError, NotAllowed
 from giving.models import RoundStatus, User
 from giving.services import audit, find_one, is_resident
 from giving.timeutil import utcnow
-from voting.models import JoinedBy, Panel, PanelMethod, PanelOffer, ProfileAnswer, new_volunteer_ref
+from voting.models import (
+    JoinedBy,
+    Panel,
+    PanelLottery,
+    PanelMethod,
+    PanelOffer,
+    ProfileAnswer,
+    new_volunteer_ref,
+)
 from voting.permissions import member_for, signed_in
 from voting.services.members import join, leave
 from voting.workflow import PanelStatus
@@ -36,6 +44,18 @@ def offer_for(session: Session, user: User | None, panel: Panel) -> PanelOffer |
             PanelOffer.user_id == user.id,
             PanelOffer.withdrawn_at.is_(None),
         )
+    )
+
+
+def offers_closed(session: Session, panel: Panel) -> bool:
+    """Whether offers have closed for the panel's lottery (its pool is frozen and published)."""
+    return (
+        session.scalar(
+            select(PanelLottery.id).where(
+                PanelLottery.panel_id == panel.id, PanelLottery.closed_at.is_not(None)
+            )
+        )
+        is not None
     )
 
 
@@ -64,6 +84,8 @@ def offer_to_serve(
             _("Only people who live in %(place)s can sit on its panels.", place=round_.place.name)
         )
     _check_offer(panel, answers)
+    if offers_closed(session, panel):
+        raise DomainError(_("Offers have closed. The lottery for this panel is about to happen."))
     offer = find_one(session, PanelOffer, panel_id=panel.id, user_id=actor.id)
     if offer is not None and offer.withdrawn_at is None:
         raise DomainError(_("You have already offered to sit on this panel."))
@@ -103,6 +125,13 @@ def withdraw_offer(session: Session, actor: User, panel: Panel) -> None:
     offer = offer_for(session, actor, panel)
     if offer is None:
         raise DomainError(_("You have not offered to sit on this panel."))
+    if offers_closed(session, panel) and not panel.draws:
+        raise DomainError(
+            _(
+                "Offers have closed and the lottery is about to happen. "
+                "You can withdraw once it has happened."
+            )
+        )
     offer.withdrawn_at = utcnow()
     session.execute(delete(ProfileAnswer).where(ProfileAnswer.volunteer_ref == offer.volunteer_ref))
     member = member_for(session, actor, panel)

@@ -40,6 +40,7 @@ def offer(place: Place, round_id: int) -> str | Response:
         panel=panel,
         existing=existing,
         member=services.member_for(db.session, current_user, panel),
+        chance=services.own_chance(db.session, current_user, panel),
     )
 
 

@@ -3,6 +3,8 @@ offer, appointing or drawing its members, moving it on; and its published draws 
 
 from __future__ import annotations
 
+import json
+
 from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,8 +17,8 @@ from giving.transaction import attempt, form_action, say
 from giving.views.access import place_role_required
 from giving.views.lookups import child_or_404
 from giving.views.pages import button_then, confirm_page, fields_of
-from voting import services
-from voting.forms import AppointForm, CategoryForm, DrawForm, PanelForm, quota_form
+from voting import services, sortition
+from voting.forms import AppointForm, CategoryForm, DrawForm, PanelForm, ResultForm, quota_form
 from voting.models import Panel, PanelDraw, PanelMember, ProfileCategory
 from voting.services.members import with_people
 from voting.services.panels import with_questions
@@ -148,19 +150,59 @@ def appoint(place: Place, round_id: int) -> str | Response:
 @login_required
 @place_role_required(*STAFF)
 def draw(place: Place, round_id: int) -> str | Response:
+    """The lottery in three steps: plan it (quotas, method, public source); close offers
+    (a button, below); enter the public result and run it."""
     panel = with_questions(db.session, round_panel(place, round_id))
-    form = quota_form(panel)
-    done = form_action(
-        form,
-        lambda: services.draw_panel(
-            db.session, current_user, panel, seed=form.seed.data, quotas=_quotas(form)
-        ),
-        _("The lottery has chosen the panel."),
-    )
-    if done:
-        return redirect(_draw_url(panel, done.value))
+    lottery = services.lottery_for(db.session, panel)
+    closed = lottery is not None and lottery.closed_at is not None
+    plan = quota_form(panel)
+    result = ResultForm()
+    if not closed:
+        if lottery is not None and not plan.is_submitted():
+            plan.algorithm.data, plan.source.data = lottery.algorithm, lottery.source
+        elif not plan.is_submitted():
+            plan.algorithm.data = sortition.DEFAULT_ALGORITHM
+        if form_action(
+            plan,
+            lambda: services.plan_lottery(
+                db.session,
+                current_user,
+                panel,
+                plan.source.data,
+                plan.algorithm.data,
+                quotas=_quotas(plan),
+            ),
+            _("The plan is saved. Close offers when everyone has had the chance to offer."),
+        ):
+            return redirect(url_for("voting.draw", place_slug=place.slug, round_id=round_id))
+    else:
+        done = form_action(
+            result,
+            lambda: services.draw_panel(db.session, current_user, panel, result.result.data),
+            _("The lottery has chosen the panel."),
+        )
+        if done:
+            return redirect(_draw_url(panel, done.value))
     return render_template(
-        "voting/draw.html", form=form, panel=panel, offers=services.offers_count(db.session, panel)
+        "voting/draw.html",
+        form=plan,
+        result_form=result,
+        button=ButtonForm(),
+        lottery=lottery,
+        panel=panel,
+        offers=services.offers_count(db.session, panel),
+    )
+
+
+@bp.post(PANEL + "/draw/close")
+@login_required
+@place_role_required(*STAFF)
+def close_offers(place: Place, round_id: int) -> Response:
+    panel = round_panel(place, round_id)
+    return button_then(
+        lambda: services.close_offers(db.session, current_user, panel),
+        _("Offers have closed. The fingerprint and everyone's chances are published."),
+        url_for("voting.draw", place_slug=place.slug, round_id=round_id),
     )
 
 
@@ -249,4 +291,28 @@ def conflicts(place: Place, round_id: int) -> str:
 def draw_result(place_slug: str, round_id: int, draw_id: int) -> str:
     panel = public_panel(place_slug, round_id)
     record = child_or_404(PanelDraw, draw_id, panel_id=panel.id)
-    return render_template("voting/draw_result.html", panel=panel, draw=record)
+    lottery = services.lottery_for(db.session, panel)
+    if lottery is not None and lottery.draw_id != record.id:
+        lottery = None
+    software = (lottery.chances or {}).get("software") if lottery else None
+    return render_template(
+        "voting/draw_result.html",
+        panel=panel,
+        draw=record,
+        lottery=lottery,
+        software=software or sortition.software(),
+    )
+
+
+@bp.get(PANEL + "/draws/<int:draw_id>/bundle.json")
+def draw_bundle(place_slug: str, round_id: int, draw_id: int) -> Response:
+    """Everything needed to run the draw again, for ``flask panel verify``."""
+    panel = public_panel(place_slug, round_id)
+    record = child_or_404(PanelDraw, draw_id, panel_id=panel.id)
+    body = json.dumps(services.bundle_for(db.session, record), indent=1, ensure_ascii=False)
+    name = f"panel-lottery-{panel.round_id}-{record.id}.json"
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
