@@ -153,7 +153,7 @@ def build(ballots: int, options: int) -> int:
     from sqlalchemy import insert, text
 
     from giving.extensions import db
-    from voting.models import RECEIPT_ALPHABET, Ballot, BallotChoice
+    from voting.models import RECEIPT_ALPHABET, Ballot, BallotChoice, receipt_hash
 
     app = _app()
     with app.app_context():
@@ -176,7 +176,12 @@ def build(ballots: int, options: int) -> int:
             receipts.add(receipt)
             ballot_id = f"{rng.getrandbits(128):032x}"
             batch.append(
-                {"id": ballot_id, "vote_id": vote.id, "receipt": receipt, "voter_token": ballot_id}
+                {
+                    "id": ballot_id,
+                    "vote_id": vote.id,
+                    "receipt_hash": receipt_hash(receipt),
+                    "mixed": True,
+                }
             )
             picked = set(rng.choices(option_ids, weights=weights, k=rng.randint(3, 7)))
             choices.extend({"ballot_id": ballot_id, "option_id": o, "points": 1} for o in picked)

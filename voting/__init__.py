@@ -14,10 +14,15 @@ if TYPE_CHECKING:  # the counting rules in voting.rules import nothing of Flask
 
 def init_app(app: Flask) -> None:
     from giving import hooks
-    from voting import cli, demo, permissions, reports, scale, services
+    from voting import cli, demo, permissions, plain_words, reports, scale, services
+    from voting.services import tasks
+    from voting.services.links import application_links
     from voting.views import bp
 
     app.register_blueprint(bp)
+    app.add_template_filter(plain_words.rule_name, "rule_name")
+    app.add_template_filter(plain_words.draw_method_name, "draw_method_name")
+    app.add_template_global(plain_words.rule, "plain_rule")
     cli.register(app)
     added = hooks.of(app)
     added.demo_loaders.append(demo.load)
@@ -28,4 +33,8 @@ def init_app(app: Flask) -> None:
     added.participation_sources.append(reports.participation_part)
     added.took_part_checks.append(reports.took_part)
     added.tick_jobs.append(services.close_due_votes)
+    # After closing and counting, so a counted vote's ballot box is left shuffled too.
+    added.tick_jobs.append(services.mix_ballot_boxes)
     added.round_notes.append(services.round_notes)
+    added.task_sources.append(tasks.task_lists)
+    added.application_links.append(application_links)

@@ -26,6 +26,7 @@ from voting.models import (
     VotingCode,
     WhoMayVote,
     new_receipt,
+    receipt_hash,
 )
 from voting.services.ballots import keyed_hash
 from voting.workflow import VoteStatus
@@ -112,7 +113,7 @@ def _ballots(
     receipts: set[str] = set()
     ballots: list[dict[str, Any]] = []
     choices: list[dict[str, Any]] = []
-    for code_id in code_ids:
+    for _code_id in code_ids:
         receipt = new_receipt()
         while receipt in receipts:
             receipt = new_receipt()
@@ -122,13 +123,14 @@ def _ballots(
             {
                 "id": ballot_id,
                 "vote_id": vote_id,
-                "receipt": receipt,
-                # As voter_token() makes it for the holder of this code.
-                "voter_token": keyed_hash(f"ballot:{vote_id}:code:{code_id}"),
+                "receipt_hash": receipt_hash(receipt),
+                # Written below in a random order, all in one transaction: shuffled already.
+                "mixed": True,
             }
         )
         picks = set(rng.choices(option_ids, weights, k=rng.randint(1, min(5, len(option_ids)))))
         choices.extend({"ballot_id": ballot_id, "option_id": o, "points": 1} for o in picks)
+    rng.shuffle(ballots)
     scale.insert(session, Ballot, ballots)
     scale.expect(len(choices))
     scale.insert(session, BallotChoice, choices)

@@ -1,6 +1,7 @@
 """The ballot asks the database the same few questions however many projects are on it:
-the vote's page, the ballot page, casting a ballot and changing it. Hundreds of people can
-vote a second only if each ballot costs a handful of statements."""
+the vote's page, the ballot page, checking the choices, casting a ballot and changing it
+with its receipt. Hundreds of people can vote a second only if each ballot costs a handful of
+statements."""
 
 from __future__ import annotations
 
@@ -36,17 +37,28 @@ def _vote_with(app, session, projects: int):
     return world
 
 
-def _send(client, engine, url: str, option_ids: list[int]) -> int:
-    """Fetch the ballot page, then send it with every project ticked; the statements the
-    sending took."""
+RECEIPT = re.compile(r'class="pf-receipt">([A-Z2-9]{10})<')
+
+
+def _send(
+    client, engine, url: str, option_ids: list[int], receipt: str | None = None
+) -> tuple[int, int, str]:
+    """Fetch the ballot page, check it with these projects ticked, then cast it; the
+    statements checking and casting took, and the receipt shown afterwards."""
     token = CSRF.search(client.get(url).get_data(as_text=True))
     assert token is not None
-    with statements_sent(engine) as seen:
-        response = client.post(
-            url, data={"csrf_token": token.group(1), "choices": [str(i) for i in option_ids]}
-        )
+    data = {"csrf_token": token.group(1), "choices": [str(i) for i in option_ids]}
+    if receipt:
+        data["receipt"] = receipt
+    with statements_sent(engine) as checking:
+        checked = client.post(url + "/check", data=data)
+    assert checked.status_code == 200, checked.get_data(as_text=True)
+    with statements_sent(engine) as casting:
+        response = client.post(url + "/cast", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
-    return len(seen)
+    shown = RECEIPT.search(client.get(url + "/done").get_data(as_text=True))
+    assert shown is not None
+    return len(checking), len(casting), shown.group(1)
 
 
 def _costs(app, session, client, projects: int) -> dict[str, int]:
@@ -60,10 +72,13 @@ def _costs(app, session, client, projects: int) -> dict[str, int]:
     costs = {
         "vote page": statements_for(client, engine, f"/votes/{vote.id}"),
         "ballot page": statements_for(client, engine, url),
-        "first ballot": _send(client, engine, url, option_ids),
-        "ballot page again": statements_for(client, engine, url),
-        "changed ballot": _send(client, engine, url, option_ids[:-1]),
     }
+    costs["check"], costs["first ballot"], receipt = _send(client, engine, url, option_ids)
+    costs["ballot page again"] = statements_for(client, engine, url)
+    costs["check again"], costs["changed ballot"], again = _send(
+        client, engine, url, option_ids[:-1], receipt
+    )
+    assert again == receipt
     chosen = session.scalar(
         select(func.count()).select_from(BallotChoice).where(BallotChoice.option_id.in_(option_ids))
     )
@@ -75,8 +90,8 @@ def _costs(app, session, client, projects: int) -> dict[str, int]:
 def test_a_ballot_costs_the_same_few_statements_with_3_projects_or_30(app, session, client, more):
     few = _costs(app, session, client, 3)
     many = _costs(app, session, client, more)
-    assert few == many
-    for what in ("vote page", "ballot page", "ballot page again"):
+    assert few == many, (few, many)
+    for what in ("vote page", "ballot page", "ballot page again", "check", "check again"):
         assert few[what] <= MOST_FOR_A_PAGE, (what, few)
     for what in ("first ballot", "changed ballot"):
         assert few[what] <= MOST_FOR_A_BALLOT, (what, few)

@@ -4,6 +4,8 @@ voters, voting codes, the voting window, and settings frozen once the first ball
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 
 import pytest
 from sqlalchemy import func, inspect, select, text, update
@@ -13,7 +15,7 @@ from giving.services import DomainError, NotAllowed
 from giving.timeutil import utcnow
 from tests.conftest import post_form
 from tests.giving.round_helpers import as_user
-from tests.voting.ballot_helpers import in_request, option_for, ticks, vote_world
+from tests.voting.ballot_helpers import cast_on_web, in_request, option_for, ticks, vote_world
 from voting import services
 from voting.models import (
     Ballot,
@@ -55,44 +57,82 @@ def _save(
     )
 
 
-def test_a_resident_votes_and_changes_their_ballot_which_stays_one_ballot(ctx, world):
+def test_a_resident_changes_their_ballot_with_their_receipt_and_it_stays_one(ctx, world):
     vote, (larder, choir, scouts) = world.public, world.applications
     voter = services.voter_for_user(ctx, world.residents[0], vote)
     first = services.cast_ballot(ctx, vote, voter, ticks(vote, larder, choir))
     receipt = first.receipt
     assert len(receipt) == 10
-    changed = services.cast_ballot(ctx, vote, voter, ticks(vote, scouts))
+    assert services.has_voted(ctx, vote, voter)
+    # Typed as people type: small letters, a space.
+    typed = receipt[:5].lower() + " " + receipt[5:]
+    changed = services.cast_ballot(ctx, vote, voter, ticks(vote, scouts), typed)
     ctx.commit()
-    assert changed.id == first.id
+    assert changed.changed
+    assert not first.changed
+    assert changed.ballot.id == first.ballot.id
     assert changed.receipt == receipt
     assert _count(ctx, Ballot, vote_id=vote.id) == 1
     assert _count(ctx, VoterRecord, vote_id=vote.id) == 1
-    chosen = ctx.scalars(select(BallotChoice.option_id).where(BallotChoice.ballot_id == first.id))
+    chosen = ctx.scalars(
+        select(BallotChoice.option_id).where(BallotChoice.ballot_id == first.ballot.id)
+    )
     assert set(chosen) == {option_for(vote, scouts).id}
     # Their ward is kept for turnout, on the record that they voted (not on the ballot).
     record = ctx.scalar(select(VoterRecord).where(VoterRecord.vote_id == vote.id))
     assert record.user_id == world.residents[0].id
     assert record.ward_id == world.wards[0].id
-    assert services.ballot_for(ctx, vote, voter).receipt == receipt
+
+
+@pytest.mark.parametrize("receipt", [None, "", "ABCDE23456", "not even close"])
+def test_without_the_right_receipt_a_ballot_is_not_changed(ctx, world, receipt):
+    vote, (larder, choir, _scouts) = world.public, world.applications
+    voter = services.voter_for_user(ctx, world.residents[0], vote)
+    first = services.cast_ballot(ctx, vote, voter, ticks(vote, larder))
+    ctx.commit()
+    with pytest.raises(DomainError, match="receipt code") as refused:
+        services.cast_ballot(ctx, vote, voter, ticks(vote, choir), receipt)
+    assert refused.value.field == "receipt"
+    ctx.rollback()
+    assert _count(ctx, Ballot, vote_id=vote.id) == 1
+    chosen = ctx.scalars(
+        select(BallotChoice.option_id).where(BallotChoice.ballot_id == first.ballot.id)
+    )
+    assert set(chosen) == {option_for(vote, larder).id}
+
+
+def test_another_votes_receipt_changes_nothing(ctx, world):
+    vote, (larder, choir, _scouts) = world.public, world.applications
+    panel_voter = services.voter_for_user(ctx, world.chair.user, world.panel_vote)
+    panel_receipt = services.cast_ballot(
+        ctx, world.panel_vote, panel_voter, ticks(world.panel_vote, larder)
+    ).receipt
+    voter = services.voter_for_user(ctx, world.residents[0], vote)
+    services.cast_ballot(ctx, vote, voter, ticks(vote, larder))
+    with pytest.raises(DomainError, match="not right"):
+        services.cast_ballot(ctx, vote, voter, ticks(vote, choir), panel_receipt)
 
 
 def test_the_ballot_table_says_nothing_about_who_cast_it(ctx, world):
     columns = {c["name"] for c in inspect(ctx.get_bind()).get_columns("ballots")}
-    assert columns == {"id", "vote_id", "receipt", "voter_token"}
+    assert columns == {"id", "vote_id", "receipt_hash", "mixed"}
     keys = inspect(ctx.get_bind()).get_foreign_keys("ballots")
     assert [k["referred_table"] for k in keys] == ["votes"]
     vote = world.public
-    ids = []
+    ids, receipts = [], []
     for resident in world.residents:
         voter = services.voter_for_user(ctx, resident, vote)
-        ids.append(services.cast_ballot(ctx, vote, voter, ticks(vote, world.applications[1])).id)
+        cast = services.cast_ballot(ctx, vote, voter, ticks(vote, world.applications[1]))
+        ids.append(cast.ballot.id)
+        receipts.append(cast.receipt)
     # Ballot ids are random, so their order does not give away the order people voted in.
     assert len(set(ids)) == 3
     assert all(len(i) == 32 for i in ids)
-    tokens = {b.voter_token for b in ctx.scalars(select(Ballot))}
-    # The token is a keyed hash: without the app's secret it cannot be worked out from an id.
-    assert len(tokens) == 3
-    assert all(len(t) == 64 for t in tokens)
+    # Only the receipts' hashes are kept: the codes themselves are nowhere in the table.
+    stored = {b.receipt_hash for b in ctx.scalars(select(Ballot))}
+    assert stored == {hashlib.sha256(r.encode()).hexdigest() for r in receipts}
+    rows = ctx.execute(text("SELECT * FROM ballots")).all()
+    assert not any(r in str(row) for r in receipts for row in rows)
 
 
 def _insert(ctx, row) -> None:
@@ -103,10 +143,13 @@ def _insert(ctx, row) -> None:
 
 def test_the_database_keeps_one_ballot_and_one_record_per_voter(ctx, world):
     vote = world.public
-    ctx.add(Ballot(vote_id=vote.id, voter_token="same"))
+    same = "0" * 64
+    ctx.add(Ballot(vote_id=vote.id, receipt_hash=same))
     ctx.flush()
     with pytest.raises(IntegrityError):
-        _insert(ctx, Ballot(vote_id=vote.id, voter_token="same"))
+        _insert(ctx, Ballot(vote_id=vote.id, receipt_hash=same))
+    with pytest.raises(IntegrityError):
+        _insert(ctx, Ballot(vote_id=vote.id, receipt_hash="short"))
     ctx.add(VoterRecord(vote_id=vote.id, user_id=world.residents[0].id))
     ctx.flush()
     with pytest.raises(IntegrityError):
@@ -154,10 +197,15 @@ def test_voting_codes_are_kept_only_as_hashes_and_make_one_voter_each(ctx, world
     code = services.find_code(ctx, vote, codes[0].lower().replace("-", " "))
     voter = services.Voter(code=code)
     first = services.cast_ballot(ctx, vote, voter, ticks(vote, world.applications[0]))
-    # The same code again (the same holder changing their mind) changes the same ballot.
+    # The same code again (the same holder changing their mind) never makes a second
+    # ballot: with its receipt it changes the first.
     again = services.Voter(code=services.find_code(ctx, vote, codes[0]))
-    second = services.cast_ballot(ctx, vote, again, ticks(vote, world.applications[2]))
-    assert second.id == first.id
+    with pytest.raises(DomainError, match="receipt"):
+        services.cast_ballot(ctx, vote, again, ticks(vote, world.applications[2]))
+    second = services.cast_ballot(
+        ctx, vote, again, ticks(vote, world.applications[2]), first.receipt
+    )
+    assert second.ballot.id == first.ballot.id
     assert _count(ctx, Ballot, vote_id=vote.id) == 1
     record = ctx.scalar(select(VoterRecord).where(VoterRecord.voting_code_id == code.id))
     assert record.ward_id == world.wards[1].id
@@ -179,10 +227,13 @@ def test_a_code_holder_votes_on_the_web_without_an_account(app, session, client,
     response = post_form(client, url + "/code", {"code": codes[0]})
     assert response.headers["Location"].endswith(url + "/ballot")
     choir = option_for(world.public, world.applications[1])
-    response = post_form(client, url + "/ballot", {"choices": [str(choir.id)]})
+    response = cast_on_web(client, world.public.id, {"choices": [str(choir.id)]})
     assert response.status_code == 302
-    page = client.get(url).get_data(as_text=True)
+    assert response.headers["Location"].endswith(url + "/ballot/done")
+    page = client.get(url + "/ballot/done").get_data(as_text=True)
     assert "Your receipt code is" in page
+    assert "Ash Vale Choir: Sheet music" in page
+    assert "You have voted" in client.get(url).get_data(as_text=True)
     assert _count(session, Ballot, vote_id=world.public.id) == 1
     wrong = post_form(client, url + "/code", {"code": "nope"})
     assert "We do not know that code" in wrong.get_data(as_text=True)
@@ -192,12 +243,23 @@ def test_a_resident_votes_on_the_web_and_sees_the_receipt(client, session, world
     as_user(client, world.residents[1])
     url = f"/votes/{world.public.id}"
     assert "Vote now" in client.get(url).get_data(as_text=True)
+    # Before voting, the ballot says the receipt is needed to change the vote later.
+    ballot_page = client.get(url + "/ballot").get_data(as_text=True)
+    assert "you need it if you want to change your vote later" in ballot_page
+    assert "Your receipt code" not in ballot_page
     larder = option_for(world.public, world.applications[0])
-    response = post_form(client, url + "/ballot", {"choices": [str(larder.id)]})
+    response = cast_on_web(client, world.public.id, {"choices": [str(larder.id)]})
     assert response.status_code == 302, response.get_data(as_text=True)
+    done = client.get(url + "/ballot/done").get_data(as_text=True)
+    receipt = re.search(r'class="pf-receipt">([A-Z2-9]{10})<', done).group(1)
     ballot = session.scalar(select(Ballot).where(Ballot.vote_id == world.public.id))
-    assert ballot.receipt in client.get(url).get_data(as_text=True)
-    empty = post_form(client, url + "/ballot", {})
+    assert ballot.receipt_hash == hashlib.sha256(receipt.encode()).hexdigest()
+    assert "Ash Vale Larder: Breakfast club" in done
+    # Now the ballot asks for the receipt, to change the vote.
+    assert "Your receipt code" in client.get(url + "/ballot").get_data(as_text=True)
+    empty = post_form(client, url + "/ballot/check", {}, page=url + "/ballot")
+    assert "Enter your receipt code" in empty.get_data(as_text=True)
+    empty = post_form(client, url + "/ballot/check", {"receipt": receipt}, page=url + "/ballot")
     assert "Choose at least one project" in empty.get_data(as_text=True)
 
 
@@ -265,7 +327,7 @@ def test_a_points_ballot_shares_out_the_points(ctx, world):
     voter = services.voter_for_user(ctx, world.residents[0], vote)
     with pytest.raises(DomainError, match="you have 10"):
         services.cast_ballot(ctx, vote, voter, {larder: 8, choir: 3})
-    ballot = services.cast_ballot(ctx, vote, voter, {larder: 7, choir: 3})
+    ballot = services.cast_ballot(ctx, vote, voter, {larder: 7, choir: 3}).ballot
     assert sorted(c.points for c in ballot.choices) == [3, 7]
 
 
@@ -285,17 +347,22 @@ def test_a_vote_needs_a_shortlist_and_a_fitting_kind(ctx, world):
         _save(ctx, world, "greedy_points", kind=VoteKind.PANEL)
 
 
-def test_a_ballot_made_under_an_old_secret_is_never_doubled(app, ctx, world):
+def test_the_apps_secret_key_plays_no_part_in_finding_a_ballot(app, ctx, world):
     vote = world.public
     voter = services.voter_for_user(ctx, world.residents[0], vote)
-    services.cast_ballot(ctx, vote, voter, ticks(vote, world.applications[0]))
+    first = services.cast_ballot(ctx, vote, voter, ticks(vote, world.applications[0]))
     old = app.config["SECRET_KEY"]
     app.config["SECRET_KEY"] = "a new secret after a key change"
     try:
-        with pytest.raises(DomainError, match="cannot be changed now"):
+        # Without the receipt a new key makes no second ballot; with it, the ballot changes.
+        with pytest.raises(DomainError, match="receipt"):
             services.cast_ballot(ctx, vote, voter, ticks(vote, world.applications[1]))
+        again = services.cast_ballot(
+            ctx, vote, voter, ticks(vote, world.applications[1]), first.receipt
+        )
     finally:
         app.config["SECRET_KEY"] = old
+    assert again.ballot.id == first.ballot.id
     assert _count(ctx, Ballot, vote_id=vote.id) == 1
 
 

@@ -10,7 +10,6 @@ pages, not how the rows got there."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from types import SimpleNamespace
 from typing import Any
 
@@ -51,7 +50,7 @@ from voting.models import (
     VoterRecord,
     WhoMayVote,
 )
-from voting.models.votes import new_ballot_id
+from voting.models.votes import new_ballot_id, new_receipt, receipt_hash
 from voting.workflow import PanelStatus
 
 
@@ -168,6 +167,7 @@ def build(app, session, size: int) -> SimpleNamespace:
         s.flush()
         options = sorted(o.id for o in vote.options)
         ballots = [new_ballot_id() for _ in range(size)]
+        receipts = [new_receipt() + str(i) for i in range(size)]
         s.execute(
             insert(VoterRecord),
             [
@@ -177,7 +177,10 @@ def build(app, session, size: int) -> SimpleNamespace:
         )
         s.execute(
             insert(Ballot),
-            [{"id": b, "vote_id": vote.id, "voter_token": secrets.token_hex(32)} for b in ballots],
+            [
+                {"id": b, "vote_id": vote.id, "receipt_hash": receipt_hash(r)}
+                for b, r in zip(ballots, receipts, strict=True)
+            ],
         )
         s.execute(
             insert(BallotChoice),
@@ -189,7 +192,7 @@ def build(app, session, size: int) -> SimpleNamespace:
         )
         services.move_vote(s, manager, vote, "close")
         s.commit()
-    receipt = db.session.scalars(db.select(Ballot.receipt).where(Ballot.vote_id == vote.id)).first()
+    receipt = receipts[0]
     return SimpleNamespace(
         place=place,
         round=round_,

@@ -16,7 +16,7 @@ from giving.services.residents import verify_by_census
 from tests.conftest import post_form
 from tests.factories import ResidentVerificationFactory, UserFactory
 from tests.giving.round_helpers import as_user
-from tests.voting.ballot_helpers import in_request, option_for, ticks, vote_world
+from tests.voting.ballot_helpers import cast_on_web, in_request, option_for, ticks, vote_world
 from voting import demo as voting_demo
 from voting import services
 from voting.models import Ballot, VoterRecord, WhoMayVote
@@ -69,7 +69,7 @@ def test_an_unverified_person_is_told_on_the_page_to_verify_with_a_link(app, ses
     assert ballot.status_code == 403
     assert f'href="{_verify_url(world)}"' in ballot.get_data(as_text=True)
     larder = option_for(world.public, world.applications[0])
-    sent = post_form(client, url + "/ballot", {"choices": [str(larder.id)]}, page=url)
+    sent = post_form(client, url + "/ballot/cast", {"choices": [str(larder.id)]}, page=url)
     assert sent.status_code == 403
     assert _ballots(session, world.public) == 0
     assert session.scalar(select(func.count()).select_from(VoterRecord)) == 0
@@ -78,7 +78,7 @@ def test_an_unverified_person_is_told_on_the_page_to_verify_with_a_link(app, ses
     page = client.get(url).get_data(as_text=True)
     assert "Vote now" in page
     assert TOLD_TO_VERIFY not in page
-    sent = post_form(client, url + "/ballot", {"choices": [str(larder.id)]})
+    sent = cast_on_web(client, world.public.id, {"choices": [str(larder.id)]})
     assert sent.status_code == 302, sent.get_data(as_text=True)
     assert _ballots(session, world.public) == 1
 
@@ -128,7 +128,7 @@ def test_a_codes_only_vote_refuses_accounts_and_takes_codes(app, session, client
     response = post_form(client, url + "/code", {"code": codes[0]})
     assert response.headers["Location"].endswith(url + "/ballot")
     choir = option_for(vote, world.applications[1])
-    assert post_form(client, url + "/ballot", {"choices": [str(choir.id)]}).status_code == 302
+    assert cast_on_web(client, vote.id, {"choices": [str(choir.id)]}).status_code == 302
     assert _ballots(session, vote) == 1
 
 
@@ -177,7 +177,7 @@ def test_a_verified_only_vote_refuses_codes(app, session, client):
     # Verified residents vote as usual.
     as_user(client, world.residents[0])
     larder = option_for(vote, world.applications[0])
-    assert post_form(client, url + "/ballot", {"choices": [str(larder.id)]}).status_code == 302
+    assert cast_on_web(client, vote.id, {"choices": [str(larder.id)]}).status_code == 302
     assert _ballots(session, vote) == 1
 
 

@@ -6,6 +6,7 @@ from voting.models.panels import (  # noqa: F401
     JoinedBy,
     Panel,
     PanelDraw,
+    PanelLottery,
     PanelMember,
     PanelMethod,
     PanelOffer,
@@ -26,6 +27,7 @@ from voting.models.review import (  # noqa: F401
     ShortlistDecision,
 )
 from voting.models.votes import (  # noqa: F401
+    MOST_RANKED,
     RECEIPT_ALPHABET,
     Ballot,
     BallotChoice,
@@ -37,7 +39,10 @@ from voting.models.votes import (  # noqa: F401
     VoterRecord,
     VotingCode,
     WhoMayVote,
+    clean_receipt,
     new_ballot_id,
     new_receipt,
+    receipt_hash,
+    receipt_label,
 )
 from voting.workflow import PanelStatus, VoteStatus  # noqa: F401

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import secrets
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Index,
     Integer,
     LargeBinary,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -36,16 +39,21 @@ class BallotKind(enum.StrEnum):
 
     - ``approval``: tick the projects you support (up to ``max_choices`` if it is set);
     - ``knapsack``: tick projects whose costs add up to no more than the money there is;
-    - ``cumulative``: share out ``points_total`` points between projects.
+    - ``cumulative``: share out ``points_total`` points between projects;
+    - ``ranked``: put up to ``max_choices`` projects in order, first choice first. Each
+      choice's ``points`` holds its place in the order (1 = first choice), not points.
     """
 
     APPROVAL = "approval"
     KNAPSACK = "knapsack"
     CUMULATIVE = "cumulative"
+    RANKED = "ranked"
 
     @property
     def vote_type(self) -> str:
         """The Pabulib name for how these ballots are filled in."""
+        if self == BallotKind.RANKED:
+            return "ordinal"
         return "cumulative" if self == BallotKind.CUMULATIVE else "approval"
 
 
@@ -60,6 +68,29 @@ RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 def new_receipt() -> str:
     return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+
+
+def clean_receipt(typed: str) -> str:
+    """A receipt code as the voter typed it, without spaces or dashes, in capitals."""
+    return "".join(ch for ch in typed.upper() if ch.isalnum())
+
+
+def receipt_hash(receipt: str) -> str:
+    """What is stored for a receipt code: its SHA-256, so the code itself is nowhere."""
+    return hashlib.sha256(clean_receipt(receipt).encode()).hexdigest()
+
+
+# A ballot's name in the published file: the start of its receipt's hash.
+LABEL_LENGTH = 16
+
+
+def receipt_label(receipt: str) -> str:
+    """Where a voter finds their ballot in the published ballot file."""
+    return receipt_hash(receipt)[:LABEL_LENGTH]
+
+
+MOST_RANKED = 10
+"""The most projects one ranked ballot can put in order."""
 
 
 class WhoMayVote(LabelledEnum):
@@ -97,6 +128,11 @@ class Vote(Model):
         CheckConstraint(
             "points_total IS NULL OR (points_total >= 1 AND points_total <= 1000)",
             name="points_in_range",
+        ),
+        CheckConstraint(
+            "ballot_kind <> 'ranked' OR (max_choices IS NOT NULL AND max_choices >= 1 AND "
+            f"max_choices <= {MOST_RANKED})",
+            name="ranked_has_limit",
         ),
         CheckConstraint("length(tie_break_seed) > 0", name="seed_given"),
         CheckConstraint(
@@ -193,19 +229,41 @@ class VoterRecord(Model):
 
 
 class Ballot(Model):
-    """A ballot, with nothing that points at the person who cast it: a random id, the receipt
-    code the voter was shown, and a keyed hash of (vote, voter) so that changing a ballot
-    replaces it and two submissions at once cannot make two. No times are kept."""
+    """A ballot, with nothing that ties it to the person who cast it.
+
+    - Its id is random, it keeps no times, and it holds nothing worked out from who the voter
+      is: only a SHA-256 hash of the receipt code the voter was shown once. The receipt is
+      the voter's own secret: with it they (and only they) can change the ballot until the
+      vote closes, and find it in the published ballot file (by :func:`receipt_label`).
+    - A new ballot is only ever inserted in the same transaction as a new voter record
+      (:class:`VoterRecord`, unique per voter and vote), so there is one ballot per voter.
+    - That transaction, and the order rows are written in, would pair the ballot with the
+      voter record (on PostgreSQL: the same ``xmin``, neighbouring ``ctid``). So the ballot
+      box is shuffled: a new or changed ballot is ``mixed = false`` until the scheduled job
+      (``flask tick``, :func:`voting.services.mix_ballot_boxes`) rewrites every ballot of that
+      vote in one transaction, in a random order and under new random ids. After that every
+      ballot of the vote carries the same transaction id, and their order on disk is random.
+      The job runs again after a vote is closed and counted, so the box is left shuffled.
+      Counting reads every ballot, shuffled or not.
+    """
 
     __tablename__ = "ballots"
-    __table_args__ = (UniqueConstraint("vote_id", "voter_token"),)
+    __table_args__ = (
+        Index("ix_ballots_to_mix", "mixed", "vote_id"),
+        CheckConstraint("length(receipt_hash) = 64", name="receipt_hash_length"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_ballot_id)
     vote_id: Mapped[int] = col.parent("votes")
-    receipt: Mapped[str] = mapped_column(String(16), unique=True, default=new_receipt)
-    voter_token: Mapped[str] = mapped_column(String(64))
+    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    mixed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     choices: Mapped[list[BallotChoice]] = col.children("ballot", "BallotChoice.option_id")
+
+    @property
+    def label(self) -> str:
+        """The ballot's name in the published ballot file."""
+        return self.receipt_hash[:LABEL_LENGTH]
 
 
 class BallotChoice(Model):

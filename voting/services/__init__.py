@@ -33,21 +33,27 @@ from voting.permissions import (  # noqa: F401
     why_cannot_read,
     why_cannot_vote,
 )
+from voting.services.ballot_box import (  # noqa: F401
+    mix_ballot_box,
+    mix_ballot_boxes,
+    send_receipt,
+)
 from voting.services.ballots import (  # noqa: F401
+    Cast,
     Voter,
     ballot_count,
-    ballot_for,
     ballot_options,
     cast_ballot,
+    check_ballot,
     check_voter,
     conflicted_options,
+    has_voted,
     is_frozen,
     is_taking_ballots,
     load_options,
     send_ballot,
     status_now,
     voter_for_user,
-    voter_token,
     voters_count,
 )
 from voting.services.codes import (  # noqa: F401
@@ -59,9 +65,14 @@ from voting.services.codes import (  # noqa: F401
 from voting.services.conflicts import RegisterRow, conflicts_register, declare  # noqa: F401
 from voting.services.links import round_links, vote_round_links  # noqa: F401
 from voting.services.lottery import (  # noqa: F401
+    bundle_for,
     check_draw,
+    close_offers,
     draw_panel,
     draw_replacements,
+    lottery_for,
+    own_chance,
+    plan_lottery,
     set_quotas,
 )
 from voting.services.members import appoint, make_chair, remove_member  # noqa: F401

@@ -1,6 +1,7 @@
 """Ballots: who is voting (a signed-in person or the holder of a voting code), what is on
-their ballot, and casting or changing it. A ballot is found again by a keyed hash of (vote,
-voter), so nothing in the database ties it to the person who cast it."""
+their ballot, checking it, and casting or changing it. A ballot is found again only by its
+receipt code, which the voter alone holds (the database keeps a hash of it), so nothing in the
+database ties a ballot to the person who cast it (see :class:`voting.models.Ballot`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from giving.errors import DomainError, NotAllowed
@@ -31,6 +32,10 @@ from voting.models import (
     VoteOption,
     VoterRecord,
     VotingCode,
+    clean_receipt,
+    new_ballot_id,
+    new_receipt,
+    receipt_hash,
 )
 from voting.permissions import (
     is_public,
@@ -65,11 +70,6 @@ class Voter:
 def keyed_hash(text: str) -> str:
     secret = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
-
-
-def voter_token(vote: Vote, voter: Voter) -> str:
-    """Finds a voter's ballot without storing who they are next to it."""
-    return keyed_hash(f"ballot:{vote.id}:{voter.key}")
 
 
 def lock_vote(session: Session, vote: Vote, *, read: bool = False) -> None:
@@ -154,16 +154,13 @@ def ballot_options(session: Session, vote: Vote, voter: Voter) -> list[VoteOptio
     return [o for o in load_options(session, vote) if o.id not in leave_out]
 
 
-def ballot_for(session: Session, vote: Vote, voter: Voter) -> Ballot | None:
-    """The voter's ballot with its choices (one query), or None before they have voted."""
-    found = session.scalars(
-        select(Ballot)
-        .outerjoin(Ballot.choices)
-        .where(Ballot.vote_id == vote.id, Ballot.voter_token == voter_token(vote, voter))
-        .options(contains_eager(Ballot.choices))
-        .order_by(BallotChoice.option_id)
-    ).unique()
-    return next(iter(found), None)
+def has_voted(session: Session, vote: Vote, voter: Voter) -> bool:
+    """True once the voter has cast a ballot in this vote (their ballot itself cannot be
+    found without their receipt)."""
+    if voter.user is not None:
+        return row_exists(session, VoterRecord, vote_id=vote.id, user_id=voter.user.id)
+    assert voter.code is not None  # a voter is a signed-in person or a code's holder
+    return row_exists(session, VoterRecord, vote_id=vote.id, voting_code_id=voter.code.id)
 
 
 def is_taking_ballots(vote: Vote, now: dt.datetime | None = None) -> bool:
@@ -183,6 +180,8 @@ def status_now(vote: Vote, now: dt.datetime | None = None) -> VoteStatus:
 def _check_choices(
     session: Session, vote: Vote, voter: Voter, choices: dict[int, int]
 ) -> dict[int, int]:
+    if vote.ballot_kind == BallotKind.RANKED:
+        return _check_ranking(session, vote, voter, choices)
     options = {o.id: o for o in vote.options}
     chosen = {oid: pts for oid, pts in choices.items() if pts}
     unknown = [oid for oid in chosen if oid not in options]
@@ -231,6 +230,54 @@ def _check_choices(
                 )
             )
     return chosen
+
+
+def _rank_field(place: int) -> str:
+    """The ranked ballot's drop-down for a place in the order."""
+    return f"rank_{place}"
+
+
+def _check_ranking(
+    session: Session, vote: Vote, voter: Voter, places: dict[int, int]
+) -> dict[int, int]:
+    """A ranked ballot's choices, given as place -> option id (1 = first choice), checked
+    and turned into option id -> place, which is what is stored. Every mistake is named by
+    the place it is in, so the message goes next to that drop-down."""
+    options = {o.id for o in vote.options}
+    most = vote.max_choices or 1
+    if not places:
+        raise DomainError(_("Choose your first choice."), field=_rank_field(1))
+    seen: dict[int, int] = {}
+    for place in sorted(places):
+        option_id = places[place]
+        if not 1 <= place <= most:
+            raise DomainError(
+                _("You can put no more than %(most)d projects in order.", most=most),
+                field=_rank_field(most) if place > most else None,
+            )
+        if option_id not in options:
+            raise DomainError(_("Choose a project from the list."), field=_rank_field(place))
+        if option_id in seen:
+            raise DomainError(
+                _(
+                    "You chose this project already as your choice number %(first)d. "
+                    "Choose a different project, or No choice.",
+                    first=seen[option_id],
+                ),
+                field=_rank_field(place),
+            )
+        seen[option_id] = place
+    for place in range(1, max(places)):
+        if place not in places:
+            raise DomainError(
+                _("Fill in your choices in order, with no gaps: choose a project here."),
+                field=_rank_field(place),
+            )
+    if conflicted_options(session, vote, voter) & set(seen):
+        raise NotAllowed(
+            _("You declared a conflict with one of these applications, so you cannot vote on it.")
+        )
+    return seen
 
 
 def _ward_of(vote: Vote, voter: Voter) -> Any:
@@ -285,24 +332,28 @@ def _vote_for_ballot(session: Session, vote: Vote) -> None:
 
 @dataclass
 class Cast:
-    """A ballot just cast, and whether it changed one cast before."""
+    """A ballot just cast, whether it changed one cast before, and its receipt code (shown
+    to the voter, never stored)."""
 
     ballot: Ballot
     changed: bool
+    receipt: str
+    chosen: dict[int, int]
 
 
-def cast_ballot(session: Session, vote: Vote, voter: Voter, choices: dict[int, int]) -> Ballot:
+def cast_ballot(
+    session: Session,
+    vote: Vote,
+    voter: Voter,
+    choices: dict[int, int],
+    receipt: str | None = None,
+) -> Cast:
     """Cast or change a voter's ballot: ``choices`` maps option ids to points (1 for a tick).
     See :func:`send_ballot`."""
-    return send_ballot(session, vote, voter, choices).ballot
+    return send_ballot(session, vote, voter, choices, receipt)
 
 
-def send_ballot(session: Session, vote: Vote, voter: Voter, choices: dict[int, int]) -> Cast:
-    """Cast or change a voter's ballot, saying which it was.
-
-    The database keeps one ballot per voter and vote (the voter token is unique per vote) and
-    one record that they voted. Two submissions at once from the same voter end as one
-    ballot: the later one changes it."""
+def _refuse_unless_taking(session: Session, vote: Vote, voter: Voter) -> None:
     if voter.checked_for != vote.id and (reason := check_voter(session, vote, voter)):
         raise NotAllowed(reason)
     # Closing waits for ballots being cast; ballots cast after closing are refused.
@@ -312,40 +363,92 @@ def send_ballot(session: Session, vote: Vote, voter: Voter, choices: dict[int, i
         if vote.status == VoteStatus.OPEN and now < vote.opens_at:
             raise DomainError(_("Voting opens at %(when)s.", when=format_datetime(vote.opens_at)))
         raise DomainError(_("This vote is closed."))
+
+
+def _ballot_with_receipt(session: Session, vote: Vote, receipt: str | None) -> Ballot:
+    """The ballot this receipt code belongs to in ``vote``, or a refusal for the receipt
+    field. Nothing about the voter is used: only the code they hold."""
+    if not receipt or not clean_receipt(receipt):
+        raise DomainError(
+            _("You have voted already. Enter your receipt code to change your vote."),
+            field="receipt",
+        )
+    ballot = session.scalar(
+        select(Ballot).where(
+            Ballot.vote_id == vote.id, Ballot.receipt_hash == receipt_hash(receipt)
+        )
+    )
+    if ballot is None:
+        raise DomainError(
+            _("That receipt code is not right. Check it against the one you were given."),
+            field="receipt",
+        )
+    return ballot
+
+
+def check_ballot(
+    session: Session, vote: Vote, voter: Voter, choices: dict[int, int]
+) -> dict[int, int]:
+    """The choices as they will be cast (option id -> points), for the voter to check before
+    casting; refused as casting would refuse them. Writes nothing. (A receipt code is checked
+    only when the ballot is cast, where wrong guesses are limited.)"""
+    if voter.checked_for != vote.id and (reason := check_voter(session, vote, voter)):
+        raise NotAllowed(reason)
+    if not is_taking_ballots(vote):
+        raise DomainError(_("This vote is closed."))
+    return _check_choices(session, vote, voter, choices)
+
+
+def send_ballot(
+    session: Session,
+    vote: Vote,
+    voter: Voter,
+    choices: dict[int, int],
+    receipt: str | None = None,
+) -> Cast:
+    """Cast a voter's first ballot, or change it with their receipt code.
+
+    A new ballot goes in only with a new voter record, in the same transaction; the database
+    keeps one record per voter and vote, so two submissions at once from the same voter end
+    as one ballot (the later one finds the record and needs the receipt). A ballot that was
+    cast before is found by its receipt's hash, never by who the voter is; a wrong receipt
+    changes nothing."""
+    _refuse_unless_taking(session, vote, voter)
     chosen = _check_choices(session, vote, voter, choices)
-    token = voter_token(vote, voter)
     changed = _note_voter(session, vote, voter)
     if changed:
         # They have voted before (perhaps in another tab at this moment, which the insert
-        # above waited for): this changes their ballot.
-        ballot = _locked_ballot(session, vote, token)
+        # above waited for): only their receipt finds the ballot to change.
+        if not receipt or not clean_receipt(receipt):
+            _ballot_with_receipt(session, vote, receipt)  # refuses
+        assert receipt is not None
+        code = clean_receipt(receipt)
+        # Marks it to be shuffled again, and locks it against a change at the same moment.
+        ballot = session.scalar(
+            update(Ballot)
+            .where(Ballot.vote_id == vote.id, Ballot.receipt_hash == receipt_hash(code))
+            .values(mixed=False)
+            .returning(Ballot)
+            .execution_options(populate_existing=True)
+        )
         if ballot is None:
-            # Their ballot was made under another secret key: it cannot be found to change,
-            # and a second one must never be made.
-            raise DomainError(_("Your vote is in, but it cannot be changed now."))
+            _ballot_with_receipt(session, vote, code)  # refuses
+        assert ballot is not None
         session.execute(delete(BallotChoice).where(BallotChoice.ballot_id == ballot.id))
     else:
-        ballot = Ballot(vote_id=vote.id, voter_token=token)
+        code = new_receipt()
+        ballot = Ballot(id=new_ballot_id(), vote_id=vote.id, receipt_hash=receipt_hash(code))
         session.add(ballot)
         session.flush()
     if voter.code is not None and voter.code.used_at is None:
-        voter.code.used_at = now
+        voter.code.used_at = utcnow()
     session.execute(
         insert(BallotChoice),
         [{"ballot_id": ballot.id, "option_id": oid, "points": pts} for oid, pts in chosen.items()],
     )
     session.expire(ballot, ["choices"])
     session.flush()
-    return Cast(ballot, changed)
-
-
-def _locked_ballot(session: Session, vote: Vote, token: str) -> Ballot | None:
-    return session.scalar(
-        select(Ballot)
-        .where(Ballot.vote_id == vote.id, Ballot.voter_token == token)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return Cast(ballot, changed, code, chosen)
 
 
 def voters_count(session: Session, vote: Vote) -> int:
