@@ -14,6 +14,9 @@ from giving.jobs import enqueue
 from giving.models import OutboxMessage, OutboxStatus
 from giving.timeutil import utcnow
 
+# What the outbox keeps for a message whose words must not be kept (a voting receipt).
+BODY_NOT_KEPT = "(Not kept: this message held something only its reader should have.)"
+
 
 def send_email(to: str, subject: str, template: str, **context: object) -> OutboxMessage:
     """Keep the message in the outbox and send it once the request has committed."""
@@ -25,8 +28,21 @@ def send_email(to: str, subject: str, template: str, **context: object) -> Outbo
     return message
 
 
-def deliver_email(message_id: int) -> None:
-    """Send one outbox message (a background job)."""
+def send_private_email(to: str, subject: str, template: str, **context: object) -> OutboxMessage:
+    """As :func:`send_email`, but the outbox keeps only who it went to and its subject: the
+    words go straight to the sending job (for a voting receipt, which must not be kept next
+    to an address)."""
+    body = render_template(f"email/{template}.txt", **context)
+    message = OutboxMessage(recipient=to, subject=subject, body=BODY_NOT_KEPT)
+    db.session.add(message)
+    db.session.flush()
+    enqueue(deliver_email, message.id, body)
+    return message
+
+
+def deliver_email(message_id: int, body: str | None = None) -> None:
+    """Send one outbox message (a background job), with ``body`` when the outbox does not
+    keep its words."""
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.status in (OutboxStatus.SENT, OutboxStatus.CONSOLE):
         return
@@ -34,7 +50,7 @@ def deliver_email(message_id: int) -> None:
     message.attempts += 1
     if not config.get("MAIL_SERVER"):
         print(
-            f"--- email to {message.recipient}: {message.subject}\n{message.body}\n---",
+            f"--- email to {message.recipient}: {message.subject}\n{body or message.body}\n---",
             file=sys.stderr,
         )
         message.status = OutboxStatus.CONSOLE
@@ -46,7 +62,7 @@ def deliver_email(message_id: int) -> None:
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain="placefund.local")
-    email.set_content(message.body)
+    email.set_content(body or message.body)
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
             if config.get("MAIL_USE_TLS"):

@@ -76,7 +76,8 @@ def test_a_new_resident_must_verify_then_verifies_with_census_details_and_votes(
     visitor.open(f"/votes/{open_vote}")
     visitor.follow("Vote now")
     visitor.page.get_by_role("checkbox").first.check()
-    visitor.press("Send my vote")
+    visitor.press("Check your choices")
+    visitor.press("Cast your vote")
     assert "Your receipt code is" in visitor.text()
 
     visitor.open("/account")

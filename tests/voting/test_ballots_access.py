@@ -18,6 +18,10 @@ ROUTES_COVERED = {
     "/votes/<int:vote_id>",
     "/votes/<int:vote_id>/code",
     "/votes/<int:vote_id>/ballot",
+    "/votes/<int:vote_id>/ballot/check",
+    "/votes/<int:vote_id>/ballot/cast",
+    "/votes/<int:vote_id>/ballot/done",
+    "/votes/<int:vote_id>/ballot/receipt",
     "/votes/<int:vote_id>/results",
     "/votes/<int:vote_id>/ballots.pb",
 }
@@ -98,6 +102,28 @@ CASES = [
         {"visitor": 404, "resident": 404, "chair": 200, "manager": 403},
     ),
     ("GET", "/votes/{counted}/ballot", {"resident": 302}),  # sent back: voting is over
+    # Checking and casting: only someone who may vote now (an empty ballot is shown again
+    # with what to fix: 200).
+    (
+        "POST",
+        "/votes/{public}/ballot/check",
+        {"visitor": "login", "outsider": 403, "unconfirmed": 403, "resident": 200, "manager": 403},
+    ),
+    ("POST", "/votes/{panel}/ballot/check", {"resident": 404, "chair": 200}),
+    ("POST", "/votes/{counted}/ballot/check", {"resident": 302}),
+    (
+        "POST",
+        "/votes/{public}/ballot/cast",
+        {"visitor": "login", "outsider": 403, "unconfirmed": 403, "resident": 200, "manager": 403},
+    ),
+    ("POST", "/votes/{panel}/ballot/cast", {"visitor": 404, "resident": 404, "chair": 200}),
+    ("POST", "/votes/{counted}/ballot/cast", {"resident": 302}),
+    # The confirmation and the receipt email: only in the browser that has just voted (the
+    # others are sent back to the vote's page).
+    ("GET", "/votes/{public}/ballot/done", {"visitor": "login", "resident": 302}),
+    ("GET", "/votes/{panel}/ballot/done", {"visitor": 404, "resident": 404, "chair": 302}),
+    ("POST", "/votes/{public}/ballot/receipt", {"visitor": "login", "resident": 302}),
+    ("POST", "/votes/{panel}/ballot/receipt", {"resident": 404, "chair": 302}),
     ("GET", "/votes/{public}/results", {"visitor": 404, "manager": 404}),
     ("GET", "/votes/{counted}/results", {"visitor": 200, "outsider": 200, "manager": 200}),
     ("GET", "/votes/{public}/ballots.pb", {"visitor": 404}),

@@ -24,6 +24,7 @@ from giving.forms.fields import (
 )
 from giving.money import format_money
 from giving.timeutil import london_to_utc, to_london
+from voting.forms.ranked import ranked_ballot_form, ranked_choices
 from voting.models import BallotKind, Vote, VoteKind, WhoMayVote
 from voting.rules import RULES
 
@@ -42,12 +43,21 @@ RULE_LABELS = {
     ),
     "mes_cost_budget_increase": _l("Equal Shares, raising the budget 1% at a time"),
     "phragmen": _l("Phragmén: supporters share each project's cost as evenly as they can"),
+    "greedy_rank_points": _l(
+        "Most points from rankings: a first choice gets the most points; fund the projects "
+        "with the most points, in order (for ranked ballots)"
+    ),
+    "mes_rank_points": _l(
+        "Equal Shares using rankings: every voter gets an equal share of the money, and a "
+        "higher choice counts for more (for ranked ballots)"
+    ),
 }
 
 BALLOT_LABELS = {
     BallotKind.APPROVAL: _l("Tick the projects you support"),
     BallotKind.KNAPSACK: _l("Tick projects that fit in the money there is"),
     BallotKind.CUMULATIVE: _l("Share out points between projects"),
+    BallotKind.RANKED: _l("Put projects in order: first choice, second choice and so on"),
 }
 
 WHO_MAY_VOTE_LABELS = {
@@ -75,8 +85,11 @@ class VoteForm(FlaskForm):
         required=_l("Choose how people fill in their ballot"),
     )
     max_choices = number_field(
-        _l("Most projects one person can tick (optional)"),
-        hint=_l("Only for ticking. Leave it empty for no limit."),
+        _l("Most projects one person can tick or put in order"),
+        hint=_l(
+            "For ticking, leave it empty for no limit. For putting in order, say how many "
+            "choices each person has, from 1 to 10."
+        ),
         optional=True,
         least=1,
         outside=_l("Enter 1 or more"),
@@ -213,8 +226,19 @@ def _option_label(option: Any) -> str:
 
 
 class BallotForm(FlaskForm):
-    submit = button(_l("Send my vote"))
+    """A ballot. Sending it shows the choices to check; only then is the vote cast. Someone
+    who has voted already also types the receipt code they were given: only that finds
+    their ballot to change it (see :func:`ballot_form`)."""
+
+    receipt = text_field(
+        _l("Your receipt code"),
+        hint=_l("You were given it when you voted, like ABCDE23456."),
+        required=_l("Enter your receipt code"),
+        max_length=40,
+    )
+    submit = button(_l("Check your choices"))
     option_fields: list[tuple[Any, Any]] = []
+    rank_fields: list[Any] = []
 
     def ticks_html(self) -> Markup:
         """The ticks, as HTML. Everyone's empty ballot for a vote looks the same, so the
@@ -249,8 +273,19 @@ _TICKS_HTML: dict[tuple, Markup] = {}
 _TICKS_HTML_MOST = 512
 
 
-def ballot_form(vote: Vote, options: list, **kwargs: Any) -> BallotForm:
-    """Ticks for approval ballots; a points box per project for points ballots."""
+def ballot_form(vote: Vote, options: list, *, voted: bool = False, **kwargs: Any) -> BallotForm:
+    """Ticks for approval ballots; a points box per project for points ballots; a drop-down
+    per place in the order for ranked ballots. The receipt code is asked for only when the
+    voter has ``voted`` already."""
+    form = _ballot_form(vote, options, **kwargs)
+    if not voted:
+        del form.receipt
+    return form
+
+
+def _ballot_form(vote: Vote, options: list, **kwargs: Any) -> BallotForm:
+    if vote.ballot_kind == BallotKind.RANKED:
+        return ranked_ballot_form(BallotForm, vote, options, _option_label, **kwargs)
     if vote.ballot_kind != BallotKind.CUMULATIVE:
         ticks = TicksBallotForm(**kwargs)
         ticks.choices.choices = [SelectChoice(str(o.id), _option_label(o)) for o in options]
@@ -273,7 +308,10 @@ def ballot_form(vote: Vote, options: list, **kwargs: Any) -> BallotForm:
 
 
 def ballot_choices(vote: Vote, form: BallotForm) -> dict[int, int]:
-    """The ballot form's answers as option id -> points."""
+    """The ballot form's answers as option id -> points; for a ranked ballot, place ->
+    option id (see :func:`voting.forms.ranked.ranked_choices`)."""
+    if vote.ballot_kind == BallotKind.RANKED:
+        return ranked_choices(form)
     if vote.ballot_kind == BallotKind.CUMULATIVE:
         return {o.id: field.data or 0 for o, field in form.option_fields}
     return {int(value): 1 for value in form.choices.data or []}

@@ -9,9 +9,11 @@ set up under the round (``.../votes``); voting and results are at ``/votes/<id>/
 """
 
 from voting.views import ballots as _ballots  # noqa: F401  (adds its pages to bp)
+from voting.views import how as _how  # noqa: F401  (adds its pages to bp)
 from voting.views import offers as _offers  # noqa: F401  (adds its pages to bp)
 from voting.views import panel_setup as _panel_setup  # noqa: F401  (adds its pages to bp)
 from voting.views import panel_work as _panel_work  # noqa: F401  (adds its pages to bp)
+from voting.views import receipts as _receipts  # noqa: F401  (adds its pages to bp)
 from voting.views import results as _results  # noqa: F401  (adds its pages to bp)
 from voting.views import votes_setup as _votes_setup  # noqa: F401  (adds its pages to bp)
 from voting.views.common import bp  # noqa: F401
