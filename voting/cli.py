@@ -1,9 +1,14 @@
 """Commands for voting.
 
 - ``flask panel draw``: a panel lottery for people gathered outside Placefund (a postal
-  invitation lottery, say). Reads a pool and quotas from CSV files and prints the chosen ids.
+  invitation lottery, say). Reads a pool and quotas from CSV files and prints the chosen ids;
+  ``--algorithm maximin`` (the fair lottery, the default) or ``legacy``.
+- ``flask panel verify BUNDLE``: runs a published panel lottery again from its downloaded
+  bundle and says whether it gives the same panel (exit code 0) or what differs (exit 1).
 - ``flask count FILE.pb --rule RULE``: counts a Pabulib election with one of the counting
   rules and prints the selected project ids, in the order chosen, and their total cost.
+  Ranked (``vote_type;ordinal``) files count by rank points with ``greedy_rank_points`` or
+  ``mes_rank_points``.
 - ``flask count --round ROUND_ID``: the same, for the ballots of a round's vote in the
   database, with the vote's own rule and tie-break seed (or ``--rule`` and ``--seed``). A
   large vote shows a progress bar while its ballots are read. A counted vote whose ballot
@@ -23,7 +28,7 @@ from flask import Flask
 from giving.extensions import db
 from giving.models import Round
 from giving.progress import Progress, terminal_bar
-from voting import services, sortition
+from voting import draw_bundle, services, sortition
 from voting.models import VoteKind
 from voting.rules import RULES, Lottery, PabulibError, amount_for_json, count_file
 
@@ -61,18 +66,54 @@ def _register_panel(app: Flask) -> None:
         type=click.IntRange(min=1),
         help="Whole number that starts the draw.",
     )
-    def draw(pool_path: Path, quotas_path: Path, size: int, seed: int) -> None:
+    @click.option(
+        "--algorithm",
+        default=sortition.DEFAULT_ALGORITHM,
+        show_default=True,
+        type=click.Choice(sortition.ALGORITHMS),
+        help="maximin: the fair lottery (everyone gets the best chance the quotas allow); "
+        "legacy: the older one.",
+    )
+    def draw(pool_path: Path, quotas_path: Path, size: int, seed: int, algorithm: str) -> None:
         """Print the chosen ids as a JSON list, or say which quota cannot be met.
 
-        The same files, size and seed always choose the same people.
+        The same files, size, seed and algorithm always choose the same people.
         """
         try:
             pool = sortition.read_pool(pool_path.read_text(encoding="utf-8-sig"))
             quotas = sortition.read_quotas(quotas_path.read_text(encoding="utf-8-sig"))
-            result = sortition.draw(pool, quotas, size, seed)
+            result = sortition.draw(pool, quotas, size, seed, algorithm)
         except sortition.QuotaProblem as problem:
             raise click.ClickException("\n".join(problem.lines)) from None
         click.echo(json.dumps(result.selected))
+
+    @panel.command("verify")
+    @click.argument(
+        "bundle_path",
+        metavar="BUNDLE",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    )
+    def verify(bundle_path: Path) -> None:
+        """Run a published panel lottery again from its downloaded bundle (JSON) and say
+        whether it gives the same panel (exit code 0) or what differs (exit code 1)."""
+        try:
+            bundle = json.loads(bundle_path.read_text(encoding="utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise click.ClickException(f"{bundle_path} is not a JSON file: {error}") from None
+        if not isinstance(bundle, dict):
+            raise click.ClickException(f"{bundle_path} is not a panel lottery bundle.")
+        differences = draw_bundle.verify(bundle)
+        if differences:
+            click.echo("The lottery does NOT give the same result:")
+            for line in differences:
+                click.echo(f"- {line}")
+            raise SystemExit(1)
+        click.echo(
+            f"Checked: the same {len(bundle['selected'])} people are chosen, "
+            "and the alternates are in the same order."
+            if bundle.get("alternates") is not None
+            else f"Checked: the same {len(bundle['selected'])} people are chosen."
+        )
 
 
 def _register_count(app: Flask) -> None:
@@ -131,6 +172,9 @@ def _register_count(app: Flask) -> None:
             raise click.ClickException(
                 f"{election_file} is not a Pabulib file we can read: {error}"
             ) from None
+        except ValueError as error:
+            # Say, a rule for ranked ballots on a file of ticks, or the other way round.
+            raise click.ClickException(f"{election_file} cannot be counted so: {error}") from None
         click.echo(json.dumps(result))
 
 

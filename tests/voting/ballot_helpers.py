@@ -34,6 +34,7 @@ def build_vote_world(
     public_rule: str = "mes_cost",
     ballot_kind: BallotKind = BallotKind.APPROVAL,
     points_total: int | None = None,
+    max_choices: int | None = None,
     open_votes: bool = True,
     slug: str = "ashvale",
     who_may_vote: WhoMayVote = WhoMayVote.BOTH,
@@ -95,6 +96,7 @@ def build_vote_world(
         rule=public_rule,
         ballot_kind=ballot_kind,
         points_total=points_total,
+        max_choices=max_choices,
         who_may_vote=who_may_vote,
         **settings,
     )
@@ -141,3 +143,15 @@ def ticks(vote, *applications) -> dict[int, int]:
 def vote_world(app, session, **kwargs) -> SimpleNamespace:
     with in_request(app, session) as s:
         return build_vote_world(s, **kwargs)
+
+
+def cast_on_web(client, vote_id: int, data: dict):
+    """Vote as a browser does: the ballot page, the check page, then "Cast your vote" with
+    what the check page carries. The answer to casting."""
+    from tests.conftest import post_form
+
+    url = f"/votes/{vote_id}/ballot"
+    checked = post_form(client, url + "/check", data, page=url)
+    assert checked.status_code == 200, checked.get_data(as_text=True)
+    assert "Check your choices" in checked.get_data(as_text=True)
+    return post_form(client, url + "/cast", data, page=url)

@@ -14,9 +14,10 @@ from sqlalchemy import insert, select
 from tests.voting.ballot_helpers import in_request, vote_world
 from voting import cli as voting_cli
 from voting import services
-from voting.models import RECEIPT_ALPHABET, Ballot, BallotChoice, BallotKind
+from voting.models import RECEIPT_ALPHABET, Ballot, BallotChoice, BallotKind, receipt_hash
 from voting.rules import (
     POINTS_RULES,
+    RANKED_RULES,
     RULES,
     Election,
     Lottery,
@@ -31,19 +32,20 @@ from voting.workflow import VoteStatus
 
 def reference_election(session, vote) -> Election:
     """The vote read the way counting read it before: every ballot and every choice loaded
-    as an object, the choices sorted by option, the ballots by receipt."""
+    as an object, the choices sorted by option, the ballots by label (the start of the
+    receipt's hash)."""
     by_option = {o.id: o.project_id for o in vote.options}
     cumulative = vote.ballot_kind == BallotKind.CUMULATIVE
     ballots = []
     for ballot in session.scalars(
-        select(Ballot).where(Ballot.vote_id == vote.id).order_by(Ballot.receipt)
+        select(Ballot).where(Ballot.vote_id == vote.id).order_by(Ballot.receipt_hash)
     ):
         mine = sorted(ballot.choices, key=lambda c: c.option_id)
         ballots.append(
             RuleBallot(
                 tuple(by_option[c.option_id] for c in mine),
                 tuple(c.points for c in mine) if cumulative else None,
-                voter_id=ballot.receipt,
+                voter_id=ballot.label,
             )
         )
     projects = []
@@ -76,9 +78,7 @@ def add_ballots(session, vote, how_many: int, *, seed: int = 16, points: int | N
     for n in range(how_many):
         ballot_id = f"{rng.getrandbits(128):032x}"
         receipt = "".join(rng.choices(RECEIPT_ALPHABET, k=10))
-        ballots.append(
-            {"id": ballot_id, "vote_id": vote.id, "receipt": receipt, "voter_token": ballot_id}
-        )
+        ballots.append({"id": ballot_id, "vote_id": vote.id, "receipt_hash": receipt_hash(receipt)})
         if n % 50 == 7:
             continue
         for option in rng.sample(options, rng.randint(1, len(options))):
@@ -119,7 +119,7 @@ def test_reading_columns_gives_the_same_election_and_every_rule_the_same_outcome
         before.vote_type,
         before.meta,
     )
-    rules = [r for r in RULES if points or r not in POINTS_RULES]
+    rules = [r for r in RULES if (points or r not in POINTS_RULES) and r not in RANKED_RULES]
     for rule in rules:
         mine = services.count_vote(session, vote, rule)
         theirs = count(

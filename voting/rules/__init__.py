@@ -46,6 +46,7 @@ from voting.rules.pabulib import (
 )
 from voting.rules.registry import (
     POINTS_RULES,
+    RANKED_RULES,
     RULES,
     amount_for_json,
     count,
@@ -55,6 +56,7 @@ from voting.rules.registry import (
 
 __all__ = [
     "POINTS_RULES",
+    "RANKED_RULES",
     "RULES",
     "VOTE_TYPES",
     "Ballot",

@@ -16,6 +16,7 @@ from voting.rules.model import (
 )
 from voting.rules.pabulib import format_number, read_pabulib
 from voting.rules.phragmen import phragmen
+from voting.rules.ranked import greedy_rank_points, mes_rank_points
 
 _Rule = Callable[[Election, TieBreak, MoneyFormat], Outcome]
 
@@ -42,6 +43,14 @@ def _greedy(by_points: bool) -> _Rule:
         return greedy(election, by_points=by_points, tie_break=tie_break, money=money)
 
     return rule
+
+
+def _greedy_ranked(election: Election, tie_break: TieBreak, money: MoneyFormat) -> Outcome:
+    return greedy_rank_points(election, tie_break=tie_break, money=money)
+
+
+def _mes_ranked(election: Election, tie_break: TieBreak, money: MoneyFormat) -> Outcome:
+    return mes_rank_points(election, tie_break=tie_break, money=money)
 
 
 def _phragmen(election: Election, tie_break: TieBreak, money: MoneyFormat) -> Outcome:
@@ -95,6 +104,18 @@ _RULES: dict[str, tuple[_Rule, str]] = {
         "Sequential Phragmén: supporters share each project's cost as evenly as possible; "
         "counting stops at the first project that does not fit.",
     ),
+    "greedy_rank_points": (
+        _greedy_ranked,
+        "Most points from rankings: a first choice gets the most points, a second choice one "
+        "fewer, and so on; the projects with the most points come first, skipping any that "
+        "do not fit in the money left.",
+    ),
+    "mes_rank_points": (
+        _mes_ranked,
+        "Equal Shares using rankings: every voter gets an equal share of the budget; a "
+        "project is bought when the people who ranked it can pay for it together, and a "
+        "higher choice counts for more.",
+    ),
 }
 
 RULES: tuple[str, ...] = tuple(_RULES)
@@ -104,6 +125,9 @@ POINTS_RULES: frozenset[str] = frozenset(
     {"greedy_points", "mes_points", "mes_points_add1", "mes_points_add1_greedy"}
 )
 """Rules that count points, so need cumulative, scoring or approval ballots (not rankings)."""
+
+RANKED_RULES: frozenset[str] = frozenset({"greedy_rank_points", "mes_rank_points"})
+"""Rules that count rank points, so need ranked (ordinal) ballots."""
 
 
 def describe_rule(rule: str) -> str:

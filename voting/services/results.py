@@ -34,7 +34,10 @@ from voting.models import (
     VoteKind,
     VoteOption,
     VoterRecord,
+    clean_receipt,
+    receipt_hash,
 )
+from voting.models.votes import LABEL_LENGTH
 from voting.rules import Ballot as RuleBallot
 from voting.rules import (
     Election,
@@ -62,6 +65,7 @@ def _election_facts(session: Reader, vote_id: int) -> tuple[Any, list[Project], 
         select(
             Vote.kind,
             Vote.ballot_kind,
+            Vote.max_choices,
             Vote.budget_pence,
             Round.title,
             Place.name.label("place_name"),
@@ -86,42 +90,49 @@ def _election_facts(session: Reader, vote_id: int) -> tuple[Any, list[Project], 
 
 
 def _rule_ballots(
-    session: Reader, vote_id: int, by_option: dict[int, str], points: bool, progress: Progress
+    session: Reader,
+    vote_id: int,
+    by_option: dict[int, str],
+    points: bool,
+    progress: Progress,
+    ranked: bool = False,
 ) -> list[RuleBallot]:
-    """The ballots in receipt order, each with its choices in option order. The database
-    joins each ballot's choices into one string (``"12,7"``, or ``"12:3,7:1"`` with points),
-    read through the connection without making objects, a chunk of ballots at a time; ballots
-    with the same choices share one tuple of project ids. Sorting by receipt is done here:
-    it is quicker than the database's sort by its collation, and the same order for receipt
-    codes (capital letters and digits)."""
+    """Every ballot, shuffled yet or not, in the order of their labels (a label is the start
+    of the ballot's receipt hash: :func:`voting.models.receipt_label`), each with its choices
+    in option order (a ranked ballot's in the voter's order). The database joins each
+    ballot's choices into one string (``"12,7"``, or ``"12:3,7:1"`` with points or places
+    in the order), read through the connection without making objects, a chunk of ballots
+    at a time; ballots with the same choices share one tuple of project ids. Sorting by
+    label is done here: it is quicker than the database's sort by its collation, and the
+    same order for labels (lower-case hexadecimal digits)."""
     total = int(
         session.scalar(select(func.count()).select_from(Ballot).where(Ballot.vote_id == vote_id))
         or 0
     )
     progress(0, total)
     chosen: Any = cast(BallotChoice.option_id, String)
-    if points:
+    if points or ranked:
         chosen = chosen + ":" + cast(BallotChoice.points, String)
     connection = session.connection() if isinstance(session, Session) else session
     rows = connection.execute(
-        select(Ballot.receipt, func.aggregate_strings(chosen, ","))
+        select(Ballot.receipt_hash, func.aggregate_strings(chosen, ","))
         .select_from(Ballot)
         .outerjoin(BallotChoice, BallotChoice.ballot_id == Ballot.id)
         .where(Ballot.vote_id == vote_id)
-        .group_by(Ballot.id, Ballot.receipt)
+        .group_by(Ballot.id, Ballot.receipt_hash)
         .execution_options(yield_per=CHUNK_ROWS)
     )
     project_of = {str(option): project for option, project in by_option.items()}
-    read = _read_points if points else _read_ticks
+    read = _read_ranking if ranked else _read_points if points else _read_ticks
     shared: dict[str | None, tuple[tuple[str, ...], tuple[int, ...] | None]] = {}
     ballots: list[RuleBallot] = []
     add = ballots.append
     for chunk in rows.partitions():
-        for receipt, joined in chunk:
+        for hashed, joined in chunk:
             found = shared.get(joined)
             if found is None:
                 found = shared[joined] = read(joined, project_of)
-            add(RuleBallot(found[0], found[1], voter_id=receipt))
+            add(RuleBallot(found[0], found[1], voter_id=hashed[:LABEL_LENGTH]))
         progress(len(ballots), total)
     ballots.sort(key=_receipt)
     return ballots
@@ -153,9 +164,21 @@ def _read_points(
     return tuple(project_of[o] for _, o, _ in pairs), tuple(p for _, _, p in pairs)
 
 
+def _read_ranking(
+    joined: str | None, project_of: dict[str, str]
+) -> tuple[tuple[str, ...], tuple[int, ...] | None]:
+    """``"12:1,7:2"`` (option:place): the project ids in the voter's order, first choice
+    first; a ranking carries no points."""
+    if not joined:
+        return (), None
+    pairs = sorted((int(p), o) for o, p in (item.split(":") for item in joined.split(",")))
+    return tuple(project_of[o] for _, o in pairs), None
+
+
 def election_for(session: Session, vote: Vote, progress: Progress = quietly) -> Election:
     """The vote as plain data: projects, budget and the anonymised ballots (voter id = the
-    ballot's receipt code), in receipt order. ``progress`` hears how many ballots are read."""
+    ballot's label, the start of its receipt code's hash), in label order. ``progress``
+    hears how many ballots are read."""
     return election_of(session, vote.id, progress)
 
 
@@ -165,19 +188,24 @@ def election_of(session: Reader, vote_id: int, progress: Progress = quietly) -> 
     facts, projects, by_option = _election_facts(session, vote_id)
     ballot_kind = BallotKind(facts.ballot_kind)
     cumulative = ballot_kind == BallotKind.CUMULATIVE
+    ranked = ballot_kind == BallotKind.RANKED
+    meta = {
+        "description": f"{facts.title}: {VoteKind(facts.kind).value} vote",
+        "country": "United Kingdom",
+        "unit": facts.place_name,
+        "instance": f"placefund-vote-{vote_id}",
+        "currency": "GBP (pence)",
+        "ballot": ballot_kind.value,
+    }
+    if ranked:
+        # How many projects a ballot could rank: a first choice is worth this many points.
+        meta["max_length"] = str(facts.max_choices or 1)
     return Election(
         projects=projects,
         budget=facts.budget_pence,
-        ballots=_rule_ballots(session, vote_id, by_option, cumulative, progress),
+        ballots=_rule_ballots(session, vote_id, by_option, cumulative, progress, ranked),
         vote_type=ballot_kind.vote_type,
-        meta={
-            "description": f"{facts.title}: {VoteKind(facts.kind).value} vote",
-            "country": "United Kingdom",
-            "unit": facts.place_name,
-            "instance": f"placefund-vote-{vote_id}",
-            "currency": "GBP (pence)",
-            "ballot": ballot_kind.value,
-        },
+        meta=meta,
     )
 
 
@@ -428,9 +456,15 @@ def round_notes(session: Session, rounds: list[Round]) -> dict[int, list[str]]:
 
 def ballot_by_receipt(session: Session, vote: Vote, receipt: str) -> list[tuple[VoteOption, int]]:
     """What a published ballot chose (the same as its line in the ballot file), found by the
-    receipt code its voter was given. Empty when there is no such ballot in this vote."""
-    code = "".join(ch for ch in receipt.upper() if ch.isalnum())
-    ballot = find_one(session, Ballot, vote_id=vote.id, receipt=code)
+    receipt code its voter was given (by its hash: the code itself is not kept). Empty when
+    there is no such ballot in this vote."""
+    if not clean_receipt(receipt):
+        return []
+    ballot = find_one(session, Ballot, vote_id=vote.id, receipt_hash=receipt_hash(receipt))
     if ballot is None:
         return []
-    return [(choice.option, choice.points) for choice in ballot.choices]
+    chosen = [(choice.option, choice.points) for choice in ballot.choices]
+    if vote.ballot_kind == BallotKind.RANKED:
+        # A ranked ballot's points are its places in the order: first choice first.
+        chosen.sort(key=lambda pair: pair[1])
+    return chosen

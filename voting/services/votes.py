@@ -26,9 +26,9 @@ from giving.services import audit, find_one, total_of
 from giving.services.workflow import step
 from giving.timeutil import utcnow
 from giving.workflow import State
-from voting.models import BallotKind, Vote, VoteKind, VoteOption, WhoMayVote
+from voting.models import MOST_RANKED, BallotKind, Vote, VoteKind, VoteOption, WhoMayVote
 from voting.permissions import require_staff
-from voting.rules import POINTS_RULES, RULES, pounds_from_pence
+from voting.rules import POINTS_RULES, RANKED_RULES, RULES, pounds_from_pence
 from voting.services.ballots import is_frozen, lock_vote
 from voting.services.results import count_into, decide_from_count
 from voting.workflow import SYSTEM, VOTE, VoteStatus
@@ -88,6 +88,7 @@ def _check_settings(
     opens_at: dt.datetime,
     closes_at: dt.datetime,
     points_total: int | None,
+    max_choices: int | None = None,
 ) -> None:
     if round_.is_draft:
         raise DomainError(_("Open the round before you set up a vote."))
@@ -98,6 +99,22 @@ def _check_settings(
     if rule in POINTS_RULES and ballot_kind != BallotKind.CUMULATIVE:
         raise DomainError(
             _("This way of counting needs points: choose the points ballot."), field="rule"
+        )
+    if rule in RANKED_RULES and ballot_kind != BallotKind.RANKED:
+        raise DomainError(
+            _(
+                "This way of counting needs rankings: choose the ballot that puts projects in "
+                "order."
+            ),
+            field="rule",
+        )
+    if ballot_kind == BallotKind.RANKED and not 1 <= (max_choices or 0) <= MOST_RANKED:
+        raise DomainError(
+            _(
+                "Say how many projects each person can put in order (1 to %(most)d).",
+                most=MOST_RANKED,
+            ),
+            field="max_choices",
         )
     if closes_at <= opens_at:
         raise DomainError(_("The vote must close after it opens."), field="closes_on")
@@ -154,10 +171,10 @@ def save_vote(
     if who_may_vote is not None and who_may_vote not in set(WhoMayVote):
         raise DomainError(_("Choose who can vote."), field="who_may_vote")
     ballot_kind = BallotKind(ballot_kind)
-    _check_settings(round_, kind, rule, ballot_kind, opens_at, closes_at, points_total)
+    _check_settings(round_, kind, rule, ballot_kind, opens_at, closes_at, points_total, max_choices)
     if ballot_kind != BallotKind.CUMULATIVE:
         points_total = None
-    if ballot_kind != BallotKind.APPROVAL:
+    if ballot_kind not in (BallotKind.APPROVAL, BallotKind.RANKED):
         max_choices = None
     seed = (tie_break_seed or "").strip() or None
     vote = vote_of_kind(session, round_, kind)

@@ -8,6 +8,7 @@ from fractions import Fraction
 import pytest
 
 from voting.rules import (
+    RANKED_RULES,
     RULES,
     Ballot,
     Election,
@@ -144,6 +145,10 @@ def test_lottery_breaks_ties_in_every_rule(rule: str) -> None:
     ids = [str(i) for i in range(1, 9)]
     projects = [Project(pid, 10) for pid in ids]
     election = Election(projects, 10, [Ballot.with_points(dict.fromkeys(ids, 1))] * 3, "cumulative")
+    if rule in RANKED_RULES:
+        # Rankings that treat every project alike: each voter starts at a different one.
+        orders = [ids[k:] + ids[:k] for k in range(len(ids))]
+        election = Election(projects, 10, [Ballot.ranked(o) for o in orders], "ordinal")
     for seed in range(6):
         lottery = Lottery(seed)
         outcome = count(election, rule, tie_break=lottery)

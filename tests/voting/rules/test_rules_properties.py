@@ -26,6 +26,7 @@ from pabutools.election import (
     OrdinalProfile,
 )
 from pabutools.election import Project as RefProject
+from pabutools.election.satisfaction import PositionalSatisfaction
 from pabutools.rules import (
     completion_by_rule_combination,
     exhaustion_by_budget_increase,
@@ -36,7 +37,7 @@ from pabutools.rules import (
 from pabutools.rules import phragmen as ref_phragmen_module
 from pabutools.rules.budgetallocation import BudgetAllocation
 
-from voting.rules import RULES, Ballot, Election, Project, count
+from voting.rules import RANKED_RULES, RULES, Ballot, Election, Project, count
 
 # Ids chosen so that string order differs from number order ("10" < "9").
 IDS = ["1", "2", "3", "9", "10", "11", "a", "b"]
@@ -52,6 +53,25 @@ class Points_Cost_Sat(AdditiveSatisfaction):
             ballot,
             lambda inst, prof, bal, proj, pre: bal.get(proj, 0) * proj.cost,
         )
+
+
+def _rank_points(election: Election):
+    """Rank points as pabutools reads an ordinal ballot: L for a first choice, L - 1 for a
+    second..., L being the longest ballot."""
+    limit = max((len(b.projects) for b in election.ballots), default=0)
+
+    def points(ballot, project) -> int:
+        return limit - ballot.index(project) if project in ballot else 0
+
+    class RankPoints(PositionalSatisfaction):
+        def __init__(self, instance, profile, ballot):
+            super().__init__(instance, profile, ballot, points, sum)
+
+    class RankPointsCost(PositionalSatisfaction):
+        def __init__(self, instance, profile, ballot):
+            super().__init__(instance, profile, ballot, lambda b, p: points(b, p) * p.cost, sum)
+
+    return RankPoints, RankPointsCost
 
 
 @st.composite
@@ -164,6 +184,12 @@ def run_reference(rule: str, election: Election) -> list[str]:
         )
     elif rule == "phragmen":
         return reference_phragmen_order(instance, approval)
+    elif rule in RANKED_RULES:
+        rank_points, rank_points_cost = _rank_points(election)
+        if rule == "greedy_rank_points":
+            out = greedy_utilitarian_welfare(instance, native, sat_class=rank_points_cost)
+        else:
+            out = method_of_equal_shares(instance, native, sat_class=rank_points)
     else:  # pragma: no cover
         raise AssertionError(rule)
     return [p.name for p in out]
@@ -188,7 +214,7 @@ def points_rule(rule: str) -> bool:
 
 
 def assert_same(rule: str, election: Election, ours: list[str], ref: list[str]) -> None:
-    if rule.startswith("mes_points"):
+    if rule.startswith("mes_points") or rule == "mes_rank_points":
         # pabutools buys the projects that cost nothing first, in the order of a Python set;
         # we buy them first in tie-breaking order.
         free = sum(
@@ -207,7 +233,9 @@ def assert_same(rule: str, election: Election, ours: list[str], ref: list[str]) 
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_rule_matches_pabutools(rule: str, data) -> None:
-    if points_rule(rule):
+    if rule in RANKED_RULES:
+        election = data.draw(elections(("ordinal",)))
+    elif points_rule(rule):
         election = data.draw(elections(("approval", "cumulative", "scoring")))
     else:
         election = data.draw(elections())
@@ -225,6 +253,8 @@ def test_tie_break_by_lottery_stays_feasible(data) -> None:
     seed = data.draw(st.integers(0, 10**6))
     for rule in RULES:
         if points_rule(rule) and election.vote_type in ("ordinal", "choose-1"):
+            continue
+        if rule in RANKED_RULES and election.vote_type != "ordinal":
             continue
         outcome = count(election, rule, tie_break=Lottery(seed))
         assert outcome.total_cost <= election.budget
