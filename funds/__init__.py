@@ -11,7 +11,16 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from config import DEFAULT_BANK_DETAILS_KEY
+    from funds import banking
+
+    if app.config["ENV_NAME"] == "production":
+        problem = banking.keys_problem(app.config, DEFAULT_BANK_DETAILS_KEY)
+        if problem:
+            raise RuntimeError(problem)
+
     from funds import cli, demo, reports, scale, schemas, services
+    from funds.services import tasks
     from funds.views import bp, reports_bp
     from giving import hooks
 
@@ -27,3 +36,4 @@ def init_app(app: Flask) -> None:
     added.place_sections.append(reports.place_sections)
     added.decision_guards.append(services.award_in_a_grant)
     added.add_api_schemas(schemas.NAMED)
+    added.task_sources.append(tasks.task_lists)

@@ -35,6 +35,8 @@ DemoLoader = Callable[[Any], bool]
 ScaleLoader = Callable[[Any, Any], None]
 RoundNotes = Callable[[Any, list[Any]], dict[int, list[str]]]
 DecisionGuard = Callable[[Any, Any, Any], str | None]
+TaskSource = Callable[[Any, Any, dt.datetime], list[Any]]
+ApplicationLinks = Callable[[Any, Any], list[tuple[str, str]]]
 
 
 @dataclass
@@ -69,6 +71,12 @@ class Hooks:
     ways: dict[str, str] = field(default_factory=dict)
     # ``job(session, now)`` -> lines saying what it did; run by ``flask tick`` in this order.
     tick_jobs: list[TickJob] = field(default_factory=list)
+    # ``source(session, person, now)`` -> the ``TaskList`` items of a person's "Your tasks"
+    # page (:mod:`giving.services.tasks`): what is waiting for them, each linking to the action.
+    task_sources: list[TaskSource] = field(default_factory=list)
+    # ``links(application, user)`` -> ``[(text, href)]`` for the fund's team reading an
+    # application (voting: the panel's scores and notes on it).
+    application_links: list[ApplicationLinks] = field(default_factory=list)
     # ``load(session)`` -> True when it added demo data; run by ``flask demo load`` in order.
     demo_loaders: list[DemoLoader] = field(default_factory=list)
     # ``load(session, scale)`` -> adds its part of the large dataset (``flask demo scale``),

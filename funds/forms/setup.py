@@ -15,6 +15,7 @@ from giving.forms.fields import (
     area_field,
     button,
     date_field,
+    email_field,
     money_field,
     radio_field,
     select_field,
@@ -47,6 +48,19 @@ class FundForm(FlaskForm):
         ),
         required=_l("Enter an amount, like 10000"),
     )
+    contact_name = text_field(
+        _l("Name to ask for about this fund (optional)"),
+        hint=_l("Leave these empty to show the place's contact."),
+        optional=True,
+        max_length=120,
+    )
+    contact_email = email_field(
+        _l("Email to write to (optional)"),
+        invalid=_l("Enter a real email address, like name@example.com"),
+        optional=True,
+        max_length=254,
+    )
+    contact_phone = text_field(_l("Phone number (optional)"), optional=True, max_length=30)
     submit = button(_l("Save fund"))
 
     def fund_fields(self) -> dict[str, Any]:
@@ -58,6 +72,9 @@ class FundForm(FlaskForm):
             "holder_company_number": self.holder_company_number.data,
             "holder_can_claim_gift_aid": bool(self.holder_can_claim_gift_aid.data),
             "checkin_threshold_pence": self.checkin_threshold_pence.data,
+            "contact_name": self.contact_name.data,
+            "contact_email": self.contact_email.data,
+            "contact_phone": self.contact_phone.data,
         }
 
 

@@ -52,6 +52,9 @@ class Fund(Model):
         UniqueConstraint("place_id", "name"),
         CheckConstraint("checkin_threshold_pence >= 0", name="threshold_not_negative"),
         col.not_blank("holder_name", "holder_named"),
+        CheckConstraint(
+            "contact_email IS NULL OR contact_email LIKE '%_@_%'", name="contact_email_valid"
+        ),
     )
 
     id: Mapped[int] = col.pk()
@@ -64,6 +67,10 @@ class Fund(Model):
     holder_can_claim_gift_aid: Mapped[bool] = mapped_column(Boolean, default=False)
     # Grants below this get a yearly conversation; grants of this or more a short update.
     checkin_threshold_pence: Mapped[int] = col.pence(default=1_000_000)
+    # Who to ask about this fund (the place's contact when none is set).
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
     created_by_id: Mapped[int | None] = col.actor()
     created_at: Mapped[dt.datetime] = col.timestamp()
 

@@ -20,7 +20,16 @@ from funds.permissions import (
 from funds.services.ledger import account, is_pence
 from giving.errors import DomainError, NotAllowed
 from giving.models import Place, Round, User
-from giving.services import add_audited, audit, find_one, is_staff, row_exists, update_audited
+from giving.services import (
+    add_audited,
+    audit,
+    clean_contact,
+    find_one,
+    is_staff,
+    row_exists,
+    update_audited,
+)
+from giving.services.places import CONTACT_FIELDS
 
 MAX_QUESTIONS = 5
 
@@ -33,6 +42,7 @@ FUND_FIELDS = (
     "holder_company_number",
     "holder_can_claim_gift_aid",
     "checkin_threshold_pence",
+    *CONTACT_FIELDS,
 )
 
 
@@ -55,6 +65,7 @@ def _check_fund_fields(fields: dict[str, Any]) -> dict[str, Any]:
         clean["checkin_threshold_pence"] = 1_000_000
     elif not is_pence(threshold) or threshold < 0:
         raise DomainError(_("Enter an amount of money"), field="checkin_threshold_pence")
+    clean.update(clean_contact({key: clean.get(key) for key in CONTACT_FIELDS}))
     return clean
 
 

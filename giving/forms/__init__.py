@@ -5,6 +5,7 @@ from giving.forms.core import (  # noqa: F401
     ButtonForm,
     ChangeEmailForm,
     ChangePasswordForm,
+    ContactForm,
     EmailOnlyForm,
     GroupForm,
     LoginForm,

@@ -140,6 +140,29 @@ class PlaceForm(FlaskForm):
     submit = button(_l("Add place"))
 
 
+class ContactForm(FlaskForm):
+    """Who people should ask about money here: shown wherever a page says to ask the team."""
+
+    contact_name = text_field(
+        _l("Name to ask for (optional)"),
+        hint=_l("A person or a team, like: Oakbridge grants team."),
+        optional=True,
+        max_length=120,
+    )
+    contact_email = email_field(
+        _l("Email to write to (optional)"), invalid=REAL_EMAIL, optional=True, max_length=254
+    )
+    contact_phone = text_field(_l("Phone number (optional)"), optional=True, max_length=30)
+    submit = button(_l("Save contact"))
+
+    def contact_fields(self) -> dict[str, str | None]:
+        return {
+            "contact_name": self.contact_name.data,
+            "contact_email": self.contact_email.data,
+            "contact_phone": self.contact_phone.data,
+        }
+
+
 class WardForm(FlaskForm):
     name = text_field(
         _l("Ward name"), required=_l("Enter the ward name"), max_length=120, blank=False

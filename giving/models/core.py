@@ -91,6 +91,9 @@ class Place(Model):
         CheckConstraint(
             "verification_days >= 1 AND verification_days <= 3650", name="verification_days_range"
         ),
+        CheckConstraint(
+            "contact_email IS NULL OR contact_email LIKE '%_@_%'", name="contact_email_valid"
+        ),
     )
 
     id: Mapped[int] = col.pk()
@@ -100,6 +103,10 @@ class Place(Model):
     created_at: Mapped[dt.datetime] = col.timestamp()
     # How long a resident's verification lasts before they verify again.
     verification_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
+    # Who to ask about the place's funding: shown wherever a page says "ask the fund's team".
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
 
     wards: Mapped[list[Ward]] = col.children("place", "Ward.name")
     postcode_areas: Mapped[list[PostcodeArea]] = col.children("place", "PostcodeArea.prefix")

@@ -129,8 +129,10 @@ from giving.services.groups import (  # noqa: F401
 from giving.services.places import (  # noqa: F401
     add_postcode_area,
     add_ward,
+    clean_contact,
     create_place,
     remove_postcode_area,
+    set_place_contact,
     slugify,
 )
 from giving.services.residents import (  # noqa: F401

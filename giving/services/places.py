@@ -11,7 +11,11 @@ from giving.errors import DomainError, NotAllowed
 from giving.models import Place, PostcodeArea, Role, RoleGrant, User, Ward
 from giving.permissions import require_staff
 from giving.postcodes import normalise_prefix
-from giving.services.core import add_audited, audit, find_one
+from giving.services.core import add_audited, audit, find_one, update_audited
+
+CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()-]{6,30}$")
 
 
 def slugify(text: str) -> str:
@@ -68,3 +72,32 @@ def remove_postcode_area(session: Session, actor: User, area: PostcodeArea) -> N
     )
     place.postcode_areas.remove(area)
     session.flush()
+
+
+def clean_contact(fields: dict[str, str | None]) -> dict[str, str | None]:
+    """Who to ask, tidied: blanks become None; an email or phone number that cannot be right
+    is refused next to its field. Also used for a fund's contact."""
+    clean = {key: (fields.get(key) or "").strip() or None for key in CONTACT_FIELDS}
+    email, phone = clean["contact_email"], clean["contact_phone"]
+    if clean["contact_name"] and len(clean["contact_name"]) > 120:
+        raise DomainError(_("Use 120 letters or fewer"), field="contact_name")
+    if email and (len(email) > 254 or not _EMAIL.match(email)):
+        raise DomainError(
+            _("Enter a real email address, like name@example.com"), field="contact_email"
+        )
+    if phone and not _PHONE.match(phone):
+        raise DomainError(
+            _("Enter a phone number using only digits and spaces, like 01632 960 001"),
+            field="contact_phone",
+        )
+    return clean
+
+
+def set_place_contact(
+    session: Session, actor: User, place: Place, fields: dict[str, str | None]
+) -> Place:
+    """Say who people should ask about the place's funding."""
+    require_staff(session, actor, place)
+    clean = clean_contact(fields)
+    summary = f"Changed who to ask about {place.name}"
+    return update_audited(session, actor, "place.contact", place, clean, summary, place=place)

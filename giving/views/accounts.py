@@ -68,7 +68,7 @@ def register() -> str | Response:
     """The same answer whether or not the email already has an account: no one is logged in
     here, and the email sent says what happened."""
     if current_user.is_authenticated:
-        return redirect(url_for("giving.account"))
+        return redirect(url_for("giving.tasks"))
     form = RegisterForm()
     if form_action(
         form,
@@ -150,7 +150,7 @@ def confirm_email(token: str) -> str | Response:
 )
 def login() -> str | Response:
     if current_user.is_authenticated:
-        return redirect(url_for("giving.account"))
+        return redirect(url_for("giving.tasks"))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(db.session, form.email.data, form.password.data)
@@ -161,7 +161,7 @@ def login() -> str | Response:
             services.record_login(db.session, user)
             _start_session(user)
             session.permanent = True
-            return redirect(safe_next(request.args.get("next")) or url_for("giving.account"))
+            return redirect(safe_next(request.args.get("next")) or url_for("giving.tasks"))
     return render_template("giving/login.html", form=form)
 
 

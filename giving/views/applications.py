@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from giving import services, workflow
+from giving import hooks, services, workflow
 from giving.extensions import db
 from giving.forms import (
     DecideForm,
@@ -136,9 +136,18 @@ def _override_moves(application: Application, actors: set[Actor]) -> list[Move]:
 def application(application_id: int) -> str:
     application = viewable_application(application_id)
     actors = services.actors_for(db.session, current_user, application)
+    staff_view = Actor.STAFF in actors and Actor.GROUP not in actors
     return render_template(
         "giving/applications/application.html",
         application=application,
+        staff_view=staff_view,
+        staff_links=[
+            link
+            for source in hooks.current().application_links
+            for link in source(application, current_user)
+        ]
+        if staff_view
+        else [],
         round=application.round,
         steps=services.timeline(db.session, application),
         notes=services.round_notes(db.session, application.round),

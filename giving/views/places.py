@@ -11,7 +11,14 @@ from werkzeug.wrappers import Response
 
 from giving import services
 from giving.extensions import db
-from giving.forms import ButtonForm, PlaceForm, PostcodeAreaForm, RoleForm, WardForm
+from giving.forms import (
+    ButtonForm,
+    ContactForm,
+    PlaceForm,
+    PostcodeAreaForm,
+    RoleForm,
+    WardForm,
+)
 from giving.models import Place, PostcodeArea, Role, RoleGrant
 from giving.permissions import STAFF_ROLES
 from giving.transaction import form_action
@@ -66,7 +73,17 @@ def manage_place(place: Place) -> str | Response:
     ward_form = WardForm(prefix="ward")
     area_form = PostcodeAreaForm(prefix="area")
     area_form.set_wards(place.wards)
-    if request.form.get("action") == "ward":
+    contact_form = ContactForm(prefix="contact", obj=place)
+    action = request.form.get("action")
+    if action == "contact":
+        done = form_action(
+            contact_form,
+            lambda: services.set_place_contact(
+                db.session, current_user, place, contact_form.contact_fields()
+            ),
+            _("Saved. Pages that say to ask the fund's team now show how."),
+        )
+    elif action == "ward":
         done = form_action(
             ward_form,
             lambda: services.add_ward(db.session, current_user, place, ward_form.name.data),
@@ -88,6 +105,7 @@ def manage_place(place: Place) -> str | Response:
         place=place,
         ward_form=ward_form,
         area_form=area_form,
+        contact_form=contact_form,
         button=ButtonForm(),
     )
 

@@ -75,6 +75,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(round_links)
     app.add_template_filter(timeutil.format_datetime, "datetime")
     app.add_template_filter(timeutil.format_date, "date")
+    app.add_template_filter(timeutil.format_time, "time")
 
     @app.before_request
     def _nonce() -> None:

@@ -42,7 +42,7 @@ def test_register_confirm_log_in_out_and_reset_password(visitor, mailbox):
     visitor.log_in("robin.hart@example.org", "robin's long password")
     assert "The email or password is not right" in visitor.text()
     visitor.log_in("robin.hart@example.org", "a fresh password for robin")
-    assert "Your account" in visitor.page.title()
+    assert "Your tasks" in visitor.page.title()
     visitor.log_out()
 
 
@@ -59,7 +59,7 @@ def test_registering_with_an_email_that_has_an_account_looks_the_same(visitor, m
     visitor.fill("Email address", "group@demo.placefund.org")
     visitor.fill("Password", DEMO_PASSWORD)
     visitor.press("Log in")
-    assert "Your account" in visitor.page.title()
+    assert "Your tasks" in visitor.page.title()
     visitor.log_out()
 
 
@@ -106,7 +106,7 @@ def test_pages_fit_a_320_pixel_screen(narrow_visitor):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, f"{path} is {width}px wide at a 320px screen"
     narrow_visitor.log_in("manager@demo.placefund.org", DEMO_PASSWORD)
-    assert "Your account" in narrow_visitor.page.title()
+    assert "Your tasks" in narrow_visitor.page.title()
     page = narrow_visitor.open("/places/oakbridge/manage")
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     narrow_visitor.log_out()
@@ -123,5 +123,5 @@ def test_register_and_log_in_work_without_javascript(noscript_visitor, mailbox):
     assert "Your account" in v.page.title()
     v.log_out()
     v.log_in("nell@example.org", "nell's long password")
-    assert "Your account" in v.page.title()
+    assert "Your tasks" in v.page.title()
     v.log_out()

@@ -201,7 +201,9 @@ def test_the_demo_round_and_its_pages_pass_axe(visitor):
     visitor.follow("Manage this round")
     visitor.follow("Applications")
     visitor.follow("Oakbridge Refugee Welcome")
-    assert "You have been given £4,000" in visitor.text()
+    # Staff read the award in staff words, not the group's "You have been given".
+    assert "Oakbridge Refugee Welcome has been given £4,000" in visitor.text()
+    assert "You have been given" not in visitor.text()
     visitor.log_out()
     visitor.log_in("group@demo.placefund.org", DEMO_PASSWORD)
     visitor.follow("Your applications")

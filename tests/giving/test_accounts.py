@@ -187,7 +187,7 @@ def test_log_in_goes_back_to_the_page_asked_for_but_never_off_site(client, sessi
     response = post_form(
         client, "/login?next=//evil.example/", {"email": user.email, "password": PASSWORD}
     )
-    assert response.headers["Location"].endswith("/account")
+    assert response.headers["Location"].endswith("/tasks")
 
 
 def test_a_post_without_a_csrf_token_changes_nothing(client, session):

@@ -41,7 +41,7 @@ def test_paths_on_this_site_are_kept():
 
 
 @pytest.mark.parametrize("raw", ["/%09/evil.example/x", "/%0a/evil.example/x", "/%0d%0a//evil"])
-def test_logging_in_with_a_hidden_way_out_goes_to_the_account_page(client, session, raw):
+def test_logging_in_with_a_hidden_way_out_goes_to_the_tasks_page(client, session, raw):
     user = UserFactory()
     session.commit()
     response = post_form(
@@ -51,7 +51,7 @@ def test_logging_in_with_a_hidden_way_out_goes_to_the_account_page(client, sessi
         page="/login",
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == "/account"
+    assert response.headers["Location"] == "/tasks"
 
 
 def test_logging_in_goes_on_to_a_page_on_this_site(client, session):

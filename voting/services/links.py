@@ -7,10 +7,23 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from giving.extensions import db
-from giving.models import Round, User
+from giving.models import Application, Round, RoundStatus, User
+from giving.permissions import is_staff
+from giving.timeutil import format_date, format_datetime
+from voting.models import DrawKind, Panel, PanelMethod
 from voting.permissions import can_see_vote, is_public, member_for, panel_for_round
 from voting.services.votes import votes_for_round
 from voting.workflow import PanelStatus, VoteStatus
+
+
+def offers_open(panel: Panel, round_: Round) -> bool:
+    """Residents may offer to sit on the panel now: it is not appointed, the round is still
+    going, and an open panel takes people until it finishes, a drawn one until the draw."""
+    if panel.method == PanelMethod.APPOINTED or round_.status == RoundStatus.CLOSED:
+        return False
+    if panel.method == PanelMethod.OPEN:
+        return panel.status != PanelStatus.FINISHED
+    return panel.status == PanelStatus.FORMING
 
 
 def round_links(round_: Round, user: User | None, page: str) -> list[tuple[str, str]]:
@@ -27,11 +40,24 @@ def round_links(round_: Round, user: User | None, page: str) -> list[tuple[str, 
             )
         ]
     links: list[tuple[str, str]] = []
-    if panel is not None and panel.status == PanelStatus.FORMING:
+    if panel is not None and offers_open(panel, round_):
         links.append(
             (
-                _("Offer to sit on the panel that decides"),
+                _("The panel is looking for people who live here: offer to sit on it"),
                 url_for("voting.offer", place_slug=place_slug, round_id=round_.id),
+            )
+        )
+    drawn = next((d for d in panel.draws if d.kind == DrawKind.PANEL), None) if panel else None
+    if drawn is not None:
+        links.append(
+            (
+                _("The panel was drawn on %(day)s: see how", day=format_date(drawn.created_at)),
+                url_for(
+                    "voting.draw_result",
+                    place_slug=place_slug,
+                    round_id=round_.id,
+                    draw_id=drawn.id,
+                ),
             )
         )
     if panel is not None and member_for(session, user, panel) is not None:
@@ -58,6 +84,30 @@ def vote_round_links(round_: Round, user: User | None, page: str) -> list[tuple[
             )
             links.append((text, url_for("voting.results", vote_id=vote.id)))
         elif vote.status == VoteStatus.OPEN and can_see_vote(session, user, vote):
-            text = _("Vote on which projects get money") if is_public(vote) else _("The panel vote")
+            text = (
+                _(
+                    "A public vote is open until %(when)s: vote on which projects get money",
+                    when=format_datetime(vote.closes_at),
+                )
+                if is_public(vote)
+                else _("The panel vote")
+            )
             links.append((text, url_for("voting.vote_page", vote_id=vote.id)))
     return links
+
+
+def application_links(application: Application, user: User | None) -> list[tuple[str, str]]:
+    """For the fund's team reading an application: the panel's scores and notes on it."""
+    session = db.session
+    if not is_staff(session, user, application.round.place):
+        return []
+    panel = panel_for_round(session, application.round)
+    if panel is None:
+        return []
+    return [
+        (text, url_for(endpoint, panel_id=panel.id, application_id=application.id))
+        for text, endpoint in (
+            (_("The panel's scores and comments"), "voting.scores"),
+            (_("The panel's notes and discussion"), "voting.discussion"),
+        )
+    ]
