@@ -13,6 +13,8 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("PLACEFUND_INSTANCE", BASE_DIR / "instance"))
 
 DEFAULT_SECRET_KEY = "placefund-development-secret-not-for-production"  # noqa: S105 (refused in production)
+# The key that encrypts bank details on a development machine; refused in production.
+DEFAULT_BANK_DETAILS_KEY = "Y6Lj7v-PyQyRNXu5TOMGXaRFKbtA9lsMkhHaxxX3gOc="
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -20,6 +22,12 @@ def _bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _keys(name: str, default: str) -> list[str]:
+    """A list of keys from a comma-separated setting (the first encrypts; all decrypt)."""
+    given = [key.strip() for key in os.environ.get(name, "").split(",") if key.strip()]
+    return given or ([default] if default else [])
 
 
 def _database_url() -> str:
@@ -39,6 +47,9 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url()
+    # Fernet keys for bank details, newest first: the first encrypts, every one decrypts, so a
+    # new key goes first and `flask bank rotate-key` re-encrypts every row with it.
+    BANK_DETAILS_KEYS = _keys("BANK_DETAILS_KEYS", DEFAULT_BANK_DETAILS_KEY)
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "placefund")
@@ -126,6 +137,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
+    # No development key: the app refuses to start until BANK_DETAILS_KEYS is set.
+    BANK_DETAILS_KEYS = _keys("BANK_DETAILS_KEYS", "")
 
 
 class TestConfig(Config):
@@ -134,6 +147,7 @@ class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
     SECRET_KEY = "placefund-test-secret"  # noqa: S105
+    BANK_DETAILS_KEYS = ["chmWZe9ykVa3FL1mnpCaD_ft4Dybl083YGyWsFeCs4U="]
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "") or "sqlite://"
     REDIS_URL = ""
     MAIL_SERVER = ""

@@ -15,9 +15,9 @@ from funds import services
 from funds.models import DonationMethod, Fund, FundRound, Grant, IncomeSource, MatchPledge
 from funds.schedule import Frequency
 from funds.workflow import GrantState, InstalmentState
-from giving.demo import demo_manager, demo_place
-from giving.models import Group, Place, Round, User
-from giving.services import find_one
+from giving.demo import DEMO_PASSWORD, demo_manager, demo_place
+from giving.models import Group, Place, Role, RoleGrant, Round, User
+from giving.services import find_one, hash_password
 from giving.timeutil import financial_year, utcnow
 
 FUND_NAME = "Oakbridge Community Fund"
@@ -47,7 +47,40 @@ def load(session: Session) -> bool:
     changed = _grant_awards(session, manager, fund, today) or changed
     session.flush()
     changed = _giving(session, manager, fund, today) or changed
+    changed = _banking(session, manager, place, fund) or changed
     return changed
+
+
+FINANCE_EMAIL = "finance@demo.placefund.org"
+
+
+def _banking(session: Session, manager: User, place: Place, fund: Fund) -> bool:
+    """A second fund manager (payment runs need two people), the fund's own account, and
+    checked bank details for every group with a lead member (made-up numbers)."""
+    if find_one(session, User, email=FINANCE_EMAIL) is not None:
+        return False
+    finance = User(
+        email=FINANCE_EMAIL,
+        name="Femi Adeyemi",
+        password_hash=hash_password(DEMO_PASSWORD),
+        email_confirmed_at=utcnow(),
+    )
+    session.add(finance)
+    session.add(RoleGrant(user=finance, place=place, role=Role.FUND_MANAGER))
+    session.flush()
+    services.set_fund_banking(
+        session, manager, fund, "OAKBRIDGE FUND", "40-12-34", "11223344", allow_one_person=False
+    )
+    groups = session.scalars(select(Group).where(Group.place_id == place.id).order_by(Group.id))
+    for number, group in enumerate(groups, start=1):
+        lead = next((m.user for m in group.members if m.is_lead), None)
+        if lead is None:
+            continue
+        services.change_bank_details(
+            session, lead, group, group.name[:60], "20-00-00", f"{number:08d}"
+        )
+        services.confirm_bank_details(session, finance, group)
+    return True
 
 
 def _new_fund(

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Response, current_app, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from funds import services
-from funds.forms import RunDateForm, RunForm
+from funds.forms import RunDateForm, RunForm, StatementForm
+from funds.models import PaymentRun
 from funds.services.jobs import start_payment_run_file
 from funds.views.access import bp, fund_or_404
 from giving.extensions import db
 from giving.forms import ButtonForm
 from giving.timeutil import utcnow
-from giving.transaction import attempt, form_action
+from giving.transaction import attempt, button_action, form_action, say
+from giving.views.lookups import child_or_404
 
 
 def _run_date() -> tuple[RunDateForm, dt.date]:
@@ -46,8 +49,13 @@ def payment_run(fund_id: int) -> str | BaseResponse:
     ):
         return redirect(url_for("funds.manage_fund", fund_id=fund.id))
     items = services.payment_run(db.session, fund, on)
+    ready, left_out = services.runnable(db.session, fund, on)
     return render_template(
         "funds/payment_run.html",
+        ready=ready,
+        left_out=left_out,
+        runs=services.payment_runs_of(db.session, fund),
+        has_account=services.fund_banking_of(db.session, fund) is not None,
         fund=fund,
         on=on,
         date_form=date_form,
@@ -86,3 +94,92 @@ def payment_run_csv(fund_id: int) -> Response:
         f'attachment; filename="payment-run-{fund.id}-{on.isoformat()}.csv"'
     )
     return response
+
+
+@bp.post("/funds/<int:fund_id>/payment-runs")
+@login_required
+def prepare_payment_run(fund_id: int) -> BaseResponse:
+    """Gather what is ready into a run for a second person to approve."""
+    fund = fund_or_404(fund_id)
+    _form, on = _run_date()
+    if ButtonForm().validate_on_submit():
+        done = attempt(None, services.prepare_run, db.session, current_user, fund, on)
+        if done:
+            say(_("Payment run prepared. Someone else must now approve it."))
+            return redirect(
+                url_for("funds.payment_run_page", fund_id=fund.id, run_id=done.value.id)
+            )
+    return redirect(url_for("funds.payment_run", fund_id=fund.id, on=[on.day, on.month, on.year]))
+
+
+def _run(fund_id: int, run_id: int) -> PaymentRun:
+    fund = fund_or_404(fund_id)
+    return child_or_404(PaymentRun, run_id, fund_id=fund.id)
+
+
+def _run_page(run: PaymentRun, form: StatementForm, result: object = None) -> str:
+    return render_template(
+        "funds/payment_run_approve.html",
+        fund=run.fund,
+        run=run,
+        form=form,
+        result=result,
+        reference=services.run_reference,
+        can_approve=services.may_approve(run, current_user),
+        button=ButtonForm(),
+    )
+
+
+@bp.get("/funds/<int:fund_id>/payment-runs/<int:run_id>")
+@login_required
+def payment_run_page(fund_id: int, run_id: int) -> str:
+    return _run_page(_run(fund_id, run_id), StatementForm())
+
+
+@bp.post("/funds/<int:fund_id>/payment-runs/<int:run_id>/approve")
+@login_required
+def approve_payment_run(fund_id: int, run_id: int) -> BaseResponse:
+    run = _run(fund_id, run_id)
+    button_action(
+        lambda: services.approve_run(db.session, current_user, run),
+        _("Payment run approved. Download the file and upload it to the bank."),
+    )
+    return redirect(url_for("funds.payment_run_page", fund_id=fund_id, run_id=run_id))
+
+
+@bp.post("/funds/<int:fund_id>/payment-runs/<int:run_id>/statement")
+@login_required
+def payment_run_statement(fund_id: int, run_id: int) -> str | tuple[str, int]:
+    """Match the bank's statement; the page shows what was paid and what did not match."""
+    run = _run(fund_id, run_id)
+    form = StatementForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(current_app.config["MAX_UPLOAD_BYTES"]) if upload else b""
+        done = attempt(form, services.import_statement, db.session, current_user, run, data)
+        if done:
+            return _run_page(run, StatementForm(formdata=None), done.value)
+    return _run_page(run, form), 400
+
+
+def _download(run: PaymentRun, kind: str, mimetype: str, name: str) -> Response:
+    done = attempt(None, services.run_file, run, kind)
+    if not done:
+        abort(404)
+    response = Response(done.value, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/funds/<int:fund_id>/payment-runs/<int:run_id>/bacs.txt")
+@login_required
+def payment_run_bacs(fund_id: int, run_id: int) -> Response:
+    run = _run(fund_id, run_id)
+    return _download(run, "bacs", "text/plain; charset=us-ascii", f"payment-run-{run.id}-bacs.txt")
+
+
+@bp.get("/funds/<int:fund_id>/payment-runs/<int:run_id>/payments.csv")
+@login_required
+def payment_run_payments_csv(fund_id: int, run_id: int) -> Response:
+    run = _run(fund_id, run_id)
+    return _download(run, "csv", "text/csv; charset=utf-8", f"payment-run-{run.id}.csv")

@@ -21,6 +21,7 @@ from funds.workflow import GrantState
 from giving import demo as giving_demo
 from giving.models import Group, Place, Role
 from giving.workflow import State
+from tests.conftest import in_request
 from tests.factories import (
     ApplicationFactory,
     FundFactory,
@@ -47,7 +48,14 @@ def validator() -> Draft202012Validator:
 
 
 @pytest.fixture
-def demo(session):
+def demo(app, session):
+    # The demo loads as `flask demo` does, inside the app (it encrypts bank details and sends
+    # email with the app's settings).
+    with in_request(app, session):
+        return _load_demo(session)
+
+
+def _load_demo(session):
     giving_demo.load(session)
     place = session.scalar(select(Place).where(Place.slug == "oakbridge"))
     group = session.scalar(select(Group).where(Group.name == "Castle Hill Community Larder"))

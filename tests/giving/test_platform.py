@@ -8,6 +8,7 @@ import uuid
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from cryptography.fernet import Fernet
 from redis import Redis
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
@@ -27,7 +28,10 @@ def test_production_refuses_to_start_with_the_default_secret(monkeypatch):
     with pytest.raises(RuntimeError, match="Set SECRET_KEY"):
         create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
     app = create_app(
-        "production", SQLALCHEMY_DATABASE_URI="sqlite://", SECRET_KEY=uuid.uuid4().hex * 2
+        "production",
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+        SECRET_KEY=uuid.uuid4().hex * 2,
+        BANK_DETAILS_KEYS=[Fernet.generate_key().decode()],
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
@@ -73,7 +77,12 @@ def test_security_headers_on_every_page(client):
 
 
 def test_production_sends_hsts():
-    app = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://", SECRET_KEY="x" * 64)
+    app = create_app(
+        "production",
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+        SECRET_KEY="x" * 64,
+        BANK_DETAILS_KEYS=[Fernet.generate_key().decode()],
+    )
     response = app.test_client().get("/accessibility")
     assert "max-age=" in response.headers["Strict-Transport-Security"]
 

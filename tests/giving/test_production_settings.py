@@ -8,6 +8,7 @@ import logging
 import re
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask, request
 
 from giving.extensions import db
@@ -15,12 +16,15 @@ from tests.database_helpers import reset_schema
 from wsgi import create_app
 
 SECRET = "a-long-random-production-secret-for-this-test-only"
+# Production refuses to start without its own key for groups' bank details.
+BANK_KEYS = [Fernet.generate_key().decode()]
 
 
 def _production(tmp_path, **settings) -> Flask:
     app = create_app(
         "production",
         SECRET_KEY=SECRET,
+        BANK_DETAILS_KEYS=BANK_KEYS,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'production.sqlite3'}",
         **settings,
     )
@@ -92,7 +96,11 @@ def limits_kept_in_memory_afterwards():
 def test_production_shares_its_counts_through_redis_and_warns_without_it(
     caplog, redis_url, limits_kept_in_memory_afterwards
 ):
-    settings = {"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    settings = {
+        "SECRET_KEY": SECRET,
+        "BANK_DETAILS_KEYS": BANK_KEYS,
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    }
     with caplog.at_level(logging.WARNING):
         with_redis = create_app("production", REDIS_URL=redis_url, **settings)
     assert with_redis.config["RATELIMIT_STORAGE_URI"] == redis_url
