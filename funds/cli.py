@@ -51,6 +51,8 @@ def register(app: Flask) -> None:
     _funds_commands(app)
     _donations_commands(app)
     _giftaid_commands(app)
+    _ledger_commands(app)
+    _bank_commands(app)
 
 
 def _export_commands(app: Flask) -> None:
@@ -168,3 +170,89 @@ def _giftaid_commands(app: Flask) -> None:
         with _opened(out, newline="") as target:
             target.write(text)
         click.echo(f"Claimed {count} gifts, {total}.", err=True)
+
+
+def _fund_for_books(fund_id: int) -> Fund:
+    fund = db.session.get(Fund, fund_id)
+    if fund is None:
+        raise click.ClickException(f"No fund has the number {fund_id}.")
+    return fund
+
+
+def _ledger_commands(app: Flask) -> None:
+    from funds.services import books
+
+    @app.cli.group("ledger")
+    def ledger_group() -> None:
+        """A fund's books: the journal and the trial balance."""
+
+    @ledger_group.command("journal")
+    @click.option("--fund", "fund_id", required=True, type=int, help="The fund's number.")
+    @click.option("--from", "from_on", type=click.DateTime(["%Y-%m-%d"]), help="First day.")
+    @click.option("--to", "to_on", type=click.DateTime(["%Y-%m-%d"]), help="Last day.")
+    @_out_option("File to write the journal to, as CSV (default: the screen).")
+    def ledger_journal(
+        fund_id: int, from_on: dt.datetime | None, to_on: dt.datetime | None, out: str
+    ) -> None:
+        """Write the fund's journal as CSV: one row per entry, as an accounting package
+        imports it (date, account code and name, debit, credit, reference, description)."""
+        fund = _fund_for_books(fund_id)
+        filters = books.JournalFilters(
+            date_from=from_on.date() if from_on else None,
+            date_to=to_on.date() if to_on else None,
+        )
+        written = [0]
+
+        def counted(lines: Iterator[books.JournalLine]) -> Iterator[books.JournalLine]:
+            for line in lines:
+                written[0] += 1
+                yield line
+
+        with on_public_site(), refusals_shown(), _opened(out, newline="") as target:
+            lines = books.journal_lines(db.session, None, fund, filters, checked=True)
+            for chunk in books.journal_csv_chunks(counted(lines)):
+                target.write(chunk)
+        db.session.rollback()
+        click.echo(f"Wrote {written[0]} entries.", err=True)
+
+    @ledger_group.command("trial-balance")
+    @click.option("--fund", "fund_id", required=True, type=int, help="The fund's number.")
+    @click.option("--at", "at", type=click.DateTime(["%Y-%m-%d"]), help="The day (default: today).")
+    def ledger_trial_balance(fund_id: int, at: dt.datetime | None) -> None:
+        """Show each account's balance at the end of the day, as a debit or a credit, and the
+        totals (which always agree)."""
+        fund = _fund_for_books(fund_id)
+        day = at.date() if at else to_london(utcnow()).date()
+        with on_public_site(), refusals_shown():
+            balance = books.trial_balance(db.session, None, fund, day, checked=True)
+        db.session.rollback()
+        click.echo(f"Trial balance of {fund.name} at the end of {day.isoformat()}")
+        for line in balance.lines:
+            click.echo(
+                f"{line.code:<40} {line.name:<40} "
+                f"{books.decimal_pounds(line.debit_pence):>14} "
+                f"{books.decimal_pounds(line.credit_pence):>14}"
+            )
+        click.echo(
+            f"{'':<40} {'Totals':<40} {books.decimal_pounds(balance.debit_pence):>14} "
+            f"{books.decimal_pounds(balance.credit_pence):>14}"
+        )
+        if not balance.balances:
+            click.echo("The totals do not agree.", err=True)
+            sys.exit(1)
+
+
+def _bank_commands(app: Flask) -> None:
+    from funds.services import rotate_keys
+
+    @app.cli.group("bank")
+    def bank_group() -> None:
+        """Bank details: keeping them encrypted."""
+
+    @bank_group.command("rotate-key")
+    def bank_rotate_key() -> None:
+        """Encrypt every kept bank detail again with the first of BANK_DETAILS_KEYS. Put the new
+        key first and keep the old ones after it until this has run."""
+        count = rotate_keys(db.session)
+        db.session.commit()
+        click.echo(f"Encrypted {count} rows again with the first key.", err=True)

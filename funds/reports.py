@@ -29,12 +29,14 @@ from funds.models import (
     Fund,
     FundRound,
     Grant,
+    Income,
+    IncomeSource,
 )
 from funds.models.core import AccountMonth
 from funds.services.commitments import financial_year_of
 from funds.services.setup import funds_in
 from funds.workflow import PUBLISHED_GRANT_STATES, DonationState, GrantState
-from giving.models import Application, Group, Place, PostcodeArea, Round, Ward
+from giving.models import Application, Group, Place, PostcodeArea, Round, User, Ward
 from giving.services.reports import (
     Chart,
     ChartRow,
@@ -275,6 +277,15 @@ DEFINITIONS = (
         "are the averages (means) across grants, to 1 decimal place.",
     ),
     Definition(
+        "gifts",
+        "Gifts to the place's funds",
+        "Every gift to the place's funds, from anyone, with an account or not: given "
+        "online, or by cash, cheque or bank transfer, and gifts the fund's team wrote down "
+        "with the rest of the money in. A gift still waiting, a payment that failed, and a "
+        "gift given back in full do not count. These are the gifts in each fund's books. "
+        "The figure for people who gave money counts only those with an account.",
+    ),
+    Definition(
         "money-in-out",
         "Money in and out",
         "From each fund's ledger: money into its bank account (money received, and "
@@ -386,26 +397,56 @@ def grant_figures(session: Session, where: Sequence[ColumnElement[bool]]) -> lis
 
 def participation_part(session: Session, place: Place, round_: Round | None) -> Participation:
     """Donors with an account who gave to the place's funds (not for one round): each donor
-    once for each financial year they gave in (the day the gift arrived, or was made)."""
+    once for each financial year they gave in (the day the gift arrived, or was made). A gift
+    is the giver's when it was made from their account, or when the fund's team recorded it
+    with the email address of their (confirmed) account. Gifts count while the fund keeps
+    them: not waiting, failed, given back in full or taken back by the donor's bank.
+
+    With the records, the number of gifts the place's funds hold, from anyone, with an account
+    or not (as the funds' Donations accounts do)."""
     if round_ is not None:
         return Participation()
     year = case(
         (Donation.received_on.is_not(None), financial_year_of(Donation.received_on)),
         else_=financial_year_of(Donation.created_at),
     )
+    kept = [
+        Fund.place_id == place.id,
+        Donation.state == DonationState.CLEARED,
+        Donation.refunded_pence < Donation.amount_pence,
+    ]
+    giver = func.coalesce(Donation.user_id, User.id)
     gave = (
-        select(Donation.user_id.label("user_id"), year.label("year"))
+        select(giver.label("user_id"), year.label("year"))
         .join(Fund, Fund.id == Donation.fund_id)
-        .where(
-            Fund.place_id == place.id,
-            Donation.state == DonationState.CLEARED,
-            Donation.user_id.is_not(None),
+        .outerjoin(
+            User,
+            (Donation.user_id.is_(None))
+            & (Donation.donor_email != "")
+            & (func.lower(Donation.donor_email) == User.email)
+            & User.email_confirmed_at.is_not(None),
         )
+        .where(*kept, giver.is_not(None))
         .subquery()
     )
     rows = session.execute(select(gave.c.user_id, gave.c.year).distinct()).all()
     records = [("donation", f"year:{int(year)}", int(user_id)) for user_id, year in rows]
-    return Participation(records=records)
+    # Every gift is money in from Donations, whether it came online, was recorded by the
+    # fund's team as a gift, or was written down with the rest of the money in.
+    gifts = int(
+        session.scalar(
+            select(func.count(Income.id))
+            .join(Fund, Fund.id == Income.fund_id)
+            .where(
+                Fund.place_id == place.id,
+                Income.source == IncomeSource.DONATION,
+                Income.refunded_pence < Income.amount_pence,
+            )
+        )
+        or 0
+    )
+    figure = Figure("gifts", _("Gifts to the place's funds"), gifts, str(gifts), "gifts")
+    return Participation(records=records, figures=[figure])
 
 
 def place_sections(session: Session, place: Place) -> list[Section]:

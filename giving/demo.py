@@ -66,38 +66,10 @@ GROUPS = [
     ("Riverside Repair Café", GroupKind.UNINCORPORATED, None, None, 120_000),
 ]
 
-FIRST_NAMES = [
-    "Amara",
-    "Ben",
-    "Chloe",
-    "Dev",
-    "Ella",
-    "Farah",
-    "George",
-    "Hana",
-    "Isaac",
-    "Jade",
-    "Kwame",
-    "Leah",
-    "Mo",
-    "Nia",
-    "Oscar",
-    "Priya",
-    "Quinn",
-    "Rosa",
-    "Sam",
-    "Tariq",
-    "Una",
-    "Vik",
-    "Wren",
-    "Xena",
-    "Yusuf",
-    "Zara",
-    "Aled",
-    "Bea",
-    "Cal",
-    "Dina",
-]
+FIRST_NAMES = (  # noqa: SIM905 (thirty names, kept short)
+    "Amara Ben Chloe Dev Ella Farah George Hana Isaac Jade Kwame Leah Mo Nia Oscar Priya Quinn "
+    "Rosa Sam Tariq Una Vik Wren Xena Yusuf Zara Aled Bea Cal Dina"
+).split()
 LAST_NAMES = [
     "Okafor",
     "Smith",
@@ -110,6 +82,18 @@ LAST_NAMES = [
     "Silva",
     "Lee",
 ]
+
+
+def group_postcode(name: str, number: int) -> str:
+    """Where a demo group is based: in the ward its name says ("Millfield Youth Football" in
+    Millfield), or else in each ward in turn; a full postcode in that ward's first area."""
+    _ward, prefixes = next(
+        ((ward, prefixes) for ward, prefixes in WARDS if name.startswith(ward)),
+        WARDS[number % len(WARDS)],
+    )
+    first = prefixes[0]
+    sector = first if " " in first else f"{first} 1"
+    return f"{sector}AB"
 
 
 @functools.cache
@@ -190,7 +174,7 @@ def load(session: Session) -> bool:
             company_number=company,
             annual_income_pence=income,
             description=f"{name} brings people in Oakbridge together.",
-            postcode=postcodes[i % len(postcodes)] + "AB",
+            postcode=group_postcode(name, i),
         )
         group.members.append(GroupMember(user=lead, is_lead=True))
         session.add(group)

@@ -223,7 +223,11 @@ DEFINITIONS = (
         "people-taking-part",
         "People who took part",
         "Everyone with an account who sat on a panel, voted in a public vote or gave "
-        "money. Each person is counted once, however many ways they took part.",
+        "money. Each person is counted once, however many ways they took part. In the table "
+        "of how people took part, and in the chart of people who voted by ward, each person "
+        "is counted once for each way, however many times they took part that way (in two "
+        "public votes, say). People who voted with a voting code have no account: the chart "
+        "of people who voted by ward shows them in a column of their own.",
     ),
     Definition(
         "returning",

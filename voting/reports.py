@@ -178,27 +178,58 @@ def _slug(text: str) -> str:
 
 
 def turnout(session: Session, place: Place, round_: Round | None) -> tuple[Chart, Chart, int]:
-    """Voters by ward, turnout by ward, and how many voted with a code."""
+    """People who voted by ward, turnout by ward, and how many voted with a code.
+
+    Each person with an account counts once, however many of the votes they voted in (in the
+    ward of their vote; the last ward, by number, if they voted from more than one): the same
+    people as "Voted in a public vote". A voting code is good for one vote, and whoever used
+    it has no account, so each code used is one more person, in the code's ward."""
     vote_ids = [v.id for v in _votes(session, place, round_)]
     counts: Counter = Counter()
-    code_votes = 0
+    by_code: Counter = Counter()
     if vote_ids:
-        # Counted by the database, one row a ward: a voter without an account voted with a code.
-        rows = session.execute(
-            select(VoterRecord.ward_id, func.count(VoterRecord.id), func.count(VoterRecord.user_id))
-            .where(VoterRecord.vote_id.in_(vote_ids))
-            .group_by(VoterRecord.ward_id)
-        ).all()
-        for ward_id, voters, with_account in rows:
-            counts[ward_id] += voters
-            code_votes += voters - with_account
+        # Counted by the database, one row a ward.
+        voters = (
+            select(VoterRecord.user_id, func.max(VoterRecord.ward_id).label("ward_id"))
+            .where(VoterRecord.vote_id.in_(vote_ids), VoterRecord.user_id.is_not(None))
+            .group_by(VoterRecord.user_id)
+            .subquery()
+        )
+        counts.update(
+            dict(
+                session.execute(
+                    select(voters.c.ward_id, func.count()).group_by(voters.c.ward_id)
+                ).all()
+            )
+        )
+        by_code.update(
+            dict(
+                session.execute(
+                    select(VoterRecord.ward_id, func.count(VoterRecord.id))
+                    .where(
+                        VoterRecord.vote_id.in_(vote_ids), VoterRecord.voting_code_id.is_not(None)
+                    )
+                    .group_by(VoterRecord.ward_id)
+                ).all()
+            )
+        )
+    code_votes = sum(by_code.values())
     wards = list(session.scalars(select(Ward).where(Ward.place_id == place.id).order_by(Ward.name)))
     people = _place_shares(session, place, WARD)
-    voters_rows = [ChartRow(w.name, [counts.get(w.id, 0)]) for w in wards]
-    if counts.get(None):
-        voters_rows.append(ChartRow(_("Ward not known"), [counts[None]]))
+    voters_rows = [ChartRow(w.name, [counts.get(w.id, 0), by_code.get(w.id, 0)]) for w in wards]
+    if counts.get(None) or by_code.get(None):
+        voters_rows.append(
+            ChartRow(_("Ward not known"), [counts.get(None, 0), by_code.get(None, 0)])
+        )
     turnout_rows = [
-        ChartRow(w.name, [tidy_number(Fraction(100 * counts.get(w.id, 0), people[w.name]))])
+        ChartRow(
+            w.name,
+            [
+                tidy_number(
+                    Fraction(100 * (counts.get(w.id, 0) + by_code.get(w.id, 0)), people[w.name])
+                )
+            ],
+        )
         for w in wards
         if people.get(w.name)
     ]
@@ -206,7 +237,7 @@ def turnout(session: Session, place: Place, round_: Round | None) -> tuple[Chart
         Chart(
             "voters-by-ward",
             _("People who voted, by ward"),
-            [_("Voters")],
+            [_("With an account"), _("With a voting code")],
             voters_rows,
             "count",
             _("Ward"),

@@ -1,6 +1,11 @@
 """Forms for funds, by area, rendered with GOV.UK Frontend widgets. Amounts are typed in pounds
 and held as whole pence."""
 
+from funds.forms.banking import (  # noqa: F401
+    BankDetailsForm,
+    FundBankingForm,
+    StatementForm,
+)
 from funds.forms.donations import (  # noqa: F401
     DonationRefundForm,
     GiveForm,

@@ -4,6 +4,14 @@ Money is whole pence everywhere. The database backs the rules that must never br
 ledger transactions, no payment beyond its instalment, no gift claimed for Gift Aid twice).
 """
 
+from funds.models.banking import (  # noqa: F401
+    BankDetailsState,
+    FundBanking,
+    GroupBankDetails,
+    PaymentRun,
+    PaymentRunItem,
+    RunState,
+)
 from funds.models.core import (  # noqa: F401
     Account,
     AccountKind,

@@ -14,6 +14,18 @@ from funds.permissions import (  # noqa: F401
     can_see_grant,
     can_see_regular_gift,
 )
+from funds.services.bank_details import (  # noqa: F401
+    bank_details_of,
+    can_read_in_full,
+    can_see_bank_details,
+    change_bank_details,
+    confirm_bank_details,
+    fund_banking_of,
+    is_group_lead,
+    rotate_keys,
+    set_fund_banking,
+    shown,
+)
 from funds.services.card_payments import (  # noqa: F401
     charge_payment_method,
     checkout,
@@ -110,10 +122,19 @@ from funds.services.match import (  # noqa: F401
     match_pledges,
 )
 from funds.services.payment_runs import (  # noqa: F401
+    LeftOut,
+    Reconciled,
+    approve_run,
+    import_statement,
+    may_approve,
     payment_run,
     payment_run_csv,
+    payment_runs_of,
+    prepare_run,
     record_payment_run,
+    run_file,
     run_reference,
+    runnable,
 )
 from funds.services.reconcile import (  # noqa: F401
     Difference,

@@ -19,6 +19,7 @@ from funds.models import (
 from funds.permissions import (
     require_manager,
 )
+from funds.services.books import given_pence
 from funds.services.ledger import is_pence
 from funds.workflow import (
     DonationState,
@@ -111,13 +112,11 @@ class GivingFigures:
 
 
 def giving_figures(session: Session, fund: Fund) -> GivingFigures:
-    kept = Donation.amount_pence - Donation.refunded_pence
-    row = session.execute(
-        select(
-            func.count(func.distinct(Donation.donor_name)),
-            func.coalesce(func.sum(kept), 0),
-        ).where(Donation.fund_id == fund.id, Donation.state == DonationState.CLEARED)
-    ).one()
+    donors = session.scalar(
+        select(func.count(func.distinct(Donation.donor_name))).where(
+            Donation.fund_id == fund.id, Donation.state == DonationState.CLEARED
+        )
+    )
     matched = total_of(session, MatchPledge.drawn_pence, MatchPledge.fund_id == fund.id)
     grants = session.execute(
         select(func.count(Grant.id), func.coalesce(func.sum(Grant.total_pence), 0)).where(
@@ -125,8 +124,9 @@ def giving_figures(session: Session, fund: Fund) -> GivingFigures:
         )
     ).one()
     return GivingFigures(
-        donors=int(row[0] or 0),
-        given_pence=int(row[1] or 0),
+        donors=int(donors or 0),
+        # Every gift recorded (online, or by the fund's team), from the ledger.
+        given_pence=given_pence(session, fund),
         matched_pence=matched,
         granted_pence=int(grants[1] or 0),
         grants=int(grants[0] or 0),

@@ -3,6 +3,8 @@
 Views parse input, call one service with the acting user, then render or redirect."""
 
 from funds.views import (  # noqa: F401  (each adds its pages to bp)
+    banking,
+    books,
     claims,
     donations,
     giving,

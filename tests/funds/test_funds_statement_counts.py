@@ -225,6 +225,11 @@ def _manager_urls(w: World) -> list[str]:
         f"/funds/{fund_id}/donations",
         f"/funds/{fund_id}/payment-run?on=2031-01-01",
         f"/grants/{grant_id}",
+        f"/funds/{fund_id}/books",
+        f"/funds/{fund_id}/books?page=2",
+        f"/funds/{fund_id}/books?date_from=1&date_from=1&date_from=2025&account=1",
+        f"/funds/{fund_id}/books/trial-balance",
+        f"/funds/{fund_id}/books/trial-balance?at=15&at=6&at=2026",
     ]
 
 
@@ -335,3 +340,22 @@ def _hook_counts(app: Flask, world: World) -> dict[str, int]:
                 part(place, round_)
             counts[name] = len(seen)
     return counts
+
+
+def test_the_journal_file_asks_the_same_with_10_rows_as_with_200(app, world):
+    """The file is written as it is read: one question for its rows, however many."""
+    client = app.test_client()
+    log_in(client, world.manager)
+    url = f"/funds/{world.fund.id}/books/journal.csv"
+
+    def asked() -> tuple[int, int]:
+        with statements_sent(world.engine) as seen:
+            rows = client.get(url).get_data(as_text=True).count("\r\n")
+        return len(seen), rows
+
+    world.grow(FEW)
+    few, few_rows = asked()
+    world.multiply(MANY)
+    many, many_rows = asked()
+    assert many_rows > few_rows * 10
+    assert few == many

@@ -177,10 +177,13 @@ def test_every_participation_figure_for_the_place(app, session, world):
     }
     # Where they live: North u1, u4, u7; South u2, u5, u6; u3 not known.
     assert _chart(report, "people-by-ward") == {"North": [3], "South": [3], "Ward not known": [1]}
-    # Voters by ward, every public vote: North u1, u4, u1 again; South u5, code, u6.
-    assert _chart(report, "voters-by-ward") == {"North": [3], "South": [3]}
-    # Turnout: North 3 / 12 = 25%, South 3 / 8 = 37.5%.
-    assert _chart(report, "turnout-by-ward") == {"North": [25], "South": [37.5]}
+    # People who voted by ward, each once, every public vote: North u1 (in both votes), u4;
+    # South u5, u6, and one voting code in its own column.
+    assert _chart(report, "voters-by-ward") == {"North": [2, 0], "South": [2, 1]}
+    # ... the same people as "Voted in a public vote": u1, u4, u5, u6.
+    assert sum(row[0] for row in _chart(report, "voters-by-ward").values()) == 4
+    # Turnout, people once each: North 2 / 12 = 16.67% -> 16.7%, South 3 / 8 = 37.5%.
+    assert _chart(report, "turnout-by-ward") == {"North": [16.7], "South": [37.5]}
     figures = {f.key: f for f in report.figures}
     assert figures["code_votes"].value == 1
     # Panel against the place. Age: panel 1 of 3 each (33%); place 30 and 70 of 100.
@@ -253,6 +256,6 @@ def test_the_api_gives_the_same_figures(session, world, client):
     assert figures["people"]["value"] == 7
     assert (figures["returning"]["numerator"], figures["returning"]["denominator"]) == (3, 7)
     charts = {c["id"]: {r["label"]: r["values"] for r in c["rows"]} for c in place["charts"]}
-    assert charts["turnout-by-ward"] == {"North": [25], "South": [37.5]}
+    assert charts["turnout-by-ward"] == {"North": [16.7], "South": [37.5]}
     one = client.get(f"/api/rounds/{world['a'].id}/participation").get_json()
     assert {f["key"]: f["value"] for f in one["figures"]}["people"] == 5
