@@ -155,7 +155,7 @@ def panels_for_user(session: Session, user: User) -> list[Panel]:
             select(Panel)
             .join(PanelMember, PanelMember.panel_id == Panel.id)
             .where(PanelMember.user_id == user.id, PanelMember.left_at.is_(None))
-            .options(selectinload(Panel.round).selectinload(Round.place))
+            .options(selectinload(Panel.round).selectinload(Round.place), selectinload(Panel.draws))
             .order_by(Panel.id.desc())
         )
     )
