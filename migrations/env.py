@@ -1,6 +1,7 @@
 """Alembic environment: the schema comes from the app's models (Flask-SQLAlchemy)."""
 
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -52,10 +53,38 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    with get_engine().connect() as connection:
+    with get_engine().connect() as connection, sqlite_links_checked(connection):
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+            links_intact(connection)
+
+
+@contextmanager
+def sqlite_links_checked(connection):
+    """On SQLite, migrate with foreign keys off, as SQLite asks for changes it makes by
+    rebuilding a table: dropping the old table would otherwise delete the rows that point at it
+    (or refuse to). The setting only changes outside a transaction, so it is made on the new
+    connection before the migrations' transaction begins; ``links_intact`` then checks every
+    link before that transaction commits."""
+    raw = connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
+    if raw is not None:
+        raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = ON")
+
+
+def links_intact(connection):
+    """Refuse to commit a migration that left a row pointing at nothing (SQLite only: the
+    other databases keep their foreign keys on throughout)."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"The migration broke links between rows: {broken[:5]}")
 
 
 if context.is_offline_mode():
