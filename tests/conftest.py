@@ -27,7 +27,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from giving.extensions import db, limiter
 from tests import pabulib_data
-from tests.database_helpers import app_on, worker_database
+from tests.database_helpers import app_on, drop_templates, worker_database
 
 # Fixtures that put a test on the database TEST_DATABASE_URL names (or SQLite without it).
 DATABASE_FIXTURES = {"app", "live_app"}
@@ -41,6 +41,10 @@ def pytest_configure(config: pytest.Config) -> None:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker and os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
         config.add_cleanup(worker_database(worker))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    drop_templates()
 
 
 def _uses_database(item: pytest.Item) -> bool:
