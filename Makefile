@@ -93,6 +93,7 @@ bench: $(TESTING)
 	$(BIN)/python bench/bench_ballots.py
 	$(BIN)/python bench/bench_count.py
 	$(BIN)/python bench/bench_draw.py
+	$(BIN)/python bench/bench_startup.py
 
 ## Rebuild the CSS and JavaScript in static/ from assets/ (needs Node.js and npm).
 assets:

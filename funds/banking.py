@@ -15,20 +15,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 from flask_babel import gettext as _
-from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
 
 from giving.errors import DomainError
+
+# cryptography and schwifty are imported where numbers are encrypted or an IBAN is checked,
+# so that starting the app (and every command) does not load them.
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 _SEPARATORS = re.compile(r"[\s-]+")
 
 
 def cipher(keys: list[str] | None = None) -> MultiFernet:
     """The MultiFernet for ``keys`` (default: the app's ``BANK_DETAILS_KEYS``)."""
+    from cryptography.fernet import Fernet, MultiFernet
+
     chosen = keys if keys is not None else current_app.config.get("BANK_DETAILS_KEYS") or []
     if not chosen:
         raise RuntimeError("Set BANK_DETAILS_KEYS: bank details cannot be kept without a key.")
@@ -40,6 +45,8 @@ def encrypt(value: str) -> str:
 
 
 def decrypt(token: str) -> str:
+    from cryptography.fernet import InvalidToken
+
     try:
         return cipher().decrypt(token.encode()).decode()
     except InvalidToken as error:
@@ -95,6 +102,9 @@ def clean_iban(text: str | None, sort_code: str, account_number: str) -> str | N
     compact = _SEPARATORS.sub("", text or "").upper()
     if not compact:
         return None
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
     try:
         iban = IBAN(compact)
     except SchwiftyException:

@@ -8,11 +8,12 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Session
+
+from giving.migrate import Migrations
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -44,7 +45,8 @@ if TYPE_CHECKING:
 else:
     Model = db.Model
 
-migrate = Migrate(compare_type=True, render_as_batch=True)
+# Flask-Migrate itself (and Alembic) loads only when a migration runs: see giving.migrate.
+migrate = Migrations(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

@@ -35,9 +35,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from voting import fair_lottery
+if TYPE_CHECKING:  # it needs numpy and a MIP solver: imported where a fair draw is run
+    from voting import fair_lottery
 
 MAXIMIN = "maximin"
 LEGACY = "legacy"
@@ -265,6 +266,8 @@ def fair_distribution(
     pool: Sequence[dict[str, str]], quotas: Sequence[Quota], seats: int
 ) -> tuple[fair_lottery.Profiles, fair_lottery.Distribution]:
     """The pool's profiles and the fair lottery's distribution over panels."""
+    from voting import fair_lottery
+
     _check(pool, quotas, seats)
     profiles = fair_lottery.group(pool, _categories(quotas), ID_COLUMN)
     with _LOCK, _quiet():
@@ -301,6 +304,8 @@ def draw(
     rng = random.Random(seed)  # noqa: S311 (repeatable by design: the seed is public)
     fair: fair_lottery.Distribution | None = None
     if algorithm == MAXIMIN:
+        from voting import fair_lottery
+
         if distribution is None:
             profiles, fair = fair_distribution(pool, quotas, seats)
         else:

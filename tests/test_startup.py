@@ -1,0 +1,145 @@
+"""Every ``flask`` command starts quickly: building the app loads no library that only some
+commands or pages use (numpy and the lottery's solver, Alembic, Stripe, odfpy, schwifty,
+cryptography, the PostgreSQL driver on SQLite). Each is loaded where it is used. Work left
+until it is needed (address builders, the garbage collector's passes) gives the same result."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask import Flask, url_for
+from werkzeug.routing import Rule
+
+from giving.startup import QuickRule, collector_paused
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HEAVY = {
+    "alembic",
+    "cryptography",
+    "flask_migrate",
+    "highspy",
+    "jsonschema",
+    "mako",
+    "numpy",
+    "odf",
+    "pabutools",
+    "playwright",
+    "psycopg",
+    "pycountry",
+    "pygments",
+    "redis",
+    "rq",
+    "schwifty",
+    "sortition_algorithms",
+    "stripe",
+}
+# Our own modules that need one of them.
+HEAVY_OURS = {"voting.fair_lottery", "voting.rules.equal_shares"}
+
+# Runs the ``flask`` command as the console script does, then prints what it imported.
+PROBE = """
+import json, sys
+from flask.cli import main
+sys.argv = ["flask", *json.loads(sys.argv[1])]
+try:
+    main()
+except SystemExit as stop:
+    if stop.code:
+        raise
+print("MODULES=" + json.dumps(sorted(sys.modules)))
+"""
+
+
+def flask(args: list[str], instance: Path) -> tuple[str, set[str]]:
+    """What ``flask ARGS`` printed, and the modules it had imported when it finished, run
+    on the embedded SQLite setup with no Redis."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "PLACEFUND_ENV", "FLASK_APP"}
+    }
+    env["PLACEFUND_INSTANCE"] = str(instance)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    output, _, modules = done.stdout.rpartition("MODULES=")
+    return output, set(json.loads(modules))
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted(name for name in modules if name.split(".")[0] in HEAVY or name in HEAVY_OURS)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["routes"], ["count", "--help"]])
+def test_a_command_starts_without_loading_what_it_does_not_use(args, tmp_path):
+    output, modules = flask(args, tmp_path)
+    assert output.strip()
+    assert "wsgi" in modules, "the app was built"
+    assert heavy(modules) == []
+
+
+def test_the_database_commands_are_listed_and_load_alembic_only_when_run(tmp_path):
+    listing, modules = flask(["--help"], tmp_path)
+    assert "db " in listing
+    assert "Perform database migrations." in listing
+    assert "alembic" not in modules
+    heads, modules = flask(["db", "heads"], tmp_path)
+    assert "(head)" in heads
+    assert "alembic" in modules
+
+
+def _addresses(rule_class: type[Rule]) -> list[str]:
+    app = Flask(__name__)
+    app.url_rule_class = rule_class
+    app.add_url_rule("/grants/<int:grant_id>/pay", "pay", lambda grant_id: "")
+    app.add_url_rule("/rounds/<slug>/", "round", lambda slug, page: "", defaults={"page": 1})
+    app.add_url_rule("/files/<path:name>", "file", lambda name: "")
+    with app.test_request_context():
+        return [
+            url_for(endpoint, **values)
+            for _ in range(2)  # the first call compiles the builder, the second reuses it
+            for endpoint, values in [
+                ("pay", {"grant_id": 12}),
+                ("pay", {"grant_id": 12, "back": "/funds/a b?c"}),
+                ("round", {"slug": "spring grants"}),
+                ("round", {"slug": "oak", "page": 1, "sort": "date"}),
+                ("file", {"name": "2026/open data.json", "_external": True}),
+            ]
+        ]
+
+
+def test_addresses_built_when_first_used_are_the_same_as_werkzeugs():
+    assert _addresses(QuickRule) == _addresses(Rule)
+    assert _addresses(QuickRule)[0] == "/grants/12/pay"
+    assert _addresses(QuickRule)[1] == "/grants/12/pay?back=/funds/a+b?c"
+
+
+def test_the_collector_runs_again_after_the_app_is_built_even_when_building_fails():
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("a bad setting")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled(), "left off when it was off"
+    finally:
+        gc.enable()
