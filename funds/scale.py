@@ -1,6 +1,7 @@
 """Scaleford's fund for ``flask demo scale``: grants with their schedules, payments and
 check-ins, money from the council, and gifts, every movement of money a balanced ledger
-transaction, as :func:`funds.services.ledger.post` writes them.
+transaction, as :func:`funds.services.ledger.post` writes them (on PostgreSQL checked and
+added to the monthly totals all at once: :mod:`funds.scale_ledger`).
 
 Grants are made from the giving loader's awards first, then directly to its groups (grants
 from before the fund used Placefund) until there are as many as asked. Rows go in a chunk of
@@ -37,6 +38,7 @@ from funds.models import (
     Payment,
     Transaction,
 )
+from funds.scale_ledger import ledger_in_bulk
 from funds.schedule import Frequency
 from funds.services.donations import new_reference
 from funds.services.ledger import account
@@ -148,13 +150,15 @@ def load(session: Session, scale: Scale) -> None:
     books = Books(fund.id, manager.id, _accounts(session, fund))
     made["fund_id"] = fund.id
     plans = _grant_plans(scale)
-    for start in range(0, sizes.grants, CHUNK):
-        _grants(
-            session, scale, books, [next(plans) for _ in range(min(CHUNK, sizes.grants - start))]
-        )
-    _council_income(session, scale, books)
-    for start in range(0, sizes.gifts, CHUNK):
-        _gifts(session, scale, books, min(CHUNK, sizes.gifts - start))
+    with ledger_in_bulk(session, scale):
+        with scale.stage("Grants, schedules, payments and check-ins"):
+            for start in range(0, sizes.grants, CHUNK):
+                chunk = [next(plans) for _ in range(min(CHUNK, sizes.grants - start))]
+                _grants(session, scale, books, chunk)
+        with scale.stage("Money from the council and gifts"):
+            _council_income(session, scale, books)
+            for start in range(0, sizes.gifts, CHUNK):
+                _gifts(session, scale, books, min(CHUNK, sizes.gifts - start))
     scale.total = scale.done  # the estimate above is rough; the bar ends full
 
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -84,13 +85,23 @@ def register(app: Flask) -> None:
         from giving.scale import SCALE_MANAGER_EMAIL, ScaleSizes, build
 
         sizes = ScaleSizes(grants=grants, applications=applications, ballots=ballots, gifts=gifts)
+        stages: list[str] = []
+        started = time.perf_counter()
         with on_public_site(), terminal_bar("Building Scaleford") as progress:
-            created = build(db.session, sizes, hooks.current().scale_loaders, progress)
+            loaders = hooks.current().scale_loaders
+            created = build(db.session, sizes, loaders, progress, stages.append)
+            saving = time.perf_counter()
             commit()
         if not created:
             click.echo("Scaleford was already there; nothing changed.")
             return
-        click.echo(f"Scaleford built. Its fund manager logs in as {SCALE_MANAGER_EMAIL}.")
+        finished = time.perf_counter()
+        stages.append(f"Saving: {finished - saving:.1f} s")
+        click.echo("\n".join(stages))
+        click.echo(
+            f"Scaleford built in {finished - started:.0f} s. "
+            f"Its fund manager logs in as {SCALE_MANAGER_EMAIL}."
+        )
 
     @app.cli.command("tick")
     def tick_command() -> None:

@@ -6,19 +6,42 @@ answer. It commits for real, so it runs on a database of its own, built once for
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from funds.models import Entry, Fund, Grant, Income, Instalment, Payment, Transaction
+from funds.models import (
+    Account,
+    AccountKind,
+    Entry,
+    Fund,
+    Grant,
+    Income,
+    IncomeSource,
+    Instalment,
+    Payment,
+    Transaction,
+)
+from funds.models.core import AccountMonth
 from funds.models.donations import Donation
+from funds.scale_ledger import UnbalancedLedger, ledger_in_bulk
 from funds.services import figures as ledger_figures
+from funds.services.ledger import account, post
 from funds.workflow import OWED_STATES
 from giving.extensions import db
-from giving.models import Application, Place, Round
-from giving.scale import SCALE_MANAGER_EMAIL, SCALE_PASSWORD, SCALE_PLACE_SLUG
+from giving.models import Application, Place, Round, User
+from giving.scale import (
+    SCALE_MANAGER_EMAIL,
+    SCALE_PASSWORD,
+    SCALE_PLACE_SLUG,
+    Scale,
+    ScaleSizes,
+)
+from giving.timeutil import utcnow
 from tests.conftest import post_form
 from tests.database_helpers import own_app
 from voting.models import Ballot, Vote, VoterRecord
@@ -39,6 +62,9 @@ def scale_app(tmp_path_factory) -> Iterator[Flask]:
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
         assert "Scaleford built" in result.output
+        # Each stage says what it wrote and how long it took.
+        assert "Grants, schedules, payments and check-ins: " in result.output
+        assert "Closing and counting the vote: " in result.output
         yield app
 
 
@@ -110,6 +136,79 @@ def test_every_ledger_journal_balances_and_the_accounts_agree(scale_db):
     assert figures.paid_pence == paid > 0
     assert figures.bank_pence == money_in - paid
     assert figures.income_pence == money_in
+
+
+def _months(session, fund: Fund) -> dict[tuple[int, object], tuple[int, int, int]]:
+    rows = session.execute(
+        select(AccountMonth)
+        .join(Account, Account.id == AccountMonth.account_id)
+        .where(Account.fund_id == fund.id)
+    ).scalars()
+    return {
+        (m.account_id, m.month_start): (m.debit_pence, m.credit_pence, m.entry_count) for m in rows
+    }
+
+
+def test_the_monthly_totals_are_the_entries_added_up(scale_db):
+    fund = _fund(scale_db)
+    debits: Counter = Counter()
+    credits: Counter = Counter()
+    counts: Counter = Counter()
+    entries = scale_db.execute(
+        select(Entry.account_id, Transaction.occurred_on, Entry.amount_pence)
+        .join(Transaction, Transaction.id == Entry.transaction_id)
+        .where(Transaction.fund_id == fund.id)
+    ).all()
+    for account_id, day, amount in entries:
+        key = (account_id, day.replace(day=1))
+        debits[key] += max(amount, 0)
+        credits[key] += max(-amount, 0)
+        counts[key] += 1
+    expected = {key: (debits[key], credits[key], counts[key]) for key in counts}
+    assert len(entries) > 300
+    assert _months(scale_db, fund) == expected
+
+
+def test_the_monthly_totals_keep_up_with_entries_made_after_the_build(scale_db):
+    fund = _fund(scale_db)
+    manager = scale_db.scalars(select(User).where(User.email == SCALE_MANAGER_EMAIL)).one()
+    bank = account(scale_db, fund, AccountKind.BANK)
+    council = account(scale_db, fund, AccountKind.INCOME, IncomeSource.COUNCIL)
+    today = utcnow().date()
+    key = (bank.id, today.replace(day=1))
+    debit, credit, count = _months(scale_db, fund).get(key, (0, 0, 0))
+    post(scale_db, manager, fund, "income", [(bank, 1234), (council, -1234)], occurred_on=today)
+    scale_db.flush()
+    assert _months(scale_db, fund)[key] == (debit + 1234, credit, count + 1)
+
+
+def _write_in_bulk(session, fund: Fund, amounts: list[int]) -> None:
+    """A transaction declaring two entries, with these amounts, written as the build does."""
+    bank = account(session, fund, AccountKind.BANK)
+    council = account(session, fund, AccountKind.INCOME, IncomeSource.COUNCIL)
+    with ledger_in_bulk(session, Scale(sizes=ScaleSizes())):
+        written = Transaction(
+            fund_id=fund.id, kind="income", occurred_on=utcnow().date(), entry_count=2
+        )
+        session.add(written)
+        session.flush()
+        for acct, amount in zip([bank, council, bank], amounts, strict=False):
+            session.add(Entry(transaction_id=written.id, account_id=acct.id, amount_pence=amount))
+        session.flush()
+
+
+def test_a_ledger_transaction_left_short_stops_the_build(scale_db):
+    # One entry of the two it declares: no row trigger can tell, the check at the end can.
+    with pytest.raises(UnbalancedLedger):
+        _write_in_bulk(scale_db, _fund(scale_db), [500])
+
+
+@pytest.mark.parametrize("amounts", [[500, -400], [500, -500, 100]], ids=["uneven", "too many"])
+def test_a_ledger_transaction_that_does_not_add_up_stops_the_build(scale_db, amounts):
+    # PostgreSQL's build switches the row guards off and the check catches it; on SQLite
+    # the guards stay on and refuse it as it is written.
+    with pytest.raises((UnbalancedLedger, IntegrityError)):
+        _write_in_bulk(scale_db, _fund(scale_db), amounts)
 
 
 def test_each_grants_schedule_adds_up_to_the_grant(scale_db):

@@ -70,11 +70,13 @@ def load(session: Session, scale: Scale) -> None:
         ],
     )
     made.update(vote_id=vote_id)
-    _ballots(session, scale, vote_id, option_ids, now)
-    vote = session.get(Vote, vote_id)
-    assert vote is not None  # inserted just above
-    services.move_vote(session, None, vote, "close", as_system=True)
-    scale.advance(ballots)
+    with scale.stage("Voting codes and ballots"):
+        _ballots(session, scale, vote_id, option_ids, now)
+    with scale.stage("Closing and counting the vote"):
+        vote = session.get(Vote, vote_id)
+        assert vote is not None  # inserted just above
+        services.move_vote(session, None, vote, "close", as_system=True)
+        scale.advance(ballots)
 
 
 def _ballots(
