@@ -70,20 +70,15 @@ def _above(x: Fraction) -> float:
 class _Bucket:
     """Supporters of one project who all have the same (integer) satisfaction ``u``.
 
-    ``members`` lists their groups of identical ballots once each, and ``voters`` repeats
-    each group once per ballot in it. ``key`` is a common multiple of the project's ``u``
-    divided by ``u``, so that money times ``key`` orders supporters by money per unit of
-    satisfaction.
+    ``members`` lists their groups of identical ballots once each (the input's ``mult``
+    says how many ballots each group has). ``key`` is a common multiple of the project's
+    ``u`` divided by ``u``, so that money times ``key`` orders supporters by money per unit
+    of satisfaction.
     """
 
     u: int
     key: int
     members: list[int] = field(default_factory=list)
-    voters: list[int] = field(default_factory=list)
-
-    def add(self, g: int, m: int) -> None:
-        self.members.append(g)
-        self.voters.extend([g] * m)
 
 
 @dataclass(slots=True)
@@ -117,6 +112,8 @@ class Input:
     points: list[Number] | None
     clone: list[int]
     rho0: dict[int, Fraction]
+    mult: np.ndarray
+    """How many ballots each group of identical ballots has."""
     keys0: list[tuple[float, int, int]] = field(default_factory=list)
     """The candidates as a heap, by ``rho0`` rounded down to a float, then rank."""
     arrays: dict[int, list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
@@ -126,9 +123,10 @@ class Input:
         groups (one entry per group), as arrays."""
         found = self.arrays.get(j)
         if found is None:
-            found = [
-                (np.array(b.voters, np.intp), np.array(b.members, np.intp)) for b in self.buckets[j]
-            ]
+            found = []
+            for bucket in self.buckets[j]:
+                members = np.array(bucket.members, np.intp)
+                found.append((np.repeat(members, self.mult[members]), members))
             self.arrays[j] = found
         return found
 
@@ -211,10 +209,7 @@ def _approval_support(election: Election, view: ApprovalView) -> _Support:
     clone_keys: list[_CloneKey] = []
     for j, supp in enumerate(view.supporters):
         cost = election.projects[j].cost
-        bucket = _Bucket(1, 1)
-        for g in supp:
-            bucket.add(g, view.mult[g])
-        buckets.append([bucket] if supp else [])
+        buckets.append([_Bucket(1, 1, list(supp))] if supp else [])
         # Satisfaction is the cost: a project that costs nothing satisfies nobody.
         total_u.append(view.votes[j] if cost > 0 else 0)
         sat.append(Fraction(cost))
@@ -236,9 +231,8 @@ def _points_support(election: Election, view: PointsView) -> _Support:
             bucket = by_u.get(iu)
             if bucket is None:
                 bucket = by_u[iu] = _Bucket(iu, 0)
-            m = view.mult[g]
-            bucket.add(g, m)
-            total += m * iu
+            bucket.members.append(g)
+            total += view.mult[g] * iu
         top = lcm(1, *by_u)
         for bucket in by_u.values():
             bucket.key = top // bucket.u
@@ -290,6 +284,7 @@ def build_input(election: Election, by_points: bool, rank: list[int]) -> Input:
         points=points,
         clone=[clone_ids.setdefault(key, len(clone_ids)) for key in clone_keys],
         rho0=rho0,
+        mult=np.array(view.mult, dtype=np.intp),
         keys0=keys0,
     )
 

@@ -82,7 +82,9 @@ class FloatCount:
         cost = self.cost[j]
         b = money[self.groups[j]]
         w = self.weights[j]
-        avail = float(b @ w)
+        # numpy's own pairwise sum, not a BLAS dot product: its error is the one ``_ROUND``
+        # allows for, and it needs no threads (a BLAS dot can wait for idle threads).
+        avail = float((b * w).sum())
         # How far a sum of the supporters' money (or the cost less one) may be off.
         slack = mass + (n * top + cost) * _ROUND
         if avail + slack < cost:
@@ -94,8 +96,9 @@ class FloatCount:
         count = n
         if lowest == 0.0:
             having = b > 0.0
-            count = round(float(w @ having))
-            lowest = float(b.min(initial=np.inf, where=having))
+            count = round(float(w[having].sum()))
+            rich = b[having]
+            lowest = float(rich.min()) if rich.size else np.inf
         gap = lowest * count - cost
         if gap > slack + count * mass:
             # All who have money pay an equal part: exactly 1 / count per unit of satisfaction.

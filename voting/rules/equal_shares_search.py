@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from voting.rules.equal_shares_disjoint import disjoint_share, supports_are_disjoint
+from voting.rules.equal_shares_rows import paid_rows
 from voting.rules.model import Number
 
 if TYPE_CHECKING:
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
 
 _ZERO = 1  # the class of voters with no money left anywhere in the interval
 _MAX_WAYS = 4  # more ways the count could go than this: try a shorter interval
+_GROW_PERCENT = 12
+"""How much longer the next interval is, in per cent, after a proof passed: a proof's work
+grows with its interval, and one that fails is lost (on Budapest 2024, 12 took a sixth less
+work in all than 25)."""
 _PROOF_PASS = 3
 """What one pass over a project's supporters in a proof costs, next to one in a plain run of
 MES: about three times as much, as a proof prices a project up to four times (the lower and
@@ -209,9 +214,18 @@ class _Envelope:
             )
             for k in unit
         ]
-        made: dict[tuple[int, int, int, int], int] = {}
         remaps: list[dict[int, int]] = [{} for _ in buckets]
         classes, _, bucket_of, current = counts
+        quick = paid_rows(bucket_of, current, pay, len(self.cols[0]), _ZERO)
+        if quick is not None:
+            targets, fresh = quick
+            for col, added in zip(self.cols, fresh, strict=True):
+                col.extend(added)
+            for v, index, moved in zip(classes, bucket_of, targets, strict=True):
+                remaps[index][v] = moved
+            inp.relabel(j, self.gvid, remaps, len(self.cols[0]))
+            return
+        made: dict[tuple[int, int, int, int], int] = {}
         c0, c1, c2, c3 = self.cols
         for v, index, lo0, lo1, hi0, hi1 in zip(classes, bucket_of, *current, strict=True):
             p0, p1, q0, q1 = pay[index]
@@ -512,7 +526,8 @@ def _search(
             gained = 0.7 * gained + proven
             spent = 0.7 * spent + _PROOF_PASS * work
             k += proven
-            width = limit + limit // 4 if proven else max(4, limit // 2)
+            grown = limit + max(1, limit * _GROW_PERCENT // 100)
+            width = grown if proven else max(4, limit // 2)
             settled = settled if proven else 0
             if not proven and limit <= 4:
                 direct = 4  # something changes within a few steps: count them

@@ -12,6 +12,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from flask_babel import gettext as _
@@ -101,45 +102,46 @@ def _rule_ballots(
     of the ballot's receipt hash: :func:`voting.models.receipt_label`), each with its choices
     in option order (a ranked ballot's in the voter's order). The database joins each
     ballot's choices into one string (``"12,7"``, or ``"12:3,7:1"`` with points or places
-    in the order), read through the connection without making objects, a chunk of ballots
-    at a time; ballots with the same choices share one tuple of project ids. Sorting by
-    label is done here: it is quicker than the database's sort by its collation, and the
-    same order for labels (lower-case hexadecimal digits)."""
+    in the order) and cuts each label from its hash; the rows are read through the
+    connection as plain tuples (table columns, not the ORM's), a chunk of ballots at a time;
+    ballots with the same choices share one tuple of project ids. Sorting by label is done
+    here: it is quicker than the database's sort by its collation, and the same order for
+    labels (lower-case hexadecimal digits)."""
+    ballot, choice = Ballot.__table__.c, BallotChoice.__table__.c
     total = int(
-        session.scalar(select(func.count()).select_from(Ballot).where(Ballot.vote_id == vote_id))
+        session.scalar(select(func.count()).select_from(Ballot).where(ballot.vote_id == vote_id))
         or 0
     )
     progress(0, total)
-    chosen: Any = cast(BallotChoice.option_id, String)
+    chosen: Any = cast(choice.option_id, String)
     if points or ranked:
-        chosen = chosen + ":" + cast(BallotChoice.points, String)
+        chosen = chosen + ":" + cast(choice.points, String)
     connection = session.connection() if isinstance(session, Session) else session
     rows = connection.execute(
-        select(Ballot.receipt_hash, func.aggregate_strings(chosen, ","))
-        .select_from(Ballot)
-        .outerjoin(BallotChoice, BallotChoice.ballot_id == Ballot.id)
-        .where(Ballot.vote_id == vote_id)
-        .group_by(Ballot.id, Ballot.receipt_hash)
+        select(
+            func.substr(ballot.receipt_hash, 1, LABEL_LENGTH), func.aggregate_strings(chosen, ",")
+        )
+        .select_from(Ballot.__table__)
+        .outerjoin(BallotChoice.__table__, choice.ballot_id == ballot.id)
+        .where(ballot.vote_id == vote_id)
+        .group_by(ballot.id, ballot.receipt_hash)
         .execution_options(yield_per=CHUNK_ROWS)
     )
     project_of = {str(option): project for option, project in by_option.items()}
     read = _read_ranking if ranked else _read_points if points else _read_ticks
     shared: dict[str | None, tuple[tuple[str, ...], tuple[int, ...] | None]] = {}
-    ballots: list[RuleBallot] = []
-    add = ballots.append
+    labelled: list[tuple[str, tuple[tuple[str, ...], tuple[int, ...] | None]]] = []
+    add = labelled.append
     for chunk in rows.partitions():
-        for hashed, joined in chunk:
+        for label, joined in chunk:
             found = shared.get(joined)
             if found is None:
                 found = shared[joined] = read(joined, project_of)
-            add(RuleBallot(found[0], found[1], voter_id=hashed[:LABEL_LENGTH]))
-        progress(len(ballots), total)
-    ballots.sort(key=_receipt)
-    return ballots
-
-
-def _receipt(ballot: RuleBallot) -> str:
-    return ballot.voter_id or ""
+            add((label, found))
+        progress(len(labelled), total)
+    del shared
+    labelled.sort(key=itemgetter(0))
+    return [RuleBallot(found[0], found[1], voter_id=label) for label, found in labelled]
 
 
 def _read_ticks(
