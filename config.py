@@ -74,6 +74,8 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "en_GB"
     BABEL_DEFAULT_TIMEZONE = "Europe/London"
+    # The languages people may choose, each named in its own words (see giving/languages.py).
+    LANGUAGES = {"en": "English", "cy": "Cymraeg", "pl": "Polski"}
 
     # Limits on failed tries (see giving/throttles.py). Counts are kept in Redis when
     # REDIS_URL is set, which production needs so that every worker shares them; this
@@ -91,9 +93,29 @@ class Config:
     EMAIL_REQUEST_LIMIT = os.environ.get("EMAIL_REQUEST_LIMIT", "20 per hour")
     # Wrong tries at verifying where one lives, per person.
     VERIFY_FAILURE_LIMIT = os.environ.get("VERIFY_FAILURE_LIMIT", "5 per 15 minutes")
+    # Giving statements a person may have emailed to themselves.
+    STATEMENT_EMAIL_LIMIT = os.environ.get("STATEMENT_EMAIL_LIMIT", "3 per hour")
     # How many proxies (load balancers) stand in front of the app and add X-Forwarded-For:
     # the client's real address is read from them. 0 trusts no header.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Reminders sent by `flask tick`: days before a check-in, payment or scoring deadline (and
+    # after it, for a check-in not done); hours before a vote closes; days an offered grant
+    # waits before its group is reminded to accept it; most reminders of each kind per run.
+    REMINDER_DAYS_BEFORE = int(os.environ.get("REMINDER_DAYS_BEFORE", "7"))
+    REMINDER_VOTE_HOURS = int(os.environ.get("REMINDER_VOTE_HOURS", "48"))
+    REMINDER_AGREEMENT_DAYS = int(os.environ.get("REMINDER_AGREEMENT_DAYS", "7"))
+    REMINDER_BATCH = int(os.environ.get("REMINDER_BATCH", "500"))
+    # HMRC's Gift Aid limits, in pence (HMRC changes them): gifts up to the first may share
+    # one aggregated line of the claim schedule, each line up to the second; the Small
+    # Donations Scheme takes cash and contactless gifts up to the third, up to the fourth in
+    # a tax year, and never more than GASDS_MATCHING_TIMES the Gift Aid gifts that year.
+    GIFT_AID_AGGREGATE_MAX_PENCE = int(os.environ.get("GIFT_AID_AGGREGATE_MAX_PENCE", "2000"))
+    GIFT_AID_AGGREGATE_LINE_MAX_PENCE = int(
+        os.environ.get("GIFT_AID_AGGREGATE_LINE_MAX_PENCE", "100000")
+    )
+    GASDS_GIFT_MAX_PENCE = int(os.environ.get("GASDS_GIFT_MAX_PENCE", "3000"))
+    GASDS_YEAR_CAP_PENCE = int(os.environ.get("GASDS_YEAR_CAP_PENCE", "800000"))
+    GASDS_MATCHING_TIMES = int(os.environ.get("GASDS_MATCHING_TIMES", "10"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

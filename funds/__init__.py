@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
             raise RuntimeError(problem)
 
     from funds import cli, demo, reports, scale, schemas, services
-    from funds.services import tasks
+    from funds.services import reminders, tasks
     from funds.views import bp, reports_bp
     from giving import hooks
 
@@ -37,3 +37,4 @@ def init_app(app: Flask) -> None:
     added.decision_guards.append(services.award_in_a_grant)
     added.add_api_schemas(schemas.NAMED)
     added.task_sources.append(tasks.task_lists)
+    added.reminder_sources.append(reminders.due_reminders)

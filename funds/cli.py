@@ -14,7 +14,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from funds import opendata, services
+from funds import opendata, opendata_quality, services
 from funds.models import Fund
 from giving.cli import on_public_site, refusals_shown
 from giving.extensions import db
@@ -70,16 +70,31 @@ def _export_commands(app: Flask) -> None:
         show_default=True,
         help="A 360Giving JSON data package, or the flattened CSV.",
     )
-    def export_360giving(out: str, fmt: str) -> None:
+    @click.option(
+        "--check",
+        is_flag=True,
+        help="Then run the 360Giving data quality checks on it; exit 1 on a warning.",
+    )
+    def export_360giving(out: str, fmt: str, check: bool) -> None:
         """Write every published grant as 360Giving open data (standard 1.4)."""
         prefix = current_app.config["THREESIXTYGIVING_PREFIX"]
         with (
             _opened(out, newline="" if fmt == "csv" else None) as target,
             terminal_bar("Writing grants") as progress,
         ):
-            opendata.write(db.session, target, prefix, fmt, progress)
+            opendata.write(
+                db.session, target, prefix, fmt, progress, current_app.config["PUBLIC_URL"]
+            )
         if out != "-":
             click.echo(f"Wrote {out}", err=True)
+        if check:
+            report = opendata_quality.check(
+                opendata.grants(db.session, prefix, current_app.config["PUBLIC_URL"]),
+                to_london(utcnow()).date(),
+            )
+            click.echo("\n".join(opendata_quality.summary(report)), err=True)
+            if report.warnings:
+                sys.exit(1)
 
 
 def _funds_commands(app: Flask) -> None:
@@ -143,12 +158,21 @@ def _giftaid_commands(app: Flask) -> None:
     @click.option("--from", "from_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
     @click.option("--to", "to_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
     @click.option("--fund", "fund_id", type=int, help="The fund (needed when several can claim).")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["csv", "ods"]),
+        default="csv",
+        show_default=True,
+        help="CSV, or the ODS spreadsheet that HMRC's Charities Online takes.",
+    )
     @_out_option("File to write the schedule to (default: the screen).")
     def giftaid_claim(
-        from_on: dt.datetime, to_on: dt.datetime, fund_id: int | None, out: str
+        from_on: dt.datetime, to_on: dt.datetime, fund_id: int | None, fmt: str, out: str
     ) -> None:
-        """Export the Gift Aid claim schedule for gifts received between the days, and mark
-        those gifts claimed so that no gift is ever claimed twice."""
+        """Export the Gift Aid claim schedule for gifts received between the days, with the
+        small donations the Small Donations Scheme allows, and mark those gifts claimed so
+        that no gift is ever claimed twice."""
 
         funds = list(db.session.scalars(select(Fund).where(Fund.holder_can_claim_gift_aid)))
         if fund_id is not None:
@@ -164,12 +188,21 @@ def _giftaid_commands(app: Flask) -> None:
                     db.session, funds[0], from_on.date(), to_on.date(), progress
                 )
             with terminal_bar("Writing the schedule") as progress:
-                text = services.claim_csv(claim, progress)
+                if fmt == "ods":
+                    data = services.claim_ods(claim, progress)
+                else:
+                    data = services.claim_csv(claim, progress).encode("utf-8")
             count, total = len(claim.items), format_money(claim.total_pence)
+            small = len(claim.small_donations), format_money(claim.small_donations_pence)
             commit()
-        with _opened(out, newline="") as target:
-            target.write(text)
+        if out == "-":
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            with open(out, "wb") as target:
+                target.write(data)
         click.echo(f"Claimed {count} gifts, {total}.", err=True)
+        click.echo(f"Small donations: {small[0]} gifts, {small[1]}.", err=True)
 
 
 def _fund_for_books(fund_id: int) -> Fund:

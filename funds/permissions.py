@@ -10,12 +10,14 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from funds.models import Donation, Fund, GiftAidDeclaration, Grant, RegularGift
 from funds.workflow import Actor
 from giving.errors import NotAllowed
-from giving.models import User
+from giving.models import RoleGrant, User
+from giving.permissions import STAFF_ROLES
 from giving.services import is_staff
 
 if TYPE_CHECKING:
@@ -80,3 +82,26 @@ def is_gift_donor(
     if gift.reference in started_here:
         return True
     return signed_in(user) and gift.user_id is not None and gift.user_id == user.id
+
+
+def can_see_receipt(session: Session, user: User | None, donation: Donation) -> bool:
+    """A gift's receipt: the signed-in account it was given from, and the fund's managers (who
+    see every gift to their fund). Donors without an account use the link in their email."""
+    if not signed_in(user):
+        return False
+    if donation.user_id is not None and donation.user_id == user.id:
+        return True
+    return can_manage_fund(session, user, donation.fund)
+
+
+def can_check_open_data(session: Session, user: User | None) -> bool:
+    """The open data checks: site admins, and the fund managers and admins of any place (the
+    file holds every place's grants, and any of them can put a warning right)."""
+    if not signed_in(user):
+        return False
+    if user.is_site_admin:
+        return True
+    staff = select(RoleGrant.id).where(
+        RoleGrant.user_id == user.id, RoleGrant.role.in_(STAFF_ROLES)
+    )
+    return session.scalar(staff.limit(1)) is not None

@@ -12,8 +12,8 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Hooks first (the other packages add to them), then pages, requests and commands.
     The guards come before any route: they choose how ids in addresses are read."""
-    from giving import cli, demo, guards, hooks, login, scale, schemas, transaction
-    from giving.services import reports, rounds
+    from giving import cli, demo, guards, hooks, languages, login, scale, schemas, transaction
+    from giving.services import reminders, reports, rounds
     from giving.views import bp, site
     from giving.views.api import bp as api_bp
 
@@ -25,7 +25,10 @@ def init_app(app: Flask) -> None:
     added.demo_loaders.append(demo.load)
     added.scale_loaders.append(scale.load)
     added.tick_jobs.append(rounds.close_due_rounds)
+    # Reminders come from voting's and funds' reminder_sources; each is sent once.
+    added.tick_jobs.append(reminders.send_due_reminders)
     site.init_app(app)
+    languages.init_app(app)
     transaction.init_app(app)
     login.init_app(app)
     app.register_blueprint(bp)

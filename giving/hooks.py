@@ -37,6 +37,7 @@ RoundNotes = Callable[[Any, list[Any]], dict[int, list[str]]]
 DecisionGuard = Callable[[Any, Any, Any], str | None]
 TaskSource = Callable[[Any, Any, dt.datetime], list[Any]]
 ApplicationLinks = Callable[[Any, Any], list[tuple[str, str]]]
+ReminderSource = Callable[[Any, dt.datetime], list[Any]]
 
 
 @dataclass
@@ -71,6 +72,9 @@ class Hooks:
     ways: dict[str, str] = field(default_factory=dict)
     # ``job(session, now)`` -> lines saying what it did; run by ``flask tick`` in this order.
     tick_jobs: list[TickJob] = field(default_factory=list)
+    # ``source(session, now)`` -> the ``Reminder`` items due now (:mod:`giving.services.
+    # reminders`), each sent once to each person by the ``flask tick`` job that reads them.
+    reminder_sources: list[ReminderSource] = field(default_factory=list)
     # ``source(session, person, now)`` -> the ``TaskList`` items of a person's "Your tasks"
     # page (:mod:`giving.services.tasks`): what is waiting for them, each linking to the action.
     task_sources: list[TaskSource] = field(default_factory=list)

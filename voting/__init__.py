@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # the counting rules in voting.rules import nothing of Flask
 def init_app(app: Flask) -> None:
     from giving import hooks
     from voting import cli, demo, permissions, plain_words, reports, scale, services
-    from voting.services import tasks
+    from voting.services import reminders, round_export, tasks
     from voting.services.links import application_links
     from voting.views import bp
 
@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     added.scale_loaders.append(scale.load)
     added.panel_access = permissions.panel_access_policy
     added.round_links.extend([services.round_links, services.vote_round_links])
+    added.round_links.append(round_export.export_links)
     added.add_definitions(reports.DEFINITIONS)
     added.participation_sources.append(reports.participation_part)
     added.took_part_checks.append(reports.took_part)
@@ -38,3 +39,4 @@ def init_app(app: Flask) -> None:
     added.round_notes.append(services.round_notes)
     added.task_sources.append(tasks.task_lists)
     added.application_links.append(application_links)
+    added.reminder_sources.append(reminders.due_reminders)

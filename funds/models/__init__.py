@@ -31,6 +31,7 @@ from funds.models.donations import (  # noqa: F401
     GiftAidClaim,
     GiftAidClaimItem,
     GiftAidDeclaration,
+    GiftAidSmallDonation,
     MatchDraw,
     MatchPledge,
     RegularGift,

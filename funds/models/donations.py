@@ -36,6 +36,7 @@ class DonationMethod(LabelledEnum):
     CASH = "cash", "Cash"
     CHEQUE = "cheque", "Cheque"
     BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    CONTACTLESS = "contactless", "Contactless, on a card reader"
 
 
 class DeclarationScope(enum.StrEnum):
@@ -237,9 +238,15 @@ class GiftAidClaim(Model):
     from_on: Mapped[dt.date] = mapped_column(Date)
     to_on: Mapped[dt.date] = mapped_column(Date)
     total_pence: Mapped[int] = col.pence(default=0)
+    # Small cash and contactless gifts claimed under the Gift Aid Small Donations Scheme.
+    small_donations_pence: Mapped[int] = col.pence(default=0, server_default="0")
     made_at: Mapped[dt.datetime] = col.timestamp()
 
+    fund: Mapped[Fund] = relationship()
     items: Mapped[list[GiftAidClaimItem]] = col.children("claim", "GiftAidClaimItem.id")
+    small_donations: Mapped[list[GiftAidSmallDonation]] = col.children(
+        "claim", "GiftAidSmallDonation.id"
+    )
 
 
 class GiftAidClaimItem(Model):
@@ -268,6 +275,24 @@ class GiftAidClaimItem(Model):
         foreign_keys="GiftAidClaimItem.donation_id",
     )
     declaration: Mapped[GiftAidDeclaration] = relationship()
+
+
+class GiftAidSmallDonation(Model):
+    """A small cash or contactless gift claimed under the Gift Aid Small Donations Scheme,
+    in the HMRC tax year it counts in (the year starting 6 April of ``tax_year``). A gift is
+    claimed once, ever: the database holds to that."""
+
+    __tablename__ = "gift_aid_small_donations"
+    __table_args__ = (CheckConstraint("amount_pence > 0", name="amount_positive"),)
+
+    id: Mapped[int] = col.pk()
+    claim_id: Mapped[int] = col.parent("gift_aid_claims")
+    donation_id: Mapped[int] = col.fk("donations", unique=True)
+    tax_year: Mapped[int] = mapped_column(Integer, index=True)
+    amount_pence: Mapped[int] = col.pence()
+
+    claim: Mapped[GiftAidClaim] = relationship(back_populates="small_donations")
+    donation: Mapped[Donation] = relationship()
 
 
 class StripeEvent(Model):

@@ -37,10 +37,16 @@ from funds.services.checkins import (  # noqa: F401
     questions_for,
     send_checkin_reminders,
 )
-from funds.services.claims import (  # noqa: F401
-    CLAIM_COLUMNS,
-    claim_csv,
+from funds.services.claim_review import (  # noqa: F401
+    ClaimLimits,
+    ClaimReview,
     claimable_donations,
+    review_claim,
+    tax_year,
+)
+from funds.services.claim_schedule import CLAIM_COLUMNS, claim_ods, schedule_rows  # noqa: F401
+from funds.services.claims import (  # noqa: F401
+    claim_csv,
     make_gift_aid_claim,
 )
 from funds.services.commitments import (  # noqa: F401
@@ -125,8 +131,10 @@ from funds.services.payment_runs import (  # noqa: F401
     LeftOut,
     Reconciled,
     approve_run,
+    discard_run,
     import_statement,
     may_approve,
+    one_person_may_pay,
     payment_run,
     payment_run_csv,
     payment_runs_of,

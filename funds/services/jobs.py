@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from funds.models import Fund
 from funds.permissions import require_manager
-from funds.services.claims import claim_csv, claimable_donations, make_gift_aid_claim
+from funds.services.claim_review import review_claim, review_claim_for
+from funds.services.claim_schedule import ODS_TYPE, claim_ods
+from funds.services.claims import make_gift_aid_claim
 from funds.services.payment_runs import payment_run, payment_run_csv
 from giving.errors import DomainError
 from giving.models import Job, User
@@ -30,24 +32,6 @@ def _fund(session: Session, fund_id: int) -> Fund:
     return fund
 
 
-def claimable_totals(
-    session: Session, actor: User, fund: Fund, from_on: dt.date, to_on: dt.date
-) -> tuple[int, int]:
-    """How many gifts a claim between the days would take, and their amount in pence; or a
-    refusal that names the field to change."""
-    require_manager(session, actor, fund)
-    if not fund.holder_can_claim_gift_aid:
-        raise DomainError(_("%(holder)s cannot claim Gift Aid.", holder=fund.holder_name))
-    if to_on < from_on:
-        raise DomainError(_("The last day must be on or after the first."), field="to_on")
-    gifts = claimable_donations(session, fund, from_on, to_on)
-    if not gifts:
-        raise DomainError(
-            _("There are no gifts to claim Gift Aid on between those days."), field="from_on"
-        )
-    return len(gifts), sum(g.amount_pence - g.refunded_pence for g in gifts)
-
-
 def start_gift_aid_claim(
     session: Session,
     actor: User,
@@ -58,7 +42,7 @@ def start_gift_aid_claim(
 ) -> Job:
     """Queue the claim of every claimable gift between the days; its job writes the claim
     schedule. The gifts are marked claimed when the job runs, in the same transaction."""
-    claimable_totals(session, actor, fund, from_on, to_on)
+    review_claim_for(session, actor, fund, from_on, to_on)
     title = _(
         "Gift Aid claim for %(fund)s, %(first)s to %(last)s",
         fund=fund.name,
@@ -76,7 +60,7 @@ def start_gift_aid_claim(
         to_on,
         title=title,
         next_url=next_url,
-        next_text=_("Back to the fund"),
+        next_text=_("See the fund's Gift Aid claims"),
     )
 
 
@@ -89,19 +73,20 @@ def gift_aid_claim_work(
     *,
     progress: Progress,
 ) -> JobFile:
-    """The claim job: claim the gifts, then write HMRC's schedule (half the progress each)."""
+    """The claim job: claim the gifts, then write HMRC's schedule as an ODS file (half the
+    progress each). The claim's own page offers it again, and as CSV."""
     fund = _fund(session, fund_id)
     require_manager(session, actor, fund)
-    if not claimable_donations(session, fund, from_on, to_on):
+    if review_claim(session, fund, from_on, to_on).empty:
         raise DomainError(
             _("There are no gifts left to claim between those days: another claim took them.")
         )
     claim = make_gift_aid_claim(
         session, fund, from_on, to_on, lambda done, total: progress(done, 2 * total), actor
     )
-    text = claim_csv(claim, lambda done, total: progress(total + done, 2 * total))
-    name = f"gift-aid-claim-{fund.id}-{from_on.isoformat()}-to-{to_on.isoformat()}.csv"
-    return JobFile(name, CSV, text.encode("utf-8"))
+    data = claim_ods(claim, lambda done, total: progress(total + done, 2 * total))
+    name = f"gift-aid-claim-{fund.id}-{from_on.isoformat()}-to-{to_on.isoformat()}.ods"
+    return JobFile(name, ODS_TYPE, data)
 
 
 def start_payment_run_file(

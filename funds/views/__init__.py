@@ -3,8 +3,10 @@
 Views parse input, call one service with the acting user, then render or redirect."""
 
 from funds.views import (  # noqa: F401  (each adds its pages to bp)
+    area_codes,
     banking,
     books,
+    bulk,
     claims,
     donations,
     giving,
@@ -13,6 +15,7 @@ from funds.views import (  # noqa: F401  (each adds its pages to bp)
     my_giving,
     payment_runs,
     public,
+    receipts,
     setup,
 )
 from funds.views.access import bp  # noqa: F401

@@ -18,6 +18,7 @@ from giving.models.core import (  # noqa: F401
     new_session_token,
 )
 from giving.models.jobs import JOB_MOVES, Job, JobState  # noqa: F401
+from giving.models.reminders import SentReminder  # noqa: F401
 from giving.models.reports import (  # noqa: F401
     MIN_ANSWERS_SHOWN,
     RATING_MAX,

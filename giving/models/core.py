@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    true,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -70,6 +71,10 @@ class User(UserMixin, Model):
     postcode: Mapped[str | None] = mapped_column(String(10))
     email_confirmed_at: Mapped[dt.datetime | None] = col.moment()
     is_site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Reminders by email (check-ins, payments, scoring, votes closing): on unless turned off.
+    reminders_on: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The language chosen for pages and email ("cy", "pl"); none means English.
+    locale: Mapped[str | None] = mapped_column(String(10))
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[dt.datetime] = col.timestamp()
 
@@ -107,6 +112,8 @@ class Place(Model):
     contact_name: Mapped[str | None] = mapped_column(String(120))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(30))
+    # The local authority's ONS code (E06000001), for the locations in open data.
+    gss_code: Mapped[str | None] = mapped_column(String(9))
 
     wards: Mapped[list[Ward]] = col.children("place", "Ward.name")
     postcode_areas: Mapped[list[PostcodeArea]] = col.children("place", "PostcodeArea.prefix")
@@ -119,6 +126,8 @@ class Ward(Model):
     id: Mapped[int] = col.pk()
     place_id: Mapped[int] = col.parent("places")
     name: Mapped[str] = mapped_column(String(120))
+    # The ward's ONS code (E05000026), for the locations in open data.
+    gss_code: Mapped[str | None] = mapped_column(String(9))
 
     place: Mapped[Place] = relationship(back_populates="wards")
     postcode_areas: Mapped[list[PostcodeArea]] = relationship(back_populates="ward")
@@ -193,13 +202,14 @@ class Group(Model):
 
     def org_id(self, prefix: str) -> str:
         """An org-id.guide style identifier; unregistered groups get a 360G- local id."""
-        if self.kind in (GroupKind.CHARITY, GroupKind.CIO) and self.charity_number:
+        if self.charity_number:
             number = self.charity_number.upper().replace(" ", "")
             if number.startswith("SC"):
                 return f"GB-SC-{number}"
             if number.startswith("NIC") or number.startswith("NI"):
                 return f"GB-NIC-{number.removeprefix('NIC').removeprefix('NI')}"
-            return f"GB-CHC-{number}"
+            # A linked charity (1164883-1) is published under its main charity's number.
+            return f"GB-CHC-{number.partition('-')[0]}"
         if self.company_number:
             return f"GB-COH-{self.company_number.upper().replace(' ', '')}"
         return f"360G-{prefix}-group-{self.id}"

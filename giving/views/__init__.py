@@ -8,6 +8,7 @@ from giving.views import (  # noqa: F401  (each adds its pages to bp)
     audit,
     groups,
     jobs,
+    languages,
     places,
     reports,
     residents,

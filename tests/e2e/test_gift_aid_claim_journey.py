@@ -1,13 +1,18 @@
-"""A fund manager claims Gift Aid on a phone-sized screen: chooses the days, sees which gifts
-that takes, claims them, follows the job's page to the end and downloads HMRC's schedule.
-Every page is scanned with axe and fits 320 pixels."""
+"""A fund manager claims Gift Aid on a phone-sized screen: chooses the days, reviews the gifts
+that takes (and the small donations, and the gifts left out with their reasons), claims them,
+follows the job's page to the end and downloads HMRC's schedule as an ODS spreadsheet, then
+finds the claim again with its schedule as ODS and CSV. Every page is scanned with axe and
+fits 320 pixels."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
 import pytest
+from odf.opendocument import load
+from odf.table import TableCell, TableRow
 from sqlalchemy import select
 
 from funds import services
@@ -29,7 +34,7 @@ def _fund_with_gifts(live_app, tag: str) -> int:
         place = db.session.scalar(select(Place).where(Place.slug == "oakbridge"))
         manager = db.session.scalar(select(User).where(User.email == "manager@demo.placefund.org"))
         fund = FundFactory(place=place, name=f"Claim Fund {tag}")
-        for n, pence in enumerate((2_000, 4_000), 1):
+        for n, pence in enumerate((2_500, 4_000), 1):
             services.record_offline_gift(
                 db.session,
                 manager,
@@ -48,8 +53,24 @@ def _fund_with_gifts(live_app, tag: str) -> int:
                     taxpayer=True,
                 ),
             )
+        for method, pence in ((DonationMethod.CASH, 1_500), (DonationMethod.CHEQUE, 3_000)):
+            services.record_offline_gift(
+                db.session,
+                manager,
+                fund,
+                method=method,
+                amount_pence=pence,
+                donor_name=f"Collection {method.value} {tag}",
+            )
         commit()
         return fund.id
+
+
+def _schedule(path: Path) -> list[list[str]]:
+    sheet = load(str(path))
+    return [
+        [str(c) for c in r.getElementsByType(TableCell)] for r in sheet.getElementsByType(TableRow)
+    ]
 
 
 def _fits(visitor) -> None:
@@ -80,7 +101,10 @@ def test_a_fund_manager_claims_gift_aid_and_downloads_the_schedule(narrow_visito
     _fill_day(v, "to_on", today)
     v.press("Check the gifts")
     assert "2 gifts came in from" in v.text()
-    assert "Together they are £60" in v.text()
+    assert "Together they are £65" in v.text()
+    assert "No Gift Aid declaration covers it." in v.text()  # the cheque, left out
+    # What HMRC should pay: 25% of the £65 with Gift Aid and the £15 in cash.
+    assert re.search(r"Gift Aid HMRC should pay\s+£20\b", v.text())
     _fits(v)
 
     v.press("Claim Gift Aid on these gifts")
@@ -90,13 +114,28 @@ def test_a_fund_manager_claims_gift_aid_and_downloads_the_schedule(narrow_visito
     _fits(v)
     with v.page.expect_download() as download_info:
         v.page.get_by_role("link", name="Download gift-aid-claim").click()
-    schedule = Path(download_info.value.path()).read_text(encoding="utf-8")
-    assert f"Giver1{tag}" in schedule
-    assert f"Giver2{tag}" in schedule
+    rows = _schedule(Path(download_info.value.path()))
+    assert rows[0][:3] == ["Title", "First name", "Last name"]
+    assert sorted(r[2] for r in rows[1:]) == [f"Giver1{tag}", f"Giver2{tag}"]
+    assert sorted(r[-1] for r in rows[1:]) == ["25.00", "40.00"]
+
+    # The claim has a page of its own, with the schedule as ODS and CSV.
+    click(v, "link", "See the fund's Gift Aid claims")
+    with v.page.expect_navigation():
+        v.page.get_by_role("link", name=re.compile(r"^Claim \d+$")).first.click()
+    v.check()
+    assert "£15" in v.text()  # the small donations
+    _fits(v)
+    with v.page.expect_download() as download_info:
+        v.page.get_by_role("link", name="Download the schedule for HMRC").click()
+    assert download_info.value.suggested_filename.endswith(".ods")
+    assert _schedule(Path(download_info.value.path())) == rows
+    with v.page.expect_download() as download_info:
+        v.page.get_by_role("link", name="Download the schedule as CSV").click()
+    assert f"Giver2{tag}" in Path(download_info.value.path()).read_text(encoding="utf-8")
 
     # Back on the claim page, the same days have nothing left to claim.
-    click(v, "link", "Back to the fund")
-    click(v, "link", "Claim Gift Aid")
+    click(v, "link", "Back to Gift Aid claims")
     _fill_day(v, "from_on", today)
     _fill_day(v, "to_on", today)
     v.press("Check the gifts")

@@ -25,25 +25,28 @@ def _rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
-def _grant(fund, manager, group_name: str, title: str):
+def _grant(fund, manager, group_name: str, title: str, description: str | None = None):
     group = GroupFactory(place=fund.place, name=group_name)
-    return make_grant(
+    grant = make_grant(
         fund, manager=manager, group=group, accepted=True, title=title, total_pence=1_200_000
     )
+    if description is not None:
+        grant.description = description
+    return grant
 
 
 def test_the_open_data_csv_writes_typed_names_as_text(client, session):
     fund = FundFactory(money=10_000_000, holder_name="@SUM(A1)")
     manager = RoleGrantFactory(place=fund.place, role=Role.FUND_MANAGER).user
-    _grant(fund, manager, LINK, "-2+3")
-    _grant(fund, manager, "+1 Club", "Ordinary title")
+    _grant(fund, manager, LINK, "-2+3", "@SUM(B2) for the club")
+    _grant(fund, manager, "+1 Club", "Ordinary title", "Ordinary words")
     session.commit()
     response = client.get("/open-data/360giving.csv")
     assert response.status_code == 200
     rows = _rows(response.get_data(as_text=True))
     assert [r["Recipient Org:Name"] for r in rows] == ["'" + LINK, "'+1 Club"]
     assert [r["Title"] for r in rows] == ["'-2+3", "Ordinary title"]
-    assert [r["Description"] for r in rows] == ["'-2+3", "Ordinary title"]
+    assert [r["Description"] for r in rows] == ["'@SUM(B2) for the club", "Ordinary words"]
     assert {r["Funding Org:Name"] for r in rows} == {"'@SUM(A1)"}
     assert {r["Amount Awarded"] for r in rows} == {"12000"}
     assert {r["Planned Dates:Duration (months)"] for r in rows} == {"12"}
@@ -82,13 +85,15 @@ def test_the_gift_aid_claim_writes_donor_names_and_addresses_as_text(app, sessio
             house="+1",
             postcode="E17 4QH",
             scope=DeclarationScope.THIS_GIFT,
-            title="@SUM(A1)",
+            title="=A1",  # HMRC takes a title of up to 4 letters
             taxpayer=True,
         )
         offline_gift(
             fund,
             manager,
-            1_250,
+            # Over £20: a gift of its own on the schedule, with the donor's name (smaller gifts
+            # may be added up into one line without names).
+            2_500,
             DonationMethod.CHEQUE,
             donor_name="Gita Aid",
             donor_email="gita@example.org",
@@ -103,5 +108,5 @@ def test_the_gift_aid_claim_writes_donor_names_and_addresses_as_text(app, sessio
     )
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
-    assert rows[1][:5] == ["'@SUM(A1)", "'" + SHORT_LINK, "'-2+3", "'+1", "E17 4QH"]
-    assert rows[1][-1] == "12.50"
+    assert rows[1][:5] == ["'=A1", "'" + SHORT_LINK, "'-2+3", "'+1", "E17 4QH"]
+    assert rows[1][-1] == "25.00"

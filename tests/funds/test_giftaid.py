@@ -157,8 +157,11 @@ def test_a_claim_includes_each_covered_gift_once_and_nothing_else(app, fund):
         "",
         "",
         TODAY.strftime("%d/%m/%y"),
-        "10.00",
+        "60.00",
     ]
+    # The gifts of up to £20 share one aggregated line, as HMRC allows.
+    assert rows[2] == ["", "", "", "", "", "Aggregated donations", "", rows[1][7], "30.00"]
+    assert len(rows) == 3
 
     # Claimed once, ever: the same days again find nothing new; a wider claim finds the old one.
     again = services.make_gift_aid_claim(db.session, fund, TODAY - 7 * DAY, TODAY)
@@ -220,7 +223,7 @@ def test_the_claim_command_exports_the_schedule_and_marks_gifts_claimed(app, ses
     with app.test_request_context():
         fund = FundFactory()
         manager = _manager(fund)
-        _gift(fund, manager, 1_250, gift_aid=_details())
+        _gift(fund, manager, 2_250, gift_aid=_details())
         db.session.commit()
         fund_id = fund.id
     runner = app.test_cli_runner()
@@ -230,7 +233,7 @@ def test_the_claim_command_exports_the_schedule_and_marks_gifts_claimed(app, ses
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert rows[1][1:5] == ["Gita", "Aid", "12", "E17 4QH"]
-    assert rows[1][-1] == "12.50"
+    assert rows[1][-1] == "22.50"
     again = runner.invoke(args=[*args, "--fund", str(fund_id)])
     assert again.exit_code == 0
     assert len(list(csv.reader(io.StringIO(again.stdout)))) == 1  # the header only

@@ -9,6 +9,7 @@ set up under the round (``.../votes``); voting and results are at ``/votes/<id>/
 """
 
 from voting.views import ballots as _ballots  # noqa: F401  (adds its pages to bp)
+from voting.views import exports as _exports  # noqa: F401  (adds its pages to bp)
 from voting.views import how as _how  # noqa: F401  (adds its pages to bp)
 from voting.views import offers as _offers  # noqa: F401  (adds its pages to bp)
 from voting.views import panel_setup as _panel_setup  # noqa: F401  (adds its pages to bp)
