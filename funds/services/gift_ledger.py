@@ -34,6 +34,7 @@ from funds.services.donations import (
     stripe_client,
 )
 from funds.services.ledger import account, post
+from funds.services.receipt_links import receipt_link, receipt_number
 from funds.workflow import (
     DonationState,
 )
@@ -42,7 +43,7 @@ from giving.errors import DomainError
 from giving.models import User
 from giving.money import format_money
 from giving.services import audit, locked, normalise_postcode, total_of
-from giving.timeutil import format_date, utcnow
+from giving.timeutil import format_date, to_london, utcnow
 
 
 def _facts(donation: Donation) -> workflow.DonationFacts:
@@ -71,7 +72,9 @@ def gift_aid_applies(donation: Donation) -> bool:
 def _record_income(session: Session, actor: User | None, donation: Donation) -> Income:
     """The gift as money into the fund: its income row and its ledger transaction."""
     fund = donation.fund
-    donation.received_on = donation.received_on or (donation.succeeded_at or utcnow()).date()
+    # The day it arrived is the day on London's clocks: it decides the financial year.
+    arrived = to_london(donation.succeeded_at or utcnow()).date()
+    donation.received_on = donation.received_on or arrived
     income = Income(
         fund=fund,
         source=IncomeSource.DONATION,
@@ -175,6 +178,8 @@ def _send_receipt(session: Session, donation: Donation) -> None:
         gift_aid=gift_aid_applies(donation),
         matched=format_money(_matched(session, donation)),
         method=_(donation.method.label),
+        number=receipt_number(donation),
+        link=receipt_link(donation),
     )
 
 

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from funds import permissions, services
 from funds.models import GiftAidDeclaration, RegularGift
+from funds.services import receipts
 from funds.views.access import bp
 from giving.extensions import db
 from giving.forms import ButtonForm
@@ -27,6 +28,7 @@ def my_giving() -> str:
         page=page,
         monthly=services.regular_gifts_for_user(db.session, current_user),
         declarations=services.declarations_for_user(db.session, current_user),
+        statement_years=receipts.statement_years(db.session, current_user),
         button=ButtonForm(),
     )
 

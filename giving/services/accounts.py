@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -100,6 +101,16 @@ def _read_token(purpose: str, token: str, max_age: int) -> dict:
         raise BadLink(_("This link has run out. Ask for a new one.")) from None
     except BadSignature:
         raise BadLink(_("This link is not right. Check you copied all of it.")) from None
+
+
+def make_link_token(purpose: str, payload: dict) -> str:
+    """A signed token for a link in an email, kept apart from other links by ``purpose``."""
+    return _make_token(purpose, payload)
+
+
+def read_link_token(purpose: str, token: str, max_age: int) -> dict:
+    """What :func:`make_link_token` signed; :class:`BadLink` when it is not right or too old."""
+    return _read_token(purpose, token, max_age)
 
 
 def register(
@@ -280,7 +291,8 @@ def request_password_reset(session: Session, email: str) -> None:
         return
     token = _make_token("reset", {"u": user.id, "h": user.password_hash[-16:]})
     link = url_for("giving.reset_password", token=token, _external=True)
-    send_email(user.email, _("Reset your Placefund password"), "reset", user=user, link=link)
+    # The subject is put into the language the person chose, as the words are.
+    send_email(user.email, _l("Reset your Placefund password"), "reset", user=user, link=link)
 
 
 def check_reset_token(session: Session, token: str) -> User:
