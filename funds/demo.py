@@ -151,7 +151,8 @@ def _new_fund(
 def _partner_grant(
     session: Session, manager: User, place: Place, fund: Fund, year_start: dt.date
 ) -> None:
-    """A grant made directly to a partner, agreed, with its first payment made."""
+    """A grant made directly to a partner, agreed, with its first payment made: by one person,
+    so this runs before :func:`_banking` sets the fund to need two people for every payment."""
     partner = find_one(session, Group, place_id=place.id, name=PARTNER_GROUP)
     if partner is not None and partner.members:
         grant = services.make_grant(

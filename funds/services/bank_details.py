@@ -174,6 +174,13 @@ def fund_banking_of(session: Session, fund: Fund) -> FundBanking | None:
     return session.scalar(select(FundBanking).where(FundBanking.fund_id == fund.id))
 
 
+def one_person_may_pay(session: Session, fund: Fund) -> bool:
+    """Whether one person alone may record payments as paid: only when the fund's payment
+    settings say one person may do both steps, or the fund has no payment settings yet."""
+    settings = fund_banking_of(session, fund)
+    return settings is None or settings.allow_one_person
+
+
 def set_fund_banking(
     session: Session,
     actor: User,

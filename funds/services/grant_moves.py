@@ -21,6 +21,7 @@ from funds.models import (
 from funds.permissions import (
     actors_for,
 )
+from funds.services.bank_details import one_person_may_pay
 from funds.services.ledger import account, post
 from funds.workflow import (
     GrantState,
@@ -261,8 +262,19 @@ def act_on_instalment(
     paid_on: dt.date | None = None,
     reference: str | None = None,
 ) -> Instalment:
+    """Staff move one instalment on the grant's page. Recording a single payment as paid is one
+    person's act, so a fund whose payment settings need two people refuses it: its payments are
+    recorded through a payment run that someone else approves."""
     if action == "cancel":
         raise DomainError(_("Payments are cancelled only when the grant ends."))
+    if action == "pay" and not one_person_may_pay(session, instalment.grant.fund):
+        raise DomainError(
+            _(
+                "This fund needs two people to pay: put this payment in a payment run, and "
+                "someone else approves it. Nothing was changed."
+            ),
+            field="paid_on",
+        )
     return transition(
         session, actor, instalment, action, reason=reason, paid_on=paid_on, reference=reference
     )

@@ -28,7 +28,7 @@ from funds.models import (
 from funds.permissions import (
     require_manager,
 )
-from funds.services.bank_details import bank_details_of, fund_banking_of
+from funds.services.bank_details import bank_details_of, fund_banking_of, one_person_may_pay
 from funds.services.grant_moves import transition
 from funds.services.ledger import decimal_pounds
 from funds.workflow import (
@@ -90,8 +90,18 @@ def payment_run_csv(fund: Fund, on: dt.date, instalments: Sequence[Instalment], 
 def record_payment_run(
     session: Session, actor: User, fund: Fund, on: dt.date, paid_on: dt.date | None
 ) -> list[Instalment]:
-    """Record every payment in the run for ``on`` as paid on ``paid_on``."""
+    """Record every payment in the run for ``on`` as paid on ``paid_on``: by one person, so
+    only where the fund lets one person pay (otherwise payments go through a payment run that
+    someone else approves)."""
     require_manager(session, actor, fund)
+    if not one_person_may_pay(session, fund):
+        raise DomainError(
+            _(
+                "This fund needs two people to pay: prepare a payment run below, and someone "
+                "else approves it."
+            ),
+            field="paid_on",
+        )
     items = payment_run(session, fund, on)
     if not items:
         raise DomainError(_("There is nothing ready to pay on or before that day."))
@@ -279,6 +289,33 @@ def approve_run(session: Session, actor: User, run: PaymentRun) -> PaymentRun:
         sha256=run.file_sha256,
     )
     return run
+
+
+def discard_run(session: Session, actor: User, run: PaymentRun) -> int:
+    """Throw away a prepared run before anyone approves it: its payments are ready to go in a
+    new run again. Gives back the run's id; the audit entry keeps what it held."""
+    run = locked(session, PaymentRun, run.id)
+    fund = run.fund
+    require_manager(session, actor, fund)
+    if run.state != RunState.PREPARED:
+        raise DomainError(_("This payment run is approved already, so it cannot be thrown away."))
+    run_id = run.id
+    instalment_ids = [item.instalment_id for item in run.items]
+    audit(
+        session,
+        actor,
+        "payment_run.discard",
+        run,
+        f"Payment run {run_id} thrown away: {run.payment_count} payments, "
+        f"{decimal_pounds(run.total_pence)} ready for a new run",
+        fund.place,
+        count=run.payment_count,
+        total_pence=run.total_pence,
+        instalment_ids=instalment_ids,
+    )
+    session.delete(run)
+    session.flush()
+    return run_id
 
 
 def run_file(run: PaymentRun, kind: str) -> str:

@@ -133,6 +133,7 @@ def grant(grant_id: int) -> str:
             if i.state != InstalmentState.CANCELLED
         ),
         labels=workflow.ACTION_LABELS,
+        one_person=services.one_person_may_pay(db.session, grant.fund),
         year_label=financial_year_label,
         prefix=current_app.config["THREESIXTYGIVING_PREFIX"],
     )

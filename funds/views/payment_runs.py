@@ -61,6 +61,7 @@ def payment_run(fund_id: int) -> str | BaseResponse:
         date_form=date_form,
         form=form,
         items=items,
+        one_person=services.one_person_may_pay(db.session, fund),
         total=sum(i.amount_pence for i in items),
         on_args=[on.day, on.month, on.year],
         reference=services.run_reference,
@@ -144,6 +145,19 @@ def approve_payment_run(fund_id: int, run_id: int) -> BaseResponse:
         lambda: services.approve_run(db.session, current_user, run),
         _("Payment run approved. Download the file and upload it to the bank."),
     )
+    return redirect(url_for("funds.payment_run_page", fund_id=fund_id, run_id=run_id))
+
+
+@bp.post("/funds/<int:fund_id>/payment-runs/<int:run_id>/discard")
+@login_required
+def discard_payment_run(fund_id: int, run_id: int) -> BaseResponse:
+    """Throw a prepared run away before it is approved; its payments can go in a new run."""
+    run = _run(fund_id, run_id)
+    if button_action(
+        lambda: services.discard_run(db.session, current_user, run),
+        _("Payment run thrown away. Its payments are ready to go in a new run."),
+    ):
+        return redirect(url_for("funds.payment_run", fund_id=fund_id))
     return redirect(url_for("funds.payment_run_page", fund_id=fund_id, run_id=run_id))
 
 
