@@ -24,9 +24,11 @@ from giving.forms import (
     ResendForm,
     ResetPasswordForm,
 )
+from giving.forms.reminders import OFF, ON, RemindersForm
 from giving.models import User
 from giving.services.accounts import BadLink
 from giving.services.accounts import resend_confirmation as resend_confirmation_email
+from giving.services.reminders import set_reminders
 from giving.transaction import form_action, say
 from giving.views.home import bp
 from giving.views.pages import confirm_page, fields_of, safe_next
@@ -272,3 +274,18 @@ def set_postcode() -> str | Response:
     ):
         return redirect(url_for("giving.account"))
     return render_template("giving/set_postcode.html", form=form)
+
+
+@bp.route("/account/reminders", methods=["GET", "POST"])
+@login_required
+def reminder_settings() -> str | Response:
+    form = RemindersForm()
+    if not form.is_submitted():
+        form.reminders.data = ON if current_user.reminders_on else OFF
+    if form_action(
+        form,
+        lambda: set_reminders(db.session, current_user, form.turned_on),
+        lambda _none: _("Reminders are on.") if form.turned_on else _("Reminders are off."),
+    ):
+        return redirect(url_for("giving.account"))
+    return render_template("giving/reminder_settings.html", form=form)
