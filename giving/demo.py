@@ -51,6 +51,11 @@ WARDS = [
     ("Westbrook", ["OB5"]),
 ]
 
+# Made-up ONS codes for the made-up borough and its wards (real ones look the same: E06 for a
+# unitary authority, E05 for a ward), so that its open data shows where the money goes.
+PLACE_CODE = "E06999901"
+WARD_CODES = {name: f"E0599990{n}" for n, (name, _areas) in enumerate(WARDS, start=1)}
+
 GROUPS = [
     ("Castle Hill Community Larder", GroupKind.UNINCORPORATED, None, None, 1_200_000),
     ("Millfield Youth Football", GroupKind.UNINCORPORATED, None, None, 850_000),
@@ -132,6 +137,7 @@ def load(session: Session) -> bool:
     place = Place(
         slug=DEMO_PLACE_SLUG,
         name="Oakbridge",
+        gss_code=PLACE_CODE,
         description=(
             "Oakbridge is a made-up borough for trying Placefund. Its six wards run from the "
             "old castle to the river."
@@ -140,7 +146,7 @@ def load(session: Session) -> bool:
     session.add(place)
     postcodes: list[str] = []
     for ward_name, prefixes in WARDS:
-        ward = Ward(place=place, name=ward_name)
+        ward = Ward(place=place, name=ward_name, gss_code=WARD_CODES[ward_name])
         session.add(ward)
         for prefix in prefixes:
             session.add(PostcodeArea(place=place, ward=ward, prefix=prefix))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flask import Response, current_app, render_template, stream_with_context
+from flask import Response, current_app, render_template, request, stream_with_context
 from flask_login import current_user
 
 from funds import opendata, permissions, services
+from funds.services.opendata_checks import open_data_checks
 from funds.views.access import bp, fund_or_404
 from giving.extensions import db
 from giving.pagination import paginate
@@ -42,9 +43,15 @@ def fund_page(fund_id: int) -> str:
 
 @bp.get("/open-data")
 def open_data() -> str:
-    return render_template(
-        "funds/open_data.html", prefix=current_app.config["THREESIXTYGIVING_PREFIX"]
+    prefix = current_app.config["THREESIXTYGIVING_PREFIX"]
+    checks = open_data_checks(
+        db.session,
+        current_user,
+        prefix,
+        current_app.config["PUBLIC_URL"],
+        run=request.args.get("check") == "1",
     )
+    return render_template("funds/open_data.html", prefix=prefix, checks=checks)
 
 
 def _download(chunks: Iterator[str], mimetype: str, filename: str) -> Response:
@@ -57,7 +64,9 @@ def _download(chunks: Iterator[str], mimetype: str, filename: str) -> Response:
 def open_data_json() -> Response:
     prefix = current_app.config["THREESIXTYGIVING_PREFIX"]
     return _download(
-        opendata.json_chunks(db.session, prefix), "application/json", f"{prefix}-grants.json"
+        opendata.json_chunks(db.session, prefix, current_app.config["PUBLIC_URL"]),
+        "application/json",
+        f"{prefix}-grants.json",
     )
 
 
@@ -65,5 +74,7 @@ def open_data_json() -> Response:
 def open_data_csv() -> Response:
     prefix = current_app.config["THREESIXTYGIVING_PREFIX"]
     return _download(
-        opendata.csv_chunks(db.session, prefix), "text/csv; charset=utf-8", f"{prefix}-grants.csv"
+        opendata.csv_chunks(db.session, prefix, current_app.config["PUBLIC_URL"]),
+        "text/csv; charset=utf-8",
+        f"{prefix}-grants.csv",
     )

@@ -14,6 +14,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
+from config import TestConfig
 from funds import demo as funds_demo
 from funds import opendata
 from funds.models import Grant
@@ -74,7 +75,7 @@ def _load_demo(session):
 
 def export(session, fmt: str = "json") -> str:
     out = io.StringIO()
-    opendata.write(session, out, "placefund", fmt)
+    opendata.write(session, out, "placefund", fmt, base_url=TestConfig.PUBLIC_URL)
     return out.getvalue()
 
 
