@@ -11,6 +11,7 @@ WORKERS ?= 2
 PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest
 
 .PHONY: run test test-db test-quick lint format system-deps worker tick bench assets migration clean lock
+.PHONY: translations-extract translations-update translations-compile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +37,7 @@ lock: | $(BIN)/python
 	.venv-lock/bin/$(LOCK) -c requirements.lock -o requirements-test.lock requirements-test.txt
 
 ## Set up and serve Placefund at http://127.0.0.1:5000 on SQLite, with demo data.
-run: $(RUNTIME)
+run: $(RUNTIME) translations-compile
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
@@ -46,7 +47,7 @@ run: $(RUNTIME)
 ## db, e2e and slow: make test PYTEST_ARGS="-m 'not e2e'".
 ## Lint runs beside the tests (mypy keeps one core busy while the tests start); either failing
 ## fails the run.
-test: $(TESTING) system-deps
+test: $(TESTING) system-deps translations-compile
 	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
 	$(PYTEST) -n $(WORKERS) $(PYTEST_ARGS); tests=$$?; \
 	wait $$lint; linted=$$?; cat $(VENV)/lint.log; \
@@ -55,11 +56,11 @@ test: $(TESTING) system-deps
 
 ## Only the tests that use the database, browser tests included, without lint: for running
 ## them again on PostgreSQL, e.g. TEST_DATABASE_URL=postgresql+psycopg://... make test-db
-test-db: $(TESTING) system-deps
+test-db: $(TESTING) system-deps translations-compile
 	$(PYTEST) -n $(WORKERS) -m db $(PYTEST_ARGS)
 
 ## The quick check while working: no lint, and no slow or browser tests.
-test-quick: $(TESTING) system-deps
+test-quick: $(TESTING) system-deps translations-compile
 	$(PYTEST) -n $(WORKERS) -m "not slow and not e2e" $(PYTEST_ARGS)
 
 ## Debian packages the tests drive for real: Chromium for browser tests, Redis for jobs.
@@ -98,6 +99,25 @@ bench: $(TESTING)
 ## Rebuild the CSS and JavaScript in static/ from assets/ (needs Node.js and npm).
 assets:
 	sh assets/build.sh
+
+## Translations (Welsh and Polish, in translations/): collect every marked string into
+## translations/messages.pot, bring each language's catalogue up to date with it, and build
+## the catalogues the app reads (the .mo files, built by `make run` and `make test`, never
+## kept in git). Locations name the file only, not the line, so moving code does not change
+## the catalogues.
+LANGUAGE_CODES := cy pl
+translations-extract: $(RUNTIME)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-location=file --sort-output \
+		--project=Placefund --copyright-holder="Placefund contributors" --msgid-bugs-address="" \
+		-o translations/messages.pot .
+
+translations-update: translations-extract
+	for code in $(LANGUAGE_CODES); do \
+		$(BIN)/pybabel update -i translations/messages.pot -d translations -l $$code --ignore-obsolete || exit 1; \
+	done
+
+translations-compile: $(RUNTIME)
+	$(BIN)/pybabel compile -d translations --statistics
 
 ## Make a new migration after changing models: make migration m="what changed"
 migration: $(RUNTIME)

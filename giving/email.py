@@ -8,19 +8,35 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app, render_template
+from flask_babel import LazyString, force_locale
+from sqlalchemy import select
 
 from giving.extensions import db
 from giving.jobs import enqueue
-from giving.models import OutboxMessage, OutboxStatus
+from giving.languages import babel_locale
+from giving.models import OutboxMessage, OutboxStatus, User
 from giving.timeutil import utcnow
 
 # What the outbox keeps for a message whose words must not be kept (a voting receipt).
 BODY_NOT_KEPT = "(Not kept: this message held something only its reader should have.)"
 
 
-def send_email(to: str, subject: str, template: str, **context: object) -> OutboxMessage:
+def _written_for(
+    to: str, subject: str | LazyString, template: str, context: dict
+) -> tuple[str, str]:
+    """The subject and words of a message in the language its recipient chose on their
+    account (English when they chose none or have no account). A subject given with ``_l``
+    is put into that language too."""
+    locale = db.session.scalar(select(User.locale).where(User.email == to.lower()))
+    with force_locale(babel_locale(locale)):
+        return str(subject), render_template(f"email/{template}.txt", **context)
+
+
+def send_email(
+    to: str, subject: str | LazyString, template: str, **context: object
+) -> OutboxMessage:
     """Keep the message in the outbox and send it once the request has committed."""
-    body = render_template(f"email/{template}.txt", **context)
+    subject, body = _written_for(to, subject, template, context)
     message = OutboxMessage(recipient=to, subject=subject, body=body)
     db.session.add(message)
     db.session.flush()
@@ -28,11 +44,13 @@ def send_email(to: str, subject: str, template: str, **context: object) -> Outbo
     return message
 
 
-def send_private_email(to: str, subject: str, template: str, **context: object) -> OutboxMessage:
+def send_private_email(
+    to: str, subject: str | LazyString, template: str, **context: object
+) -> OutboxMessage:
     """As :func:`send_email`, but the outbox keeps only who it went to and its subject: the
     words go straight to the sending job (for a voting receipt, which must not be kept next
     to an address)."""
-    body = render_template(f"email/{template}.txt", **context)
+    subject, body = _written_for(to, subject, template, context)
     message = OutboxMessage(recipient=to, subject=subject, body=BODY_NOT_KEPT)
     db.session.add(message)
     db.session.flush()

@@ -62,18 +62,30 @@ def _format_moment(value: dt.datetime, pattern: str) -> str:
     return babel_dates.format_datetime(value, pattern, tzinfo=LONDON, locale=FALLBACK_LOCALE)
 
 
+def _time_pattern() -> str:
+    """English times read '10:52pm'; other languages write times their own way ('22:52')."""
+    locale = flask_babel.get_locale() if has_app_context() else None
+    if locale is None or str(locale) == FALLBACK_LOCALE:
+        return TIME_PATTERN
+    return str(locale.time_formats["short"].pattern)
+
+
 def format_time(value: dt.datetime | None) -> str:
-    """'10:52pm' in London time."""
+    """'10:52pm' in London time (in Welsh and Polish, '22:52')."""
     if value is None:
         return ""
-    return _lower_marker(_format_moment(value, TIME_PATTERN))
+    return _lower_marker(_format_moment(value, _time_pattern()))
 
 
 def format_datetime(value: dt.datetime | None) -> str:
-    """'21 November 2026 at 10:52pm' in London time."""
+    """'21 November 2026 at 10:52pm' in London time, in the language in use."""
     if value is None:
         return ""
-    return _lower_marker(_format_moment(value, DATETIME_PATTERN))
+    if not has_app_context():
+        return _lower_marker(_format_moment(value, DATETIME_PATTERN))
+    return flask_babel.gettext(
+        "%(date)s at %(time)s", date=format_date(value), time=format_time(value)
+    )
 
 
 def format_date(value: dt.date | dt.datetime | None) -> str:
