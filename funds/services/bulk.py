@@ -11,21 +11,18 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from funds.models import CheckIn, CheckInKind, CheckInState, Fund, Grant, Instalment
 from funds.permissions import require_manager
-from funds.services.checkins import questions_for
+from funds.services.checkins import ask_for_checkin
 from funds.services.grant_moves import transition
 from funds.workflow import GrantState, InstalmentState
-from giving.email import send_email
 from giving.errors import DomainError
 from giving.models import User
-from giving.services import audit, group_emails
-from giving.timeutil import format_date, utcnow
+from giving.services import audit
 
 # The most rows a bulk page lists at once (the earliest due first).
 MOST_SHOWN = 200
@@ -211,19 +208,7 @@ def request_checkins(
 
 def _ask(session: Session, actor: User, checkin: CheckIn) -> None:
     grant = checkin.grant
-    link = url_for("funds.checkin", grant_id=grant.id, checkin_id=checkin.id, _external=True)
-    for email in group_emails(grant.group):
-        send_email(
-            email,
-            _("A short check-in about your grant"),
-            "checkin_reminder",
-            grant=grant,
-            checkin=checkin,
-            questions=questions_for(checkin),
-            due=format_date(checkin.due_on),
-            link=link,
-        )
-    checkin.reminded_at = utcnow()
+    ask_for_checkin(checkin)
     audit(
         session,
         actor,

@@ -93,6 +93,24 @@ def note_conversation(session: Session, actor: User, checkin: CheckIn, note: str
     )
 
 
+def ask_for_checkin(checkin: CheckIn) -> None:
+    """Email the group's members the check-in's questions and its link; note when."""
+    grant = checkin.grant
+    link = url_for("funds.checkin", grant_id=grant.id, checkin_id=checkin.id, _external=True)
+    for email in group_emails(grant.group):
+        send_email(
+            email,
+            _("A short check-in about your grant"),
+            "checkin_reminder",
+            grant=grant,
+            checkin=checkin,
+            questions=questions_for(checkin),
+            due=format_date(checkin.due_on),
+            link=link,
+        )
+    checkin.reminded_at = utcnow()
+
+
 def send_checkin_reminders(session: Session, today: dt.date, within_days: int = 14) -> int:
     """Remind groups of written check-ins due soon (once each). Returns how many were sent."""
     stmt = (
@@ -110,19 +128,7 @@ def send_checkin_reminders(session: Session, today: dt.date, within_days: int = 
     sent = 0
     for checkin in session.scalars(stmt):
         grant = checkin.grant
-        link = url_for("funds.checkin", grant_id=grant.id, checkin_id=checkin.id, _external=True)
-        for email in group_emails(grant.group):
-            send_email(
-                email,
-                _("A short check-in about your grant"),
-                "checkin_reminder",
-                grant=grant,
-                checkin=checkin,
-                questions=questions_for(checkin),
-                due=format_date(checkin.due_on),
-                link=link,
-            )
-        checkin.reminded_at = utcnow()
+        ask_for_checkin(checkin)
         audit(
             session,
             None,
