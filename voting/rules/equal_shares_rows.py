@@ -1,9 +1,11 @@
-"""Paying for a project in the envelopes of :mod:`voting.rules.equal_shares_search`, in numpy
-arrays: the same whole numbers as the loop there, for all of a project's classes at once.
+"""Paying for a project in the envelopes of :mod:`voting.rules.equal_shares_envelope`, in
+numpy arrays: the same whole numbers as paying class by class with Python's integers, for
+all of a project's classes at once.
 
-Used when every number involved is small enough (below ``2 ** 30``) that no product of two
-of them leaves 64-bit integers; otherwise the envelope pays class by class with Python's
-integers. numpy's ``//`` on integers rounds down, like Python's.
+Used when every number involved is below ``2 ** 62``, so that no difference of two of them
+leaves 64-bit integers; the few products (for a class that may or may not afford its part)
+are taken with Python's integers. Otherwise the envelope pays class by class. numpy's ``//``
+on integers rounds down, like Python's.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-_SMALL = 1 << 30
+_SMALL = 1 << 62
 
 Pay = tuple[int | None, int | None, int, int]
 """What a supporter of one bucket pays: at most (at each end of the interval; None: all they
@@ -24,8 +26,8 @@ def _small(numbers: Sequence[Sequence[int | None]]) -> bool:
 
 
 def paid_rows(
-    bucket_of: Sequence[int],
-    current: Sequence[Sequence[int]],
+    bucket_of: np.ndarray | Sequence[int],
+    current: np.ndarray | Sequence[Sequence[int]],
     pay: Sequence[Pay],
     first_new: int,
     zero: int,
@@ -37,25 +39,42 @@ def paid_rows(
     bounds share a new class, numbered from ``first_new`` in the order they are first met;
     a class left with nothing goes to ``zero``. None when the numbers are too large for
     64-bit integers."""
-    if not _small(current) or not _small(pay):
+    if not _small(pay):
         return None
-    if not bucket_of:
+    if isinstance(current, np.ndarray):
+        if current.dtype != np.int64:
+            return None
+        if current.size and (current.max() >= _SMALL or current.min() <= -_SMALL):
+            return None
+    elif not _small(current):
+        return None
+    if not len(bucket_of):
         return [], [[], [], [], []]
-    lo0, lo1, hi0, hi1 = (np.array(col, dtype=np.int64) for col in current)
-    index = np.array(bucket_of, dtype=np.intp)
+    lo0, lo1, hi0, hi1 = (np.asarray(col, dtype=np.int64) for col in current)
+    index = np.asarray(bucket_of, dtype=np.intp)
     table = np.array([[0 if p is None else p for p in row] for row in pay], dtype=np.int64)
     p0, p1, q0, q1 = table[index].T
     all_they_have = np.array([row[0] is None or row[1] is None for row in pay])[index]
     f0 = np.where(all_they_have, 0, lo0 - p0)
     f1 = np.where(all_they_have, 0, lo1 - p1)
     left = (f0 >= 0) & (f1 >= 0)
-    mixed = ~left & ~((f0 <= 0) & (f1 <= 0))
-    rise = np.maximum(f1, 0) - np.maximum(f0, 0)
-    across = np.where(mixed, f0 - f1, 1)
-    e0 = np.where(left, f0, np.where(mixed, (-rise * f0) // across, 0))
-    e1 = np.where(left, f1, np.where(mixed, (-rise * f1) // across, 0))
+    e0 = np.where(left, f0, 0)
+    e1 = np.where(left, f1, 0)
+    mixed = np.flatnonzero(~left & ~((f0 <= 0) & (f1 <= 0)))
+    for i, a, b in zip(mixed.tolist(), f0[mixed].tolist(), f1[mixed].tolist(), strict=True):
+        rise = max(0, b) - max(0, a)
+        e0[i] = (-rise * a) // (a - b)
+        e1[i] = (-rise * b) // (a - b)
     rows = np.stack([e0, e1, np.maximum(hi0 - q0, 0), np.maximum(hi1 - q1, 0)], axis=1)
-    unique, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    # Alike rows, found by sorting them (by all four columns) and comparing neighbours.
+    order = np.lexsort((rows[:, 3], rows[:, 2], rows[:, 1], rows[:, 0]))
+    ordered = rows[order]
+    starts = np.ones(len(rows), dtype=bool)
+    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    unique = ordered[starts]
+    first = np.minimum.reduceat(order, np.flatnonzero(starts))
+    inverse = np.empty(len(rows), dtype=np.intp)
+    inverse[order] = np.cumsum(starts) - 1
     met = np.argsort(first, kind="stable")
     fresh = met[unique[met].any(axis=1)]
     ids = np.full(len(unique), zero, dtype=np.int64)

@@ -20,21 +20,17 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import pairwise
-from math import lcm
-from operator import mul
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from voting.rules.equal_shares_disjoint import disjoint_share, supports_are_disjoint
-from voting.rules.equal_shares_rows import paid_rows
+from voting.rules.equal_shares_envelope import Counts as _Counts
+from voting.rules.equal_shares_envelope import Envelope as _Envelope
+from voting.rules.equal_shares_envelope import Line as _Line
 from voting.rules.model import Number
 
 if TYPE_CHECKING:
     from voting.rules.equal_shares import Input, Run
 
-_ZERO = 1  # the class of voters with no money left anywhere in the interval
 _MAX_WAYS = 4  # more ways the count could go than this: try a shorter interval
 _GROW_PERCENT = 12
 """How much longer the next interval is, in per cent, after a proof passed: a proof's work
@@ -45,42 +41,22 @@ _PROOF_PASS = 3
 MES: about three times as much, as a proof prices a project up to four times (the lower and
 the upper bounds on the money, at both ends of the interval)."""
 
-_Line = tuple[Fraction, Fraction]
-# What _Envelope.counts gives for one project, for pricing it.
-_Counts = tuple[list[int], list[int], list[int], list[list[int]]]
 
+def _under(chord: _Line, lines: tuple[_Line, _Line], width: Fraction, strict: bool) -> bool:
+    """Whether a straight line lies under the upper envelope of two lines on ``[0, width]``.
 
-def _first_failure(
-    c0: Fraction,
-    c1: Fraction,
-    lines: Sequence[tuple[Fraction, Fraction]],
-    width: Fraction,
-    strict: bool,
-) -> tuple[Fraction, bool] | None:
-    """Where a straight line stops lying under the upper envelope of ``lines``.
-
-    ``c0 + (c1 - c0) * d / width`` is compared with ``max(a + s * d for a, s in lines)`` for
-    ``d`` in ``[0, width]`` (``<`` if ``strict``, else ``<=``). Returns None if it holds
-    throughout, else ``(d, inclusive)``: it holds on ``[0, d]`` (``inclusive``) or ``[0, d)``.
+    The line goes from ``chord[0]`` at 0 to ``chord[1]`` at ``width``; ``lines`` are
+    ``a + s * d``. Compared with ``<`` if ``strict``, else ``<=``. The gap between the
+    envelope and the line is convex, so it is lowest at an end or where the two lines cross.
     """
-    slope = (c1 - c0) / width
-    gaps = [(a - c0, s - slope) for a, s in lines]
-
-    def holds(d: Fraction) -> bool:
-        best = max(a + s * d for a, s in gaps)
-        return best > 0 if strict else best >= 0
-
-    if not holds(Fraction(0)):
-        return Fraction(0), False
-    points = sorted(
-        {Fraction(0), width} | {-a / s for a, s in gaps if s != 0 and 0 < -a / s < width}
-    )
-    for left, right in pairwise(points):
-        if not holds((left + right) / 2):
-            return left, True
-        if not holds(right):
-            return right, False
-    return None
+    c0, c1 = chord
+    (a0, s0), (a1, s1) = lines
+    low = min(max(a0, a1) - c0, max(a0 + s0 * width, a1 + s1 * width) - c1)
+    if s0 != s1:
+        d = (a1 - a0) / (s0 - s1)
+        if 0 < d < width:
+            low = min(low, a0 + s0 * d - c0 - (c1 - c0) * d / width)
+    return low > 0 if strict else low >= 0
 
 
 def _lowest(lines: tuple[_Line, _Line], width: Fraction) -> Fraction:
@@ -102,160 +78,6 @@ def _below(x: Fraction) -> float:
 def _above(x: Fraction) -> float:
     """A float no smaller than ``x``."""
     return math.nextafter(float(x), math.inf)
-
-
-class _Envelope:
-    """Lower and upper bounds on every voter's money, for all shares in an interval.
-
-    For a share ``start + d`` with ``0 <= d <= width``, a voter of class ``v`` has at least
-    ``lo0 + (loW - lo0) * d / width`` and at most ``hi0 + (hiW - hi0) * d / width``, in units
-    of ``1 / scale``: the four columns of ``cols``, indexed by class. Bounds are rounded
-    outwards to whole units, which keeps them valid. ``gvid`` gives each group's class.
-    """
-
-    __slots__ = ("cols", "gvid", "inp", "scale", "steps", "width")
-
-    def __init__(self, inp: Input, start: Fraction, step: Fraction, steps: int) -> None:
-        self.inp = inp
-        self.scale = lcm(start.denominator, step.denominator, inp.cost_lcm) << 16
-        self.steps = steps
-        self.width = step * steps
-        low = int(start * self.scale)
-        high = int((start + self.width) * self.scale)
-        # Class 0: nobody has paid yet; class _ZERO: nothing left.
-        self.cols: list[list[int]] = [[low, 0], [high, 0], [low, 0], [high, 0]]
-        self.gvid = np.zeros(inp.n_groups, dtype=np.intp)
-
-    def _like(self) -> _Envelope:
-        other = _Envelope.__new__(_Envelope)
-        other.inp = self.inp
-        other.scale = self.scale
-        other.steps = self.steps
-        other.width = self.width
-        return other
-
-    def copy(self) -> _Envelope:
-        other = self._like()
-        other.cols = [col[:] for col in self.cols]
-        other.gvid = self.gvid.copy()
-        return other
-
-    def union(self, other: _Envelope) -> _Envelope:
-        """Bounds that hold for the money in either envelope (both over the same interval)."""
-        base = len(other.cols[0])
-        pairs, gvid = np.unique(self.gvid * base + other.gvid, return_inverse=True)
-        mine = (pairs // base).tolist()
-        theirs = (pairs % base).tolist()
-        cols = [
-            list(map(pick, map(a.__getitem__, mine), map(b.__getitem__, theirs)))
-            for pick, a, b in zip((min, min, max, max), self.cols, other.cols, strict=True)
-        ]
-        out = self._like()
-        # Keep classes 0 and _ZERO in their places; the pairs follow.
-        out.cols = [[col[0], col[1], *new] for col, new in zip(self.cols, cols, strict=True)]
-        out.gvid = gvid.reshape(-1) + 2
-        return out
-
-    def counts(self, j: int) -> _Counts:
-        """The project's supporters by class: classes, voters, buckets, and the class columns."""
-        classes, voters, bucket_of = self.inp.tally(j, self.gvid)
-        cols = [list(map(col.__getitem__, classes)) for col in self.cols]
-        return classes, voters, bucket_of, cols
-
-    def cost(self, j: int) -> int:
-        inp = self.inp
-        return inp.cost_num[j] * (self.scale // inp.cost_den[j])
-
-    def price(
-        self, j: int, counts: _Counts, col: int, tangent: bool
-    ) -> tuple[Fraction, Fraction] | None:
-        """``rho`` of project ``j`` with the money in column ``col``, and a slope bound.
-
-        The slope bound (computed with ``tangent``, from the upper bounds) gives a line through
-        ``rho`` that stays under ``rho`` across the interval (``rho`` is convex in the share).
-        """
-        inp = self.inp
-        _, voters, bucket_of, cols = counts
-        values = cols[col]
-        cost = self.cost(j)
-        if sum(map(mul, values, voters)) < cost:
-            return None
-        order, capped, paid, den = inp.pays_all(j, cost, values, voters, bucket_of)
-        factor = Fraction(inp.sat_den[j], self.scale * inp.sat_num[j])
-        rho = (cost - paid) * factor / den
-        if not tangent:
-            return rho, Fraction(0)
-        low, high = cols[2], cols[3]
-        moving = 0
-        for i in order[:capped]:
-            moving += voters[i] * (high[i] - low[i])
-        return rho, -moving * factor / (den * self.width)
-
-    def pay(
-        self,
-        j: int,
-        counts: _Counts,
-        upper: tuple[Fraction, Fraction] | None,
-        lower: tuple[Fraction, Fraction],
-    ) -> None:
-        """Supporters of ``j`` pay, with ``rho`` between ``lower`` and ``upper`` (at each end).
-
-        With no ``upper`` bound they may pay everything they have.
-        """
-        inp = self.inp
-        buckets = inp.buckets[j]
-        unit = [Fraction(b.u * self.scale * inp.sat_num[j], inp.sat_den[j]) for b in buckets]
-        pay = [
-            (
-                -((-upper[0] * k).__floor__()) if upper is not None else None,
-                -((-upper[1] * k).__floor__()) if upper is not None else None,
-                (lower[0] * k).__floor__(),
-                (lower[1] * k).__floor__(),
-            )
-            for k in unit
-        ]
-        remaps: list[dict[int, int]] = [{} for _ in buckets]
-        classes, _, bucket_of, current = counts
-        quick = paid_rows(bucket_of, current, pay, len(self.cols[0]), _ZERO)
-        if quick is not None:
-            targets, fresh = quick
-            for col, added in zip(self.cols, fresh, strict=True):
-                col.extend(added)
-            for v, index, moved in zip(classes, bucket_of, targets, strict=True):
-                remaps[index][v] = moved
-            inp.relabel(j, self.gvid, remaps, len(self.cols[0]))
-            return
-        made: dict[tuple[int, int, int, int], int] = {}
-        c0, c1, c2, c3 = self.cols
-        for v, index, lo0, lo1, hi0, hi1 in zip(classes, bucket_of, *current, strict=True):
-            p0, p1, q0, q1 = pay[index]
-            if p0 is None or p1 is None:
-                f0 = f1 = 0
-            else:
-                f0 = lo0 - p0
-                f1 = lo1 - p1
-            if f0 >= 0 and f1 >= 0:
-                e0, e1 = f0, f1
-            elif f0 <= 0 and f1 <= 0:
-                e0 = e1 = 0
-            else:
-                rise = max(0, f1) - max(0, f0)
-                e0 = (-rise * f0) // (f0 - f1)
-                e1 = (-rise * f1) // (f0 - f1)
-            row = (e0, e1, max(0, hi0 - q0), max(0, hi1 - q1))
-            target = made.get(row)
-            if target is None:
-                if row == (0, 0, 0, 0):
-                    target = _ZERO
-                else:
-                    target = len(c0)
-                    c0.append(e0)
-                    c1.append(e1)
-                    c2.append(row[2])
-                    c3.append(row[3])
-                made[row] = target
-            remaps[index][v] = target
-        inp.relabel(j, self.gvid, remaps, len(c0))
 
 
 @dataclass(slots=True)
@@ -311,13 +133,14 @@ class _Proof:
     :class:`~voting.rules.equal_shares.Run`.
     """
 
-    __slots__ = ("clone", "inp", "rank", "work")
+    __slots__ = ("clone", "floors", "inp", "rank", "work")
 
     def __init__(self, inp: Input) -> None:
         self.inp = inp
         self.rank = inp.rank
         self.clone = inp.clone
         self.work = 0
+        self.floors: dict[int, tuple[Fraction, float]] = {}
 
     def endings(self, start: Fraction, step: Fraction, steps: int) -> set[frozenset[int]] | None:
         """Every set of projects the count can end with for a share in the interval, or None
@@ -379,7 +202,7 @@ class _Proof:
             if clone[k] == clone[j]:
                 if rank[k] < rank[j]:
                     return True
-            elif _first_failure(*chord, lines, width, rank[j] < rank[k]) is None:
+            elif _under(chord, lines, width, rank[j] < rank[k]):
                 return True
         return False
 
@@ -389,7 +212,17 @@ class _Proof:
         keys = branch.keys
         rank = self.rank
         # The order of examination is by floats rounded down: only the order depends on them.
-        heap = [(_below(key), rank[j], j) for j, key in keys.items() if j not in branch.dead]
+        # Each key's float is worked out once (keys are shared between branches).
+        floors = self.floors
+        dead = branch.dead
+        heap = []
+        for j, key in keys.items():
+            if j in dead:
+                continue
+            known = floors.get(id(key))
+            if known is None or known[0] is not key:
+                known = floors[id(key)] = (key, _below(key))
+            heap.append((known[1], rank[j], j))
         heapq.heapify(heap)
         examined: dict[int, _Counts] = {}
         sure: dict[int, tuple[Fraction, Fraction]] = {}
@@ -453,7 +286,8 @@ def _certify(
     ``start`` itself must be known not to stop.
 
     The proof follows every way the count could go for some share in the interval, with
-    envelopes of the voters' money over the whole interval (:class:`_Envelope`). At each
+    envelopes of the voters' money over the whole interval
+    (:class:`~voting.rules.equal_shares_envelope.Envelope`). At each
     purchase, a project's ``rho`` is at most the chord through its values at the two ends
     (``rho`` is convex in the share) and at least its tangents. A project can be bought next
     only if no project that is surely affordable beats it across the whole interval, and each

@@ -5,11 +5,14 @@ are the same."""
 from __future__ import annotations
 
 import random
+from fractions import Fraction
 
+import numpy as np
 import pytest
 
 from voting.rules import Lottery, count
-from voting.rules import equal_shares_search as search
+from voting.rules import equal_shares_envelope as envelopes
+from voting.rules.equal_shares import build_input
 from voting.rules.equal_shares_rows import paid_rows
 from voting.rules.model import Ballot, Election, Project
 
@@ -26,21 +29,23 @@ def _election(seed: int) -> Election:
 
 
 def test_arrays_and_python_integers_leave_the_same_bounds(monkeypatch):
-    loop_pay = search._Envelope.pay
+    loop_pay = envelopes.Envelope.pay
     compared = 0
 
     def both_ways(envelope, j, counts, upper, lower):
         nonlocal compared
         other = envelope.copy()
         loop_pay(envelope, j, counts, upper, lower)
-        monkeypatch.setattr(search, "paid_rows", lambda *args: None)
+        monkeypatch.setattr(envelopes, "paid_rows", lambda *args: None)
         loop_pay(other, j, counts, upper, lower)
-        monkeypatch.setattr(search, "paid_rows", paid_rows)
-        assert envelope.cols == other.cols
+        monkeypatch.setattr(envelopes, "paid_rows", paid_rows)
+        assert envelope.size == other.size
+        in_use = envelope.cols[:, : envelope.size].tolist()
+        assert in_use == other.cols[:, : other.size].tolist()
         assert envelope.gvid.tolist() == other.gvid.tolist()
         compared += 1
 
-    monkeypatch.setattr(search._Envelope, "pay", both_ways)
+    monkeypatch.setattr(envelopes.Envelope, "pay", both_ways)
     outcomes = [
         count(_election(seed), "mes_cost_add1", tie_break=Lottery(seed)) for seed in range(6)
     ]
@@ -51,12 +56,49 @@ def test_arrays_and_python_integers_leave_the_same_bounds(monkeypatch):
 def test_the_same_winners_with_and_without_arrays(monkeypatch):
     election = _election(11)
     quick = count(election, "mes_cost_add1_greedy", tie_break=Lottery("2026"))
-    monkeypatch.setattr(search, "paid_rows", lambda *args: None)
+    monkeypatch.setattr(envelopes, "paid_rows", lambda *args: None)
     slow = count(election, "mes_cost_add1_greedy", tie_break=Lottery("2026"))
     assert quick == slow
 
 
-@pytest.mark.parametrize("big", [1 << 30, -(1 << 31), 10**40])
+def test_the_same_winners_with_bounds_held_as_python_integers(monkeypatch):
+    # Elections with amounts too large for 64-bit sums keep the bounds as Python's integers.
+    election = _election(5)
+    quick = count(election, "mes_cost_add1", tie_break=Lottery("bounds"))
+    monkeypatch.setattr(envelopes, "_dtype", lambda *args: object)
+    slow = count(election, "mes_cost_add1", tie_break=Lottery("bounds"))
+    assert quick == slow
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("by_points", [False, True])
+def test_who_pays_all_they_have_is_found_without_sorting_as_by_sorting(seed, by_points):
+    rng = random.Random(seed)
+    n = rng.randint(1, 12)
+    projects = [Project("a", rng.randint(1, 90)), Project("b", 5)]
+    ballots = [
+        Ballot.with_points({"a": rng.randint(1, 4)}) if by_points else Ballot.approval(["a"])
+        for _ in range(n)
+    ]
+    election = Election(projects=projects, budget=100, ballots=ballots)
+    inp = build_input(election, by_points, [0, 1])
+    envelope = envelopes.Envelope(inp, Fraction(3), Fraction(1), 4)
+    # Every group of ballots in a class of its own, with money from 0 to 30.
+    envelope.gvid[:] = np.arange(inp.n_groups) + 2
+    envelope.size = inp.n_groups + 2
+    envelope.cols = np.zeros((4, envelope.size), dtype=np.int64)
+    envelope.cols[0, 2:] = [rng.randint(0, 30) for _ in range(inp.n_groups)]
+    _, voters, bucket_of, cols = envelope.counts(0)
+    cost = rng.randint(1, 30 * n)
+    values = cols[0]
+    expected = inp.pays_all(0, cost, values.tolist(), voters.tolist(), bucket_of.tolist())
+    order, capped, paid, den = expected
+    poor, found_paid, found_den = envelope._pays_all(0, cost, values, voters, bucket_of)
+    assert sorted(poor.tolist()) == sorted(order[:capped])
+    assert (found_paid, found_den) == (paid, den)
+
+
+@pytest.mark.parametrize("big", [1 << 62, -(1 << 62), 10**40])
 def test_numbers_too_large_for_64_bits_are_left_to_python(big):
     current = [[big, 0], [5, 0], [5, 0], [5, 0]]
     assert paid_rows([0, 0], current, [(1, 1, 0, 0)], 2, 1) is None

@@ -1,0 +1,246 @@
+"""Bounds on every voter's money over an interval of shares, for the proofs of
+:mod:`voting.rules.equal_shares_search`, kept in numpy arrays indexed by class.
+
+The amounts are whole numbers in units of ``1 / scale``. They are held as 64-bit integers
+when every sum and product the proofs form stays below ``2 ** 62`` (checked once, from the
+largest amount, cost and satisfaction of the election), and otherwise as Python's integers
+in numpy object arrays: the same sums either way, exactly.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import lcm
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from voting.rules.equal_shares_rows import Pay, paid_rows
+
+if TYPE_CHECKING:
+    from voting.rules.equal_shares import Input
+
+ZERO = 1  # the class of voters with no money left anywhere in the interval
+_LIMIT = 1 << 62
+_NOUGHT = Fraction(0)
+_NONE = np.zeros(0, dtype=np.intp)
+
+Line = tuple[Fraction, Fraction]
+Counts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""A project's supporters by class: the classes, how many voters each has, the bucket each
+is in, and the four columns of bounds for those classes (one row per column)."""
+
+
+def _dtype(inp: Input, high: int, scale: int) -> type:
+    """int64 where every product the proofs form fits in it, else Python's integers."""
+    costs = [inp.cost_num[j] * (scale // inp.cost_den[j]) for j in inp.candidates]
+    units = max([1, *(max(b.u, b.key) for j in inp.candidates for b in inp.buckets[j])])
+    # A project's supporters hold at most ``high`` each, and number at most its ``total_u``.
+    weight = max([1, *(inp.total_u[j] for j in inp.candidates)])
+    bound = max(high * weight * units, max([0, *costs]) * units)
+    return np.int64 if bound < _LIMIT else object
+
+
+class Envelope:
+    """Lower and upper bounds on every voter's money, for all shares in an interval.
+
+    For a share ``start + d`` with ``0 <= d <= width``, a voter of class ``v`` has at least
+    ``lo0 + (loW - lo0) * d / width`` and at most ``hi0 + (hiW - hi0) * d / width``, in units
+    of ``1 / scale``: the four rows of ``cols`` (of which the first ``size`` columns are in
+    use), indexed by class. Bounds are rounded outwards to whole units, which keeps them
+    valid. ``gvid`` gives each group's class.
+    """
+
+    __slots__ = ("cols", "gvid", "inp", "scale", "size", "steps", "width")
+
+    def __init__(self, inp: Input, start: Fraction, step: Fraction, steps: int) -> None:
+        self.inp = inp
+        self.scale = lcm(start.denominator, step.denominator, inp.cost_lcm) << 16
+        self.steps = steps
+        self.width = step * steps
+        low = int(start * self.scale)
+        high = int((start + self.width) * self.scale)
+        # Class 0: nobody has paid yet; class ZERO: nothing left.
+        self.cols: np.ndarray = np.zeros((4, 64), dtype=_dtype(inp, high, self.scale))
+        self.cols[:, 0] = (low, high, low, high)
+        self.size = 2
+        self.gvid = np.zeros(inp.n_groups, dtype=np.intp)
+
+    def _like(self, cols: np.ndarray, size: int, gvid: np.ndarray) -> Envelope:
+        other = Envelope.__new__(Envelope)
+        other.inp = self.inp
+        other.scale = self.scale
+        other.steps = self.steps
+        other.width = self.width
+        other.cols = cols
+        other.size = size
+        other.gvid = gvid
+        return other
+
+    def copy(self) -> Envelope:
+        return self._like(self.cols.copy(), self.size, self.gvid.copy())
+
+    def union(self, other: Envelope) -> Envelope:
+        """Bounds that hold for the money in either envelope (both over the same interval)."""
+        base = other.size
+        pairs, gvid = np.unique(self.gvid * base + other.gvid, return_inverse=True)
+        mine = pairs // base
+        theirs = pairs % base
+        a = self.cols[:, mine]
+        b = other.cols[:, theirs]
+        # Keep classes 0 and ZERO in their places; the pairs follow.
+        cols = np.empty((4, len(pairs) + 2), dtype=self.cols.dtype)
+        cols[:, :2] = self.cols[:, :2]
+        cols[:2, 2:] = np.minimum(a[:2], b[:2])
+        cols[2:, 2:] = np.maximum(a[2:], b[2:])
+        return self._like(cols, len(pairs) + 2, gvid.reshape(-1) + 2)
+
+    def counts(self, j: int) -> Counts:
+        """The project's supporters by class: classes, voters, buckets, and the class columns."""
+        parts = self.inp.supporters(j)
+        if len(parts) == 1:
+            tally = np.bincount(self.gvid[parts[0][0]])
+            classes = np.flatnonzero(tally)
+            bucket_of = np.zeros(len(classes), dtype=np.intp)
+        else:
+            found = []
+            for index, (everyone, _) in enumerate(parts):
+                part = np.bincount(self.gvid[everyone])
+                present = np.flatnonzero(part)
+                found.append((present, part[present], np.full(len(present), index, np.intp)))
+            classes = np.concatenate([f[0] for f in found])
+            voters = np.concatenate([f[1] for f in found])
+            return classes, voters, np.concatenate([f[2] for f in found]), self.cols[:, classes]
+        return classes, tally[classes], bucket_of, self.cols[:, classes]
+
+    def cost(self, j: int) -> int:
+        inp = self.inp
+        return inp.cost_num[j] * (self.scale // inp.cost_den[j])
+
+    def _pays_all(
+        self, j: int, cost: int, values: np.ndarray, voters: np.ndarray, bucket_of: np.ndarray
+    ) -> tuple[np.ndarray, int, int]:
+        """Who pays all they have when supporters with these amounts of money buy ``j``.
+
+        The same as :meth:`voting.rules.equal_shares.Input.pays_all` gives, found without
+        sorting: those are the classes with less money (per unit of satisfaction) than the
+        others then pay, so they are found by growing the set from the poorest until it
+        stops growing. Returns them, what they pay between them, and the satisfaction of the
+        others.
+        """
+        inp = self.inp
+        total = inp.total_u[j]
+        unit = None
+        taken = voters
+        if not inp.uniform:
+            unit = np.array([b.u for b in inp.buckets[j]], dtype=values.dtype)[bucket_of]
+            taken = voters * unit
+        capped = np.zeros(len(values), dtype=bool)
+        paid, den, size = 0, total, 0
+        while True:
+            left = cost - paid
+            now = values * den < (left if unit is None else left * unit)
+            grown = int(np.count_nonzero(now))
+            if grown == size:
+                return (np.flatnonzero(capped) if size else _NONE), paid, den
+            capped, size = now, grown
+            paid = int(values[now] @ voters[now])
+            den = total - int(taken[now].sum())
+
+    def price(self, j: int, counts: Counts, col: int, tangent: bool) -> Line | None:
+        """``rho`` of project ``j`` with the money in column ``col``, and a slope bound.
+
+        The slope bound (computed with ``tangent``, from the upper bounds) gives a line through
+        ``rho`` that stays under ``rho`` across the interval (``rho`` is convex in the share).
+        """
+        inp = self.inp
+        _, voters, bucket_of, cols = counts
+        values = cols[col]
+        cost = self.cost(j)
+        if int(values @ voters) < cost:
+            return None
+        poor, paid, den = self._pays_all(j, cost, values, voters, bucket_of)
+        under = self.scale * inp.sat_num[j] * den
+        rho = Fraction((cost - paid) * inp.sat_den[j], under)
+        if not tangent:
+            return rho, _NOUGHT
+        moving = int(voters[poor] @ (cols[3][poor] - cols[2][poor]))
+        width = self.width
+        return rho, Fraction(-moving * inp.sat_den[j] * width.denominator, under * width.numerator)
+
+    def pay(self, j: int, counts: Counts, upper: Line | None, lower: Line) -> None:
+        """Supporters of ``j`` pay, with ``rho`` between ``lower`` and ``upper`` (at each end).
+
+        With no ``upper`` bound they may pay everything they have.
+        """
+        inp = self.inp
+        buckets = inp.buckets[j]
+        unit = [Fraction(b.u * self.scale * inp.sat_num[j], inp.sat_den[j]) for b in buckets]
+        pay: list[Pay] = [
+            (
+                -((-upper[0] * k).__floor__()) if upper is not None else None,
+                -((-upper[1] * k).__floor__()) if upper is not None else None,
+                (lower[0] * k).__floor__(),
+                (lower[1] * k).__floor__(),
+            )
+            for k in unit
+        ]
+        classes, _, bucket_of, current = counts
+        found = None
+        if self.cols.dtype != object:
+            found = paid_rows(bucket_of, current, pay, self.size, ZERO)
+        if found is None:
+            found = _paid_loop(bucket_of, current, pay, self.size)
+        targets, fresh = found
+        added = len(fresh[0])
+        if self.size + added > self.cols.shape[1]:
+            grown = np.zeros((4, 2 * (self.size + added)), dtype=self.cols.dtype)
+            grown[:, : self.size] = self.cols[:, : self.size]
+            self.cols = grown
+        for row, new in zip(self.cols, fresh, strict=True):
+            row[self.size : self.size + added] = new
+        self.size += added
+        lookup = np.arange(self.size, dtype=np.intp)
+        for index, (_, members) in enumerate(inp.supporters(j)):
+            mine = bucket_of == index
+            lookup[classes[mine]] = np.asarray(targets, dtype=np.intp)[mine]
+            self.gvid[members] = lookup[self.gvid[members]]
+            lookup[classes[mine]] = classes[mine]
+
+
+def _paid_loop(
+    bucket_of: np.ndarray, current: np.ndarray, pay: list[Pay], first_new: int
+) -> tuple[list[int], list[list[int]]]:
+    """:func:`voting.rules.equal_shares_rows.paid_rows` class by class, with Python's
+    integers (for numbers too large for 64 bits)."""
+    made: dict[tuple[int, int, int, int], int] = {}
+    targets: list[int] = []
+    fresh: list[list[int]] = [[], [], [], []]
+    rows = zip(bucket_of.tolist(), *(col.tolist() for col in current), strict=True)
+    for index, lo0, lo1, hi0, hi1 in rows:
+        p0, p1, q0, q1 = pay[index]
+        if p0 is None or p1 is None:
+            f0 = f1 = 0
+        else:
+            f0 = lo0 - p0
+            f1 = lo1 - p1
+        if f0 >= 0 and f1 >= 0:
+            e0, e1 = f0, f1
+        elif f0 <= 0 and f1 <= 0:
+            e0 = e1 = 0
+        else:
+            rise = max(0, f1) - max(0, f0)
+            e0 = (-rise * f0) // (f0 - f1)
+            e1 = (-rise * f1) // (f0 - f1)
+        row = (e0, e1, max(0, hi0 - q0), max(0, hi1 - q1))
+        target = made.get(row)
+        if target is None:
+            if row == (0, 0, 0, 0):
+                target = ZERO
+            else:
+                target = first_new + len(fresh[0])
+                for col, value in zip(fresh, row, strict=True):
+                    col.append(value)
+            made[row] = target
+        targets.append(target)
+    return targets, fresh
