@@ -2,7 +2,9 @@
 
 Plain data in (projects, a budget, ballots), an :class:`Outcome` out: the selected projects in
 order, their total cost, and for every project the reason it was or was not selected, in words
-and in numbers. Nothing here touches the web app or the database.
+and in numbers. The words are kept in plain English and as sentences to translate (message
+ids and their values: :mod:`voting.rules.reasons`), so that pages can show them in the
+reader's language. Nothing here touches the web app or the database.
 
 Typical use::
 

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from operator import attrgetter
 
-from voting.rules.model import Ballot, Election, Number
+from voting.rules.model import Ballot, Election, Number, as_columns
 
 
 @dataclass(slots=True)
@@ -56,6 +56,13 @@ def _unknown(election: Election, ids: set[str]) -> ValueError:
 def approval_view(election: Election) -> ApprovalView:
     """Read the election's ballots as approval ballots, merging identical ones."""
     index = {p.id: i for i, p in enumerate(election.projects)}
+    columns = as_columns(election.ballots)
+    if columns is not None:
+        try:
+            found = columns.approval(index, len(election.projects))
+        except KeyError:
+            raise _unknown(election, set(columns.ids)) from None
+        return ApprovalView(len(election.ballots), *found)
     plain = [b for b in election.ballots if b.points is None]
     raw: Counter[tuple[str, ...]] = Counter(map(attrgetter("projects"), plain))
     merged: Counter[tuple[int, ...]] = Counter()
@@ -101,7 +108,12 @@ def points_view(election: Election) -> PointsView:
     index = {p.id: i for i, p in enumerate(election.projects)}
     counts: Counter[tuple[tuple[int, Number], ...]] = Counter()
     try:
-        counts.update(_points_key(b, index) for b in election.ballots)
+        columns = as_columns(election.ballots)
+        if columns is not None:
+            for ballot, m in columns.merged():
+                counts[_points_key(ballot, index)] += m
+        else:
+            counts.update(_points_key(b, index) for b in election.ballots)
     except KeyError:
         mentioned = {pid for b in election.ballots for pid in b.projects}
         raise _unknown(election, mentioned) from None

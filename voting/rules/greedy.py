@@ -22,6 +22,7 @@ from voting.rules.model import (
     plain_amount,
     tie_ranks,
 )
+from voting.rules.reasons import N_, Nn_, in_english, reason
 
 
 def people(n: int) -> str:
@@ -29,9 +30,81 @@ def people(n: int) -> str:
     return f"{n:,} person" if n == 1 else f"{n:,} people"
 
 
-def _points_words(points: Number) -> str:
-    text = f"{points:,}" if isinstance(points, int) else str(points)
-    return f"{text} point" if points == 1 else f"{text} points"
+# Why a project was selected, by stage and by what it had: "votes" and "points" when it was
+# supported, "nobody" when nobody voted for it, "votes-end" and "points-end" when it had
+# votes (or points) but came at the end because it costs nothing or got no points.
+_SELECTED: dict[tuple[bool, str], str | tuple[str, str]] = {
+    (False, "votes"): Nn_(
+        "Selected: %(num)s person voted for it and it fitted in the money left "
+        "(%(cost)s needed, %(left)s left).",
+        "Selected: %(num)s people voted for it and it fitted in the money left "
+        "(%(cost)s needed, %(left)s left).",
+    ),
+    (False, "points"): Nn_(
+        "Selected: it got %(num)s point and it fitted in the money left "
+        "(%(cost)s needed, %(left)s left).",
+        "Selected: it got %(num)s points and it fitted in the money left "
+        "(%(cost)s needed, %(left)s left).",
+    ),
+    (False, "nobody"): N_(
+        "Selected: nobody voted for it, but it fitted in the money left at the end "
+        "(%(cost)s needed, %(left)s left)."
+    ),
+    (False, "votes-end"): Nn_(
+        "Selected: %(num)s person voted for it; it fitted in the money left at the end "
+        "(%(cost)s needed, %(left)s left).",
+        "Selected: %(num)s people voted for it; it fitted in the money left at the end "
+        "(%(cost)s needed, %(left)s left).",
+    ),
+    (False, "points-end"): Nn_(
+        "Selected: it got %(num)s point; it fitted in the money left at the end "
+        "(%(cost)s needed, %(left)s left).",
+        "Selected: it got %(num)s points; it fitted in the money left at the end "
+        "(%(cost)s needed, %(left)s left).",
+    ),
+    (True, "votes"): Nn_(
+        "Selected in the top-up: %(num)s person voted for it and it fitted in the money "
+        "left (%(cost)s needed, %(left)s left).",
+        "Selected in the top-up: %(num)s people voted for it and it fitted in the money "
+        "left (%(cost)s needed, %(left)s left).",
+    ),
+    (True, "points"): Nn_(
+        "Selected in the top-up: it got %(num)s point and it fitted in the money left "
+        "(%(cost)s needed, %(left)s left).",
+        "Selected in the top-up: it got %(num)s points and it fitted in the money left "
+        "(%(cost)s needed, %(left)s left).",
+    ),
+    (True, "nobody"): N_(
+        "Selected in the top-up: nobody voted for it, but it fitted in the money left at the "
+        "end (%(cost)s needed, %(left)s left)."
+    ),
+    (True, "votes-end"): Nn_(
+        "Selected in the top-up: %(num)s person voted for it; it fitted in the money left "
+        "at the end (%(cost)s needed, %(left)s left).",
+        "Selected in the top-up: %(num)s people voted for it; it fitted in the money left "
+        "at the end (%(cost)s needed, %(left)s left).",
+    ),
+    (True, "points-end"): Nn_(
+        "Selected in the top-up: it got %(num)s point; it fitted in the money left at the "
+        "end (%(cost)s needed, %(left)s left).",
+        "Selected in the top-up: it got %(num)s points; it fitted in the money left at the "
+        "end (%(cost)s needed, %(left)s left).",
+    ),
+}
+_NOT_FITTED: dict[str, tuple[str, str]] = {
+    "votes": Nn_(
+        "Not selected: it did not fit in the money left: it cost %(cost)s but only %(left)s "
+        "was left (%(num)s person voted for it).",
+        "Not selected: it did not fit in the money left: it cost %(cost)s but only %(left)s "
+        "was left (%(num)s people voted for it).",
+    ),
+    "points": Nn_(
+        "Not selected: it did not fit in the money left: it cost %(cost)s but only %(left)s "
+        "was left (it got %(num)s point).",
+        "Not selected: it did not fit in the money left: it cost %(cost)s but only %(left)s "
+        "was left (it got %(num)s points).",
+    ),
+}
 
 
 def greedy_fill(
@@ -66,41 +139,42 @@ def greedy_fill(
     for j in order:
         project = projects[j]
         cost = project.cost
-        support = _points_words(scores[j]) if by_points else people(votes[j]) + " voted for it"
-        if by_points:
-            support = f"it got {support}"
+        kind = "points" if by_points else "votes"
+        num = scores[j] if by_points else votes[j]
+        amounts = {"cost": cost, "left": left}
         if cost <= left:
             if density[j] > 0:
-                reason = f"{support} and it fitted in the money left"
+                why = reason(_SELECTED[top_up, kind], amounts, num=num)
             elif votes[j] == 0:
-                reason = "nobody voted for it, but it fitted in the money left at the end"
+                why = reason(_SELECTED[top_up, "nobody"], amounts)
             else:
-                reason = f"{support}; it fitted in the money left at the end"
-            prefix = "Selected in the top-up" if top_up else "Selected"
+                why = reason(_SELECTED[top_up, kind + "-end"], amounts, num=num)
             notes[j] = Explanation(
                 project.id,
                 True,
-                f"{prefix}: {reason} ({money(cost)} needed, {money(left)} left).",
+                in_english((why,), money),
                 cost,
                 votes=votes[j],
                 points=scores[j] if by_points else None,
                 money_left=left,
                 round=first_round + len(funded),
                 stage=stage,
+                why=(why,),
             )
             funded.append(j)
             left -= cost
         else:
+            why = reason(_NOT_FITTED[kind], amounts, num=num)
             notes[j] = Explanation(
                 project.id,
                 False,
-                f"Not selected: it did not fit in the money left: it cost {money(cost)} "
-                f"but only {money(left)} was left ({support}).",
+                in_english((why,), money),
                 cost,
                 votes=votes[j],
                 points=scores[j] if by_points else None,
                 money_left=left,
                 stage=stage,
+                why=(why,),
             )
     return funded, notes
 

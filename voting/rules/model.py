@@ -8,10 +8,15 @@ exactly as :class:`fractions.Fraction`, never as floats.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from voting.rules.columns import BallotColumns
+    from voting.rules.reasons import Reason
 
 Number = int | Fraction
 """An exact amount or score: an int, or a Fraction where the data has decimals."""
@@ -144,7 +149,7 @@ class Election:
 
     projects: list[Project]
     budget: Number
-    ballots: list[Ballot]
+    ballots: Sequence[Ballot]
     vote_type: str = "approval"
     meta: dict[str, str] = field(default_factory=dict)
     project_extra: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -274,8 +279,9 @@ def pounds_from_pence(amount: Number) -> str:
 class Explanation:
     """Why a project was or was not selected, in words and in numbers.
 
-    ``reason`` is a plain-English sentence; the numbers behind it are in the other fields (a
-    field is ``None`` when the rule does not use it):
+    ``reason`` is in plain English; ``why`` holds the same sentences to translate (message
+    ids and their values, see :mod:`voting.rules.reasons`); the numbers behind it are in the
+    other fields (a field is ``None`` when the rule does not use it):
 
     - ``votes``: how many voters supported the project (approval reading of the ballots);
     - ``points``: total points it received (points rules);
@@ -302,6 +308,7 @@ class Explanation:
     load: Number | None = None
     round: int | None = None
     stage: str = "main"
+    why: tuple[Reason, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,3 +358,13 @@ def outcome_of(
         tie_break=describe_tie_break(tie_break),
         voter_budget=voter_budget,
     )
+
+
+def as_columns(ballots: Sequence[Ballot]) -> BallotColumns | None:
+    """``ballots`` when they are kept as columns, else None. Ballots can only be columns once
+    :mod:`voting.rules.columns` is loaded (it loads numpy), so asking does not load it."""
+    columns = sys.modules.get("voting.rules.columns")
+    if columns is None:
+        return None
+    kept: type[BallotColumns] = columns.BallotColumns
+    return ballots if isinstance(ballots, kept) else None

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from operator import itemgetter
+from typing import Any
 
 from voting.rules.model import (
     VOTE_TYPES,
@@ -26,6 +27,7 @@ from voting.rules.model import (
     Number,
     Project,
     TieBreak,
+    as_columns,
     as_number,
 )
 
@@ -260,31 +262,51 @@ def write_pabulib(
             ]
         )
 
+    _write_votes(writer, election)
+    return out.getvalue()
+
+
+def _write_votes(writer: Any, election: Election) -> None:
+    """The VOTES section. Ballots kept as columns are written a kind of ballot at a time:
+    each kind's fields are worked out once."""
     with_points = election.vote_type in ("cumulative", "scoring")
+    columns = as_columns(election.ballots)
     vote_extra: list[str] = []
-    for ballot in election.ballots:
+    for ballot in columns.kinds if columns is not None else election.ballots:
         for key, _ in ballot.extra:
             if key not in vote_extra:
                 vote_extra.append(key)
-    used = {b.voter_id for b in election.ballots if b.voter_id is not None}
+    if columns is not None and columns.voter_ids is not None:
+        voter_ids: list[str | None] = list(columns.voter_ids)
+    else:
+        voter_ids = [b.voter_id for b in election.ballots]
+    used = {v for v in voter_ids if v is not None}
     next_id = 0
     writer.writerow(["VOTES"])
     writer.writerow(["voter_id", "vote", *(["points"] if with_points else []), *vote_extra])
-    for ballot in election.ballots:
-        voter_id = ballot.voter_id
+    if columns is not None:
+        kinds = [_vote_fields(kind, with_points, vote_extra) for kind in columns.kinds]
+        votes: Iterable[list[str]] = map(kinds.__getitem__, columns.which.tolist())
+    else:
+        votes = (_vote_fields(b, with_points, vote_extra) for b in election.ballots)
+    for voter_id, row in zip(voter_ids, votes, strict=True):
         if voter_id is None:
             next_id += 1
             while str(next_id) in used:
                 next_id += 1
             voter_id = str(next_id)
-        row = [voter_id, ",".join(ballot.projects)]
-        if with_points:
-            points = ballot.points if ballot.points is not None else (1,) * len(ballot.projects)
-            row.append(",".join(format_number(p) for p in points) if points else "None")
-        extra = dict(ballot.extra)
-        row.extend(extra.get(key, "None") for key in vote_extra)
-        writer.writerow(row)
-    return out.getvalue()
+        writer.writerow([voter_id, *row])
+
+
+def _vote_fields(ballot: Ballot, with_points: bool, vote_extra: list[str]) -> list[str]:
+    """A ballot's fields in the VOTES section, after its voter id."""
+    row = [",".join(ballot.projects)]
+    if with_points:
+        points = ballot.points if ballot.points is not None else (1,) * len(ballot.projects)
+        row.append(",".join(format_number(p) for p in points) if points else "None")
+    extra = dict(ballot.extra)
+    row.extend(extra.get(key, "None") for key in vote_extra)
+    return row
 
 
 __all__ = [

@@ -17,7 +17,6 @@ from collections import Counter
 from fractions import Fraction
 
 from voting.rules.ballots import ApprovalView, approval_view
-from voting.rules.greedy import people
 from voting.rules.model import (
     Election,
     Explanation,
@@ -29,6 +28,7 @@ from voting.rules.model import (
     plain_amount,
     tie_ranks,
 )
+from voting.rules.reasons import N_, Nn_, in_english, reason
 
 
 def phragmen(
@@ -134,22 +134,30 @@ def _explain(
         cost = projects[j].cost
         load = load_of[j]
         if load is None:
-            reason = "Selected: nobody voted for it, but it fitted in the money left."
+            why = reason(N_("Selected: nobody voted for it, but it fitted in the money left."))
         else:
-            reason = (
-                f"Selected: its {people(votes[j])} who voted for it could share its cost of "
-                f"{money(cost)} so that none of them had paid more than {money(load)} in "
-                "total, the lowest of any project at that point."
+            why = reason(
+                Nn_(
+                    "Selected: its %(num)s person who voted for it could share its cost of "
+                    "%(cost)s so that none of them had paid more than %(load)s in total, the "
+                    "lowest of any project at that point.",
+                    "Selected: its %(num)s people who voted for it could share its cost of "
+                    "%(cost)s so that none of them had paid more than %(load)s in total, the "
+                    "lowest of any project at that point.",
+                ),
+                {"cost": cost, "load": load},
+                num=votes[j],
             )
         notes[j] = Explanation(
             projects[j].id,
             True,
-            reason,
+            in_english((why,), money),
             cost,
             votes=votes[j],
             money_left=left_at,
             load=load,
             round=position,
+            why=(why,),
         )
         left_at -= cost
     for j, project in enumerate(projects):
@@ -157,28 +165,35 @@ def _explain(
             continue
         cost = project.cost
         if cost > budget:
-            reason = (
-                f"Not selected: it cost {money(cost)}, more than the whole budget of "
-                f"{money(budget)}."
+            why = reason(
+                N_("Not selected: it cost %(cost)s, more than the whole budget of %(budget)s."),
+                {"cost": cost, "budget": budget},
             )
         elif j == stopped_at:
-            reason = (
-                f"Not selected: it was next in line but did not fit in the money left: it "
-                f"cost {money(cost)} and only {money(left_at)} was left, so counting stopped."
+            why = reason(
+                N_(
+                    "Not selected: it was next in line but did not fit in the money left: it "
+                    "cost %(cost)s and only %(left)s was left, so counting stopped."
+                ),
+                {"cost": cost, "left": left_at},
             )
         elif stopped_at is not None:
-            reason = (
-                f"Not selected: counting stopped before its turn, when project "
-                f"{projects[stopped_at].id} was next in line but did not fit in the money left."
+            why = reason(
+                N_(
+                    "Not selected: counting stopped before its turn, when project %(project)s "
+                    "was next in line but did not fit in the money left."
+                ),
+                project=projects[stopped_at].id,
             )
         else:
-            reason = "Not selected: it did not fit in the money left."
+            why = reason(N_("Not selected: it did not fit in the money left."))
         notes[j] = Explanation(
             project.id,
             False,
-            reason,
+            in_english((why,), money),
             cost,
             votes=votes[j],
             money_left=left_at,
+            why=(why,),
         )
     return notes

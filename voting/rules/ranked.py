@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import replace
 
 from voting.rules.ballots import points_view
-from voting.rules.greedy import greedy_fill, people
+from voting.rules.greedy import greedy_fill
 from voting.rules.model import (
     Ballot,
     Election,
@@ -33,8 +33,22 @@ from voting.rules.model import (
     plain_amount,
     tie_ranks,
 )
+from voting.rules.reasons import N_, Nn_, Reason, in_english, reason
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
+# How many people put a project in each place, as whole phrases to translate.
+_PLACES = (
+    Nn_("%(num)s person put it first", "%(num)s people put it first"),
+    Nn_("%(num)s person put it second", "%(num)s people put it second"),
+    Nn_("%(num)s person put it third", "%(num)s people put it third"),
+    Nn_("%(num)s person put it fourth", "%(num)s people put it fourth"),
+    Nn_("%(num)s person put it fifth", "%(num)s people put it fifth"),
+    Nn_("%(num)s person put it sixth", "%(num)s people put it sixth"),
+    Nn_("%(num)s person put it seventh", "%(num)s people put it seventh"),
+    Nn_("%(num)s person put it eighth", "%(num)s people put it eighth"),
+)
+_PLACE_PAST_WORDS = Nn_("%(num)s person put it %(place)s", "%(num)s people put it %(place)s")
 
 
 def ordinal(position: int) -> str:
@@ -95,7 +109,13 @@ def as_rank_points(election: Election) -> Election:
     )
 
 
-def ranking_words(election: Election) -> dict[str, str]:
+def _put_it(position: int, n: int) -> Reason:
+    if position <= len(_PLACES):
+        return reason(_PLACES[position - 1], num=n)
+    return reason(_PLACE_PAST_WORDS, num=n, place=ordinal(position))
+
+
+def ranking_words(election: Election) -> dict[str, Reason]:
     """For every project, a sentence saying how people ranked it."""
     limit = rank_limit(election)
     places: dict[str, Counter[int]] = {p.id: Counter() for p in election.projects}
@@ -105,32 +125,33 @@ def ranking_words(election: Election) -> dict[str, str]:
             if pid in places and pid not in seen:
                 seen.add(pid)
                 places[pid][position] += m
-    words: dict[str, str] = {}
+    words: dict[str, Reason] = {}
     for pid, counter in places.items():
         if not counter:
-            words[pid] = "Nobody ranked it."
+            words[pid] = reason(N_("Nobody ranked it."))
             continue
-        parts = [
-            f"{people(n)} put it {ordinal(position)}" for position, n in sorted(counter.items())
-        ]
+        parts = tuple(_put_it(position, n) for position, n in sorted(counter.items()))
         total = sum(n * rank_points(position, limit) for position, n in counter.items())
-        words[pid] = (
-            f"{_join(parts)}, which gave it {total:,} "
-            f"{'point' if total == 1 else 'points'} (a first choice is worth {limit})."
+        words[pid] = reason(
+            Nn_(
+                "%(places)s, which gave it %(num)s point (a first choice is worth %(limit)s).",
+                "%(places)s, which gave it %(num)s points (a first choice is worth %(limit)s).",
+            ),
+            places=parts,
+            num=total,
+            limit=str(limit),
         )
     return words
-
-
-def _join(parts: list[str]) -> str:
-    if len(parts) == 1:
-        return parts[0]
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _explained(rule: str, election: Election, outcome: Outcome) -> Outcome:
     words = ranking_words(election)
     explanations = tuple(
-        replace(item, reason=f"{words[item.project_id]} {item.reason}")
+        replace(
+            item,
+            reason=f"{in_english((words[item.project_id],), plain_amount)} {item.reason}",
+            why=(words[item.project_id], *item.why),
+        )
         for item in outcome.explanations
     )
     return replace(outcome, rule=rule, explanations=explanations)
@@ -153,15 +174,17 @@ def greedy_rank_points(
     funded, notes = greedy_fill(
         points, view.totals, view.votes, rank, free, money, by_points=True, stage="main"
     )
+    free_why = reason(N_("Selected: it costs nothing."))
     for position, j in enumerate(free, start=1):
         notes[j] = Explanation(
             projects[j].id,
             True,
-            "Selected: it costs nothing.",
+            in_english((free_why,), money),
             0,
             votes=view.votes[j],
             points=view.totals[j],
             round=position,
+            why=(free_why,),
         )
     outcome = outcome_of("greedy_rank_points", election, free + funded, notes, tie_break)
     return _explained("greedy_rank_points", election, outcome)

@@ -2,8 +2,9 @@
 anonymised ballot file anyone can count again (written once, when the vote is counted, and
 kept), and the awards written back to the applications through giving's workflow.
 
-The ballots are read as columns, each ballot's choices joined into one string by the
-database, so a vote of 100,000 ballots is read without an object per choice."""
+The ballots are read as columns (:mod:`voting.services.ballot_reading`): each different
+ballot once, and which one each voter cast, so a vote of 100,000 ballots is read and counted
+without an object per ballot or per choice."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import String, cast, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -24,11 +25,11 @@ from giving.errors import DomainError
 from giving.models import Application, Group, Place, Round
 from giving.progress import Progress, quietly
 from giving.services import find_one, transition
+from giving.startup import collector_paused
 from giving.timeutil import format_date, format_datetime, to_london, utcnow
 from giving.workflow import State
 from voting.models import (
     Ballot,
-    BallotChoice,
     BallotFile,
     BallotKind,
     Vote,
@@ -38,8 +39,7 @@ from voting.models import (
     clean_receipt,
     receipt_hash,
 )
-from voting.models.votes import LABEL_LENGTH
-from voting.rules import Ballot as RuleBallot
+from voting.reason_words import reader_language, shown_reason
 from voting.rules import (
     Election,
     Lottery,
@@ -50,6 +50,7 @@ from voting.rules import (
     pounds_from_pence,
     write_pabulib,
 )
+from voting.rules.reasons import reasons_json
 from voting.workflow import VoteStatus
 
 # Ballots are read from the database this many at a time.
@@ -57,6 +58,13 @@ CHUNK_ROWS = 20_000
 
 Reader = Session | Connection
 """A session, or a bare connection (in a migration)."""
+
+
+def _read_ballots(*args: Any, **kwargs: Any) -> Any:
+    """The ballots as columns; numpy, which reads them, loads only when a vote is counted."""
+    from voting.services.ballot_reading import read_ballots
+
+    return read_ballots(*args, **kwargs)
 
 
 def _election_facts(session: Reader, vote_id: int) -> tuple[Any, list[Project], dict[int, str]]:
@@ -90,93 +98,6 @@ def _election_facts(session: Reader, vote_id: int) -> tuple[Any, list[Project], 
     return facts, projects, {row[0]: str(row[1]) for row in options}
 
 
-def _rule_ballots(
-    session: Reader,
-    vote_id: int,
-    by_option: dict[int, str],
-    points: bool,
-    progress: Progress,
-    ranked: bool = False,
-) -> list[RuleBallot]:
-    """Every ballot, shuffled yet or not, in the order of their labels (a label is the start
-    of the ballot's receipt hash: :func:`voting.models.receipt_label`), each with its choices
-    in option order (a ranked ballot's in the voter's order). The database joins each
-    ballot's choices into one string (``"12,7"``, or ``"12:3,7:1"`` with points or places
-    in the order) and cuts each label from its hash; the rows are read through the
-    connection as plain tuples (table columns, not the ORM's), a chunk of ballots at a time;
-    ballots with the same choices share one tuple of project ids. Sorting by label is done
-    here: it is quicker than the database's sort by its collation, and the same order for
-    labels (lower-case hexadecimal digits)."""
-    ballot, choice = Ballot.__table__.c, BallotChoice.__table__.c
-    total = int(
-        session.scalar(select(func.count()).select_from(Ballot).where(ballot.vote_id == vote_id))
-        or 0
-    )
-    progress(0, total)
-    chosen: Any = cast(choice.option_id, String)
-    if points or ranked:
-        chosen = chosen + ":" + cast(choice.points, String)
-    connection = session.connection() if isinstance(session, Session) else session
-    rows = connection.execute(
-        select(
-            func.substr(ballot.receipt_hash, 1, LABEL_LENGTH), func.aggregate_strings(chosen, ",")
-        )
-        .select_from(Ballot.__table__)
-        .outerjoin(BallotChoice.__table__, choice.ballot_id == ballot.id)
-        .where(ballot.vote_id == vote_id)
-        .group_by(ballot.id, ballot.receipt_hash)
-        .execution_options(yield_per=CHUNK_ROWS)
-    )
-    project_of = {str(option): project for option, project in by_option.items()}
-    read = _read_ranking if ranked else _read_points if points else _read_ticks
-    shared: dict[str | None, tuple[tuple[str, ...], tuple[int, ...] | None]] = {}
-    labelled: list[tuple[str, tuple[tuple[str, ...], tuple[int, ...] | None]]] = []
-    add = labelled.append
-    for chunk in rows.partitions():
-        for label, joined in chunk:
-            found = shared.get(joined)
-            if found is None:
-                found = shared[joined] = read(joined, project_of)
-            add((label, found))
-        progress(len(labelled), total)
-    del shared
-    labelled.sort(key=itemgetter(0))
-    return [RuleBallot(found[0], found[1], voter_id=label) for label, found in labelled]
-
-
-def _read_ticks(
-    joined: str | None, project_of: dict[str, str]
-) -> tuple[tuple[str, ...], tuple[int, ...] | None]:
-    """``"12,7"``: the project ids of options 7 and 12, in option order; no points."""
-    if not joined:
-        return (), None
-    options = joined.split(",")
-    options.sort(key=int)
-    return tuple(map(project_of.__getitem__, options)), None
-
-
-def _read_points(
-    joined: str | None, project_of: dict[str, str]
-) -> tuple[tuple[str, ...], tuple[int, ...] | None]:
-    """``"12:3,7:1"``: the project ids of options 7 and 12, in option order, with their
-    points."""
-    if not joined:
-        return (), ()
-    pairs = sorted((int(o), o, int(p)) for o, p in (item.split(":") for item in joined.split(",")))
-    return tuple(project_of[o] for _, o, _ in pairs), tuple(p for _, _, p in pairs)
-
-
-def _read_ranking(
-    joined: str | None, project_of: dict[str, str]
-) -> tuple[tuple[str, ...], tuple[int, ...] | None]:
-    """``"12:1,7:2"`` (option:place): the project ids in the voter's order, first choice
-    first; a ranking carries no points."""
-    if not joined:
-        return (), None
-    pairs = sorted((int(p), o) for o, p in (item.split(":") for item in joined.split(",")))
-    return tuple(project_of[o] for _, o in pairs), None
-
-
 def election_for(session: Session, vote: Vote, progress: Progress = quietly) -> Election:
     """The vote as plain data: projects, budget and the anonymised ballots (voter id = the
     ballot's label, the start of its receipt code's hash), in label order. ``progress``
@@ -205,7 +126,9 @@ def election_of(session: Reader, vote_id: int, progress: Progress = quietly) -> 
     return Election(
         projects=projects,
         budget=facts.budget_pence,
-        ballots=_rule_ballots(session, vote_id, by_option, cumulative, progress, ranked),
+        ballots=_read_ballots(
+            session, vote_id, by_option, progress, CHUNK_ROWS, points=cumulative, ranked=ranked
+        ),
         vote_type=ballot_kind.vote_type,
         meta=meta,
     )
@@ -220,7 +143,8 @@ def count_vote(
 ) -> Outcome:
     """Count the vote's ballots with its rule and its published lottery seed (or others).
     ``progress`` hears how many of the ballots have been read."""
-    return _count(election_for(session, vote, progress), vote, rule, seed)
+    with collector_paused():
+        return _count(election_for(session, vote, progress), vote, rule, seed)
 
 
 def count_and_keep_file(
@@ -232,12 +156,13 @@ def count_and_keep_file(
 ) -> Outcome:
     """:func:`count_vote`; and a counted vote whose ballot file was never kept (say, its
     ballots were loaded by hand) gets it kept now, from the same reading of the ballots."""
-    election = election_for(session, vote, progress)
-    if vote.status in (VoteStatus.COUNTED, VoteStatus.AWARDED) and not _kept(session, vote.id):
-        keep_ballot_file(
-            session, vote.id, write_ballot_file(election, vote.rule, vote.tie_break_seed)
-        )
-    return _count(election, vote, rule, seed)
+    with collector_paused():
+        election = election_for(session, vote, progress)
+        if vote.status in (VoteStatus.COUNTED, VoteStatus.AWARDED) and not _kept(session, vote.id):
+            keep_ballot_file(
+                session, vote.id, write_ballot_file(election, vote.rule, vote.tie_break_seed)
+            )
+        return _count(election, vote, rule, seed)
 
 
 def _kept(session: Session, vote_id: int) -> bool:
@@ -266,6 +191,7 @@ def outcome_json(outcome: Outcome, ballots: int) -> dict[str, Any]:
             e.project_id: {
                 "selected": e.selected,
                 "reason": e.reason,
+                "why": reasons_json(e.why),
                 "votes": e.votes,
                 "points": amount_for_json(e.points) if e.points is not None else None,
                 "round": e.round,
@@ -278,11 +204,13 @@ def outcome_json(outcome: Outcome, ballots: int) -> dict[str, Any]:
 def count_into(session: Session, vote: Vote, progress: Progress = quietly) -> dict[str, Any]:
     """Count the vote and keep the outcome on it, with the ballot file anyone can count
     again (written now, once); the outcome. ``progress`` hears how many ballots are read."""
-    election = election_for(session, vote, progress)
-    outcome = _count(election, vote, None, None)
+    with collector_paused():
+        election = election_for(session, vote, progress)
+        outcome = _count(election, vote, None, None)
+        content = write_ballot_file(election, vote.rule, vote.tie_break_seed)
     vote.outcome = outcome_json(outcome, len(election.ballots))
     vote.counted_at = utcnow()
-    keep_ballot_file(session, vote.id, write_ballot_file(election, vote.rule, vote.tie_break_seed))
+    keep_ballot_file(session, vote.id, content)
     session.flush()
     return vote.outcome
 
@@ -340,11 +268,12 @@ class ResultRow:
 
 
 def result_rows(vote: Vote) -> list[ResultRow]:
-    """Every project with what happened to it and why: the funded ones first, in the order
-    they were chosen, then the rest by votes."""
+    """Every project with what happened to it and why (in the reader's language): the funded
+    ones first, in the order they were chosen, then the rest by votes."""
     if not vote.outcome:
         return []
     explanations = vote.outcome["explanations"]
+    language = reader_language()
     rows = []
     for option in vote.options:
         item = explanations.get(option.project_id, {})
@@ -354,7 +283,7 @@ def result_rows(vote: Vote) -> list[ResultRow]:
                 selected=bool(item.get("selected")),
                 votes=int(item.get("votes") or 0),
                 points=item.get("points"),
-                reason=item.get("reason", ""),
+                reason=shown_reason(item, language),
                 order=item.get("round"),
             )
         )
@@ -365,10 +294,24 @@ def decide_from_count(session: Session, vote: Vote) -> list[str]:
     """The count is the decision: the chosen applications are given their cost and the
     others are told why, through giving's workflow as the system, at the moment of the
     count. Applications already decided (an override with a published reason) keep their
-    decision. What could not be done, in lines for the audit."""
-    who = _("the panel's vote") if vote.kind == VoteKind.PANEL else _("the public vote")
+    decision. What could not be done, in lines for the audit.
+
+    The reasons are kept in English, as every stored record is, whoever's page or job made
+    the count happen."""
+    with force_locale("en_GB"):
+        who = _("the panel's vote") if vote.kind == VoteKind.PANEL else _("the public vote")
+        rows = result_rows(vote)
+        feedback = {
+            row.option.id: _(
+                "Your application was not chosen in %(who)s. %(reason)s",
+                who=who,
+                reason=row.reason,
+            )
+            for row in rows
+            if not row.selected
+        }
     problems = []
-    for row in result_rows(vote):
+    for row in rows:
         application = row.option.application
         if application.state not in (State.SHORTLISTED, State.IN_REVIEW):
             continue
@@ -378,12 +321,14 @@ def decide_from_count(session: Session, vote: Vote) -> list[str]:
                     session, None, application, "award", award_pence=row.amount, as_system=True
                 )
             else:
-                feedback = _(
-                    "Your application was not chosen in %(who)s. %(reason)s",
-                    who=who,
-                    reason=row.reason,
+                transition(
+                    session,
+                    None,
+                    application,
+                    "decline",
+                    feedback=feedback[row.option.id],
+                    as_system=True,
                 )
-                transition(session, None, application, "decline", feedback=feedback, as_system=True)
         except DomainError as refused:
             # Say, money the round no longer has after an override: the fund's team decides
             # what happens next, by a published override.
