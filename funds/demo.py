@@ -93,6 +93,12 @@ def _new_fund(
         place,
         name=FUND_NAME,
         description="Money from the council and from people in Oakbridge, for local groups.",
+        translations={
+            "cy": {
+                "name": "Cronfa Gymunedol Oakbridge",
+                "description": "Arian gan y cyngor a chan bobl Oakbridge, ar gyfer grwpiau lleol.",
+            }
+        },
         holder_name="Oakbridge Community Foundation",
         holder_charity_number="1100001",
         holder_company_number=None,

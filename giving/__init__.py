@@ -12,7 +12,18 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Hooks first (the other packages add to them), then pages, requests and commands.
     The guards come before any route: they choose how ids in addresses are read."""
-    from giving import cli, demo, guards, hooks, languages, login, scale, schemas, transaction
+    from giving import (
+        cli,
+        content_language,
+        demo,
+        guards,
+        hooks,
+        languages,
+        login,
+        scale,
+        schemas,
+        transaction,
+    )
     from giving.services import reminders, reports, rounds
     from giving.views import bp, site
     from giving.views.api import bp as api_bp
@@ -29,6 +40,7 @@ def init_app(app: Flask) -> None:
     added.tick_jobs.append(reminders.send_due_reminders)
     site.init_app(app)
     languages.init_app(app)
+    content_language.init_app(app)
     transaction.init_app(app)
     login.init_app(app)
     app.register_blueprint(bp)

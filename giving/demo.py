@@ -138,6 +138,8 @@ def load(session: Session) -> bool:
         slug=DEMO_PLACE_SLUG,
         name="Oakbridge",
         gss_code=PLACE_CODE,
+        # Written in English first, and offered in Welsh too.
+        languages="en,cy",
         description=(
             "Oakbridge is a made-up borough for trying Placefund. Its six wards run from the "
             "old castle to the river."
@@ -319,6 +321,15 @@ def _demo_round(place: Place, manager: User | None, now: dt.datetime) -> Round:
         decision_date=(now + dt.timedelta(days=60)).date(),
         decision_method=DecisionMethod.PANEL,
         created_by_id=manager.id if manager else None,
+        translations={
+            "cy": {
+                "title": "Cist Gymunedol Oakbridge",
+                "description": (
+                    "Grantiau o £500 i £5,000 i grwpiau cymunedol yn Oakbridge. Rydym yn ariannu "
+                    "gweithgareddau, offer, costau gwirfoddolwyr a chostau rhedeg."
+                ),
+            }
+        },
     )
     questions = [
         ("What will you do with the money?", "So the panel knows what they are paying for.", 100),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -30,10 +31,10 @@ from giving.models import LabelledEnum, Place, Round
 
 
 class IncomeSource(LabelledEnum):
-    COUNCIL = "council", "Money from the council"
-    DONATION = "donation", "Donations"
-    MATCH = "match", "Match funding promised by a funder"
-    OTHER = "other", "Other money"
+    COUNCIL = "council", _l("Money from the council")
+    DONATION = "donation", _l("Donations")
+    MATCH = "match", _l("Match funding promised by a funder")
+    OTHER = "other", _l("Other money")
 
 
 class AccountKind(enum.StrEnum):
@@ -73,6 +74,7 @@ class Fund(Model):
     contact_phone: Mapped[str | None] = mapped_column(String(30))
     created_by_id: Mapped[int | None] = col.actor()
     created_at: Mapped[dt.datetime] = col.timestamp()
+    translations: Mapped[dict[str, dict[str, str]]] = col.translations()
 
     place: Mapped[Place] = relationship()
     questions: Mapped[list[CheckInQuestion]] = col.children("fund", "CheckInQuestion.position")

@@ -18,6 +18,7 @@ from funds.permissions import (
     require_manager,
 )
 from funds.services.ledger import account, is_pence
+from giving.content_language import FUND_TEXTS, Given, clean_translations
 from giving.errors import DomainError, NotAllowed
 from giving.models import Place, Round, User
 from giving.services import (
@@ -78,10 +79,15 @@ def _require_free_name(
         raise DomainError(_("There is already a fund with this name here."), field="name")
 
 
-def create_fund(session: Session, actor: User, place: Place, **fields: Any) -> Fund:
+def create_fund(
+    session: Session, actor: User, place: Place, translations: Given | None = None, **fields: Any
+) -> Fund:
+    """A new fund; ``translations`` may give its name and description in the place's other
+    languages."""
     if not is_staff(session, actor, place):
         raise NotAllowed(_("Only the place's fund managers can set up a fund."))
     clean = _check_fund_fields(fields)
+    clean["translations"] = clean_translations(place, translations or {}, FUND_TEXTS)
     _require_free_name(session, place.id, clean["name"])
     fund = Fund(place=place, created_by_id=actor.id, **clean)
     session.add(fund)
@@ -92,9 +98,13 @@ def create_fund(session: Session, actor: User, place: Place, **fields: Any) -> F
     return fund
 
 
-def update_fund(session: Session, actor: User, fund: Fund, **fields: Any) -> Fund:
+def update_fund(
+    session: Session, actor: User, fund: Fund, translations: Given | None = None, **fields: Any
+) -> Fund:
     require_manager(session, actor, fund)
     clean = _check_fund_fields(fields)
+    if translations is not None:
+        clean["translations"] = clean_translations(fund.place, translations, FUND_TEXTS)
     _require_free_name(session, fund.place_id, clean["name"], fund)
     summary = f"Changed the fund {clean['name']}"
     return update_audited(session, actor, "fund.update", fund, clean, summary, place=fund.place)

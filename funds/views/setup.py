@@ -14,6 +14,7 @@ from funds.models import CheckInQuestion
 from funds.views.access import STAFF, bp, fund_or_404
 from giving.extensions import db
 from giving.forms import ButtonForm
+from giving.forms.translations import FUND_TEXTS, given, with_translations
 from giving.models import Place, Round
 from giving.transaction import form_action
 from giving.views.access import place_role_required
@@ -25,13 +26,19 @@ from giving.views.pages import button_then
 @login_required
 @place_role_required(*STAFF)
 def new_fund(place: Place) -> str | Response:
-    form = FundForm()
+    form = with_translations(FundForm, place, FUND_TEXTS)
     if request.method == "GET":
         form.checkin_threshold_pence.data = 1_000_000
         form.holder_name.data = place.name
     done = form_action(
         form,
-        lambda: services.create_fund(db.session, current_user, place, **form.fund_fields()),
+        lambda: services.create_fund(
+            db.session,
+            current_user,
+            place,
+            translations=given(form, place, FUND_TEXTS),
+            **form.fund_fields(),
+        ),
         lambda fund: _("The fund %(name)s is set up. Now add the money coming in.", name=fund.name),
     )
     if done:
@@ -43,10 +50,16 @@ def new_fund(place: Place) -> str | Response:
 @login_required
 def edit_fund(fund_id: int) -> str | Response:
     fund = fund_or_404(fund_id)
-    form = FundForm(obj=fund)
+    form = with_translations(FundForm, fund.place, FUND_TEXTS, obj=fund)
     if form_action(
         form,
-        lambda: services.update_fund(db.session, current_user, fund, **form.fund_fields()),
+        lambda: services.update_fund(
+            db.session,
+            current_user,
+            fund,
+            translations=given(form, fund.place, FUND_TEXTS),
+            **form.fund_fields(),
+        ),
         _("Saved."),
     ):
         return redirect(url_for("funds.manage_fund", fund_id=fund.id))

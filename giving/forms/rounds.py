@@ -19,6 +19,7 @@ from wtforms import Field, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
+from giving.content_language import localised
 from giving.forms.fields import (
     LondonDateField,
     TimeOfDayField,
@@ -375,7 +376,7 @@ def application_form(round_: Round, **kwargs: Any) -> ApplicationForm:
         (
             f"q_{question.id}",
             TextAreaField(
-                f"{number}. {question.text}",
+                f"{number}. {localised(question, 'text').text}",
                 widget=GovCharacterCount(),
                 description=question.why_asked,
             ),

@@ -10,28 +10,33 @@ decides whether the column may be empty.
 from __future__ import annotations
 
 import enum
-from typing import Any, Self
+from typing import Any, Self, cast
 
-from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Integer
+from flask_babel import LazyString
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Enum, ForeignKey, Integer
 from sqlalchemy.orm import MappedColumn, Relationship, mapped_column, relationship
 
 from giving.timeutil import UTCDateTime, utcnow
 
 
 class LabelledEnum(enum.StrEnum):
-    """A StrEnum whose members carry the label people read: ``CASH = "cash", "Cash"``."""
+    """A StrEnum whose members carry the label people read: ``CASH = "cash", _l("Cash")``.
+
+    The label is marked for translation and stays lazy, so it is shown in the language of
+    the page that uses it, even in a form's choices made when the app starts."""
 
     label: str
 
     # Calling the class with a value, ``Channel("post")``, looks the member up, as with any
     # enum; the default label lets a type checker see that call as valid. A member written
     # without its label still fails when the class is made.
-    def __new__(cls, value: str, label: str = "") -> Self:
-        if not label:
+    def __new__(cls, value: str, label: str | LazyString = "") -> Self:
+        if isinstance(label, str) and not label:
             raise TypeError(f"{cls.__name__}.{value} needs a label")
         member = str.__new__(cls, value)
         member._value_ = value
-        member.label = label
+        # A lazy string reads as a str wherever a label is used (pages, f-strings, .lower()).
+        member.label = cast(str, label)
         return member
 
 
@@ -98,6 +103,12 @@ def children(back_populates: str, order_by: Any = False, **options: Any) -> Rela
     return relationship(
         back_populates=back_populates, order_by=order_by, cascade="all, delete-orphan", **options
     )
+
+
+def translations() -> MappedColumn[Any]:
+    """A row's texts in the place's other languages: ``{"cy": {"title": "..."}}``. The row's
+    own columns hold the text in the place's first language."""
+    return mapped_column(JSON, default=dict, server_default="{}")
 
 
 def not_blank(column: str, name: str) -> CheckConstraint:

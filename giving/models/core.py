@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
@@ -32,11 +33,11 @@ def new_session_token() -> str:
 class Role(LabelledEnum):
     """What a person may do in a place. Roles are held per place."""
 
-    RESIDENT = "resident", "Resident"
-    GROUP_MEMBER = "group_member", "Group member"
-    PANEL_MEMBER = "panel_member", "Panel member"
-    FUND_MANAGER = "fund_manager", "Fund manager"
-    ADMIN = "admin", "Admin"
+    RESIDENT = "resident", _l("Resident")
+    GROUP_MEMBER = "group_member", _l("Group member")
+    PANEL_MEMBER = "panel_member", _l("Panel member")
+    FUND_MANAGER = "fund_manager", _l("Fund manager")
+    ADMIN = "admin", _l("Admin")
 
 
 # Roles given by someone. Residents are known by their postcode and group members by their
@@ -45,12 +46,12 @@ GRANTED_ROLES = (Role.PANEL_MEMBER, Role.FUND_MANAGER, Role.ADMIN)
 
 
 class GroupKind(LabelledEnum):
-    UNINCORPORATED = "unincorporated", "Community group (not registered)"
-    CHARITY = "charity", "Registered charity"
-    CIO = "cio", "Charitable incorporated organisation (CIO)"
-    CIC = "cic", "Community interest company (CIC)"
-    COMPANY = "company", "Company limited by guarantee or shares"
-    OTHER = "other", "Something else"
+    UNINCORPORATED = "unincorporated", _l("Community group (not registered)")
+    CHARITY = "charity", _l("Registered charity")
+    CIO = "cio", _l("Charitable incorporated organisation (CIO)")
+    CIC = "cic", _l("Community interest company (CIC)")
+    COMPANY = "company", _l("Company limited by guarantee or shares")
+    OTHER = "other", _l("Something else")
 
 
 class OutboxStatus(enum.StrEnum):
@@ -99,6 +100,7 @@ class Place(Model):
         CheckConstraint(
             "contact_email IS NULL OR contact_email LIKE '%_@_%'", name="contact_email_valid"
         ),
+        CheckConstraint("length(languages) >= 2", name="languages_given"),
     )
 
     id: Mapped[int] = col.pk()
@@ -114,9 +116,17 @@ class Place(Model):
     contact_phone: Mapped[str | None] = mapped_column(String(30))
     # The local authority's ONS code (E06000001), for the locations in open data.
     gss_code: Mapped[str | None] = mapped_column(String(9))
+    # The languages its content is offered in, in order, as codes ("en,cy"): the first is the
+    # one its rounds and funds are written in (see giving.content_language).
+    languages: Mapped[str] = mapped_column(String(40), default="en", server_default="en")
 
     wards: Mapped[list[Ward]] = col.children("place", "Ward.name")
     postcode_areas: Mapped[list[PostcodeArea]] = col.children("place", "PostcodeArea.prefix")
+
+    @property
+    def language_codes(self) -> list[str]:
+        """The place's languages in order; the first is the one its content is written in."""
+        return [code for code in (self.languages or "en").split(",") if code]
 
 
 class Ward(Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -41,10 +42,10 @@ class RoundStatus(enum.StrEnum):
 
 
 class DecisionMethod(LabelledEnum):
-    PANEL = "panel", "A panel of local people votes"
-    PUBLIC = "public", "Everyone who lives here can vote"
-    BOTH = "both", "A panel makes a shortlist, then everyone who lives here votes"
-    STAFF = "staff", "The fund's team decides"
+    PANEL = "panel", _l("A panel of local people votes")
+    PUBLIC = "public", _l("Everyone who lives here can vote")
+    BOTH = "both", _l("A panel makes a shortlist, then everyone who lives here votes")
+    STAFF = "staff", _l("The fund's team decides")
 
     @property
     def residents_decide(self) -> bool:
@@ -56,9 +57,9 @@ class DecidedBy(LabelledEnum):
     fund's team in a round it decides, or the fund's team overriding residents, with a
     published reason."""
 
-    RESIDENTS = "residents", "The people who live here"
-    STAFF = "staff", "The fund's team"
-    OVERRIDE = "override", "The fund's team, overriding the people who live here"
+    RESIDENTS = "residents", _l("The people who live here")
+    STAFF = "staff", _l("The fund's team")
+    OVERRIDE = "override", _l("The fund's team, overriding the people who live here")
 
 
 class RuleKind(enum.StrEnum):
@@ -74,10 +75,10 @@ class RuleKind(enum.StrEnum):
 class Channel(LabelledEnum):
     """How an application reached us: online is not the only door."""
 
-    ONLINE = "online", "Online"
-    PHONE = "phone", "By phone"
-    PAPER = "paper", "On paper"
-    IN_PERSON = "in_person", "In person"
+    ONLINE = "online", _l("Online")
+    PHONE = "phone", _l("By phone")
+    PAPER = "paper", _l("On paper")
+    IN_PERSON = "in_person", _l("In person")
 
 
 class Round(Model):
@@ -115,6 +116,7 @@ class Round(Model):
     created_at: Mapped[dt.datetime] = col.timestamp()
     opened_at: Mapped[dt.datetime | None] = col.moment()
     closed_at: Mapped[dt.datetime | None] = col.moment()
+    translations: Mapped[dict[str, dict[str, str]]] = col.translations()
 
     place: Mapped[Place] = relationship()
     questions: Mapped[list[Question]] = col.children(
@@ -154,6 +156,7 @@ class Question(Model):
     text: Mapped[str] = mapped_column(String(500))
     why_asked: Mapped[str] = mapped_column(Text)
     word_limit: Mapped[int] = mapped_column(Integer)
+    translations: Mapped[dict[str, dict[str, str]]] = col.translations()
 
     round: Mapped[Round] = relationship(back_populates="questions")
 
@@ -170,6 +173,7 @@ class Criterion(Model):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     weight: Mapped[int] = mapped_column(Integer)
+    translations: Mapped[dict[str, dict[str, str]]] = col.translations()
 
     round: Mapped[Round] = relationship(back_populates="criteria")
 

@@ -180,3 +180,7 @@ from giving.services.standing import (  # noqa: F401
     next_promise,
     timeline,
 )
+from giving.services.translations import (  # noqa: F401
+    set_place_languages,
+    set_round_translations,
+)

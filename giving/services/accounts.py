@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from giving.email import send_email
+from giving.email import send_email, send_email_for
 from giving.errors import DomainError
+from giving.languages import known
 from giving.models import Place, User, new_session_token
 from giving.postcodes import normalise_postcode, places_for_postcode
 from giving.services.core import audit, find_one, flush_or_refuse
@@ -120,8 +121,10 @@ def register(
     name: str,
     password: str,
     postcode: str | None = None,
+    locale: str | None = None,
 ) -> User | None:
     """Create an account and send the email that confirms it; the new account, or None.
+    ``locale`` is the language the visitor chose for pages (kept when it is one on offer).
 
     When the email already has an account, make nothing and send its owner a note instead.
     Both ways do the same work (the password is hashed, one email is sent), so neither the
@@ -134,6 +137,7 @@ def register(
     if owner is None:
         user = User(email=email, name=name.strip(), password_hash=password_hash)
         user.postcode = tidy_postcode
+        user.locale = known(locale)
         if _added(session, user):
             audit(session, user, "account.register", user, f"{user.name} registered")
             send_confirmation(session, user)
@@ -162,7 +166,7 @@ def _tell_owner_of_registration(session: Session, owner: User) -> None:
     audit(session, None, "account.register_again", owner, "Someone tried to register again")
     send_email(
         owner.email,
-        _("You already have a Placefund account"),
+        _l("You already have a Placefund account"),
         "register_again",
         user=owner,
         **_way_in_links(),
@@ -184,14 +188,14 @@ def resend_confirmation(session: Session, email: str) -> None:
     if user is None:
         send_email(
             normalise_email(email),
-            _("There is no Placefund account with this email"),
+            _l("There is no Placefund account with this email"),
             "confirm_no_account",
             register_link=url_for("giving.register", _external=True),
         )
     elif user.is_confirmed:
         send_email(
             user.email,
-            _("Your Placefund email is already confirmed"),
+            _l("Your Placefund email is already confirmed"),
             "confirm_already",
             user=user,
             **_way_in_links(),
@@ -205,7 +209,7 @@ def send_confirmation(session: Session, user: User) -> None:
     link = url_for("giving.confirm_email", token=token, _external=True)
     send_email(
         user.email,
-        _("Confirm your email for Placefund"),
+        _l("Confirm your email for Placefund"),
         "confirm",
         user=user,
         link=link,
@@ -284,7 +288,7 @@ def request_password_reset(session: Session, email: str) -> None:
         _make_token("reset", {"u": 0, "h": ""})
         send_email(
             normalise_email(email),
-            _("There is no Placefund account with this email"),
+            _l("There is no Placefund account with this email"),
             "reset_no_account",
             register_link=url_for("giving.register", _external=True),
         )
@@ -348,16 +352,17 @@ def request_email_change(session: Session, actor: User, new_email: str, password
         raise DomainError(_("Another account already uses this email"), field="email")
     token = _make_token("email", {"u": actor.id, "e": new_email, "h": actor.password_hash[-16:]})
     link = url_for("giving.confirm_email_change", token=token, _external=True)
-    send_email(
+    send_email_for(
+        actor,
         new_email,
-        _("Confirm your new email for Placefund"),
+        _l("Confirm your new email for Placefund"),
         "change_email",
         user=actor,
         link=link,
     )
     send_email(
         actor.email,
-        _("Someone asked to change your Placefund email"),
+        _l("Someone asked to change your Placefund email"),
         "change_email_notice",
         user=actor,
         new_email=new_email,

@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, url_for
+from flask_babel import force_locale
 from sqlalchemy import ColumnElement, and_, exists
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from giving import hooks
 from giving.email import send_email
+from giving.languages import babel_locale
 from giving.models import SentReminder, User
 from giving.services.core import audit
 from giving.timeutil import to_london
@@ -55,6 +58,11 @@ class Windows:
     def today(self, now: dt.datetime) -> dt.date:
         """The day it is in London at ``now``: due dates are London days."""
         return to_london(now).date()
+
+
+def in_language_of(user: User) -> AbstractContextManager[None]:
+    """For a source: the words of a reminder to ``user`` are written in their language."""
+    return force_locale(babel_locale(user.locale))
 
 
 def windows() -> Windows:

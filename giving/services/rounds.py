@@ -13,10 +13,13 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from giving.content_language import CRITERION_TEXTS, QUESTION_TEXTS, Given, clean_translations
+from giving.content_language import ROUND_TEXTS as TEXTS
 from giving.errors import DomainError
 from giving.models import (
     Application,
@@ -34,7 +37,7 @@ from giving.models import (
 )
 from giving.permissions import require_staff
 from giving.services.applying import tell_the_group
-from giving.services.core import add_audited, audit, count_rows, update_audited
+from giving.services.core import add_audited, audit, count_rows, in_english, update_audited
 from giving.services.estimates import estimate_minutes  # noqa: F401  (imported from here)
 from giving.services.roles import ensure_panel_role, release_panel_role  # noqa: F401  (voting)
 from giving.timeutil import format_date, format_datetime, to_london, utcnow
@@ -106,9 +109,12 @@ def _require_editable(session: Session, actor: User, round_: Round) -> Round:
 
 
 def create_round(session: Session, actor: User, place: Place, **fields: Any) -> Round:
-    """A new round, as a draft that only staff can see."""
+    """A new round, as a draft that only staff can see; ``translations`` may give its title
+    and description in the place's other languages."""
     require_staff(session, actor, place)
-    round_ = Round(place=place, created_by_id=actor.id, **_check_round_fields(fields))
+    clean = _check_round_fields(fields)
+    clean["translations"] = clean_translations(place, fields.get("translations") or {}, TEXTS)
+    round_ = Round(place=place, created_by_id=actor.id, **clean)
     summary = f"Set up the round {round_.title}"
     return add_audited(session, actor, "round.create", round_, summary, place=place)
 
@@ -116,6 +122,9 @@ def create_round(session: Session, actor: User, place: Place, **fields: Any) -> 
 def update_round(session: Session, actor: User, round_: Round, **fields: Any) -> Round:
     _require_editable(session, actor, round_)
     clean = _check_round_fields(fields)
+    if "translations" in fields:
+        given = fields["translations"] or {}
+        clean["translations"] = clean_translations(round_.place, given, TEXTS)
     summary = f"Changed the settings of {clean['title']}"
     return update_audited(
         session, actor, "round.update", round_, clean, summary, place=round_.place
@@ -123,9 +132,16 @@ def update_round(session: Session, actor: User, round_: Round, **fields: Any) ->
 
 
 def add_question(
-    session: Session, actor: User, round_: Round, text: str, why_asked: str, word_limit: int | None
+    session: Session,
+    actor: User,
+    round_: Round,
+    text: str,
+    why_asked: str,
+    word_limit: int | None,
+    translations: Given | None = None,
 ) -> Question:
     _require_editable(session, actor, round_)
+    words = clean_translations(round_.place, translations or {}, QUESTION_TEXTS)
     text, why_asked = (text or "").strip(), (why_asked or "").strip()
     if not text:
         raise DomainError(_("Enter the question"), field="text")
@@ -136,7 +152,7 @@ def add_question(
         )
     if word_limit is None or not 1 <= word_limit <= 2000:
         raise DomainError(_("Enter a word limit between 1 and 2000"), field="word_limit")
-    question = Question(text=text, why_asked=why_asked, word_limit=word_limit)
+    question = Question(text=text, why_asked=why_asked, word_limit=word_limit, translations=words)
     _add_part(session, actor, round_, question, "a question")
     return question
 
@@ -213,15 +229,24 @@ def _move(session: Session, actor: User, part: Question | Criterion, direction: 
 
 
 def add_criterion(
-    session: Session, actor: User, round_: Round, name: str, description: str, weight: int | None
+    session: Session,
+    actor: User,
+    round_: Round,
+    name: str,
+    description: str,
+    weight: int | None,
+    translations: Given | None = None,
 ) -> Criterion:
     _require_editable(session, actor, round_)
+    words = clean_translations(round_.place, translations or {}, CRITERION_TEXTS)
     name = (name or "").strip()
     if not name:
         raise DomainError(_("Enter what the panel looks for"), field="name")
     if weight is None or not 1 <= weight <= 100:
         raise DomainError(_("Enter a weight between 1 and 100"), field="weight")
-    criterion = Criterion(name=name, description=(description or "").strip(), weight=weight)
+    criterion = Criterion(
+        name=name, description=(description or "").strip(), weight=weight, translations=words
+    )
     _add_part(session, actor, round_, criterion, f"the criterion {name}")
     return criterion
 
@@ -354,22 +379,23 @@ def extend_deadline(
     before = round_.closes_at
     round_.closes_at = closes_at
     session.flush()
-    audit(
-        session,
-        actor,
-        "round.extend",
-        round_,
-        f"Moved the deadline of {round_.title} to {format_datetime(closes_at)}: {reason}",
-        place=round_.place,
-        before=before.isoformat(),
-        after=closes_at.isoformat(),
-    )
+    with in_english():
+        audit(
+            session,
+            actor,
+            "round.extend",
+            round_,
+            f"Moved the deadline of {round_.title} to {format_datetime(closes_at)}: {reason}",
+            place=round_.place,
+            before=before.isoformat(),
+            after=closes_at.isoformat(),
+        )
     drafts = session.scalars(
         select(Application).where(
             Application.round_id == round_.id, Application.state == State.DRAFT
         )
     ).all()
-    subject = _("More time to apply to %(round)s", round=round_.title)
+    subject = _l("More time to apply to %(round)s", round=round_.title)
     for application in drafts:
         tell_the_group(application, subject, "deadline_moved", reason=reason)
     return len({application.group_id for application in drafts})

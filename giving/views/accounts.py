@@ -25,6 +25,7 @@ from giving.forms import (
     ResetPasswordForm,
 )
 from giving.forms.reminders import OFF, ON, RemindersForm
+from giving.languages import current_language
 from giving.models import User
 from giving.services.accounts import BadLink
 from giving.services.accounts import resend_confirmation as resend_confirmation_email
@@ -77,6 +78,7 @@ def register() -> str | Response:
         lambda: services.register(
             db.session,
             postcode=form.postcode.data or None,
+            locale=current_language(),
             **fields_of(form, "email", "name", "password"),
         ),
     ):

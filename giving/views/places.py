@@ -19,6 +19,7 @@ from giving.forms import (
     RoleForm,
     WardForm,
 )
+from giving.forms.translations import PlaceLanguagesForm
 from giving.models import Place, PostcodeArea, Role, RoleGrant
 from giving.permissions import STAFF_ROLES
 from giving.transaction import form_action
@@ -74,8 +75,19 @@ def manage_place(place: Place) -> str | Response:
     area_form = PostcodeAreaForm(prefix="area")
     area_form.set_wards(place.wards)
     contact_form = ContactForm(prefix="contact", obj=place)
+    languages_form = PlaceLanguagesForm(prefix="languages")
     action = request.form.get("action")
-    if action == "contact":
+    if action != "languages":
+        languages_form.fill_from(place)
+    if action == "languages":
+        done = form_action(
+            languages_form,
+            lambda: services.set_place_languages(
+                db.session, current_user, place, *languages_form.choice()
+            ),
+            _("Saved. Staff can now write rounds and funds in these languages."),
+        )
+    elif action == "contact":
         done = form_action(
             contact_form,
             lambda: services.set_place_contact(
@@ -106,6 +118,7 @@ def manage_place(place: Place) -> str | Response:
         ward_form=ward_form,
         area_form=area_form,
         contact_form=contact_form,
+        languages_form=languages_form,
         button=ButtonForm(),
     )
 

@@ -23,6 +23,15 @@ from giving.forms import (
     QuestionForm,
     RoundForm,
 )
+from giving.forms.translations import (
+    CRITERION_TEXTS,
+    QUESTION_TEXTS,
+    ROUND_TEXTS,
+    given,
+    round_words_form,
+    round_words_given,
+    with_translations,
+)
 from giving.models import Criterion, GroupKind, Place, Question, Round
 from giving.pagination import paginate
 from giving.permissions import STAFF_ROLES
@@ -66,10 +75,16 @@ def _time_to_apply(round_: Round) -> dict[str, str | None]:
 @login_required
 @place_role_required(*STAFF_ROLES)
 def new_round(place: Place) -> str | Response:
-    form = RoundForm()
+    form = with_translations(RoundForm, place, ROUND_TEXTS)
     done = form_action(
         form,
-        lambda: services.create_round(db.session, current_user, place, **form.round_fields()),
+        lambda: services.create_round(
+            db.session,
+            current_user,
+            place,
+            translations=given(form, place, ROUND_TEXTS),
+            **form.round_fields(),
+        ),
         _("The round is saved as a draft. Now add its questions and criteria."),
     )
     if done:
@@ -97,12 +112,18 @@ def manage_round(place: Place, round_id: int) -> str:
 @place_role_required(*STAFF_ROLES)
 def edit_round(place: Place, round_id: int) -> str | Response:
     round_ = round_in(place, round_id)
-    form = RoundForm()
+    form = with_translations(RoundForm, place, ROUND_TEXTS, obj=round_)
     if request.method == "GET":
         form.fill_from(round_)
     if form_action(
         form,
-        lambda: services.update_round(db.session, current_user, round_, **form.round_fields()),
+        lambda: services.update_round(
+            db.session,
+            current_user,
+            round_,
+            translations=given(form, place, ROUND_TEXTS),
+            **form.round_fields(),
+        ),
         _("The round's settings are saved."),
     ):
         return _back_to(round_)
@@ -140,7 +161,7 @@ def round_rules(place: Place, round_id: int) -> str | Response:
 @place_role_required(*STAFF_ROLES)
 def round_questions(place: Place, round_id: int) -> str | Response:
     round_ = round_in(place, round_id)
-    form = QuestionForm()
+    form = with_translations(QuestionForm, place, QUESTION_TEXTS)
     if form_action(
         form,
         lambda: services.add_question(
@@ -150,6 +171,7 @@ def round_questions(place: Place, round_id: int) -> str | Response:
             form.text.data,
             form.why_asked.data,
             form.word_limit.data,
+            given(form, place, QUESTION_TEXTS),
         ),
         _("Question added."),
     ):
@@ -185,7 +207,7 @@ def move_question(place: Place, round_id: int, question_id: int, direction: str)
 @place_role_required(*STAFF_ROLES)
 def round_criteria(place: Place, round_id: int) -> str | Response:
     round_ = round_in(place, round_id)
-    form = CriterionForm()
+    form = with_translations(CriterionForm, place, CRITERION_TEXTS)
     if form_action(
         form,
         lambda: services.add_criterion(
@@ -195,6 +217,7 @@ def round_criteria(place: Place, round_id: int) -> str | Response:
             form.name.data,
             form.description.data,
             form.weight.data,
+            given(form, place, CRITERION_TEXTS),
         ),
         _("Criterion added."),
     ):
@@ -219,6 +242,25 @@ def move_criterion(place: Place, round_id: int, criterion_id: int, direction: st
     criterion = part_of(place, round_id, Criterion, criterion_id)
     done = _("Criterion moved up.") if direction == "up" else _("Criterion moved down.")
     return _part_button(criterion, services.move_criterion, done, direction)
+
+
+@bp.route(f"{ROUND}/languages", methods=["GET", "POST"])
+@login_required
+@place_role_required(*STAFF_ROLES)
+def round_words(place: Place, round_id: int) -> str | Response:
+    """The round's words in the place's other languages: open or not, as they tell the same
+    rules in another language."""
+    round_ = round_in(place, round_id)
+    form = round_words_form(round_)
+    if form_action(
+        form,
+        lambda: services.set_round_translations(
+            db.session, current_user, round_, *round_words_given(form, round_)
+        ),
+        _("The words in other languages are saved."),
+    ):
+        return _back_to(round_)
+    return render_template("giving/rounds/words.html", form=form, round=round_)
 
 
 @bp.route(f"{ROUND}/open", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
+from giving.content_language import localised
 from giving.forms.fields import area_field, button, form_with, radio_field
 from voting.models import SCORE_MAX, SCORE_MIN
 
@@ -56,8 +57,13 @@ def review_form(criteria: list, **kwargs: Any) -> ReviewForm:
         (
             f"criterion_{criterion.id}",
             radio_field(
-                _l("%(name)s (counts %(weight)d)", name=criterion.name, weight=criterion.weight),
-                hint=criterion.description or None,
+                # In the reader's language where written (the page marks the language).
+                _l(
+                    "%(name)s (counts %(weight)d)",
+                    name=localised(criterion, "name").text,
+                    weight=criterion.weight,
+                ),
+                hint=localised(criterion, "description").text or None,
                 choices=[SelectChoice(str(n), str(n)) for n in range(SCORE_MIN, SCORE_MAX + 1)],
                 optional=True,
             ),
