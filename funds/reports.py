@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
@@ -52,11 +54,11 @@ from giving.timeutil import financial_year
 
 # Grant sizes, as (key, label, smallest in pence, largest in pence or None).
 SIZE_BANDS = (
-    ("under-1000", "Under £1,000", 0, 99_999),
-    ("1000-4999", "£1,000 to £4,999", 100_000, 499_999),
-    ("5000-9999", "£5,000 to £9,999", 500_000, 999_999),
-    ("10000-24999", "£10,000 to £24,999", 1_000_000, 2_499_999),
-    ("25000-plus", "£25,000 or more", 2_500_000, None),
+    ("under-1000", _l("Under £1,000"), 0, 99_999),
+    ("1000-4999", _l("£1,000 to £4,999"), 100_000, 499_999),
+    ("5000-9999", _l("£5,000 to £9,999"), 500_000, 999_999),
+    ("10000-24999", _l("£10,000 to £24,999"), 1_000_000, 2_499_999),
+    ("25000-plus", _l("£25,000 or more"), 2_500_000, None),
 )
 
 
@@ -153,7 +155,7 @@ def money_by_month(session: Session, fund: Fund) -> list[Month]:
 
 def month_label(key: str) -> str:
     year, month = key.split("-")
-    return dt.date(int(year), int(month), 1).strftime("%b %Y")
+    return format_date(dt.date(int(year), int(month), 1), "MMM y")
 
 
 def wards_of_postcodes(
@@ -259,38 +261,46 @@ def money_chart(session: Session, fund: Fund, months: list[Month] | None = None)
 DEFINITIONS = (
     Definition(
         "unrestricted",
-        "Grants that are unrestricted",
-        "Of the grants made (offered, agreed or finished; not offers taken back), the "
-        "share the group can spend on whatever it needs most, rather than on one purpose.",
+        _l("Grants that are unrestricted"),
+        _l(
+            "Of the grants made (offered, agreed or finished; not offers taken back), the "
+            "share the group can spend on whatever it needs most, rather than on one purpose."
+        ),
     ),
     Definition(
         "multi-year",
-        "Grants for more than one year",
-        "Of the same grants, the share that runs for two years or more.",
+        _l("Grants for more than one year"),
+        _l("Of the same grants, the share that runs for two years or more."),
     ),
     Definition(
         "checkin-burden",
-        "Check-ins for each grant",
-        "For each grant, we count its yearly check-ins, and the questions the group is "
-        "asked to answer in writing over the whole grant: a short written update asks the "
-        "fund's questions (at most five); a conversation asks none in writing. The figures "
-        "are the averages (means) across grants, to 1 decimal place.",
+        _l("Check-ins for each grant"),
+        _l(
+            "For each grant, we count its yearly check-ins, and the questions the group is "
+            "asked to answer in writing over the whole grant: a short written update asks the "
+            "fund's questions (at most five); a conversation asks none in writing. The figures "
+            "are the averages (means) across grants, to 1 decimal place."
+        ),
     ),
     Definition(
         "gifts",
-        "Gifts to the place's funds",
-        "Every gift to the place's funds, from anyone, with an account or not: given "
-        "online, or by cash, cheque or bank transfer, and gifts the fund's team wrote down "
-        "with the rest of the money in. A gift still waiting, a payment that failed, and a "
-        "gift given back in full do not count. These are the gifts in each fund's books. "
-        "The figure for people who gave money counts only those with an account.",
+        _l("Gifts to the place's funds"),
+        _l(
+            "Every gift to the place's funds, from anyone, with an account or not: given "
+            "online, or by cash, cheque or bank transfer, and gifts the fund's team wrote down "
+            "with the rest of the money in. A gift still waiting, a payment that failed, and a "
+            "gift given back in full do not count. These are the gifts in each fund's books. "
+            "The figure for people who gave money counts only those with an account."
+        ),
     ),
     Definition(
         "money-in-out",
-        "Money in and out",
-        "From each fund's ledger: money into its bank account (money received, and "
-        "promises paid) and money out of it (grant payments and refunds), by the month it "
-        "moved.",
+        _l("Money in and out"),
+        _l(
+            "From each fund's ledger: money into its bank account (money received, and "
+            "promises paid) and money out of it (grant payments and refunds), by the month it "
+            "moved."
+        ),
     ),
 )
 

@@ -13,6 +13,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from giving.timeutil import financial_year
 
 
@@ -32,9 +34,9 @@ class Frequency(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "annual": "Once a year",
-            "quarterly": "Every three months",
-            "monthly": "Every month",
+            "annual": _("Once a year"),
+            "quarterly": _("Every three months"),
+            "monthly": _("Every month"),
         }[self.value]
 
 

@@ -22,12 +22,16 @@ BODY_NOT_KEPT = "(Not kept: this message held something only its reader should h
 
 
 def _written_for(
-    to: str, subject: str | LazyString, template: str, context: dict
+    to: str, subject: str | LazyString, template: str, context: dict, reader: User | None = None
 ) -> tuple[str, str]:
     """The subject and words of a message in the language its recipient chose on their
-    account (English when they chose none or have no account). A subject given with ``_l``
-    is put into that language too."""
-    locale = db.session.scalar(select(User.locale).where(User.email == to.lower()))
+    account (English when they chose none or have no account), or in ``reader``'s language
+    when the address is not yet theirs (a new email being confirmed). A subject given with
+    ``_l`` is put into that language too."""
+    if reader is not None:
+        locale = reader.locale
+    else:
+        locale = db.session.scalar(select(User.locale).where(User.email == to.lower()))
     with force_locale(babel_locale(locale)):
         return str(subject), render_template(f"email/{template}.txt", **context)
 
@@ -36,7 +40,18 @@ def send_email(
     to: str, subject: str | LazyString, template: str, **context: object
 ) -> OutboxMessage:
     """Keep the message in the outbox and send it once the request has committed."""
-    subject, body = _written_for(to, subject, template, context)
+    return _keep(to, *_written_for(to, subject, template, context))
+
+
+def send_email_for(
+    reader: User, to: str, subject: str | LazyString, template: str, **context: object
+) -> OutboxMessage:
+    """As :func:`send_email`, written in ``reader``'s language: for an address that is not
+    yet theirs (a new email they asked to use)."""
+    return _keep(to, *_written_for(to, subject, template, context, reader))
+
+
+def _keep(to: str, subject: str, body: str) -> OutboxMessage:
     message = OutboxMessage(recipient=to, subject=subject, body=body)
     db.session.add(message)
     db.session.flush()

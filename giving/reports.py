@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from giving import hooks
@@ -160,101 +161,129 @@ def median_figure(
 DEFINITIONS = (
     Definition(
         "days-to-decision",
-        "Days from closing to decision",
-        "For every application that got a decision (given money, not given money, or "
-        "could not be funded), we count the days from the day the round closed to the "
-        "day we decided, in London time. A decision made before the round closed counts "
-        "as 0 days. The figure is the middle value (the median) of those counts.",
+        _l("Days from closing to decision"),
+        _l(
+            "For every application that got a decision (given money, not given money, or "
+            "could not be funded), we count the days from the day the round closed to the "
+            "day we decided, in London time. A decision made before the round closed counts "
+            "as 0 days. The figure is the middle value (the median) of those counts."
+        ),
     ),
     Definition(
         "decided-on-time",
-        "Decided on or before the date we published",
-        "Every round publishes the date we will decide by before it opens. This is the "
-        "share of decided applications whose decision was made on or before that date.",
+        _l("Decided on or before the date we published"),
+        _l(
+            "Every round publishes the date we will decide by before it opens. This is the "
+            "share of decided applications whose decision was made on or before that date."
+        ),
     ),
     Definition(
         "reasons-given",
-        "Groups turned down who were given reasons",
-        "Of the applications we did not fund, or that this round could not fund, the "
-        "share that got written reasons from us. A group may ask us not to publish its "
-        "reasons; they were still given to the group, so they still count.",
+        _l("Groups turned down who were given reasons"),
+        _l(
+            "Of the applications we did not fund, or that this round could not fund, the "
+            "share that got written reasons from us. A group may ask us not to publish its "
+            "reasons; they were still given to the group, so they still count."
+        ),
     ),
     Definition(
         "decided-by-residents",
-        "Decisions made by residents",
-        "Of the applications given money or not given money in the rounds covered, how "
-        "many were decided by the people who live here: by the panel, or by a count of a "
-        "public vote. The rest were decided by the fund's team, in rounds where the team "
-        "decides, or by the team overriding residents.",
+        _l("Decisions made by residents"),
+        _l(
+            "Of the applications given money or not given money in the rounds covered, how "
+            "many were decided by the people who live here: by the panel, or by a count of a "
+            "public vote. The rest were decided by the fund's team, in rounds where the team "
+            "decides, or by the team overriding residents."
+        ),
     ),
     Definition(
         "overrides",
-        "Overrides by the fund's team",
-        "How many decisions the fund's team made in place of residents, in a round where "
-        "the panel or a public vote decides. The team may do this only in an emergency "
-        "(the group closed, fraud, a conflict found late), and must write why. Every "
-        "reason is published with the round's results.",
+        _l("Overrides by the fund's team"),
+        _l(
+            "How many decisions the fund's team made in place of residents, in a round where "
+            "the panel or a public vote decides. The team may do this only in an emergency "
+            "(the group closed, fraud, a conflict found late), and must write why. Every "
+            "reason is published with the round's results."
+        ),
     ),
     Definition(
         "time-to-apply",
-        "Time it takes to apply",
-        "Our estimate for each round: 10 minutes to read the round and check you can "
-        "apply, plus for each question 5 minutes to think and 1 minute for every 10 "
-        "words allowed, rounded up to the next 5 minutes. For more than one round, the "
-        "figure is the middle value (the median) of the rounds' estimates.",
+        _l("Time it takes to apply"),
+        _l(
+            "Our estimate for each round: 10 minutes to read the round and check you can "
+            "apply, plus for each question 5 minutes to think and 1 minute for every 10 "
+            "words allowed, rounded up to the next 5 minutes. For more than one round, the "
+            "figure is the middle value (the median) of the rounds' estimates."
+        ),
     ),
     Definition(
         "questions-per-1000",
-        "Questions asked for each £1,000",
-        "For each round: the number of questions on the application form, divided by "
-        "the largest grant in thousands of pounds. For example, 3 questions for grants up "
-        "to £5,000 is 0.6 questions for each £1,000. For more than one round, the figure "
-        "is the middle value (the median), to 2 decimal places.",
+        _l("Questions asked for each £1,000"),
+        _l(
+            "For each round: the number of questions on the application form, divided by "
+            "the largest grant in thousands of pounds. For example, 3 questions for grants up "
+            "to £5,000 is 0.6 questions for each £1,000. For more than one round, the figure "
+            "is the middle value (the median), to 2 decimal places."
+        ),
     ),
     Definition(
         "applicant-ratings",
-        "How groups rate the way we treated them",
-        "After a decision, every group that applied, funded or not, can answer four "
-        "short questions, each from 1 (not at all) to 5 (very much). Answers are "
-        "anonymous. We show the average (the mean) of each question, to 1 decimal place, "
-        "only once at least 5 groups have answered.",
+        _l("How groups rate the way we treated them"),
+        _l(
+            "After a decision, every group that applied, funded or not, can answer four "
+            "short questions, each from 1 (not at all) to 5 (very much). Answers are "
+            "anonymous. We show the average (the mean) of each question, to 1 decimal place, "
+            "only once at least 5 groups have answered."
+        ),
     ),
     Definition(
         "people-taking-part",
-        "People who took part",
-        "Everyone with an account who sat on a panel, voted in a public vote or gave "
-        "money. Each person is counted once, however many ways they took part. In the table "
-        "of how people took part, and in the chart of people who voted by ward, each person "
-        "is counted once for each way, however many times they took part that way (in two "
-        "public votes, say). People who voted with a voting code have no account: the chart "
-        "of people who voted by ward shows them in a column of their own.",
+        _l("People who took part"),
+        _l(
+            "Everyone with an account who sat on a panel, voted in a public vote or gave "
+            "money. Each person is counted once, however many ways they took part. In the table "
+            "of how people took part, and in the chart of people who voted by ward, each person "
+            "is counted once for each way, however many times they took part that way (in two "
+            "public votes, say). People who voted with a voting code have no account: the chart "
+            "of people who voted by ward shows them in a column of their own."
+        ),
     ),
     Definition(
         "returning",
-        "People who came back",
-        "People who took part on more than one occasion: in more than one round, or "
-        "gave money in more than one financial year (1 April to 31 March).",
+        _l("People who came back"),
+        _l(
+            "People who took part on more than one occasion: in more than one round, or "
+            "gave money in more than one financial year (1 April to 31 March)."
+        ),
     ),
     Definition(
         "verified-residents",
-        "Verified residents",
-        "People whose account shows they live in the place today: they matched the list of "
-        "residents, used a code sent by letter, or showed proof to the fund's team. A "
-        "postcode typed on an account does not count. Each check lasts as long as the place "
-        "sets. The chart sets the share of verified residents in each ward next to the share "
-        "of the people who live there, from the place's own figures.",
+        _l("Verified residents"),
+        _l(
+            "People whose account shows they live in the place today: they matched the list of "
+            "residents, used a code sent by letter, or showed proof to the fund's team. A "
+            "postcode typed on an account does not count. Each check lasts as long as the place "
+            "sets. The chart sets the share of verified residents in each ward next to the share "
+            "of the people who live there, from the place's own figures."
+        ),
     ),
     Definition(
         "what-people-gained",
-        "What taking part gave people",
-        "After taking part, people can tell us, anonymously, whether they learned new "
-        "skills, feel more confident, or have taken on a new role in their community. "
-        "We show the shares only once at least 5 people have answered.",
+        _l("What taking part gave people"),
+        _l(
+            "After taking part, people can tell us, anonymously, whether they learned new "
+            "skills, feel more confident, or have taken on a new role in their community. "
+            "We show the shares only once at least 5 people have answered."
+        ),
     ),
 )
 
 # The ways of taking part the participation report names, in its order.
-WAYS = {"panel": "Sat on a panel", "vote": "Voted in a public vote", "donation": "Gave money"}
+WAYS = {
+    "panel": _l("Sat on a panel"),
+    "vote": _l("Voted in a public vote"),
+    "donation": _l("Gave money"),
+}
 
 
 def definitions() -> list[Definition]:

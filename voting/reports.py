@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from fractions import Fraction
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -38,32 +39,39 @@ from voting.models import (
     VoterRecord,
 )
 
+# Keys the app itself stores and counts by; shown in the reader's language by :func:`_shown`.
 WARD = "Ward"
 NOT_KNOWN = "Not known"
 
 DEFINITIONS = (
     Definition(
         "panel-make-up",
-        "The panel against the place",
-        "For each question we ask people who offer to sit on a panel (and for the ward "
-        "they live in, from their postcode), the share of panel members in each group, "
-        "next to the share of the people who live in the place, from the figures the "
-        "fund's team entered from the census or the council. Shares are whole percents. "
-        "Members who did not say are counted as 'Not known'.",
+        _l("The panel against the place"),
+        _l(
+            "For each question we ask people who offer to sit on a panel (and for the ward "
+            "they live in, from their postcode), the share of panel members in each group, "
+            "next to the share of the people who live in the place, from the figures the "
+            "fund's team entered from the census or the council. Shares are whole percents. "
+            "Members who did not say are counted as 'Not known'."
+        ),
     ),
     Definition(
         "turnout",
-        "Turnout by ward",
-        "For each ward: the number of people who voted in public votes, divided by the "
-        "number of people who live in the ward (from the place's figures), as a percent "
-        "to 1 decimal place. People who voted with a paper voting code are counted in the "
-        "ward the code was given out for.",
+        _l("Turnout by ward"),
+        _l(
+            "For each ward: the number of people who voted in public votes, divided by the "
+            "number of people who live in the ward (from the place's figures), as a percent "
+            "to 1 decimal place. People who voted with a paper voting code are counted in the "
+            "ward the code was given out for."
+        ),
     ),
     Definition(
         "code-votes",
-        "Votes with a voting code",
-        "People without an account can vote with a voting code given out on paper or at "
-        "an event. They are counted here, not among the people with accounts.",
+        _l("Votes with a voting code"),
+        _l(
+            "People without an account can vote with a voting code given out on paper or at "
+            "an event. They are counted here, not among the people with accounts."
+        ),
     ),
 )
 
@@ -148,7 +156,7 @@ def panel_make_up(session: Session, place: Place, round_: Round | None) -> list[
         labels = list(shares) + [label for label in counts if label not in shares]
         rows = [
             ChartRow(
-                label,
+                _shown(label),
                 [
                     percent(counts.get(label, 0), panel_total),
                     percent(shares.get(label, 0), place_total),
@@ -159,14 +167,24 @@ def panel_make_up(session: Session, place: Place, round_: Round | None) -> list[
         charts.append(
             Chart(
                 f"panel-make-up-{_slug(category)}",
-                _("The panel against the place: %(category)s", category=category),
+                _("The panel against the place: %(category)s", category=_shown(category)),
                 [_("Panel"), _("Place")],
                 rows,
                 "percent",
-                category,
+                _shown(category),
             )
         )
     return charts
+
+
+def _shown(key: str) -> str:
+    """A category or group as people read it: the app's own keys ("Ward", "Not known") in
+    the reader's language, the ones the fund's team typed as they typed them."""
+    if key == WARD:
+        return _("Ward")
+    if key == NOT_KNOWN:
+        return _("Not known")
+    return key
 
 
 def place_figures_of(session: Session, place: Place) -> list[PlaceFigure]:

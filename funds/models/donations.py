@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -32,11 +33,11 @@ class DonationKind(enum.StrEnum):
 
 
 class DonationMethod(LabelledEnum):
-    CARD = "card", "Card, online"  # online, through Stripe
-    CASH = "cash", "Cash"
-    CHEQUE = "cheque", "Cheque"
-    BANK_TRANSFER = "bank_transfer", "Bank transfer"
-    CONTACTLESS = "contactless", "Contactless, on a card reader"
+    CARD = "card", _l("Card, online")  # online, through Stripe
+    CASH = "cash", _l("Cash")
+    CHEQUE = "cheque", _l("Cheque")
+    BANK_TRANSFER = "bank_transfer", _l("Bank transfer")
+    CONTACTLESS = "contactless", _l("Contactless, on a card reader")
 
 
 class DeclarationScope(enum.StrEnum):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -33,8 +34,8 @@ from giving.models import Application, Group, LabelledEnum, User
 
 
 class CheckInKind(LabelledEnum):
-    CONVERSATION = "conversation", "A conversation"  # a chat, noted by staff
-    UPDATE = "update", "A short written update"  # written by the group
+    CONVERSATION = "conversation", _l("A conversation")  # a chat, noted by staff
+    UPDATE = "update", _l("A short written update")  # written by the group
 
 
 class CheckInState(enum.StrEnum):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -131,7 +132,7 @@ def change_bank_details(
     for email in group_emails(group):
         send_email(
             email,
-            _("Your group's bank details have changed"),
+            _l("Your group's bank details have changed"),
             "bank_details_changed",
             person=actor.name,
             group=group,

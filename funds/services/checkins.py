@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,7 @@ from giving.email import send_email
 from giving.errors import DomainError, NotAllowed
 from giving.models import User
 from giving.services import audit, group_emails
-from giving.timeutil import format_date, utcnow
+from giving.timeutil import utcnow
 
 
 def questions_for(checkin: CheckIn) -> list[tuple[int, str]]:
@@ -100,12 +101,12 @@ def ask_for_checkin(checkin: CheckIn) -> None:
     for email in group_emails(grant.group):
         send_email(
             email,
-            _("A short check-in about your grant"),
+            _l("A short check-in about your grant"),
             "checkin_reminder",
             grant=grant,
             checkin=checkin,
             questions=questions_for(checkin),
-            due=format_date(checkin.due_on),
+            due=checkin.due_on,
             link=link,
         )
     checkin.reminded_at = utcnow()

@@ -30,6 +30,7 @@ from giving.models import User
 from giving.money import format_money
 from giving.progress import Progress, quietly
 from giving.services import audit, flush_or_refuse
+from giving.services.core import in_english
 from giving.services.jobs import JobFile
 from giving.timeutil import utcnow
 
@@ -81,18 +82,19 @@ def make_gift_aid_claim(
     claim.small_donations_pence = review.small_total_pence
     taken = _("Another claim took some of these gifts at the same moment. Try again.")
     flush_or_refuse(session, taken, claim)
-    audit(
-        session,
-        actor,
-        "giftaid.claim",
-        claim,
-        f"Gift Aid claim for {fund.name}: {len(claim.items)} gifts, "
-        f"{format_money(claim.total_pence)}; {len(claim.small_donations)} small donations, "
-        f"{format_money(claim.small_donations_pence)}",
-        place=fund.place,
-        from_on=from_on.isoformat(),
-        to_on=to_on.isoformat(),
-    )
+    with in_english():
+        audit(
+            session,
+            actor,
+            "giftaid.claim",
+            claim,
+            f"Gift Aid claim for {fund.name}: {len(claim.items)} gifts, "
+            f"{format_money(claim.total_pence)}; {len(claim.small_donations)} small donations, "
+            f"{format_money(claim.small_donations_pence)}",
+            place=fund.place,
+            from_on=from_on.isoformat(),
+            to_on=to_on.isoformat(),
+        )
     return claim
 
 

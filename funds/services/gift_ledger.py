@@ -7,6 +7,7 @@ import datetime as dt
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,7 +44,8 @@ from giving.errors import DomainError
 from giving.models import User
 from giving.money import format_money
 from giving.services import audit, locked, normalise_postcode, total_of
-from giving.timeutil import format_date, to_london, utcnow
+from giving.services.core import in_english
+from giving.timeutil import to_london, utcnow
 
 
 def _facts(donation: Donation) -> workflow.DonationFacts:
@@ -142,17 +144,19 @@ def apply_facts(session: Session, actor: User | None, donation: Donation) -> Don
     _match(session, actor, donation, kept)
     session.flush()
     if before != donation.state:
-        audit(
-            session,
-            actor,
-            "donation.state",
-            donation,
-            f"Gift of {format_money(donation.amount_pence)} to {fund.name}: {donation.state.value}",
-            place=fund.place,
-            before=before.value if before else None,
-            after=donation.state.value,
-            kept_pence=kept,
-        )
+        with in_english():
+            audit(
+                session,
+                actor,
+                "donation.state",
+                donation,
+                f"Gift of {format_money(donation.amount_pence)} to {fund.name}: "
+                f"{donation.state.value}",
+                place=fund.place,
+                before=before.value if before else None,
+                after=donation.state.value,
+                kept_pence=kept,
+            )
     _send_receipt(session, donation)
     return donation
 
@@ -169,15 +173,15 @@ def _send_receipt(session: Session, donation: Donation) -> None:
     donation.receipt_sent_at = utcnow()
     send_email(
         donation.donor_email,
-        _("Thank you for your gift to %(fund)s", fund=fund.name),
+        _l("Thank you for your gift to %(fund)s", fund=fund.name),
         "donation_receipt",
         donation=donation,
         fund=fund,
         amount=format_money(donation.amount_pence),
-        day=format_date(donation.received_on),
+        day=donation.received_on,
         gift_aid=gift_aid_applies(donation),
         matched=format_money(_matched(session, donation)),
-        method=_(donation.method.label),
+        method=donation.method.label,
         number=receipt_number(donation),
         link=receipt_link(donation),
     )
@@ -317,17 +321,24 @@ def record_offline_gift(
     session.add(donation)
     session.flush()
     session.refresh(donation)
-    audit(
-        session,
-        actor,
-        "donation.offline",
-        donation,
-        f"{format_money(amount)} given to {fund.name} by {method.label.lower()}",
-        place=fund.place,
-        amount_pence=amount,
-        method=method.value,
-    )
+    _log_offline_gift(session, actor, donation)
     return apply_facts(session, actor, donation)
+
+
+def _log_offline_gift(session: Session, actor: User, donation: Donation) -> None:
+    """The audit entry for a gift staff recorded, in English as the log keeps it."""
+    amount, method = donation.amount_pence, donation.method
+    with in_english():
+        audit(
+            session,
+            actor,
+            "donation.offline",
+            donation,
+            f"{format_money(amount)} given to {donation.fund.name} by {method.label.lower()}",
+            place=donation.fund.place,
+            amount_pence=amount,
+            method=method.value,
+        )
 
 
 def refund_donation(session: Session, actor: User, donation: Donation, reason: str) -> Donation:
@@ -352,13 +363,14 @@ def refund_donation(session: Session, actor: User, donation: Donation, reason: s
             raise DomainError(_("We could not reach our card payment service.")) from None
         left = int(refund.amount)
     donation.refunded_pence = min(donation.amount_pence, donation.refunded_pence + left)
-    audit(
-        session,
-        actor,
-        "donation.refund",
-        donation,
-        f"Gave back {format_money(left)} to {donation.donor_name}",
-        place=donation.fund.place,
-        reason=reason.strip(),
-    )
+    with in_english():
+        audit(
+            session,
+            actor,
+            "donation.refund",
+            donation,
+            f"Gave back {format_money(left)} to {donation.donor_name}",
+            place=donation.fund.place,
+            reason=reason.strip(),
+        )
     return apply_facts(session, actor, donation)

@@ -35,6 +35,7 @@ from giving.errors import DomainError
 from giving.models import Application, Group, GroupMember, User
 from giving.money import format_money
 from giving.services import audit, flush_or_refuse, locked, newest_first, row_exists
+from giving.services.core import in_english
 from giving.timeutil import financial_year, utcnow
 from giving.workflow import State
 
@@ -71,7 +72,25 @@ def agreement_text(
     purpose: str,
     title: str,
 ) -> str:
-    """The short grant agreement, in plain words."""
+    """The short grant agreement, in plain words. It is kept as agreed, in English (as every
+    record is), whatever language the person making the grant reads pages in."""
+    with in_english():
+        return _agreement(
+            fund, group, total_pence, years, frequency, count, restricted, purpose, title
+        )
+
+
+def _agreement(
+    fund: Fund,
+    group: Group,
+    total_pence: int,
+    years: int,
+    frequency: Frequency,
+    count: int,
+    restricted: bool,
+    purpose: str,
+    title: str,
+) -> str:
     what = (
         _("The money is only for this: %(purpose)s.", purpose=purpose)
         if restricted
@@ -250,17 +269,18 @@ def make_grant(
         memo=f"Grant to {group.name}: {title}",
         grant=grant,
     )
-    audit(
-        session,
-        actor,
-        "grant.make",
-        grant,
-        f"Offered {group.name} {format_money(total_pence)} over {years} years",
-        place=fund.place,
-        total_pence=total_pence,
-        application_id=application.id if application else None,
-        frequency=frequency.value,
-    )
+    with in_english():
+        audit(
+            session,
+            actor,
+            "grant.make",
+            grant,
+            f"Offered {group.name} {format_money(total_pence)} over {years} years",
+            place=fund.place,
+            total_pence=total_pence,
+            application_id=application.id if application else None,
+            frequency=frequency.value,
+        )
     return grant
 
 
@@ -358,17 +378,18 @@ def vary_grant(
             memo=f"Change to {grant.group.name}'s grant: {reason.strip()}",
             grant=grant,
         )
-    audit(
-        session,
-        actor,
-        "grant.vary",
-        grant,
-        f"Changed {grant.group.name}'s grant: "
-        f"{format_money(old_total)} → {format_money(new_total)}",
-        place=fund.place,
-        reason=reason.strip(),
-        changes=record,
-    )
+    with in_english():
+        audit(
+            session,
+            actor,
+            "grant.vary",
+            grant,
+            f"Changed {grant.group.name}'s grant: "
+            f"{format_money(old_total)} → {format_money(new_total)}",
+            place=fund.place,
+            reason=reason.strip(),
+            changes=record,
+        )
     return variation
 
 

@@ -23,6 +23,7 @@ from giving.errors import DomainError
 from giving.models import User
 from giving.money import format_money
 from giving.services import audit, newest_first, row_exists, total_of
+from giving.services.core import in_english
 from giving.timeutil import utcnow
 
 
@@ -84,17 +85,18 @@ def record_income(
         memo=f"{source.label}: {income.from_name}".strip(": "),
         income=income,
     )
-    audit(
-        session,
-        actor,
-        "fund.pledge" if pledged else "fund.income",
-        income,
-        f"{format_money(amount_pence)} {'promised to' if pledged else 'into'} {fund.name}",
-        place=fund.place,
-        amount_pence=amount_pence,
-        source=source.value,
-        purpose=purpose,
-    )
+    with in_english():
+        audit(
+            session,
+            actor,
+            "fund.pledge" if pledged else "fund.income",
+            income,
+            f"{format_money(amount_pence)} {'promised to' if pledged else 'into'} {fund.name}",
+            place=fund.place,
+            amount_pence=amount_pence,
+            source=source.value,
+            purpose=purpose,
+        )
     return income
 
 
@@ -119,14 +121,15 @@ def receive_pledge(
         memo=f"Promised money arrived: {income.from_name}",
         income=income,
     )
-    audit(
-        session,
-        actor,
-        "fund.pledge.received",
-        income,
-        f"{format_money(income.amount_pence)} promised to {fund.name} arrived",
-        place=fund.place,
-    )
+    with in_english():
+        audit(
+            session,
+            actor,
+            "fund.pledge.received",
+            income,
+            f"{format_money(income.amount_pence)} promised to {fund.name} arrived",
+            place=fund.place,
+        )
     return income
 
 
@@ -168,16 +171,17 @@ def refund_income(
         income=income,
     )
     session.flush()
-    audit(
-        session,
-        actor,
-        "fund.refund",
-        income,
-        f"Gave {format_money(amount_pence)} back from {fund.name}",
-        place=fund.place,
-        amount_pence=amount_pence,
-        reason=reason.strip(),
-    )
+    with in_english():
+        audit(
+            session,
+            actor,
+            "fund.refund",
+            income,
+            f"Gave {format_money(amount_pence)} back from {fund.name}",
+            place=fund.place,
+            amount_pence=amount_pence,
+            reason=reason.strip(),
+        )
     return income
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -43,11 +44,17 @@ def decimal_pounds(pence: int) -> str:
     return f"{pounds}.{rest:02d}"
 
 
+def N_(text: str) -> str:
+    """Marks a name for the catalogue without translating it here: account names are kept in
+    English and translated where a page shows them."""
+    return text
+
+
 ACCOUNT_NAMES = {
-    AccountKind.BANK: "Money in the bank",
-    AccountKind.PLEDGES: "Money promised to the fund",
-    AccountKind.PAYABLE: "Grants promised, not yet paid",
-    AccountKind.GRANTS: "Grants made",
+    AccountKind.BANK: N_("Money in the bank"),
+    AccountKind.PLEDGES: N_("Money promised to the fund"),
+    AccountKind.PAYABLE: N_("Grants promised, not yet paid"),
+    AccountKind.GRANTS: N_("Grants made"),
 }
 
 
@@ -63,7 +70,9 @@ def account(
         if source is None:
             raise ValueError("Income accounts need a source")
         code = f"income.{source.value}" + (f".for:{purpose}" if purpose else "")
-        name = source.label + (f" (for {purpose})" if purpose else "")
+        # Kept in English whatever the page's language, like every account name.
+        with force_locale("en_GB"):
+            name = str(source.label) + (f" (for {purpose})" if purpose else "")
     else:
         code, name = kind.value, ACCOUNT_NAMES[kind]
     if fund.id is None:

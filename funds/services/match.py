@@ -28,6 +28,7 @@ from giving.errors import DomainError
 from giving.models import User
 from giving.money import format_money
 from giving.services import add_audited, total_of
+from giving.services.core import in_english
 from giving.timeutil import utcnow
 
 
@@ -64,16 +65,17 @@ def create_match_pledge(
         ends_on=ends_on,
         created_by_id=actor.id,
     )
-    return add_audited(
-        session,
-        actor,
-        "match.create",
-        pledge,
-        f"{name} will match gifts to {fund.name} up to {format_money(cap_pence)}",
-        place=fund.place,
-        ratio_percent=ratio_percent,
-        cap_pence=cap_pence,
-    )
+    with in_english():
+        return add_audited(
+            session,
+            actor,
+            "match.create",
+            pledge,
+            f"{name} will match gifts to {fund.name} up to {format_money(cap_pence)}",
+            place=fund.place,
+            ratio_percent=ratio_percent,
+            cap_pence=cap_pence,
+        )
 
 
 def live_match(session: Session, fund: Fund, on: dt.date | None = None) -> MatchPledge | None:

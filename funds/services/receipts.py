@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -166,7 +167,7 @@ def email_statement(session: Session, actor: User | None, year: int) -> str:
     statement = statement_for(session, actor, year)
     send_email(
         statement.user.email,
-        _("Your giving statement for %(year)s", year=statement.label),
+        _l("Your giving statement for %(year)s", year=statement.label),
         "giving_statement",
         statement=statement,
         total=format_money(statement.total_pence),

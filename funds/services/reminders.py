@@ -16,7 +16,13 @@ from funds.models import CheckIn, CheckInKind, CheckInState, Fund, Grant, Instal
 from funds.workflow import GrantState, InstalmentState
 from giving.models import GroupMember, Role, RoleGrant, User
 from giving.money import format_money
-from giving.services.reminders import Reminder, Windows, still_to_remind, windows
+from giving.services.reminders import (
+    Reminder,
+    Windows,
+    in_language_of,
+    still_to_remind,
+    windows,
+)
 from giving.timeutil import format_date
 
 CHECKIN = "checkin"
@@ -38,6 +44,11 @@ def _member_why(grant: Grant) -> str:
 
 
 def _checkin_reminder(checkin: CheckIn, user: User, occasion: str) -> Reminder:
+    with in_language_of(user):
+        return _checkin_reminder_words(checkin, user, occasion)
+
+
+def _checkin_reminder_words(checkin: CheckIn, user: User, occasion: str) -> Reminder:
     grant = checkin.grant
     day = format_date(checkin.due_on)
     if occasion == "due":
@@ -118,27 +129,28 @@ def _agreements(session: Session, now: dt.datetime, w: Windows) -> list[Reminder
     stmt = stmt.order_by(Grant.created_at, Grant.id, User.id).limit(w.batch)
     found = []
     for grant, user in session.execute(stmt):
-        found.append(
-            Reminder(
-                kind=AGREEMENT,
-                subject_id=grant.id,
-                occasion="waiting",
-                user=user,
-                subject=_("Your grant for %(title)s is waiting for you", title=grant.title),
-                lines=(
-                    _(
-                        "%(fund)s has offered %(group)s %(amount)s for %(title)s.",
-                        fund=grant.fund.name,
-                        group=grant.group.name,
-                        amount=format_money(grant.total_pence),
-                        title=grant.title,
+        with in_language_of(user):
+            found.append(
+                Reminder(
+                    kind=AGREEMENT,
+                    subject_id=grant.id,
+                    occasion="waiting",
+                    user=user,
+                    subject=_("Your grant for %(title)s is waiting for you", title=grant.title),
+                    lines=(
+                        _(
+                            "%(fund)s has offered %(group)s %(amount)s for %(title)s.",
+                            fund=grant.fund.name,
+                            group=grant.group.name,
+                            amount=format_money(grant.total_pence),
+                            title=grant.title,
+                        ),
+                        _("We pay the money once you accept the agreement. Read it here:"),
                     ),
-                    _("We pay the money once you accept the agreement. Read it here:"),
-                ),
-                link=url_for("funds.agreement", grant_id=grant.id, _external=True),
-                why=_member_why(grant),
+                    link=url_for("funds.agreement", grant_id=grant.id, _external=True),
+                    why=_member_why(grant),
+                )
             )
-        )
     return found
 
 
@@ -165,38 +177,39 @@ def _instalments(session: Session, now: dt.datetime, w: Windows) -> list[Reminde
     )
     found = []
     for instalment, user in session.execute(stmt):
-        grant = instalment.grant
-        amount = format_money(instalment.amount_pence)
-        day = format_date(instalment.due_date)
-        found.append(
-            Reminder(
-                kind=INSTALMENT,
-                subject_id=instalment.id,
-                occasion="due",
-                user=user,
-                subject=_(
-                    "Pay %(amount)s to %(group)s by %(day)s",
-                    amount=amount,
-                    group=grant.group.name,
-                    day=day,
-                ),
-                lines=(
-                    _(
-                        "A payment of %(amount)s to %(group)s for %(title)s is due on %(day)s.",
+        with in_language_of(user):
+            grant = instalment.grant
+            amount = format_money(instalment.amount_pence)
+            day = format_date(instalment.due_date)
+            found.append(
+                Reminder(
+                    kind=INSTALMENT,
+                    subject_id=instalment.id,
+                    occasion="due",
+                    user=user,
+                    subject=_(
+                        "Pay %(amount)s to %(group)s by %(day)s",
                         amount=amount,
                         group=grant.group.name,
-                        title=grant.title,
                         day=day,
                     ),
-                    _("See the grant and its payments here:"),
-                ),
-                link=url_for("funds.grant", grant_id=grant.id, _external=True),
-                why=_(
-                    "You get this email because you are a fund manager for %(place)s.",
-                    place=grant.fund.place.name,
-                ),
+                    lines=(
+                        _(
+                            "A payment of %(amount)s to %(group)s for %(title)s is due on %(day)s.",
+                            amount=amount,
+                            group=grant.group.name,
+                            title=grant.title,
+                            day=day,
+                        ),
+                        _("See the grant and its payments here:"),
+                    ),
+                    link=url_for("funds.grant", grant_id=grant.id, _external=True),
+                    why=_(
+                        "You get this email because you are a fund manager for %(place)s.",
+                        place=grant.fund.place.name,
+                    ),
+                )
             )
-        )
     return found
 
 

@@ -36,6 +36,7 @@ from giving.errors import DomainError, NotAllowed
 from giving.models import User
 from giving.money import format_money
 from giving.services import audit, find_one, locked
+from giving.services.core import in_english
 from giving.timeutil import utcnow
 
 
@@ -284,14 +285,15 @@ def end_regular_gift(session: Session, actor: User | None, gift: RegularGift) ->
     gift.state = target
     gift.cancelled_at = utcnow()
     session.flush()
-    audit(
-        session,
-        actor,
-        "regular_gift.cancel",
-        gift,
-        f"Monthly gift of {format_money(gift.amount_pence)} to {gift.fund.name} stopped",
-        place=gift.fund.place,
-    )
+    with in_english():
+        audit(
+            session,
+            actor,
+            "regular_gift.cancel",
+            gift,
+            f"Monthly gift of {format_money(gift.amount_pence)} to {gift.fund.name} stopped",
+            place=gift.fund.place,
+        )
     return gift
 
 

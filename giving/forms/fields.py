@@ -355,9 +355,25 @@ def email_field(label: Any, *, invalid: Any = None, **options: Any) -> EmailFiel
     return _build(EmailField, label, widget=GovTextInput(), checks=checks, **options)
 
 
+class _PasswordInput(GovPasswordInput):
+    """GOV.UK's password box, its show and hide button in the page's language."""
+
+    def map_gov_params(self, field: Field, **kwargs: Any) -> dict[str, Any]:
+        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
+        params.update(
+            showPasswordText=_l("Show"),
+            hidePasswordText=_l("Hide"),
+            showPasswordAriaLabelText=_l("Show password"),
+            hidePasswordAriaLabelText=_l("Hide password"),
+            passwordShownAnnouncementText=_l("Your password is visible"),
+            passwordHiddenAnnouncementText=_l("Your password is hidden"),
+        )
+        return params
+
+
 def password_field(label: Any, **options: Any) -> PasswordField:
     """A password, typed where no one can read it over a shoulder."""
-    return _build(PasswordField, label, widget=GovPasswordInput(), **options)
+    return _build(PasswordField, label, widget=_PasswordInput(), **options)
 
 
 def number_field(

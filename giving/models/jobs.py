@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -15,10 +16,10 @@ from giving.models.core import Place, User
 
 
 class JobState(LabelledEnum):
-    QUEUED = "queued", "Waiting to start"
-    RUNNING = "running", "Working"
-    DONE = "done", "Done"
-    FAILED = "failed", "Could not finish"
+    QUEUED = "queued", _l("Waiting to start")
+    RUNNING = "running", _l("Working")
+    DONE = "done", _l("Done")
+    FAILED = "failed", _l("Could not finish")
 
 
 # The moves a job makes: it starts, then finishes or fails. Nothing moves it back.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -34,10 +35,10 @@ MIN_ANSWERS_SHOWN = 5
 
 # The applicant survey's questions, each answered 1 (not at all) to 5 (very much).
 RATING_QUESTIONS = (
-    ("respect", "Did we treat your group with respect?"),
-    ("clarity", "Were our reasons and next steps clear?"),
-    ("time", "Was the time it took to apply worth it?"),
-    ("overall", "Overall, how well did we treat your group?"),
+    ("respect", _l("Did we treat your group with respect?")),
+    ("clarity", _l("Were our reasons and next steps clear?")),
+    ("time", _l("Was the time it took to apply worth it?")),
+    ("overall", _l("Overall, how well did we treat your group?")),
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,9 +21,9 @@ from giving.models.core import Place, User, Ward
 
 
 class VerificationMethod(LabelledEnum):
-    CENSUS = "census", "Matched the list of residents"
-    LETTER = "letter", "Used a code sent by letter"
-    IN_PERSON = "in_person", "Showed proof to the fund's team"
+    CENSUS = "census", _l("Matched the list of residents")
+    LETTER = "letter", _l("Used a code sent by letter")
+    IN_PERSON = "in_person", _l("Showed proof to the fund's team")
 
 
 class ResidentVerification(Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -181,7 +182,9 @@ def missing_parts(application: Application) -> list[tuple[str, str]]:
     return problems
 
 
-def tell_the_group(application: Application, subject: str, template: str, **context: Any) -> None:
+def tell_the_group(
+    application: Application, subject: str | LazyString, template: str, **context: Any
+) -> None:
     """Email every member of the group that applied, and the group's own address, with a
     link to the application."""
     link = url_for("giving.application", application_id=application.id, _external=True)

@@ -7,8 +7,10 @@ services ask of the database (how many rows, whether there is one, how much mone
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
+from flask_babel import force_locale
 from sqlalchemy import ColumnExpressionArgument, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -18,6 +20,14 @@ from giving.models import AuditEntry, Place, User
 from giving.postcodes import ward_for_postcode  # noqa: F401  (voting and funds import it here)
 
 T = TypeVar("T")
+# The audit log is a record: its summaries are kept in English whatever the actor reads.
+RECORD_LOCALE = "en_GB"
+
+
+def in_english() -> AbstractContextManager[None]:
+    """Build an audit summary inside this: labels, money and dates in it are then written in
+    English, as the log keeps them, even when the actor reads pages in another language."""
+    return force_locale(RECORD_LOCALE)
 
 
 def audit(

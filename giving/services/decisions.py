@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from giving import hooks
@@ -247,10 +248,10 @@ def transition(
 def _tell_the_group(application: Application, move: Move) -> None:
     title = application.round.title
     if move.target == State.SUBMITTED and move.source == State.DRAFT:
-        subject = _("We have your application to %(round)s", round=title)
+        subject = _l("We have your application to %(round)s", round=title)
         tell_the_group(application, subject, "application_submitted")
     elif move.target in (State.INELIGIBLE, State.DECLINED, State.AWARDED):
-        subject = _("A decision on your application to %(round)s", round=title)
+        subject = _l("A decision on your application to %(round)s", round=title)
         tell_the_group(application, subject, "application_decided")
 
 

@@ -44,12 +44,19 @@ def guide_minutes(max_grant_pence: int, config: dict | None = None) -> int:
     )
 
 
-def format_minutes(minutes: int) -> str:
-    """'about 40 minutes', 'about 1 hour 40 minutes', 'about 2 hours'."""
+def format_minutes(minutes: int, about: bool = True) -> str:
+    """'about 40 minutes', 'about 1 hour 40 minutes', 'about 2 hours'; without ``about``,
+    '40 minutes' and so on. Each language words "about" its own way, so it is part of each
+    message rather than a word put in front."""
     hours, rest = divmod(minutes, 60)
     if not hours:
+        if not about:
+            return ngettext("%(num)d minute", "%(num)d minutes", rest)
         return ngettext("about %(num)d minute", "about %(num)d minutes", rest)
-    text = ngettext("about %(num)d hour", "about %(num)d hours", hours)
+    if about:
+        text = ngettext("about %(num)d hour", "about %(num)d hours", hours)
+    else:
+        text = ngettext("%(num)d hour", "%(num)d hours", hours)
     if rest:
         text += " " + ngettext("%(num)d minute", "%(num)d minutes", rest)
     return text
@@ -66,5 +73,5 @@ def proportion_warning(round_: Round) -> str | None:
         "%(guide)s. Ask fewer questions, or allow fewer words.",
         estimate=format_minutes(estimate),
         max=format_money(round_.max_grant_pence),
-        guide=format_minutes(guide).removeprefix("about "),
+        guide=format_minutes(guide, about=False),
     )

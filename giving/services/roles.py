@@ -15,7 +15,7 @@ from giving.errors import DomainError, NotAllowed
 from giving.models import GRANTED_ROLES, Place, Role, RoleGrant, User
 from giving.permissions import has_role, require_self_or_staff
 from giving.services.accounts import find_user_by_email
-from giving.services.core import add_audited, audit, find_one
+from giving.services.core import add_audited, audit, find_one, in_english
 
 
 def staff_places(session: Session, user: User) -> list[Place]:
@@ -56,9 +56,10 @@ def grant_role(session: Session, actor: User, place: Place, email: str, role: Ro
             field="email",
         )
     grant = RoleGrant(user=user, place=place, role=role, granted_by_id=actor.id)
-    return add_audited(
-        session, actor, "role.grant", grant, f"Made {user.name} {role.label}", place=place
-    )
+    with in_english():
+        return add_audited(
+            session, actor, "role.grant", grant, f"Made {user.name} {role.label}", place=place
+        )
 
 
 def revoke_role(session: Session, actor: User, grant: RoleGrant) -> None:
@@ -67,7 +68,8 @@ def revoke_role(session: Session, actor: User, grant: RoleGrant) -> None:
         raise NotAllowed(_("Only an admin of this place can take roles away."))
     if grant.user_id == actor.id and grant.role == Role.ADMIN:
         raise DomainError(_("You cannot remove your own admin role."))
-    _take_back(session, actor, grant, f"Took {grant.role.label} away from {grant.user.name}")
+    with in_english():
+        _take_back(session, actor, grant, f"Took {grant.role.label} away from {grant.user.name}")
 
 
 def _take_back(session: Session, actor: User, grant: RoleGrant, summary: str) -> None:

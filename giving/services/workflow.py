@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from giving.errors import DomainError, NotAllowed
 from giving.models import Place, User
 from giving.moves import Move, Workflow
-from giving.services.core import audit
+from giving.services.core import audit, in_english
 
 
 def step(
@@ -47,13 +47,14 @@ def step(
     extra = apply(found) if apply is not None else None
     setattr(obj, workflow.attribute, found.target)
     session.flush()
-    audit(
-        session,
-        actor,
-        f"{workflow.name}.{action}",
-        obj,
-        summary(found),
-        place=place,
-        **{"from": source.value, "to": found.target.value, **(details or {}), **(extra or {})},
-    )
+    with in_english():
+        audit(
+            session,
+            actor,
+            f"{workflow.name}.{action}",
+            obj,
+            summary(found),
+            place=place,
+            **{"from": source.value, "to": found.target.value, **(details or {}), **(extra or {})},
+        )
     return found

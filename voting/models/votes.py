@@ -8,6 +8,7 @@ import enum
 import hashlib
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -96,9 +97,9 @@ MOST_RANKED = 10
 class WhoMayVote(LabelledEnum):
     """Who may vote in a public vote (a panel vote is for the panel)."""
 
-    VERIFIED = "verified", "Residents who have verified where they live"
-    CODES = "codes", "People with a voting code"
-    BOTH = "both", "Verified residents, and people with a voting code"
+    VERIFIED = "verified", _l("Residents who have verified where they live")
+    CODES = "codes", _l("People with a voting code")
+    BOTH = "both", _l("Verified residents, and people with a voting code")
 
     @property
     def takes_accounts(self) -> bool:

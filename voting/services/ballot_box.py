@@ -14,6 +14,7 @@ import secrets
 from collections import defaultdict
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -91,7 +92,7 @@ def send_receipt(
         raise DomainError(_("Enter an email address, like name@example.com"), field="email")
     send_private_email(
         address,
-        _("Your voting receipt"),
+        _l("Your voting receipt"),
         "vote_receipt",
         vote=vote,
         receipt=receipt,

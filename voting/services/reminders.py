@@ -12,7 +12,13 @@ from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session
 
 from giving.models import ResidentVerification, Round, User
-from giving.services.reminders import Reminder, Windows, still_to_remind, windows
+from giving.services.reminders import (
+    Reminder,
+    Windows,
+    in_language_of,
+    still_to_remind,
+    windows,
+)
 from giving.timeutil import format_date, format_datetime
 from voting.models import (
     Assignment,
@@ -94,17 +100,19 @@ def _votes(session: Session, now: dt.datetime, w: Windows) -> list[Reminder]:
     )
     found = []
     for vote, user in session.execute(residents):
-        why = _(
-            "You get this email because you are a verified resident of %(place)s.",
-            place=vote.round.place.name,
-        )
-        found.append(_vote_reminder(vote, user, why))
+        with in_language_of(user):
+            why = _(
+                "You get this email because you are a verified resident of %(place)s.",
+                place=vote.round.place.name,
+            )
+            found.append(_vote_reminder(vote, user, why))
     for vote, user in session.execute(panel):
-        why = _(
-            "You get this email because you sit on the panel for %(round)s.",
-            round=vote.round.title,
-        )
-        found.append(_vote_reminder(vote, user, why))
+        with in_language_of(user):
+            why = _(
+                "You get this email because you sit on the panel for %(round)s.",
+                round=vote.round.title,
+            )
+            found.append(_vote_reminder(vote, user, why))
     return found
 
 
@@ -144,29 +152,31 @@ def _scoring(session: Session, now: dt.datetime, w: Windows) -> list[Reminder]:
     )
     found = []
     for panel, user in session.execute(stmt):
-        title = panel.round.title
-        found.append(
-            Reminder(
-                kind=SCORING,
-                subject_id=panel.id,
-                occasion="due",
-                user=user,
-                subject=_("Please finish scoring for %(round)s", round=title),
-                lines=(
-                    _(
-                        "The panel for %(round)s makes its decisions by %(day)s. You still "
-                        "have applications to score.",
-                        round=title,
-                        day=format_date(panel.round.decision_date),
+        with in_language_of(user):
+            title = panel.round.title
+            found.append(
+                Reminder(
+                    kind=SCORING,
+                    subject_id=panel.id,
+                    occasion="due",
+                    user=user,
+                    subject=_("Please finish scoring for %(round)s", round=title),
+                    lines=(
+                        _(
+                            "The panel for %(round)s makes its decisions by %(day)s. You still "
+                            "have applications to score.",
+                            round=title,
+                            day=format_date(panel.round.decision_date),
+                        ),
+                        _("Score them here:"),
                     ),
-                    _("Score them here:"),
-                ),
-                link=url_for("voting.panel_view", panel_id=panel.id, _external=True),
-                why=_(
-                    "You get this email because you sit on the panel for %(round)s.", round=title
-                ),
+                    link=url_for("voting.panel_view", panel_id=panel.id, _external=True),
+                    why=_(
+                        "You get this email because you sit on the panel for %(round)s.",
+                        round=title,
+                    ),
+                )
             )
-        )
     return found
 
 
