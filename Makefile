@@ -107,7 +107,7 @@ assets:
 ## the catalogues.
 LANGUAGE_CODES := cy pl
 translations-extract: $(RUNTIME)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-location=file --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k Nn_:1,2 --add-location=file --sort-output \
 		--project=Placefund --copyright-holder="Placefund contributors" --msgid-bugs-address="" \
 		-o translations/messages.pot .
 

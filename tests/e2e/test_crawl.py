@@ -27,7 +27,8 @@ from werkzeug.exceptions import HTTPException
 
 from giving.demo import DEMO_PASSWORD
 
-pytestmark = pytest.mark.e2e
+# Among the longest tests: marked slow, so that parallel workers start on them first.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ROLES = {
     "anonymous": None,

@@ -1,0 +1,250 @@
+"""Every page anyone can reach, in Welsh and in Polish.
+
+For each of the two languages, and for each demo role and someone not logged in, the crawl
+follows same-site links from the home page (one page for each kind of page, as the English
+crawl in test_crawl.py does) and fails if a page:
+- says it is in another language (``<html lang>`` is not "cy" or "pl");
+- has a single accessibility problem that axe can find;
+- fails any check of the English crawl on a 320 px phone (Welsh and Polish words are longer):
+  sideways scrolling, a visible None, a button the browser draws itself;
+- still shows the app's own words in English. The same address is read again in English, by
+  the same person, and a piece of text that is the same in both is English left over when it
+  is one of the app's own sentences: a msgid in translations/messages.pot, a text in a
+  template, or a string in the code of giving/, voting/ or funds/. Words people typed (group
+  names, round titles, answers, names) may stay as written, so the demo's data is left out,
+  and so is text marked as another language's (``lang="en"`` on a round's English title) or
+  as not to be translated (``translate="no"`` on an account's code). A word a catalogue gives
+  as its own translation (Welsh "Panel") is not English left over.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import time
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from babel.messages.pofile import read_po
+from jinja2 import Environment
+
+from giving.demo import DEMO_PASSWORD
+from giving.languages import COOKIE
+from tests.e2e.conftest import Visitor, with_axe
+from tests.e2e.test_crawl import ROLES, Crawl
+
+# Among the longest tests: marked slow, so that parallel workers start on them first.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+LANGUAGES = ("cy", "pl")
+EVERYONE = {**ROLES, "finance": "finance@demo.placefund.org"}
+# Modules whose strings are the demo's or a load test's data, not the app's words.
+DATA_MODULES = re.compile(r"(^|/)(demo\w*|scale\w*)\.py$")
+# Texts the same in every language: the product's name, each language's own name for itself
+# (the switcher shows "English", "Cymraeg" and "Polski" on every page), and short codes and
+# abbreviations read as they are (CSV, OK, CIC, CIO, 360Giving, HMRC, BACS), and the names of
+# the software a panel lottery used, which its record shows as they are published.
+SAME_IN_EVERY_LANGUAGE = {
+    "sortition-algorithms",
+    "highspy",
+    "HiGHS",
+    "Python random.Random (Mersenne Twister)",
+    "Placefund",
+    "English",
+    "Cymraeg",
+    "Polski",
+    "CSV",
+    "OK",
+    "CIC",
+    "CIO",
+    "360Giving",
+    "HMRC",
+    "BACS",
+}
+# Text in a page and in the attributes people read or hear.
+READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
+# Elements with no end tag.
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+BUTTON_TYPES = ("submit", "button", "reset")
+SPACE = re.compile(r"\s+")
+LETTERS = re.compile(r"[A-Za-z]{2}")
+TAG = re.compile(r"<[^>]*>", re.S)
+ATTRIBUTE = re.compile(r'\b(?:title|aria-label|placeholder|value|alt)="([^"{]*)"')
+
+
+def tidy(text: str) -> str:
+    return SPACE.sub(" ", text).strip()
+
+
+@cache
+def app_words() -> frozenset[str]:
+    """Every text the app itself shows: its catalogue, its templates' own text, and the
+    strings in its code."""
+    words: set[str] = set()
+    with (ROOT / "translations" / "messages.pot").open("rb") as pot:
+        for message in read_po(pot):
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            words.update(tidy(i) for i in ids if i)
+    lexer = Environment(extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
+    for path in (ROOT / "templates").rglob("*.html"):
+        for _line, kind, value in lexer.lex(path.read_text()):
+            if kind == "data":
+                words.update(tidy(text) for text in ATTRIBUTE.findall(value))
+                words.update(tidy(text) for text in TAG.split(value))
+    # The demo's own data (a lottery's category "Ward", a group's name) is typed content, even
+    # where it happens to match one of the app's words.
+    typed: set[str] = set()
+    for package in ("giving", "voting", "funds"):
+        for path in (ROOT / package).rglob("*.py"):
+            found = typed if DATA_MODULES.search(path.as_posix()) else words
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    found.add(tidy(node.value))
+    return frozenset(w for w in words if LETTERS.search(w)) - SAME_IN_EVERY_LANGUAGE - typed
+
+
+@cache
+def translated_words(language: str) -> frozenset[str]:
+    """Every translation in ``language``'s catalogue: a word that is the same in both
+    languages (Welsh "Panel", "Cost", "Ward") is a translation, not English left over."""
+    path = ROOT / "translations" / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as po:
+        catalog = read_po(po)
+    words: set[str] = set()
+    for message in catalog:
+        if message.id and not message.fuzzy:
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            words.update(tidy(s) for s in strings if s)
+    return frozenset(words)
+
+
+class Texts(HTMLParser):
+    """The texts of a page a person reads: its text, and the words of its buttons, titles,
+    labels for screen readers and placeholders."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lang: str | None = None
+        self.texts: set[str] = set()
+        self._hidden = 0
+        # Inside an element marked as another language's words (lang="en" on a group's own
+        # words, or an agreement kept in English) or as not to translate (translate="no" on
+        # an account's code): which element, and how deep in elements of its kind.
+        self._aside: str | None = None
+        self._aside_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "html":
+            self.lang = attributes.get("lang")
+        elif (
+            self._aside is None
+            and tag not in VOID
+            and (
+                attributes.get("translate") == "no"
+                or (attributes.get("lang") not in (None, self.lang))
+            )
+        ):
+            self._aside, self._aside_depth = tag, 0
+        if tag == self._aside:
+            self._aside_depth += 1
+        if tag in ("script", "style", "template"):
+            self._hidden += 1
+        for name in READ_ATTRIBUTES:
+            self._add(attributes.get(name))
+        if tag in ("button", "input") and attributes.get("type") in BUTTON_TYPES:
+            self._add(attributes.get("value"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "template"):
+            self._hidden -= 1
+        if tag == self._aside:
+            self._aside_depth -= 1
+            if not self._aside_depth:
+                self._aside = None
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden and self._aside is None:
+            self._add(data)
+
+    def _add(self, text: str | None) -> None:
+        if text and LETTERS.search(text):
+            self.texts.add(tidy(text))
+
+
+def texts_of(page: str) -> Texts:
+    parsed = Texts()
+    parsed.feed(page)
+    return parsed
+
+
+class LanguageCrawl(Crawl):
+    """The crawl of test_crawl.py in one language; each page it checks is compared with the
+    same page read in English by ``english``, the same person in English."""
+
+    def __init__(self, visitor: Visitor, app, language: str, english: Visitor) -> None:
+        super().__init__(visitor, app)
+        self.language = language
+        self.english = english
+
+    def look(self, path: str) -> None:
+        # The English crawl's checks too (a 320 px phone, no None, no bare buttons): Welsh and
+        # Polish words are longer than English ones. They also queue the page's links.
+        super().look(path)
+        page = self.visitor.page.content()
+        shown = texts_of(page)
+        if shown.lang != self.language:
+            self.problems.append(f"{path}: <html lang={shown.lang!r}>, not {self.language!r}")
+        response = self.english.page.context.request.get(
+            self.visitor.base_url + path, max_redirects=0
+        )
+        if response.ok and "text/html" in response.headers.get("content-type", ""):
+            same = shown.texts & texts_of(response.text()).texts & app_words()
+            same -= translated_words(self.language)
+            for text in sorted(same):
+                self.problems.append(f"{path}: still in English: {text!r}")
+
+
+def person(browser, base_url: str, language: str, email: str | None) -> Visitor:
+    """A person in their own browser who reads pages in ``language``."""
+    context = with_axe(browser.new_context(viewport={"width": 320, "height": 640}))
+    context.add_cookies([{"name": COOKIE, "value": language, "url": base_url}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    visitor = Visitor(page, base_url)
+    if email is not None:
+        visitor.open("/login")
+        page.locator("input[name=email]").fill(email)
+        page.locator("input[name=password]").fill(DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.locator("form:has(input[name=password]) [type=submit]").click()
+        visitor.check()
+        assert "/login" not in page.url, f"{email} could not log in"
+    return visitor
+
+
+@pytest.mark.parametrize("role", list(EVERYONE))
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_page_is_in_the_language_chosen(language, role, browser, base_url, live_app):
+    started = time.monotonic()
+    email = EVERYONE[role]
+    reader = person(browser, base_url, language, email)
+    english = person(browser, base_url, "en", email)
+    try:
+        start = ["/"] if email is None else ["/", urlparse(reader.page.url).path]
+        crawl = LanguageCrawl(reader, live_app, language, english)
+        crawl.run(start)
+        reader.assert_every_page_scanned()
+    finally:
+        reader.page.context.close()
+        english.page.context.close()
+    took = time.monotonic() - started
+    print(f"{language} {role}: {len(crawl.visited)} pages in {took:.1f} s")
+    assert len(crawl.visited) >= 10, f"the crawl found too few pages: {crawl.visited}"
+    assert not crawl.problems, (
+        f"{len(crawl.problems)} problems for {role} in {language}:\n" + "\n".join(crawl.problems)
+    )
