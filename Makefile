@@ -9,6 +9,9 @@ WORKERS ?= 2
 # The tests keep the modules they compile (even where PYTHONDONTWRITEBYTECODE is set): each
 # test process would otherwise compile every module it imports again.
 PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest
+# Workers take tests from each other's queues when their own runs out: the longest tests are
+# sorted first (tests/conftest.py), and without stealing the first worker's share held them all.
+DIST = $(if $(filter 0,$(WORKERS)),,--dist worksteal)
 
 .PHONY: run test test-db test-quick lint format system-deps worker tick bench assets migration clean lock
 .PHONY: translations-extract translations-update translations-compile
@@ -49,7 +52,7 @@ run: $(RUNTIME) translations-compile
 ## fails the run.
 test: $(TESTING) system-deps translations-compile
 	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
-	$(PYTEST) -n $(WORKERS) $(PYTEST_ARGS); tests=$$?; \
+	$(PYTEST) -n $(WORKERS) $(DIST) $(PYTEST_ARGS); tests=$$?; \
 	wait $$lint; linted=$$?; cat $(VENV)/lint.log; \
 	[ $$linted -eq 0 ] || echo "make lint failed" >&2; \
 	[ $$tests -eq 0 ] && [ $$linted -eq 0 ]
@@ -57,11 +60,11 @@ test: $(TESTING) system-deps translations-compile
 ## Only the tests that use the database, browser tests included, without lint: for running
 ## them again on PostgreSQL, e.g. TEST_DATABASE_URL=postgresql+psycopg://... make test-db
 test-db: $(TESTING) system-deps translations-compile
-	$(PYTEST) -n $(WORKERS) -m db $(PYTEST_ARGS)
+	$(PYTEST) -n $(WORKERS) $(DIST) -m db $(PYTEST_ARGS)
 
 ## The quick check while working: no lint, and no slow or browser tests.
 test-quick: $(TESTING) system-deps translations-compile
-	$(PYTEST) -n $(WORKERS) -m "not slow and not e2e" $(PYTEST_ARGS)
+	$(PYTEST) -n $(WORKERS) $(DIST) -m "not slow and not e2e" $(PYTEST_ARGS)
 
 ## Debian packages the tests drive for real: Chromium for browser tests, Redis for jobs.
 system-deps:
