@@ -106,6 +106,8 @@ def test_check_apply_leave_return_send_and_read_the_reasons(visitor, mailbox):
     visitor.confirm_email(mailbox, email)
     visitor.open("/groups/new")
     visitor.fill("Group name", group_name)
+    # Other journeys add places of their own to the same site: choose this round's.
+    visitor.page.get_by_label("Where your group works").select_option(label="Oakbridge")
     visitor.page.get_by_label("Community group (not registered)").check()
     visitor.fill("Money coming in each year, in pounds (optional)", "3,000")
     visitor.press("Save group")
