@@ -380,3 +380,27 @@ def test_a_count_made_from_a_welsh_page_keeps_the_groups_reasons_in_english(
         "Your application was not chosen in the public vote. Not selected: its supporters had "
         "£500.00 left between them and it cost £1,200.00."
     )
+
+
+@pytest.mark.parametrize(
+    ("position", "english", "welsh"), [(9, "9th", "nawfed"), (10, "10th", "ddegfed")]
+)
+def test_ninth_and_tenth_places_read_in_the_readers_words(app, position, english, welsh):
+    """A vote ranks up to ten projects: the ninth and tenth places are whole sentences to
+    translate too, not an English "9th" inside a Welsh sentence."""
+    from flask_babel import force_locale
+
+    from voting.reason_words import reader_language
+    from voting.rules.ranked import _put_it
+    from voting.rules.reasons import render_one
+
+    said = _put_it(position, 2)
+    assert render_one(said, english_words()) == f"2 people put it {english}"
+    with app.test_request_context(), force_locale("cy"):
+        assert render_one(said, reader_language()) == f"2 berson a'i roddodd yn {welsh} dewis"
+
+
+def english_words():
+    from voting.rules.reasons import english
+
+    return english(pounds_from_pence)

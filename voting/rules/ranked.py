@@ -47,6 +47,9 @@ _PLACES = (
     Nn_("%(num)s person put it sixth", "%(num)s people put it sixth"),
     Nn_("%(num)s person put it seventh", "%(num)s people put it seventh"),
     Nn_("%(num)s person put it eighth", "%(num)s people put it eighth"),
+    # A vote here ranks up to ten; past the ordinal words, the number as English writes it.
+    Nn_("%(num)s person put it 9th", "%(num)s people put it 9th"),
+    Nn_("%(num)s person put it 10th", "%(num)s people put it 10th"),
 )
 _PLACE_PAST_WORDS = Nn_("%(num)s person put it %(place)s", "%(num)s people put it %(place)s")
 
