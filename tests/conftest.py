@@ -17,13 +17,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes, policy
+from functools import partial
 
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from giving.extensions import db, limiter
 from tests import pabulib_data
@@ -210,17 +211,77 @@ def _session_scope() -> object:
         return "test"
 
 
+class _Shared:
+    """A module's connection, and the sessions its shared data was made in."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self.sessions: list[Session] = []
+        self.session: scoped_session | None = None  # what db.session is while data is made
+
+    def make(self, **options) -> Session:
+        made = Session(bind=self.connection, **options)
+        self.sessions.append(made)
+        return made
+
+    def set_aside(self) -> None:
+        """Write the shared data and close its sessions: their objects keep what they had."""
+        for made in self.sessions:
+            made.commit()
+            made.close()
+        self.sessions.clear()
+
+
+@pytest.fixture(scope="module")
+def shared_session(app) -> Iterator:
+    """A session for data that every test in a module reads and none keeps: a module-scoped
+    fixture built with it (the access tests' people, rounds and votes) is made once, and each
+    test then runs in a savepoint of the same transaction, undone when it ends, so what one
+    test changes the next never sees. Everything is rolled back when the module is done.
+
+    The data's objects are set aside before the first test (written, and the session closed),
+    keeping what they had when made: a test reads their ids and names, and asks its own
+    session for anything else (reaching for more through them fails loudly)."""
+    with app.app_context():
+        connection = db.engine.connect()
+    transaction = connection.begin()
+    original = db.session
+    shared = _Shared(connection)
+    factory = partial(shared.make, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    db.session = shared.session = scoped_session(factory, scopefunc=_session_scope)
+    try:
+        yield shared
+    finally:
+        db.session.remove()
+        db.session = original
+        if transaction.is_active:
+            transaction.rollback()
+        connection.close()
+
+
+def _connection_for(request) -> tuple:
+    """The test's connection and what to undo at its end: a savepoint of its module's shared
+    transaction, or a transaction on a connection of its own."""
+    if "shared_session" in request.fixturenames:
+        shared = request.getfixturevalue("shared_session")
+        shared.set_aside()  # the shared data is written before the test's savepoint
+        return shared.connection, shared.connection.begin_nested(), False
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        connection = db.engine.connect()
+    return connection, connection.begin(), True
+
+
 @pytest.fixture
-def session(app) -> Iterator:
+def session(app, request) -> Iterator:
     """The database session for a test; everything it and its requests did is rolled back.
 
     The test body runs outside any app context, as a browser's requests would, so each request
     gets a fresh app context (and ``g``). Sessions are plain SQLAlchemy sessions bound to one
-    connection: commits release savepoints, and the outer transaction is rolled back at the end.
+    connection: commits release savepoints, and the test's transaction (or savepoint, in a
+    module that shares data: see ``shared_session``) is rolled back at the end.
     """
-    with app.app_context():
-        connection = db.engine.connect()
-    transaction = connection.begin()
+    connection, transaction, own = _connection_for(request)
     original = db.session
     factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
     db.session = scoped_session(factory, scopefunc=_session_scope)
@@ -231,7 +292,8 @@ def session(app) -> Iterator:
         db.session = original
         if transaction.is_active:
             transaction.rollback()
-        connection.close()
+        if own:
+            connection.close()
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from funds import services
-from giving.models import Role
+from giving.models import Role, User
 from tests.access_helpers import check_route, route_cases
 from tests.conftest import csrf_token, in_request, log_in
 from tests.factories import PlaceFactory, RoleGrantFactory, UserFactory
@@ -28,8 +28,9 @@ ROUTES_COVERED = {
 }
 
 
-@pytest.fixture
-def world(app, session):
+@pytest.fixture(scope="module")
+def world(app, shared_session):
+    session = shared_session.session
     with in_request(app, session) as ctx:
         built = bank_world(ctx)
         prepared = services.prepare_run(ctx, built["preparer"], built["fund"], built["on"])
@@ -125,7 +126,8 @@ def test_a_bad_statement_file_is_shown_next_to_the_field(app, session, client, w
 
     with in_request(app, session) as ctx:
         run = ctx.get(PaymentRun, world["run"])
-        services.approve_run(ctx, world["people"]["fund_manager"], run)
+        approver = ctx.get(User, world["people"]["fund_manager"].id)
+        services.approve_run(ctx, approver, run)
     manager = world["people"]["admin"]
     log_in(client, manager)
     page_url = f"/funds/{world['fund']}/payment-runs/{world['run']}"

@@ -26,8 +26,8 @@ ROUTES_COVERED = {
 }
 
 
-@pytest.fixture
-def world(session):
+@pytest.fixture(scope="module")
+def world(shared_session):
     place = PlaceFactory()
     fund = FundFactory(place=place, money=5_000_000)
     group = GroupFactory(place=place)

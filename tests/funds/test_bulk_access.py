@@ -21,8 +21,9 @@ ROUTES_COVERED = {
 }
 
 
-@pytest.fixture
-def world(app, session):
+@pytest.fixture(scope="module")
+def world(app, shared_session):
+    session = shared_session.session
     with in_request(app, session) as ctx:
         built = bank_world(ctx)
         prepared = services.prepare_run(ctx, built["preparer"], built["fund"], built["on"])

@@ -30,39 +30,41 @@ ROUTES_COVERED = {
 }
 
 
-@pytest.fixture
-def world(app, session, monkeypatch):
-    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_placefund")
-    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", "whsec_test")
-    with app.test_request_context():
-        fund = FundFactory()
-        manager = RoleGrantFactory(place=fund.place, role=Role.FUND_MANAGER).user
-        donor = UserFactory()
-        details = services.GiftAidDetails(
-            "Di", "Donor", "1", "E17 4QH", DeclarationScope.THIS_AND_FUTURE, taxpayer=True
-        )
-        named = {"donor_name": "Di Donor", "donor_email": donor.email}
-        pending = start_gift(fund, 1_000, donor, gift_aid=details, **named)
-        monthly = start_gift(fund, 500, donor, monthly=True, **named)
-        cleared = offline_gift(fund, manager, 700, donor_name="Cash Giver")
-        db.session.commit()
-        people = {
-            "visitor": None,
-            "person": UserFactory().id,
-            "donor": donor.id,
-            "panel": RoleGrantFactory(place=fund.place, role=Role.PANEL_MEMBER).user.id,
-            "fund_manager": manager.id,
-            "admin": RoleGrantFactory(place=fund.place, role=Role.ADMIN).user.id,
-            "elsewhere": RoleGrantFactory(place=PlaceFactory(), role=Role.FUND_MANAGER).user.id,
-        }
-        return {
-            "people": people,
-            "fund": fund.id,
-            "ref": pending.reference,
-            "monthly": monthly.id,
-            "declaration": pending.declaration_id,
-            "cleared": cleared.id,
-        }
+@pytest.fixture(scope="module")
+def world(app, shared_session):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_placefund")
+        patch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", "whsec_test")
+        with app.test_request_context():
+            fund = FundFactory()
+            manager = RoleGrantFactory(place=fund.place, role=Role.FUND_MANAGER).user
+            donor = UserFactory()
+            details = services.GiftAidDetails(
+                "Di", "Donor", "1", "E17 4QH", DeclarationScope.THIS_AND_FUTURE, taxpayer=True
+            )
+            named = {"donor_name": "Di Donor", "donor_email": donor.email}
+            pending = start_gift(fund, 1_000, donor, gift_aid=details, **named)
+            monthly = start_gift(fund, 500, donor, monthly=True, **named)
+            cleared = offline_gift(fund, manager, 700, donor_name="Cash Giver")
+            db.session.commit()
+            people = {
+                "visitor": None,
+                "person": UserFactory().id,
+                "donor": donor.id,
+                "panel": RoleGrantFactory(place=fund.place, role=Role.PANEL_MEMBER).user.id,
+                "fund_manager": manager.id,
+                "admin": RoleGrantFactory(place=fund.place, role=Role.ADMIN).user.id,
+                "elsewhere": RoleGrantFactory(place=PlaceFactory(), role=Role.FUND_MANAGER).user.id,
+            }
+            built = {
+                "people": people,
+                "fund": fund.id,
+                "ref": pending.reference,
+                "monthly": monthly.id,
+                "declaration": pending.declaration_id,
+                "cleared": cleared.id,
+            }
+        yield built
 
 
 STAFF_ONLY = {

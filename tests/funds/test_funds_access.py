@@ -53,8 +53,9 @@ ROUTES_COVERED = {
 }
 
 
-@pytest.fixture
-def world(session):
+@pytest.fixture(scope="module")
+def world(shared_session):
+    session = shared_session.session
     place = PlaceFactory()
     fund = FundFactory(place=place, money=5_000_000, questions=["What went well?"])
     group = GroupFactory(place=place)

@@ -29,8 +29,9 @@ ROUTES_COVERED = {
 }
 
 
-@pytest.fixture
-def world(session):
+@pytest.fixture(scope="module")
+def world(shared_session):
+    session = shared_session.session
     place = PlaceFactory()
     fund, other = FundFactory(place=place), FundFactory(place=place)
     claim = GiftAidClaim(fund_id=fund.id, from_on=TODAY, to_on=TODAY)

@@ -40,8 +40,9 @@ def _job(place, starter, state=JobState.DONE) -> Job:
     )
 
 
-@pytest.fixture
-def world(session):
+@pytest.fixture(scope="module")
+def world(shared_session):
+    session = shared_session.session
     place = PlaceFactory()
     fund = FundFactory(place=place)
     # Someone who started a job in the place: they see it, though they are not its staff.

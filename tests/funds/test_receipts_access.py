@@ -24,40 +24,42 @@ ROUTES_COVERED = {
 }
 
 
-@pytest.fixture
-def world(app, session, monkeypatch):
-    for key, value in STRIPE_SETTINGS.items():
-        monkeypatch.setitem(app.config, key, value)
-    with app.test_request_context():
-        fund = FundFactory()
-        donor = UserFactory()
-        named = {"donor_name": "Di Donor", "donor_email": donor.email}
-        gift = start_gift(fund, 1_500, donor, **named)
-        gift.succeeded_at = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
-        services.apply_facts(db.session, None, gift)
-        waiting = start_gift(fund, 900, donor, **named)
-        without_account = start_gift(fund, 500, None)
-        without_account.succeeded_at = dt.datetime(2026, 6, 2, 12, tzinfo=dt.UTC)
-        services.apply_facts(db.session, None, without_account)
-        manager = RoleGrantFactory(place=fund.place, role=Role.FUND_MANAGER).user
-        db.session.commit()
-        people = {
-            "visitor": None,
-            "person": UserFactory().id,
-            "donor": donor.id,
-            "panel": RoleGrantFactory(place=fund.place, role=Role.PANEL_MEMBER).user.id,
-            "fund_manager": manager.id,
-            "admin": RoleGrantFactory(place=fund.place, role=Role.ADMIN).user.id,
-            "elsewhere": RoleGrantFactory(place=PlaceFactory(), role=Role.FUND_MANAGER).user.id,
-        }
-        return {
-            "people": people,
-            "gift": gift.id,
-            "waiting": waiting.id,
-            "stranger_gift": without_account.id,
-            "token": receipt_token(without_account),
-            "bad_token": receipt_token(without_account)[:-4] + "AAAA",
-        }
+@pytest.fixture(scope="module")
+def world(app, shared_session):
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in STRIPE_SETTINGS.items():
+            patch.setitem(app.config, key, value)
+        with app.test_request_context():
+            fund = FundFactory()
+            donor = UserFactory()
+            named = {"donor_name": "Di Donor", "donor_email": donor.email}
+            gift = start_gift(fund, 1_500, donor, **named)
+            gift.succeeded_at = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
+            services.apply_facts(db.session, None, gift)
+            waiting = start_gift(fund, 900, donor, **named)
+            without_account = start_gift(fund, 500, None)
+            without_account.succeeded_at = dt.datetime(2026, 6, 2, 12, tzinfo=dt.UTC)
+            services.apply_facts(db.session, None, without_account)
+            manager = RoleGrantFactory(place=fund.place, role=Role.FUND_MANAGER).user
+            db.session.commit()
+            people = {
+                "visitor": None,
+                "person": UserFactory().id,
+                "donor": donor.id,
+                "panel": RoleGrantFactory(place=fund.place, role=Role.PANEL_MEMBER).user.id,
+                "fund_manager": manager.id,
+                "admin": RoleGrantFactory(place=fund.place, role=Role.ADMIN).user.id,
+                "elsewhere": RoleGrantFactory(place=PlaceFactory(), role=Role.FUND_MANAGER).user.id,
+            }
+            built = {
+                "people": people,
+                "gift": gift.id,
+                "waiting": waiting.id,
+                "stranger_gift": without_account.id,
+                "token": receipt_token(without_account),
+                "bad_token": receipt_token(without_account)[:-4] + "AAAA",
+            }
+        yield built
 
 
 DONOR_OR_STAFF = {

@@ -51,8 +51,8 @@ ROUTES_COVERED = {
 }
 
 
-@pytest.fixture
-def world(session):
+@pytest.fixture(scope="module")
+def world(shared_session):
     place = PlaceFactory()
     area = PostcodeAreaFactory(place=place, prefix="TB7")
     group = GroupFactory(place=place)

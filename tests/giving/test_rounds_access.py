@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from giving.models import Application, Group, Round, User
 from giving.workflow import State
 from tests.access_helpers import assert_sent_to_log_in
 from tests.conftest import post_form
 from tests.factories import ApplicationFactory
-from tests.giving.round_helpers import as_user, round_url
+from tests.giving.round_helpers import as_user, build_world, round_url
 
 STAFF_PAGES = [
     "/places/riverton/rounds/new",
@@ -33,6 +34,12 @@ GROUP_PAGES = [
     "/applications/{application}/files",
     "/applications/{application}/withdraw",
 ]
+
+
+@pytest.fixture(scope="module")
+def world(shared_session):
+    """The round tests' world, made once for this module's many requests."""
+    return build_world()
 
 
 def _url(world, template: str) -> str:
@@ -99,7 +106,7 @@ def test_a_round_cannot_be_reached_through_another_place(client, world, session)
     from tests.factories import PlaceFactory, RoleGrantFactory
 
     other = PlaceFactory(slug="elsewhere")
-    RoleGrantFactory(user=world.manager, place=other)
+    RoleGrantFactory(user=session.get(User, world.manager.id), place=other)
     as_user(client, world.manager)
     assert client.get(f"/places/elsewhere/rounds/{world.round.id}/manage").status_code == 404
 
@@ -127,14 +134,15 @@ def test_only_staff_can_record_decisions(client, world, session):
         page="/account",
     )
     assert response.status_code == 403
-    session.refresh(world.application)
-    assert world.application.state.value == "draft"
+    assert session.get(Application, world.application.id).state.value == "draft"
 
 
 @pytest.mark.parametrize("who", ["member", "resident", "panel", "elsewhere_manager"])
 def test_only_staff_of_the_place_can_override(client, world, session, who):
     application = ApplicationFactory(
-        round=world.round, group=world.other_group, state=State.SHORTLISTED
+        round=session.get(Round, world.round.id),
+        group=session.get(Group, world.other_group.id),
+        state=State.SHORTLISTED,
     )
     session.commit()
     as_user(client, getattr(world, who))
@@ -151,7 +159,7 @@ def test_only_staff_of_the_place_can_override(client, world, session, who):
 
 
 def test_removing_or_moving_questions_and_criteria_is_for_staff_only(client, world, session):
-    round_ = world.draft_round
+    round_ = session.get(Round, world.draft_round.id)
     question, criterion = round_.questions[0], round_.criteria[0]
     position = question.position
     urls = [
@@ -174,8 +182,12 @@ def test_removing_or_moving_questions_and_criteria_is_for_staff_only(client, wor
     assert criterion in round_.criteria
 
 
-def test_the_sent_page_is_for_the_group_and_staff(client, world):
-    sent = ApplicationFactory(round=world.round, group=world.other_group, state=State.SUBMITTED)
+def test_the_sent_page_is_for_the_group_and_staff(client, world, session):
+    sent = ApplicationFactory(
+        round=session.get(Round, world.round.id),
+        group=session.get(Group, world.other_group.id),
+        state=State.SUBMITTED,
+    )
     url = f"/applications/{sent.id}/sent"
     assert_sent_to_log_in(client.get(url))
     as_user(client, world.member)

@@ -27,8 +27,9 @@ ROUTES_COVERED = {
 }
 
 
-@pytest.fixture
-def world(app, session):
+@pytest.fixture(scope="module")
+def world(app, shared_session):
+    session = shared_session.session
     w = vote_world(app, session)
     counted = vote_world(app, session, slug="ashvale-counted")
     # The resident has shown they live in the counted vote's place too.

@@ -37,8 +37,9 @@ ROUTES_COVERED = {
 }
 
 
-@pytest.fixture
-def world(session):
+@pytest.fixture(scope="module")
+def world(shared_session):
+    session = shared_session.session
     w = build_panel_world()
     category = ProfileCategory(panel=w.panel, name="Ward", position=1)
     category.values.append(ProfileValue(label="North", position=1))
