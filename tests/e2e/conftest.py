@@ -109,21 +109,24 @@ def with_axe(context: BrowserContext) -> BrowserContext:
     return context
 
 
-def axe_scan(page: Page) -> AxeResults:
-    """axe's findings on the page now showing (violations only)."""
-    response = page.evaluate(_AXE_RUN, _AXE_OPTIONS)
+def axe_scan(page: Page, options: dict | None = None) -> AxeResults:
+    """axe's findings on the page now showing (violations only), with every rule unless
+    ``options`` says otherwise (axe.run's options)."""
+    options = {**_AXE_OPTIONS, **(options or {})}
+    response = page.evaluate(_AXE_RUN, options)
     if response is None:
         page.evaluate(AXE_SCRIPT)
-        response = page.evaluate(_AXE_RUN, _AXE_OPTIONS)
+        response = page.evaluate(_AXE_RUN, options)
     return AxeResults(response)
 
 
 class Visitor:
     """A person in the browser. Every page they land on is scanned with axe."""
 
-    def __init__(self, page: Page, base_url: str) -> None:
+    def __init__(self, page: Page, base_url: str, axe_options: dict | None = None) -> None:
         self.page = page
         self.base_url = base_url
+        self.axe_options = axe_options
         self.reached: list[str] = []
         self.scanned: set[str] = set()
         page.on("framenavigated", self._navigated)
@@ -135,7 +138,7 @@ class Visitor:
     def check(self) -> None:
         """Scan the page now showing; fail on any accessibility violation."""
         self.page.wait_for_load_state("load")
-        results = axe_scan(self.page)
+        results = axe_scan(self.page, self.axe_options)
         url = self.page.url
         self.scanned.add(url)
         assert results.violations_count == 0, (
