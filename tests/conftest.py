@@ -188,6 +188,16 @@ def app(tmp_path_factory, smtp_server) -> Iterator[Flask]:
         yield app
 
 
+@pytest.fixture(scope="session")
+def file_app() -> Flask:
+    """The app for commands that only read and write files (a panel lottery from CSV files,
+    checking a lottery's bundle): it has no test database, so a test that uses it alone is
+    not a database test, and runs once rather than again on PostgreSQL."""
+    from wsgi import create_app
+
+    return create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
 @pytest.fixture
 def mailbox(smtp_server) -> Mailbox:
     _controller, box = smtp_server

@@ -44,7 +44,7 @@ def _bundle(pool, quotas, seats, method, source, result):
 
 
 @pytest.mark.slow
-def test_thirty_from_two_thousand_fairly_meets_quotas_beats_legacy_and_verifies(app, tmp_path):
+def test_thirty_from_two_thousand_fairly_meets_quotas_beats_legacy_and_verifies(file_app, tmp_path):
     pool, quotas = make_pool(), make_quotas()
     table = sortition.chances(pool, quotas, 30, legacy_runs=60)
     # Every volunteer's chance is at least the legacy method's lowest on the same pool.
@@ -64,7 +64,7 @@ def test_thirty_from_two_thousand_fairly_meets_quotas_beats_legacy_and_verifies(
 
     path = tmp_path / "bundle.json"
     path.write_text(json.dumps(bundle))
-    runner = app.test_cli_runner()
+    runner = file_app.test_cli_runner()
     checked = runner.invoke(args=["panel", "verify", str(path)])
     assert checked.exit_code == 0, checked.output
     assert "the same 30 people are chosen" in checked.output
@@ -78,14 +78,14 @@ def test_thirty_from_two_thousand_fairly_meets_quotas_beats_legacy_and_verifies(
     assert bundle["alternates"][0] in refused.output
 
 
-def test_verify_names_a_changed_result_and_a_changed_pool(app, tmp_path):
+def test_verify_names_a_changed_result_and_a_changed_pool(file_app, tmp_path):
     pool = [{"id": f"v{i}", "ward": "North" if i % 3 else "South"} for i in range(30)]
     quotas = [
         sortition.Quota("ward", "North", 2, 3),
         sortition.Quota("ward", "South", 2, 3),
     ]
     _outcome, bundle = _bundle(pool, quotas, 5, "legacy", "Dice at the meeting", "6 2 5")
-    runner = app.test_cli_runner()
+    runner = file_app.test_cli_runner()
     path = tmp_path / "b.json"
     path.write_text(json.dumps(bundle))
     assert runner.invoke(args=["panel", "verify", str(path)]).exit_code == 0
@@ -102,7 +102,7 @@ def test_verify_names_a_changed_result_and_a_changed_pool(app, tmp_path):
     assert runner.invoke(args=["panel", "verify", str(path)]).exit_code == 1
 
 
-def test_the_command_line_draws_fairly_unless_asked_for_legacy(app, tmp_path):
+def test_the_command_line_draws_fairly_unless_asked_for_legacy(file_app, tmp_path):
     pool = [{"id": f"v{i}", "age": ["Young", "Old"][i % 2]} for i in range(20)]
     (tmp_path / "pool.csv").write_text(
         "id,age\n" + "".join(f"{p['id']},{p['age']}\n" for p in pool)
@@ -110,7 +110,7 @@ def test_the_command_line_draws_fairly_unless_asked_for_legacy(app, tmp_path):
     (tmp_path / "quotas.csv").write_text("category,value,min,max\nage,Young,2,2\nage,Old,2,2\n")
     args = ["panel", "draw", "--pool", str(tmp_path / "pool.csv")]
     args += ["--quotas", str(tmp_path / "quotas.csv"), "--size", "4", "--seed", "8"]
-    runner = app.test_cli_runner()
+    runner = file_app.test_cli_runner()
     quotas = sortition.read_quotas((tmp_path / "quotas.csv").read_text())
     fair = runner.invoke(args=args)
     assert fair.exit_code == 0, fair.output

@@ -103,7 +103,7 @@ def test_targets_that_do_not_add_up_are_named():
     )
 
 
-def test_the_command_line_draws_from_csv_files(app, tmp_path):
+def test_the_command_line_draws_from_csv_files(file_app, tmp_path):
     pool, quotas = make_pool(), make_quotas()
     pool_csv = tmp_path / "pool.csv"
     pool_csv.write_text(
@@ -117,7 +117,7 @@ def test_the_command_line_draws_from_csv_files(app, tmp_path):
         "category,value,min,max\n"
         + "".join(f"{q.category},{q.value},{q.min},{q.max}\n" for q in quotas)
     )
-    runner = app.test_cli_runner()
+    runner = file_app.test_cli_runner()
     args = ["panel", "draw", "--pool", str(pool_csv), "--quotas", str(quotas_csv), "--size", "30"]
     result = runner.invoke(args=[*args, "--seed", "99"])
     assert result.exit_code == 0, result.output
@@ -132,10 +132,10 @@ def test_the_command_line_draws_from_csv_files(app, tmp_path):
     assert "more than the 30 seats" in failed.output
 
 
-def test_the_command_line_refuses_a_pool_without_ids(app, tmp_path):
+def test_the_command_line_refuses_a_pool_without_ids(file_app, tmp_path):
     (tmp_path / "pool.csv").write_text("name,age\nA,16-29\n")
     (tmp_path / "quotas.csv").write_text("category,value,min,max\nage,16-29,0,1\n")
-    result = app.test_cli_runner().invoke(
+    result = file_app.test_cli_runner().invoke(
         args=[
             "panel",
             "draw",
