@@ -57,18 +57,29 @@ def _uses_database(item: pytest.Item) -> bool:
     return any(hasattr(module, name) for name in DATABASE_HELPERS)
 
 
-def _cost(item: pytest.Item) -> int:
-    """How long a test takes, roughly: the slow ones (the fuzz test alone takes over a minute),
-    then the browser tests (4 to 35 seconds each), then the rest (well under a second)."""
-    if item.get_closest_marker("slow") is not None:
-        return 0
-    return 1 if item.get_closest_marker("e2e") is not None else 2
+def _cost(item: pytest.Item) -> tuple[int, int]:
+    """How long a test takes, roughly: the slow ones, longest first (``slow(minutes=...)``
+    on the few that take minutes: the fuzz test and the crawls), then the browser tests (4
+    to 35 seconds each), then the rest (well under a second)."""
+    slow = item.get_closest_marker("slow")
+    if slow is not None:
+        return 0, -slow.kwargs.get("minutes", 0)
+    return (1 if item.get_closest_marker("e2e") is not None else 2), 0
+
+
+def _dealt(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """``items`` (longest first) dealt like cards into one pile for each worker, the piles
+    laid end to end. pytest-xdist's work stealing hands each worker one stretch of the list
+    and lets the others take from its end: without dealing, the first worker's stretch held
+    every long test, one after another, while the others ran out of work."""
+    return [item for pile in range(workers) for item in items[pile::workers]]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the browser tests and the tests that use the database; then put the longest tests
-    first (each kind in its own order), so that parallel workers start on them and finish
-    together on short ones instead of one waiting on a long test picked up at the end."""
+    first (each kind in its own order), dealt among the parallel workers, so that each starts
+    on its share of them and they finish together on short ones, instead of one waiting on a
+    long test picked up at the end."""
     e2e = config.rootpath / "tests" / "e2e"
     for item in items:
         if item.path.is_relative_to(e2e):
@@ -76,6 +87,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if _uses_database(item):
             item.add_marker(pytest.mark.db)
     items.sort(key=_cost)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        items[:] = _dealt(items, workers)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

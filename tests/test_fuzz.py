@@ -255,7 +255,7 @@ def offline(app: Flask) -> Iterator[None]:
         app.config.update(saved)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(minutes=3)
 @pytest.mark.usefixtures("demo")
 def test_no_route_answers_5xx_to_hostile_input(app, session):
     started = time.monotonic()

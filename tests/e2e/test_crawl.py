@@ -27,8 +27,9 @@ from werkzeug.exceptions import HTTPException
 
 from giving.demo import DEMO_PASSWORD
 
-# Among the longest tests: marked slow, so that parallel workers start on them first.
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+# Among the longest tests: marked slow, with about how many minutes each takes on a busy
+# machine, so that parallel workers start on them first, the longest spread among them.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow(minutes=1)]
 
 ROLES = {
     "anonymous": None,

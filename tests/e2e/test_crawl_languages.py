@@ -45,8 +45,9 @@ from giving.languages import COOKIE
 from tests.e2e.conftest import Visitor, with_axe
 from tests.e2e.test_crawl import HREF, ROLES, Crawl
 
-# Among the longest tests: marked slow, so that parallel workers start on them first.
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+# Among the longest tests: marked slow, with about how many minutes each takes on a busy
+# machine, so that parallel workers start on them first, the longest spread among them.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow(minutes=4)]
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("cy", "pl")
