@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from flask import Flask, abort, current_app, flash, render_template, request
+from flask import Flask, abort, current_app, flash, get_flashed_messages, render_template, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import event
@@ -52,6 +52,22 @@ class Done(Generic[T]):
 def say(message: str) -> None:
     """A success message for the next page."""
     flash(message, "success")
+
+
+# The kinds of message a page shows above its heading, each in one banner, problems first.
+BANNER_KINDS = ("error", "info", "success")
+
+
+def banners() -> list[tuple[str, list[str]]]:
+    """The messages waiting for this page, one banner for each kind, each message once: two
+    banners of one kind would be two landmarks with one name (after two redirects, say)."""
+    found: dict[str, list[str]] = {kind: [] for kind in BANNER_KINDS}
+    flashed: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
+    for category, message in flashed:
+        kind = category if category in found else "info"
+        if message not in found[kind]:
+            found[kind].append(message)
+    return [(kind, messages) for kind, messages in found.items() if messages]
 
 
 def show_error(form: FlaskForm | None, error: DomainError) -> None:
@@ -108,6 +124,7 @@ def button_action(action: Callable[[], Any], done: str) -> bool:
 
 def init_app(app: Flask) -> None:
     """Commit at the end of each successful POST; roll back everything else."""
+    app.add_template_global(banners)
 
     @app.after_request
     def _finish(response: Response) -> Response:

@@ -3,12 +3,14 @@ background jobs, the append-only audit log."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from cryptography.fernet import Fernet
+from flask import flash, render_template
 from redis import Redis
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
@@ -16,10 +18,11 @@ from sqlalchemy.exc import DatabaseError
 from giving.email import send_email
 from giving.extensions import db
 from giving.jobs import commit, run_worker
-from giving.models import AuditEntry, OutboxMessage, OutboxStatus
+from giving.languages import COOKIE
+from giving.models import AuditEntry, OutboxMessage, OutboxStatus, Role
 from giving.services import audit
 from tests.conftest import log_in
-from tests.factories import UserFactory
+from tests.factories import PlaceFactory, RoleGrantFactory, UserFactory
 from wsgi import create_app
 
 
@@ -218,3 +221,31 @@ def test_the_record_of_changes_is_for_staff_only(client, session):
     client2 = client.application.test_client()
     log_in(client2, resident)
     assert client2.get(f"/places/{place.slug}/audit").status_code == 403
+
+
+def test_the_record_of_changes_says_it_is_in_english_on_a_welsh_page(client, session):
+    place = PlaceFactory()
+    manager = RoleGrantFactory(place=place, role=Role.FUND_MANAGER).user
+    audit(session, manager, "test.thing", place, "Set the panel's quotas", place=place)
+    session.commit()
+    log_in(client, manager)
+    client.set_cookie(COOKIE, "cy")
+    page = client.get(f"/places/{place.slug}/audit").get_data(as_text=True)
+    assert 'lang="cy"' in page
+    assert '<td class="govuk-table__cell" lang="en">Set the panel&#39;s quotas</td>' in page
+
+
+def test_messages_waiting_for_a_page_show_in_one_banner_for_each_kind(app):
+    with app.test_request_context("/"):
+        flash("Log in to vote.", "info")
+        flash("This vote is not open for voting now.", "message")
+        flash("Log in to vote.", "info")
+        flash("Saved.", "success")
+        page = render_template("errors.html", code=400, title="Oops", message="Try again.")
+    assert page.count('role="region"') == 1
+    assert page.count('role="alert"') == 1
+    assert page.count("Log in to vote.") == 1
+    problem, saved = page.index("This vote is not open"), page.index("Saved.")
+    assert page.index("Log in to vote.") < problem < saved
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
