@@ -12,12 +12,14 @@ made when it is asked for. The rules that count identical ballots together ask i
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import suppress
+from dataclasses import replace
 from itertools import pairwise
 from typing import Any, overload
 
 import numpy as np
 
-from voting.rules.model import Ballot, Number
+from voting.rules.model import Ballot, Election, Number
 
 _new = Ballot.__new__
 _BITS = 62  # projects per word of a set of projects written as bits
@@ -73,7 +75,16 @@ class BallotColumns(Sequence[Ballot]):
     ballot without points).
     """
 
-    __slots__ = ("_kinds", "ids", "indptr", "members", "points", "voter_ids", "which")
+    __slots__ = (
+        "_approval",
+        "_kinds",
+        "ids",
+        "indptr",
+        "members",
+        "points",
+        "voter_ids",
+        "which",
+    )
 
     def __init__(
         self,
@@ -91,6 +102,7 @@ class BallotColumns(Sequence[Ballot]):
         self.points = None if points is None else list(points)
         self.voter_ids = voter_ids
         self._kinds: list[Ballot] | None = None
+        self._approval: tuple[tuple[tuple[int, ...], int], tuple[Any, ...]] | None = None
         kinds = len(self.indptr) - 1
         if kinds < 0 or self.indptr[0] != 0 or self.indptr[-1] != len(self.members):
             raise ValueError("indptr must run from 0 to the number of members")
@@ -128,6 +140,23 @@ class BallotColumns(Sequence[Ballot]):
         )
         out._kinds = [_cast(kind, None) for kind in kinds]
         return out
+
+    @classmethod
+    def from_ballots(cls, ballots: Sequence[Ballot]) -> BallotColumns:
+        """``ballots`` as columns: each different ballot (its projects, points and further
+        fields; the voter id aside) once, with every ballot's voter id."""
+        kinds: dict[tuple[Any, ...], int] = {}
+        found: list[Ballot] = []
+        which: list[int] = []
+        for ballot in ballots:
+            key = (ballot.projects, ballot.points, ballot.extra)
+            kind = kinds.get(key)
+            if kind is None:
+                kind = kinds[key] = len(found)
+                found.append(Ballot(ballot.projects, ballot.points, None, ballot.extra))
+            which.append(kind)
+        voter_ids = [b.voter_id for b in ballots]
+        return cls.of(found, which, None if all(v is None for v in voter_ids) else voter_ids)
 
     @property
     def kinds(self) -> list[Ballot]:
@@ -179,8 +208,20 @@ class BallotColumns(Sequence[Ballot]):
         sorted), how many people supported each, each project's supporting sets (by
         number), and each project's supporters. A ballot supports every project it chooses
         (with more than zero points, on a ballot with points). Raises KeyError for an id
-        that ``index`` does not know."""
-        numbers = np.array([index[pid] for pid in self.ids], dtype=np.intp)
+        that ``index`` does not know.
+
+        The columns do not change once made, so the reading is worked out once for each
+        numbering of the projects and kept: the lists returned are shared, not to be changed.
+        """
+        key = (tuple([index[pid] for pid in self.ids]), size)
+        if self._approval is not None and self._approval[0] == key:
+            return self._approval[1]
+        found = self._read_approval(np.array(key[0], dtype=np.intp), size)
+        self._approval = (key, found)
+        return found
+
+    def _read_approval(self, numbers: np.ndarray, size: int) -> tuple[Any, ...]:
+        """:meth:`approval`, with ``numbers[k]`` the number of the project ``ids[k]``."""
         counts = self.counts()
         cast = np.flatnonzero(counts)
         if not len(cast):
@@ -195,6 +236,20 @@ class BallotColumns(Sequence[Ballot]):
         np.add.at(mult, inverse, counts[cast])
         indptr = np.searchsorted(rows, np.arange(len(counts) + 1))
         return _approval_sets(indptr, members, cast[first], mult, size)
+
+
+def merge_ballots(election: Election) -> Election:
+    """The same election with its ballots kept as columns (:meth:`BallotColumns.from_ballots`)
+    and read as approval ballots, so that identical ballots are merged once, when the
+    election is loaded, rather than at every count."""
+    columns = election.ballots
+    if not isinstance(columns, BallotColumns):
+        columns = BallotColumns.from_ballots(columns)
+        election = replace(election, ballots=columns)
+    index = {p.id: i for i, p in enumerate(election.projects)}
+    with suppress(KeyError):  # an unknown project: the count says so
+        columns.approval(index, len(index))
+    return election
 
 
 def _approval_sets(
@@ -223,4 +278,4 @@ def _approval_sets(
     return groups, mult.tolist(), supporters, votes.tolist()
 
 
-__all__ = ["BallotColumns"]
+__all__ = ["BallotColumns", "merge_ballots"]

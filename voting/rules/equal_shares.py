@@ -38,8 +38,9 @@ from operator import mul
 import numpy as np
 
 from voting.rules.ballots import ApprovalView, PointsView, approval_view, points_view
+from voting.rules.equal_shares_batch import Counter
+from voting.rules.equal_shares_disjoint import disjoint_run, supports_are_disjoint
 from voting.rules.equal_shares_explain import describe, explain_top_up
-from voting.rules.equal_shares_float import FloatCount
 from voting.rules.equal_shares_search import completed_share
 from voting.rules.greedy import greedy_fill, people
 from voting.rules.model import (
@@ -261,8 +262,13 @@ def build_input(election: Election, by_points: bool, rank: list[int]) -> Input:
         key=lambda j: rank[j],
     )
     clone_ids: dict[_CloneKey, int] = {}
-    rho0 = {j: Fraction(costs[j]) / (total_u[j] * sat[j]) for j in candidates}
-    keys0 = [(_below(rho0[j]), rank[j], j) for j in candidates]
+    if by_points:
+        rho0 = {j: Fraction(costs[j]) / (total_u[j] * sat[j]) for j in candidates}
+        keys0 = [(_below(rho0[j]), rank[j], j) for j in candidates]
+    else:
+        # Satisfaction is the cost: each of a project's supporters pays an equal part.
+        rho0 = {j: Fraction(1, total_u[j]) for j in candidates}
+        keys0 = [(math.nextafter(1 / total_u[j], -math.inf), rank[j], j) for j in candidates]
     heapq.heapify(keys0)
     return Input(
         costs=costs,
@@ -509,16 +515,7 @@ def run(inp: Input, share: Number, *, explain: bool = False) -> Run:
 def _counter(inp: Input) -> Callable[[Fraction], Run]:
     """Runs of MES for the completions: in floats where they decide for certain."""
     exact = partial(run, inp)
-    if not inp.uniform:
-        return exact
-    quick = FloatCount(inp)
-
-    def count(share: Fraction) -> Run:
-        found = quick.selected(share)
-        # A pass in floats costs about a fifth of an exact one.
-        return exact(share) if found is None else Run(found[0], [], [], {}, found[1] // 5)
-
-    return count
+    return Counter(inp, exact) if inp.uniform else exact
 
 
 def equal_shares(
@@ -559,7 +556,8 @@ def equal_shares(
         beta = completed_share(inp, budget, completion, increment, _counter(inp))
 
     if beta is not None:
-        counted = run(inp, beta, explain=True)
+        direct = inp.uniform and supports_are_disjoint(inp)
+        counted = (disjoint_run if direct else run)(inp, beta, explain=True)
     else:
         counted = Run(list(inp.preselected) if n else [], [], [], {})
     selection = counted.selected

@@ -8,7 +8,8 @@ changes only where the share passes one of those values. So instead of running E
 at every step, each step where the set changes is checked, in order, with the same test as
 :func:`voting.rules.equal_shares_search.completed_share` (the outcome costs more than the
 budget, or the raising is done): the share found is the one that raising one step at a time
-would stop at.
+would stop at. For the same reason one run of Equal Shares, with the numbers that explain
+it, can be worked out directly (:func:`disjoint_run`).
 """
 
 from __future__ import annotations
@@ -17,21 +18,65 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from voting.rules.model import Number
 
 if TYPE_CHECKING:
-    from voting.rules.equal_shares import Input
+    from voting.rules.equal_shares import Input, Run
 
 
 def supports_are_disjoint(inp: Input) -> bool:
     """Whether no group of voters supports two of the projects that cost something."""
-    members = [m for j in inp.candidates for _, m in inp.supporters(j)]
-    if not members:
-        return True
-    everyone = np.concatenate(members)
-    return len(np.unique(everyone)) == len(everyone)
+    seen: set[int] = set()
+    for j in inp.candidates:
+        for bucket in inp.buckets[j]:
+            before = len(seen)
+            seen.update(bucket.members)
+            if len(seen) != before + len(bucket.members):
+                return False
+    return True
+
+
+def disjoint_run(inp: Input, share: Number, *, explain: bool = False) -> Run:
+    """One run of Equal Shares with ``share`` per voter, for disjoint supports and
+    satisfaction by cost: what :func:`voting.rules.equal_shares.run` gives, worked out
+    directly.
+
+    No supporter of a project pays towards another, so each of a project's ``n`` supporters
+    still has the whole share when its turn comes: it is affordable when ``n`` shares cover
+    its cost, and then each pays ``cost / n``, which is ``1 / n`` per unit of satisfaction.
+    The affordable projects are bought in that order (the most supporters first), ties going
+    by the tie-breaking order.
+    """
+    from voting.rules.equal_shares import Bought, Run
+
+    if not inp.uniform:
+        raise ValueError("a direct run needs satisfaction by cost")
+    share = Fraction(share)
+    rank = inp.rank
+    total_u = inp.total_u
+    p, q = share.numerator, share.denominator
+    num, den = inp.cost_num, inp.cost_den
+    affordable = [j for j in inp.candidates if total_u[j] * p * den[j] >= num[j] * q]
+    affordable.sort(key=lambda j: (-total_u[j], rank[j]))
+    selected = [*inp.preselected, *affordable]
+    rhos = [Fraction(1, total_u[j]) for j in affordable]
+    bought: list[Bought] = []
+    money_at_end: dict[int, Fraction] = {}
+    if explain:
+        paid: dict[int, Fraction] = {}
+        for j, rho in zip(affordable, rhos, strict=True):
+            each = Fraction(num[j], den[j] * total_u[j])
+            bought.append(Bought(j, total_u[j] * share, rho, each))
+            paid.update(dict.fromkeys(inp.buckets[j][0].members, each))
+        chosen = set(selected)
+        mult = inp.mult
+        for j in range(len(inp.costs)):
+            if j in chosen or not inp.buckets[j]:
+                continue
+            members = [g for b in inp.buckets[j] for g in b.members]
+            spent = sum(int(mult[g]) * paid[g] for g in members if g in paid)
+            money_at_end[j] = share * int(mult[members].sum()) - spent
+    return Run(selected, rhos, bought, money_at_end)
 
 
 def disjoint_share(

@@ -83,7 +83,7 @@ class Envelope:
     def union(self, other: Envelope) -> Envelope:
         """Bounds that hold for the money in either envelope (both over the same interval)."""
         base = other.size
-        pairs, gvid = np.unique(self.gvid * base + other.gvid, return_inverse=True)
+        pairs, gvid = _distinct(self.gvid * base + other.gvid, self.size * base)
         mine = pairs // base
         theirs = pairs % base
         a = self.cols[:, mine]
@@ -206,6 +206,20 @@ class Envelope:
             lookup[classes[mine]] = np.asarray(targets, dtype=np.intp)[mine]
             self.gvid[members] = lookup[self.gvid[members]]
             lookup[classes[mine]] = classes[mine]
+
+
+def _distinct(keys: np.ndarray, below: int) -> tuple[np.ndarray, np.ndarray]:
+    """The different values of ``keys`` (all below ``below``) in order, and which of them
+    each key is: what ``np.unique`` gives, found without sorting when a table of ``below``
+    entries is small enough to mark them in."""
+    if below > 8 * len(keys) + (1 << 16):
+        return np.unique(keys, return_inverse=True)
+    present = np.zeros(below, dtype=bool)
+    present[keys] = True
+    values = np.flatnonzero(present)
+    number = np.zeros(below, dtype=np.intp)
+    number[values] = np.arange(len(values))
+    return values, number[keys]
 
 
 def _paid_loop(

@@ -31,6 +31,9 @@ from voting.rules.model import Number
 if TYPE_CHECKING:
     from voting.rules.equal_shares import Input, Run
 
+_BACKOFF = 4
+"""How many times more steps are counted one by one, each time proofs cost more than counting
+the steps they skipped (on Toulouse 2024, where they do, 4 took a tenth less time than 2)."""
 _MAX_WAYS = 4  # more ways the count could go than this: try a shorter interval
 _GROW_PERCENT = 12
 """How much longer the next interval is, in per cent, after a proof passed: a proof's work
@@ -308,6 +311,15 @@ def _certify(
     return steps, proof.work
 
 
+def _steps(
+    share0: Fraction, step: Fraction, k: int, count: int, max_steps: int | None
+) -> list[Fraction]:
+    """The shares of ``count`` steps from step ``k`` on (none beyond step ``max_steps``)."""
+    if max_steps is not None:
+        count = min(count, max_steps - k + 1)
+    return [share0 + (k + i) * step for i in range(count)]
+
+
 def _search(
     inp: Input,
     budget: Number,
@@ -316,6 +328,7 @@ def _search(
     done: Callable[[Sequence[int]], bool],
     count: Callable[[Fraction], Run],
     max_steps: int | None = None,
+    ahead: Callable[[list[Fraction]], None] | None = None,
 ) -> Fraction | None:
     """The voters' share at which raising it by ``step`` at a time stops.
 
@@ -324,7 +337,8 @@ def _search(
     first, the step before gives the result (None: the outcome before any run, nothing
     bought). With ``max_steps``, that step gives the result if nothing stopped before. Runs of
     steps proven not to stop (:func:`_certify`) are skipped; the steps near the end are run
-    one by one.
+    one by one. ``ahead``, if given, is told the shares about to be counted one by one, so
+    that it can count them together.
 
     Proofs go on while the steps they gained lately would have cost more work to count one
     by one than the proofs took; otherwise the next steps are counted one by one, more of
@@ -370,10 +384,14 @@ def _search(
             else:
                 # Proofs cost more here than counting each step: count the next few.
                 direct = backoff
-                backoff = min(2 * backoff, 256)
+                backoff = min(_BACKOFF * backoff, 256)
             continue
         direct = max(0, direct - 1)
         k += 1
+        if ahead is not None:
+            # The steps sure to be counted one by one from here: count them side by side.
+            coming = max(direct + 1, 3 - settled)
+            ahead(_steps(share0, step, k, coming, max_steps))
         counted = count(share0 + k * step)
         run_work = 0.8 * run_work + 0.2 * counted.work
         bought = frozenset(counted.selected)
@@ -413,4 +431,5 @@ def completed_share(
 
     if supports_are_disjoint(inp):
         return disjoint_share(inp, budget, Fraction(budget, n), step, done, max_steps)
-    return _search(inp, budget, Fraction(budget, n), step, done, count, max_steps)
+    ahead = getattr(count, "ahead", None)
+    return _search(inp, budget, Fraction(budget, n), step, done, count, max_steps, ahead)

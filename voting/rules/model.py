@@ -251,15 +251,13 @@ def tie_ranks(projects: Sequence[Project], tie_break: TieBreak = "id") -> list[i
 MoneyFormat = Callable[[Number], str]
 
 
-def _floor_2dp(amount: Number) -> tuple[int, int]:
-    hundredths = (Fraction(amount) * 100).__floor__()
-    return divmod(hundredths, 100)
-
-
 def plain_amount(amount: Number) -> str:
     """Format an amount in the data's own units: ``1,234`` or ``1,234.56`` (rounded down)."""
-    whole, cents = _floor_2dp(amount)
-    if cents == 0 and Fraction(amount) == whole:
+    if type(amount) is int:
+        return f"{amount:,}"
+    exact = Fraction(amount)
+    whole, cents = divmod(exact.numerator * 100 // exact.denominator, 100)
+    if cents == 0 and exact.denominator == 1:
         return f"{whole:,}"
     return f"{whole:,}.{cents:02d}"
 

@@ -4,6 +4,7 @@ outcome under every rule, the same ballot file."""
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -22,7 +23,7 @@ from voting.rules import (
     write_pabulib,
 )
 from voting.rules.ballots import approval_view, points_view
-from voting.rules.columns import BallotColumns
+from voting.rules.columns import BallotColumns, merge_ballots
 
 
 def as_columns(ballots: list[Ballot]) -> BallotColumns:
@@ -170,3 +171,43 @@ def test_the_ballot_file_of_columns_is_that_of_the_list(points):
     kinds = as_columns(anonymous)
     unnamed = BallotColumns(kinds.ids, kinds.indptr, kinds.members, kinds.which, None, kinds.points)
     assert write_pabulib(_with(election, unnamed)) == write_pabulib(_with(election, anonymous))
+
+
+def test_ballots_merged_once_are_the_ballots_cast():
+    election = _random_election(3, points=True)
+    merged = merge_ballots(election)
+    assert isinstance(merged.ballots, BallotColumns)
+    assert list(merged.ballots) == list(election.ballots)
+    assert len(merged.ballots.kinds) < len(election.ballots)
+    assert merge_ballots(merged) is merged
+    unnamed = BallotColumns.from_ballots([Ballot(("1",)), Ballot(("1",)), Ballot(("2",))])
+    assert unnamed.voter_ids is None
+    assert [(b.projects, n) for b, n in unnamed.merged()] == [(("1",), 2), (("2",), 1)]
+
+
+def test_the_approval_reading_of_columns_is_worked_out_once():
+    election = merge_ballots(_random_election(4, points=False))
+    first = approval_view(election)
+    again = approval_view(election)
+    assert again.supporters is first.supporters
+    # Another numbering of the projects is read again.
+    turned = _with(election, election.ballots)
+    turned.projects = list(reversed(election.projects))
+    assert approval_view(turned).supporters is not first.supporters
+    assert _sets(approval_view(turned)) == _sets(approval_view(_with(turned, list(turned.ballots))))
+
+
+@pytest.mark.parametrize(
+    "name", ["Poland_Wroclaw_2016_Rejon_nr_10_750", "Poland_Zabrze_2020_Mikulczyce"]
+)
+def test_choose_one_ballots_merged_at_loading_give_the_reference_outcomes(name):
+    path = DATA / f"{name}.pb"
+    if not path.is_file():
+        pytest.skip("Pabulib data not available")
+    election = read_pabulib(str(path))
+    merged = merge_ballots(election)
+    expected = json.loads((DATA / "expected" / f"{name}.json").read_text("utf-8"))["rules"]
+    for rule in ("mes_cost", "mes_cost_add1", "mes_cost_add1_greedy", "mes_cost_budget_increase"):
+        outcome = count(merged, rule)
+        assert outcome == count(election, rule), rule
+        assert list(outcome.selected) == expected[rule]["winners_in_selection_order"], rule

@@ -120,6 +120,8 @@ def test_money_formatters() -> None:
     assert plain_amount(1234) == "1,234"
     assert plain_amount(Fraction(253264583, 100)) == "2,532,645.83"
     assert plain_amount(Fraction(1, 3)) == "0.33"
+    assert plain_amount(Fraction(12, 1)) == "12"
+    assert plain_amount(-1234) == "-1,234"
 
 
 def test_lottery_is_published_and_reproducible() -> None:
