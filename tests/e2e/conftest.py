@@ -1,17 +1,22 @@
 """Browser tests: Playwright drives Debian's Chromium against a live server on 127.0.0.1.
 
-Every page a test visits is scanned with axe; a test fails if any page it reached was not
-scanned, or if a scan finds a single violation or the page shows HTML markup as text.
+Every page a test visits is scanned with axe (or is the same as a page already found clean in
+the run: see ``CleanPages``); a test fails if any page it reached was not scanned, or if a scan
+finds a single violation or the page shows HTML markup as text.
 Every test under tests/e2e carries the ``e2e`` marker (tests/conftest.py sets it).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -25,6 +30,7 @@ from tests.conftest import free_port
 from tests.database_helpers import app_on, postgres_database
 from wsgi import load_demo
 
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -123,13 +129,77 @@ def axe_scan(page: Page, options: dict | None = None) -> AxeResults:
     return AxeResults(response)
 
 
+# A page as axe sees it: its markup once its scripts have run, the element with the focus and
+# the window's size. Form tokens and script nonces, different on every page and never shown,
+# are left out.
+_FINGERPRINT = """() => {
+  const page = document.documentElement.cloneNode(true);
+  for (const el of page.querySelectorAll("input[name=csrf_token]")) el.removeAttribute("value");
+  for (const el of page.querySelectorAll("[nonce]")) el.removeAttribute("nonce");
+  const focus = document.activeElement ? document.activeElement.outerHTML.slice(0, 400) : "";
+  return [innerWidth, innerHeight, focus, page.outerHTML].join("\\n");
+}"""
+
+
+@cache
+def _served_files() -> str:
+    """A digest of the stylesheets, scripts and images the pages use, as they are now."""
+    digest = hashlib.sha256(AXE_SCRIPT.encode())
+    for path in sorted((ROOT / "static").rglob("*")):
+        if path.is_file():
+            digest.update(path.as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+class CleanPages:
+    """The pages axe has found nothing wrong with in this run, shared by the parallel workers.
+
+    axe's findings follow from the page's markup, its stylesheets and the window's size, so a
+    page the same in all of them as one found clean (the same kind of page for two people who
+    see the same buttons, the log-in page again) is clean too, and is not scanned again. In the
+    crawls, half the pages were such repeats. Each clean page leaves an empty file named by its
+    fingerprint in ``folder``; a page with a violation is never written down."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def fingerprint(self, page: Page, axe_options: dict | None) -> str:
+        digest = hashlib.sha256(_served_files().encode())
+        digest.update(json.dumps(axe_options or {}, sort_keys=True).encode())
+        digest.update(page.evaluate(_FINGERPRINT).encode())
+        return digest.hexdigest()
+
+    def has(self, fingerprint: str) -> bool:
+        return (self.folder / fingerprint).exists()
+
+    def add(self, fingerprint: str) -> None:
+        (self.folder / fingerprint).touch()
+
+
+@pytest.fixture(scope="session")
+def clean_pages(tmp_path_factory) -> CleanPages:
+    """One record for the run: parallel workers each have a folder inside the run's own."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    return CleanPages(root / "clean-pages")
+
+
 class Visitor:
     """A person in the browser. Every page they land on is scanned with axe."""
 
-    def __init__(self, page: Page, base_url: str, axe_options: dict | None = None) -> None:
+    def __init__(
+        self,
+        page: Page,
+        base_url: str,
+        axe_options: dict | None = None,
+        clean: CleanPages | None = None,
+    ) -> None:
         self.page = page
         self.base_url = base_url
         self.axe_options = axe_options
+        self.clean = clean
         self.reached: list[str] = []
         self.scanned: set[str] = set()
         page.on("framenavigated", self._navigated)
@@ -139,15 +209,21 @@ class Visitor:
             self.reached.append(frame.url)
 
     def check(self) -> None:
-        """Scan the page now showing; fail on any accessibility violation."""
+        """Scan the page now showing; fail on any accessibility violation. A page the same as
+        one already found clean in this run is not scanned again (see :class:`CleanPages`)."""
         self.page.wait_for_load_state("load")
-        results = axe_scan(self.page, self.axe_options)
         url = self.page.url
+        seen = self.clean.fingerprint(self.page, self.axe_options) if self.clean else None
+        if seen is None or not self.clean.has(seen):
+            results = axe_scan(self.page, self.axe_options)
+            self.scanned.add(url)
+            assert results.violations_count == 0, (
+                f"axe found {results.violations_count} violations on {url}:\n"
+                + results.generate_report()
+            )
+            if seen is not None:
+                self.clean.add(seen)
         self.scanned.add(url)
-        assert results.violations_count == 0, (
-            f"axe found {results.violations_count} violations on {url}:\n"
-            + results.generate_report()
-        )
         shown = self.page.inner_text("body")
         assert not re.search(r"</?(p|strong|a|span|div)\b", shown), f"{url} shows markup as text"
 
@@ -212,11 +288,11 @@ class Visitor:
         assert not missed, f"pages reached without an axe scan: {missed}"
 
 
-def _visitor(browser, base_url, **context_args) -> Iterator[Visitor]:
+def _visitor(browser, base_url, clean_pages, **context_args) -> Iterator[Visitor]:
     context = with_axe(browser.new_context(**context_args))
     page = context.new_page()
     page.set_default_timeout(15_000)
-    visitor = Visitor(page, base_url)
+    visitor = Visitor(page, base_url, clean=clean_pages)
     try:
         yield visitor
         visitor.assert_every_page_scanned()
@@ -225,14 +301,14 @@ def _visitor(browser, base_url, **context_args) -> Iterator[Visitor]:
 
 
 @pytest.fixture
-def visitor(browser, base_url) -> Iterator[Visitor]:
-    yield from _visitor(browser, base_url)
+def visitor(browser, base_url, clean_pages) -> Iterator[Visitor]:
+    yield from _visitor(browser, base_url, clean_pages)
 
 
 @pytest.fixture
-def narrow_visitor(browser, base_url) -> Iterator[Visitor]:
+def narrow_visitor(browser, base_url, clean_pages) -> Iterator[Visitor]:
     """A 320 px wide phone."""
-    yield from _visitor(browser, base_url, viewport={"width": 320, "height": 640})
+    yield from _visitor(browser, base_url, clean_pages, viewport={"width": 320, "height": 640})
 
 
 class NoScriptVisitor(Visitor):

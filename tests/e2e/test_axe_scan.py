@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import axe_scan
+from tests.e2e.conftest import CleanPages, axe_scan
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,3 +64,25 @@ def test_a_stylesheet_that_locks_the_screen_fails_the_check(visitor):
     _page_with(visitor, "/locked-on-purpose", ["/locked.css"])
     results = axe_scan(visitor.page, ORIENTATION)
     assert "css-orientation-lock" in results.generate_report()
+
+
+def test_a_page_is_only_taken_as_clean_when_it_is_the_same_as_one_found_clean(visitor, tmp_path):
+    visitor.open("/")
+    assert visitor.clean.has(visitor.clean.fingerprint(visitor.page, None))
+    # A record of its own, which other tests in the run do not add to.
+    clean = CleanPages(tmp_path / "clean-pages")
+    clean.add(clean.fingerprint(visitor.page, None))
+    assert clean.has(clean.fingerprint(visitor.page, None))
+    assert not clean.has(clean.fingerprint(visitor.page, {"rules": {"region": {"enabled": False}}}))
+    visitor.page.set_viewport_size({"width": 320, "height": 640})
+    assert not clean.has(clean.fingerprint(visitor.page, None))
+    visitor.page.evaluate("document.querySelector('h1').textContent += ' again'")
+    assert not clean.has(clean.fingerprint(visitor.page, None))
+    # A page with faults is never written down: it fails every time it is opened.
+    visitor.page.route(
+        visitor.base_url + "/broken-on-purpose",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=BROKEN),
+    )
+    for _ in range(2):
+        with pytest.raises(AssertionError, match="image-alt"):
+            visitor.open("/broken-on-purpose")

@@ -41,7 +41,7 @@ from jinja2 import Environment
 
 from giving.demo import DEMO_PASSWORD
 from giving.languages import COOKIE
-from tests.e2e.conftest import Visitor, with_axe
+from tests.e2e.conftest import CleanPages, Visitor, with_axe
 from tests.e2e.test_crawl import HREF, ROLES, Crawl
 
 pytestmark = pytest.mark.e2e
@@ -259,13 +259,13 @@ class LanguageCrawl(Crawl):
             self.problems.append(f"{path}: still in English: {text!r}")
 
 
-def person(browser, base_url: str, language: str, email: str | None) -> Visitor:
+def person(browser, base_url: str, language: str, email: str | None, clean: CleanPages) -> Visitor:
     """A person in their own browser who reads pages in ``language``."""
     context = with_axe(browser.new_context(viewport={"width": 320, "height": 640}))
     context.add_cookies([{"name": COOKIE, "value": language, "url": base_url}])
     page = context.new_page()
     page.set_default_timeout(15_000)
-    visitor = Visitor(page, base_url, AXE_OPTIONS)
+    visitor = Visitor(page, base_url, AXE_OPTIONS, clean)
     if email is not None:
         visitor.open("/login")
         page.locator("input[name=email]").fill(email)
@@ -277,9 +277,9 @@ def person(browser, base_url: str, language: str, email: str | None) -> Visitor:
     return visitor
 
 
-def crawl_as(browser, base_url, live_app, language, email, opened) -> LanguageCrawl:
+def crawl_as(browser, base_url, live_app, language, email, opened, clean) -> LanguageCrawl:
     """One person's crawl in ``language``; the kinds of page opened go into ``opened``."""
-    reader = person(browser, base_url, language, email)
+    reader = person(browser, base_url, language, email, clean)
     try:
         start = ["/"] if email is None else ["/", urlparse(reader.page.url).path]
         crawl = LanguageCrawl(reader, live_app, language, opened)
@@ -294,12 +294,12 @@ def crawl_as(browser, base_url, live_app, language, email, opened) -> LanguageCr
 # machine, so that parallel workers start on them first, the longest spread among them.
 @pytest.mark.slow(minutes=4)
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_page_is_in_the_language_chosen(language, browser, base_url, live_app):
+def test_every_page_is_in_the_language_chosen(language, browser, base_url, live_app, clean_pages):
     opened: set[str] = set()
     problems: list[str] = []
     for role, email in EVERYONE.items():
         started = time.monotonic()
-        crawl = crawl_as(browser, base_url, live_app, language, email, opened)
+        crawl = crawl_as(browser, base_url, live_app, language, email, opened, clean_pages)
         took = time.monotonic() - started
         print(
             f"{language} {role}: {len(crawl.read)} pages read, {len(crawl.visited)} of them "
