@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     """Hooks first (the other packages add to them), then pages, requests and commands.
     The guards come before any route: they choose how ids in addresses are read."""
     from giving import (
+        assets,
         cli,
         content_language,
         demo,
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
     # Reminders come from voting's and funds' reminder_sources; each is sent once.
     added.tick_jobs.append(reminders.send_due_reminders)
     site.init_app(app)
+    assets.init_app(app)
     languages.init_app(app)
     content_language.init_app(app)
     transaction.init_app(app)
