@@ -131,13 +131,16 @@ def axe_scan(page: Page, options: dict | None = None) -> AxeResults:
 
 # A page as axe sees it: its markup once its scripts have run, the element with the focus and
 # the window's size. Form tokens and script nonces, different on every page and never shown,
-# are left out.
-_FINGERPRINT = """() => {
+# are left out. Read together with the text the page shows, in one trip to the browser.
+_LOOK_AT = """() => {
   const page = document.documentElement.cloneNode(true);
   for (const el of page.querySelectorAll("input[name=csrf_token]")) el.removeAttribute("value");
   for (const el of page.querySelectorAll("[nonce]")) el.removeAttribute("nonce");
   const focus = document.activeElement ? document.activeElement.outerHTML.slice(0, 400) : "";
-  return [innerWidth, innerHeight, focus, page.outerHTML].join("\\n");
+  return {
+    markup: [innerWidth, innerHeight, focus, page.outerHTML].join("\\n"),
+    text: document.body ? document.body.innerText : "",
+  };
 }"""
 
 
@@ -165,9 +168,13 @@ class CleanPages:
         folder.mkdir(parents=True, exist_ok=True)
 
     def fingerprint(self, page: Page, axe_options: dict | None) -> str:
+        return self.fingerprint_of(page.evaluate(_LOOK_AT)["markup"], axe_options)
+
+    def fingerprint_of(self, markup: str, axe_options: dict | None) -> str:
+        """The fingerprint of a page whose markup (as ``_LOOK_AT`` reads it) is ``markup``."""
         digest = hashlib.sha256(_served_files().encode())
         digest.update(json.dumps(axe_options or {}, sort_keys=True).encode())
-        digest.update(page.evaluate(_FINGERPRINT).encode())
+        digest.update(markup.encode())
         return digest.hexdigest()
 
     def has(self, fingerprint: str) -> bool:
@@ -213,7 +220,8 @@ class Visitor:
         one already found clean in this run is not scanned again (see :class:`CleanPages`)."""
         self.page.wait_for_load_state("load")
         url = self.page.url
-        seen = self.clean.fingerprint(self.page, self.axe_options) if self.clean else None
+        now = self.page.evaluate(_LOOK_AT)
+        seen = self.clean.fingerprint_of(now["markup"], self.axe_options) if self.clean else None
         if seen is None or not self.clean.has(seen):
             results = axe_scan(self.page, self.axe_options)
             self.scanned.add(url)
@@ -224,7 +232,7 @@ class Visitor:
             if seen is not None:
                 self.clean.add(seen)
         self.scanned.add(url)
-        shown = self.page.inner_text("body")
+        shown = now["text"]
         assert not re.search(r"</?(p|strong|a|span|div)\b", shown), f"{url} shows markup as text"
 
     def open(self, path: str) -> Page:
