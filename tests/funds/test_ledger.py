@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from funds import services
 from funds.models import (
@@ -132,12 +133,6 @@ def _apply(session, fund, manager, member, op) -> None:
             services.end_grant(session, manager, grant, "All done, thank you")
 
 
-def _sum(session, *where) -> int:
-    return int(
-        session.scalar(select(func.coalesce(func.sum(*where[:1]), 0)).where(*where[1:])) or 0
-    )
-
-
 def check_books(session, fund) -> None:
     # Every transaction balances, and has at least two entries.
     unbalanced = session.execute(
@@ -148,22 +143,30 @@ def check_books(session, fund) -> None:
         .having((func.sum(Entry.amount_pence) != 0) | (func.count(Entry.id) < 2))
     ).all()
     assert unbalanced == []
-    # Each balance the service reports is the sum of that account's entries.
+    # Each balance the service reports is the sum of that account's entries, added up here
+    # in one query for each kind and one for each account.
     reported = services.balances(session, fund)
+    by_kind = dict(
+        session.execute(
+            select(Account.kind, func.sum(Entry.amount_pence))
+            .join(Entry, Entry.account_id == Account.id)
+            .where(Account.fund_id == fund.id)
+            .group_by(Account.kind)
+        ).all()
+    )
     for kind in AccountKind:
-        summed = _sum(
-            session,
-            Entry.amount_pence,
-            Entry.account_id == Account.id,
-            Account.fund_id == fund.id,
-            Account.kind == kind,
-        )
-        assert reported[kind] == summed
+        assert reported[kind] == int(by_kind.get(kind) or 0)
     assert sum(reported.values()) == 0
+    by_account = dict(
+        session.execute(
+            select(Entry.account_id, func.sum(Entry.amount_pence))
+            .join(Account, Account.id == Entry.account_id)
+            .where(Account.fund_id == fund.id)
+            .group_by(Entry.account_id)
+        ).all()
+    )
     for acct in session.scalars(select(Account).where(Account.fund_id == fund.id)):
-        assert services.balance(session, acct) == _sum(
-            session, Entry.amount_pence, Entry.account_id == acct.id
-        )
+        assert services.balance(session, acct) == int(by_account.get(acct.id) or 0)
     # And the balances agree with what happened, worked out without the ledger.
     incomes = session.scalars(select(Income).where(Income.fund_id == fund.id)).all()
     instalments = session.scalars(
@@ -183,7 +186,10 @@ def check_books(session, fund) -> None:
     assert reported[AccountKind.PAYABLE] == -owed
     assert reported[AccountKind.GRANTS] == paid + owed
     assert reported[AccountKind.INCOME] == -sum(i.amount_pence - i.refunded_pence for i in incomes)
-    for grant in session.scalars(select(Grant).where(Grant.fund_id == fund.id)):
+    grants = select(Grant).where(Grant.fund_id == fund.id)
+    for grant in session.scalars(
+        grants.options(selectinload(Grant.instalments).selectinload(Instalment.payment))
+    ):
         live = [i for i in grant.instalments if i.state != InstalmentState.CANCELLED]
         if grant.state in (GrantState.OFFERED, GrantState.ACTIVE):
             assert sum(i.amount_pence for i in live) == grant.total_pence
