@@ -133,6 +133,17 @@ def _apply(session, fund, manager, member, op) -> None:
             services.end_grant(session, manager, grant, "All done, thank you")
 
 
+def _entries_summed_by(session, fund, column) -> dict:
+    """The fund's ledger entries added up for each value of ``column`` (an account's)."""
+    rows = session.execute(
+        select(column, func.sum(Entry.amount_pence))
+        .join(Entry, Entry.account_id == Account.id)
+        .where(Account.fund_id == fund.id)
+        .group_by(column)
+    ).all()
+    return {key: int(total or 0) for key, total in rows}
+
+
 def check_books(session, fund) -> None:
     # Every transaction balances, and has at least two entries.
     unbalanced = session.execute(
@@ -146,27 +157,13 @@ def check_books(session, fund) -> None:
     # Each balance the service reports is the sum of that account's entries, added up here
     # in one query for each kind and one for each account.
     reported = services.balances(session, fund)
-    by_kind = dict(
-        session.execute(
-            select(Account.kind, func.sum(Entry.amount_pence))
-            .join(Entry, Entry.account_id == Account.id)
-            .where(Account.fund_id == fund.id)
-            .group_by(Account.kind)
-        ).all()
-    )
+    by_kind = _entries_summed_by(session, fund, Account.kind)
     for kind in AccountKind:
-        assert reported[kind] == int(by_kind.get(kind) or 0)
+        assert reported[kind] == by_kind.get(kind, 0)
     assert sum(reported.values()) == 0
-    by_account = dict(
-        session.execute(
-            select(Entry.account_id, func.sum(Entry.amount_pence))
-            .join(Account, Account.id == Entry.account_id)
-            .where(Account.fund_id == fund.id)
-            .group_by(Entry.account_id)
-        ).all()
-    )
+    by_account = _entries_summed_by(session, fund, Account.id)
     for acct in session.scalars(select(Account).where(Account.fund_id == fund.id)):
-        assert services.balance(session, acct) == int(by_account.get(acct.id) or 0)
+        assert services.balance(session, acct) == by_account.get(acct.id, 0)
     # And the balances agree with what happened, worked out without the ledger.
     incomes = session.scalars(select(Income).where(Income.fund_id == fund.id)).all()
     instalments = session.scalars(
