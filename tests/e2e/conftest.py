@@ -13,16 +13,20 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT, AxeResults
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from giving.extensions import db
 from giving.jobs import commit
@@ -81,10 +85,29 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _sent_whole(app: WSGIApplication) -> WSGIApplication:
+    """``app``, each of whose answers is read whole, and closed, before it is sent. When a
+    browser drops a connection halfway (it moves on before a page's icon has come), the test
+    server fails on the dropped socket before it closes the file it was sending, and the open
+    file, found later, would fail whichever test was running then."""
+
+    def whole(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    return whole
+
+
 @pytest.fixture(scope="session")
 def base_url(live_app) -> Iterator[str]:
     port = free_port()
-    server = make_server("127.0.0.1", port, live_app, threaded=True, request_handler=_QuietHandler)
+    server = make_server(
+        "127.0.0.1", port, _sent_whole(live_app), threaded=True, request_handler=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
