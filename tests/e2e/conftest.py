@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT, AxeResults
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 if TYPE_CHECKING:
@@ -102,12 +102,30 @@ def _sent_whole(app: WSGIApplication) -> WSGIApplication:
     return whole
 
 
+def _with_axe(app: WSGIApplication) -> WSGIApplication:
+    """``app``, with axe's script at ``AXE_PATH`` for the pages a test scans, kept by the
+    browser for the whole run."""
+    script = AXE_SCRIPT.encode()
+    headers = [
+        ("Content-Type", "text/javascript; charset=utf-8"),
+        ("Content-Length", str(len(script))),
+        ("Cache-Control", "public, max-age=31536000, immutable"),
+    ]
+
+    def with_axe(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == AXE_PATH:
+            start_response("200 OK", headers)
+            return [script]
+        return app(environ, start_response)
+
+    return with_axe
+
+
 @pytest.fixture(scope="session")
 def base_url(live_app) -> Iterator[str]:
     port = free_port()
-    server = make_server(
-        "127.0.0.1", port, _sent_whole(live_app), threaded=True, request_handler=_QuietHandler
-    )
+    app = _sent_whole(_with_axe(live_app))
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
@@ -125,35 +143,36 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-# axe goes into every page a visitor's browser opens, before the page's own scripts, so a scan
-# only runs it: sending its half a megabyte of script again with each scan took longer than
-# the scan itself. A page without it (a browser made some other way) is given it first.
+# axe is loaded into a page only when the page is scanned: the page asks the test server for
+# it (the browser keeps it in its cache), so a page that is not scanned (the same as one found
+# clean) costs no time compiling half a megabyte of script.
 # A scan does not fetch the page's stylesheets again (``preload``): they are only read by the
 # rule on locking the screen's orientation, every page has the same ones, and
 # test_axe_scan.py checks them with that rule. Fetching them was a fifth of each scan.
 # Only the violations come back: the rules that passed or did not apply, hundreds of them,
 # took a quarter of each scan's time on the way back to the test.
+AXE_PATH = "/__tests__/axe.min.js"
 _AXE_OPTIONS = {"resultTypes": ["violations"], "preload": False}
-_AXE_RUN = """options => window.axe ? window.axe.run(options).then(
-  (found) => ({...found, passes: [], incomplete: [], inapplicable: []})
-) : null"""
-
-
-def with_axe(context: BrowserContext) -> BrowserContext:
-    """``context`` with axe loaded in each page it opens."""
-    context.add_init_script(script=AXE_SCRIPT)
-    return context
+_AXE_RUN = """async ([options, source]) => {
+  if (!window.axe) {
+    await new Promise((loaded, failed) => {
+      const script = document.createElement("script");
+      script.src = source;
+      script.onload = loaded;
+      script.onerror = () => failed(new Error("axe could not be loaded from " + source));
+      (document.head || document.documentElement).append(script);
+    });
+  }
+  const found = await window.axe.run(options);
+  return {...found, passes: [], incomplete: [], inapplicable: []};
+}"""
 
 
 def axe_scan(page: Page, options: dict | None = None) -> AxeResults:
     """axe's findings on the page now showing (violations only), with every rule unless
     ``options`` says otherwise (axe.run's options)."""
     options = {**_AXE_OPTIONS, **(options or {})}
-    response = page.evaluate(_AXE_RUN, options)
-    if response is None:
-        page.evaluate(AXE_SCRIPT)
-        response = page.evaluate(_AXE_RUN, options)
-    return AxeResults(response)
+    return AxeResults(page.evaluate(_AXE_RUN, [options, AXE_PATH]))
 
 
 # A page as axe sees it: its markup once its scripts have run, the element with the focus and
@@ -324,7 +343,7 @@ class Visitor:
 
 
 def _visitor(browser, base_url, clean_pages, **context_args) -> Iterator[Visitor]:
-    context = with_axe(browser.new_context(**context_args))
+    context = browser.new_context(**context_args)
     page = context.new_page()
     page.set_default_timeout(15_000)
     visitor = Visitor(page, base_url, clean=clean_pages)

@@ -41,7 +41,7 @@ from jinja2 import Environment
 
 from giving.demo import DEMO_PASSWORD
 from giving.languages import COOKIE
-from tests.e2e.conftest import CleanPages, Visitor, with_axe
+from tests.e2e.conftest import CleanPages, Visitor
 from tests.e2e.test_crawl import HREF, ROLES, Crawl
 
 pytestmark = pytest.mark.e2e
@@ -261,7 +261,7 @@ class LanguageCrawl(Crawl):
 
 def person(browser, base_url: str, language: str, email: str | None, clean: CleanPages) -> Visitor:
     """A person in their own browser who reads pages in ``language``."""
-    context = with_axe(browser.new_context(viewport={"width": 320, "height": 640}))
+    context = browser.new_context(viewport={"width": 320, "height": 640})
     context.add_cookies([{"name": COOKIE, "value": language, "url": base_url}])
     page = context.new_page()
     page.set_default_timeout(15_000)
