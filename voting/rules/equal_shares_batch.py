@@ -18,7 +18,7 @@ price so far, so no project that could win for any share is passed over.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -307,13 +307,13 @@ class Counter:
         # A pass in floats costs about a fifth of an exact one.
         return self.exact(share) if found is None else Run(found[0], [], [], {}, found[1] // 5)
 
-    def ahead(self, shares: list[Fraction]) -> None:
+    def ahead(self, shares: Sequence[Fraction]) -> None:
         """The shares about to be asked for, in order and evenly spaced: unless the first is
         kept already, count them side by side (at most :data:`SIZE` of them, when they are
         enough and close enough together), and forget the others kept from before."""
         if not shares or shares[0] in self.kept:
             return
-        todo = shares[:SIZE]
+        todo = list(shares[:SIZE])
         self.kept = {}
         if len(todo) >= _FEWEST and (todo[1] - todo[0]) * _CLOSE <= todo[0]:
             for share, found in zip(todo, run_batch(self.quick, todo), strict=True):

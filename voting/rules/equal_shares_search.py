@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from voting.rules.equal_shares_disjoint import disjoint_share, supports_are_disjoint
 from voting.rules.equal_shares_envelope import Counts as _Counts
@@ -311,13 +311,35 @@ def _certify(
     return steps, proof.work
 
 
+class _Steps(Sequence[Fraction]):
+    """The shares of ``count`` steps from step ``k`` on, each made only when read: the one
+    told of them often needs only the first (it has counted them already)."""
+
+    def __init__(self, share0: Fraction, step: Fraction, k: int, count: int) -> None:
+        self.share0, self.step, self.k, self.size = share0, step, k, max(0, count)
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, i: int) -> Fraction: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Fraction]: ...
+    def __getitem__(self, i: int | slice) -> Fraction | list[Fraction]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.size))]
+        if not -self.size <= i < self.size:
+            raise IndexError(i)
+        return self.share0 + (self.k + i % self.size) * self.step
+
+
 def _steps(
     share0: Fraction, step: Fraction, k: int, count: int, max_steps: int | None
-) -> list[Fraction]:
+) -> Sequence[Fraction]:
     """The shares of ``count`` steps from step ``k`` on (none beyond step ``max_steps``)."""
     if max_steps is not None:
         count = min(count, max_steps - k + 1)
-    return [share0 + (k + i) * step for i in range(count)]
+    return _Steps(share0, step, k, count)
 
 
 def _search(
@@ -328,7 +350,7 @@ def _search(
     done: Callable[[Sequence[int]], bool],
     count: Callable[[Fraction], Run],
     max_steps: int | None = None,
-    ahead: Callable[[list[Fraction]], None] | None = None,
+    ahead: Callable[[Sequence[Fraction]], None] | None = None,
 ) -> Fraction | None:
     """The voters' share at which raising it by ``step`` at a time stops.
 
