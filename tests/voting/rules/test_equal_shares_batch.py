@@ -17,6 +17,7 @@ from voting.rules.equal_shares_batch import Counter, run_batch
 from voting.rules.equal_shares_disjoint import disjoint_run, supports_are_disjoint
 from voting.rules.equal_shares_envelope import _distinct
 from voting.rules.equal_shares_float import FloatCount
+from voting.rules.equal_shares_search import _steps
 from voting.rules.model import Ballot, Election, Project, tie_ranks
 
 FILES = ["Switzerland_Zurich_S5", "Hungary_Budapest_2023_VIII_Jozsefvaros", "France_Toulouse_2024"]
@@ -60,6 +61,25 @@ def test_the_counter_answers_shares_counted_ahead_as_exact_runs_do():
     counter.ahead([start + 100 * k for k in range(10)])
     counter.ahead([start + k for k in range(3)])
     assert not counter.kept
+
+
+def test_the_steps_ahead_are_made_when_read_and_counted_as_a_list_is():
+    share0, step = Fraction(10, 3), Fraction(1, 7)
+    steps = _steps(share0, step, 5, 10, None)
+    made = [share0 + (5 + i) * step for i in range(10)]
+    assert len(steps) == 10
+    assert list(steps) == made
+    assert steps[-1] == made[-1]
+    assert steps[2:4] == made[2:4]
+    with pytest.raises(IndexError):
+        steps[10]
+    assert list(_steps(share0, step, 5, 10, 7)) == made[:3]  # none beyond step 7
+    assert not _steps(share0, step, 9, 10, 7)
+    election, inp = _input("France_Toulouse_2024")
+    counter = Counter(inp, lambda share: run(inp, share))
+    start = Fraction(election.budget, inp.n_voters) + 300
+    counter.ahead(_steps(start, Fraction(1), 0, 10, None))
+    assert set(counter.kept) == {start + k for k in range(10)}
 
 
 def test_a_too_close_call_side_by_side_is_left_to_the_exact_run():
