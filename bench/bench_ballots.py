@@ -9,9 +9,12 @@ the app with gunicorn and ``gunicorn.conf.py`` as production would, then ``--cli
 at a time, each logged in, load the ballot page, send it to the check page and cast it (the
 way a voter does, with the page's CSRF token), for
 ``--seconds``. It prints ballots a second, the time each request and each whole ballot took
-(p50, p99) and any errors. Then, in the same run, ``pgbench`` inserts single rows with a
-unique key from as many clients for as long: the most the database could take, whatever the
-app does; the ratio says how close the app comes.
+(p50, p99) and any errors. Then, in the same run, two ceilings, each with as many clients for
+as long: the same server and voters loading three plain pages (the accessibility statement,
+logged in, with the same layout as every page) in place of the ballot's three, which is the
+most ballots a second this app could take on this machine whatever the voting code does; and
+``pgbench`` inserting single rows with a unique key, the most the database could take. The
+ratios say how close the ballots come to each.
 
 PostgreSQL is reached as ``BENCH_POSTGRES_URL`` (default postgres@127.0.0.1:5432).
 """
@@ -345,7 +348,29 @@ def vote_once(browser: Browser, url: str, cookie: str, options: list[int], resul
         results.ballots.append(done - started)
 
 
-def drive(port: int, vote_id: int, options, cookies, clients: int, seconds: float) -> Results:
+PLAIN_PAGE = "/accessibility"
+
+
+def visit_plain(browser: Browser, url: str, cookie: str, options: list[int], results: Results):
+    """Three plain pages in place of a ballot's three: what the app costs with no vote."""
+    headers = {"Cookie": cookie, "User-Agent": USER_AGENT}
+    started = time.perf_counter()
+    times = []
+    for _ in range(3):
+        status, _page = browser.send("GET", PLAIN_PAGE, headers)
+        times.append(time.perf_counter())
+        if status != 200:
+            with results.lock:
+                results.errors.append(f"GET {PLAIN_PAGE} {status}")
+            return
+    with results.lock:
+        results.requests += [b - a for a, b in zip([started, *times], times, strict=False)]
+        results.ballots.append(times[-1] - started)
+
+
+def drive(
+    port: int, vote_id: int, options, cookies, clients: int, seconds: float, visit=vote_once
+) -> Results:
     url = f"/votes/{vote_id}/ballot"
     voters = itertools.cycle(cookies)
     take = threading.Lock()
@@ -358,7 +383,7 @@ def drive(port: int, vote_id: int, options, cookies, clients: int, seconds: floa
             with take:
                 cookie = next(voters)
             try:
-                vote_once(browser, url, cookie, options, results)
+                visit(browser, url, cookie, options, results)
             except Exception as error:  # every failure is counted and shown
                 with results.lock:
                     results.errors.append(type(error).__name__)
@@ -420,7 +445,9 @@ def _ms(values: list[float], share: float) -> str:
     return f"{ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000:.0f} ms"
 
 
-def report(results: Results, seconds: float, pg_rate: float | None, clients: int) -> None:
+def report(
+    results: Results, plain: Results, seconds: float, pg_rate: float | None, clients: int
+) -> None:
     rate = len(results.ballots) / seconds
     print(f"ballots: {len(results.ballots)} in {seconds:.0f} s from {clients} voters at once")
     print(f"  ballots a second: {rate:.0f}")
@@ -437,6 +464,16 @@ def report(results: Results, seconds: float, pg_rate: float | None, clients: int
         print(f"  errors: {len(results.errors)} ({', '.join(f'{k}: {n}' for k, n in kinds)})")
     else:
         print("  errors: 0")
+    plain_rate = len(plain.ballots) / seconds
+    print(
+        f"three plain pages ({PLAIN_PAGE}, logged in) in place of each ballot, {clients} "
+        f"visitors: {plain_rate:.0f} a second"
+    )
+    print(f"  each page: p50 {_ms(plain.requests, 0.5)}, p99 {_ms(plain.requests, 0.99)}")
+    if plain.errors:
+        print(f"  errors: {len(plain.errors)}")
+    if plain_rate:
+        print(f"  ratio ballots / plain pages: {rate / plain_rate:.2f}")
     if pg_rate is None:
         print("pgbench: not found (it comes with PostgreSQL's client programs)")
         return
@@ -465,18 +502,26 @@ def main() -> None:
         cpu = server_cpu_seconds(server)
         results = drive(port, vote_id, options, cookies, args.clients, args.seconds)
         cpu = server_cpu_seconds(server) - cpu
+        plain_cpu = server_cpu_seconds(server)
+        plain = drive(port, vote_id, options, cookies, args.clients, args.seconds, visit_plain)
+        plain_cpu = server_cpu_seconds(server) - plain_cpu
     finally:
         server.terminate()
         server.wait(timeout=30)
     try:
         pg_rate = pgbench_rate(args.clients, args.seconds)
-        report(results, args.seconds, pg_rate, args.clients)
-        if results.ballots:
-            each = cpu / len(results.ballots)
-            print(
-                f"  app CPU per ballot (page, check and cast): {each * 1000:.1f} ms, so "
-                f"{(os.cpu_count() or 1) / each:.0f} ballots a second if the app had every core"
-            )
+        report(results, plain, args.seconds, pg_rate, args.clients)
+        cores = os.cpu_count() or 1
+        for what, done, used in (
+            ("ballot (page, check and cast)", results.ballots, cpu),
+            ("three plain pages", plain.ballots, plain_cpu),
+        ):
+            if done:
+                each = used / len(done)
+                print(
+                    f"  app CPU per {what}: {each * 1000:.1f} ms, so "
+                    f"{cores / each:.0f} a second if the app had every core"
+                )
         print(
             f"  (cores here: {os.cpu_count()}; load average now: "
             f"{', '.join(f'{x:.1f}' for x in os.getloadavg())})"
