@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, DEFAULT_SECRET_KEY, INSTANCE_DIR, config_for
 from giving.extensions import babel, csrf, db, limiter, migrate
-from giving.startup import QuickRule, collector_paused
+from giving.startup import PageEnvironment, QuickRule, collector_paused
 
 
 @collector_paused()
@@ -22,6 +22,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     config = config_for(config_name)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), static_folder="static")
     app.url_rule_class = QuickRule
+    app.jinja_environment = PageEnvironment
     app.config.from_object(config)
     app.config.update(overrides)
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (

@@ -1,5 +1,5 @@
 """Starting quickly: ``create_app`` runs for every ``flask`` command, every worker and every
-test, so work it can leave until it is needed is left.
+test, so work it can leave until it is needed is left; and pages made without waste.
 
 - :class:`QuickRule`: Werkzeug compiles two small Python functions for every URL rule as the
   rule is added, to build its addresses. With a few hundred rules that is a good part of
@@ -8,16 +8,22 @@ test, so work it can leave until it is needed is left.
 - :func:`collector_paused`: building the app makes a great many objects that live as long as
   it does (models, routes, forms) and almost no garbage, so the garbage collector's passes
   over them while it is built are wasted work. It is paused until the app is ready.
+- :class:`PageEnvironment`: every page imports a dozen templates of macros, and at each
+  import Jinja compares the names of the page's globals with the imported template's. Each
+  template's globals are the app's, in a ``ChainMap`` of which Python compares every name
+  with a loop of its own; here the comparison is one set operation, made in C.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections import ChainMap
+from collections.abc import Callable, Iterator, KeysView, MutableMapping
 from contextlib import contextmanager
 from types import MethodType
 from typing import Any
 
+from flask.templating import Environment
 from werkzeug.routing import Rule
 
 
@@ -47,3 +53,26 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_on:
             gc.enable()
+
+
+class _Globals(ChainMap[str, Any]):
+    """A template's globals: its own (most often none) over the app's, as Jinja makes them,
+    read without the ``ChainMap`` loops while the template has none of its own."""
+
+    def keys(self) -> KeysView[str]:
+        if len(self.maps) == 2 and not self.maps[0]:
+            return self.maps[1].keys()
+        return super().keys()
+
+    def __getitem__(self, key: str) -> Any:
+        if len(self.maps) == 2 and not self.maps[0]:
+            return self.maps[1][key]
+        return super().__getitem__(key)
+
+
+class PageEnvironment(Environment):
+    """The app's Jinja environment (set as its ``jinja_environment`` before first use): Flask's,
+    with each template's globals in a :class:`_Globals`. They work exactly as Jinja's."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return _Globals({} if d is None else d, self.globals)

@@ -143,3 +143,27 @@ def test_the_collector_runs_again_after_the_app_is_built_even_when_building_fail
         assert not gc.isenabled(), "left off when it was off"
     finally:
         gc.enable()
+
+
+def test_templates_see_the_apps_globals_and_keep_their_own_apart(app):
+    """Each template's globals read the app's (also those added after it was loaded), and
+    globals given to one template change neither the app's nor another template's."""
+    env = app.jinja_env
+    page = env.from_string("{{ shout('hi') }}")
+    env.globals["shout"] = str.upper
+    try:
+        assert page.render() == "HI"
+        own = env.from_string("{{ shout('hi') }} {{ mine }}", globals={"mine": "only here"})
+        assert own.render() == "HI only here"
+        assert "mine" not in env.globals
+        assert env.from_string("{{ mine is defined }}").render() == "False"
+        own.globals["shout"] = str.lower
+        assert own.render() == "hi only here"
+        assert page.render() == "HI"
+        # A template given none of its own at first keeps what it is given later to itself.
+        page.globals["shout"] = str.title
+        assert page.render() == "Hi"
+        assert env.globals["shout"] is str.upper
+        assert env.from_string("{{ shout('hi') }}").render() == "HI"
+    finally:
+        del env.globals["shout"]
