@@ -6,8 +6,9 @@ in; then the one a visitor chose before (kept in a cookie); then the browser's; 
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_babel, get_locale
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import get_babel, get_locale, get_translations
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -103,9 +104,26 @@ def remember(response: Response, code: str) -> Response:
     return response
 
 
+def _translations() -> NullTranslations:
+    """The request's translations, looked up once for each locale it uses rather than once
+    for every sentence on the page (a page has dozens)."""
+    locale = get_locale()
+    kept = g.get("_translations")
+    if kept is None or kept[0] is not locale:
+        kept = g._translations = (locale, get_translations())
+    return kept[1]
+
+
 def init_app(app: Flask) -> None:
     """Choose each request's language, and let every page show the switcher."""
     get_babel(app).locale_selector = _select_locale
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.add_template_global(html_lang)
     app.add_template_global(current_language)
     app.add_template_global(languages)

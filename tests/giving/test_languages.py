@@ -179,3 +179,23 @@ def test_compiled_catalogues_match_their_sources():
         compiled = folder / "messages.mo"
         assert compiled.exists(), "Run `make translations-compile`"
         assert compiled.read_bytes() == built.getvalue(), "Run `make translations-compile`"
+
+
+def test_a_page_that_writes_in_another_language_mid_request_gets_each_sentence_right(app):
+    """Templates look the translations up once per language a request uses: writing an email
+    in Welsh from an English page, and going on in English, uses the right words each time."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    sentence = "{{ _('Log out') }}"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        english = render_template_string(sentence)
+        with force_locale("cy"):
+            welsh = render_template_string(sentence)
+            with force_locale("pl"):
+                polish = render_template_string(sentence)
+            welsh_again = render_template_string(sentence)
+        english_again = render_template_string(sentence)
+    assert english == english_again == "Log out"
+    assert welsh == welsh_again != english
+    assert polish not in (english, welsh)
