@@ -68,8 +68,9 @@ def current_language() -> str:
     locale = get_locale()
     if locale is None:
         return ENGLISH
+    name = str(locale)
     for code in languages():
-        if babel_locale(code) == str(locale):
+        if _BABEL_LOCALE.get(code, code) == name:
             return code
     return locale.language
 
