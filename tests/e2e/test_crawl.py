@@ -44,7 +44,7 @@ MAX_PAGES = 250
 LINKS_ONLY_PER_ROUTE = 4
 HREF = re.compile(r'<a\b[^>]*?\bhref="([^"]*)"')
 # Addresses that send a file or data rather than a page.
-NOT_A_PAGE = re.compile(r"(^/static/|^/api/|/download\b|\.(csv|json|pb|xlsx|pdf|zip|txt)$)")
+NOT_A_PAGE = re.compile(r"(^/static/|^/api/|/download\b|\.(csv|json|ods|pb|xlsx|pdf|zip|txt)$)")
 # The word None on its own, as Python prints a missing value (not a sentence such as "None
 # right now.").
 NONE_SHOWN = re.compile("(?<![\\w'\u2019-])None(?![\\w'\u2019-])(?! [a-z])")
