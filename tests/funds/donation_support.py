@@ -22,6 +22,12 @@ STRIPE_SETTINGS = {
 }
 
 
+def today() -> dt.date:
+    """The app's date when the test runs: read then, not when the tests were collected (a run
+    that passes midnight would otherwise compare yesterday with today)."""
+    return utcnow().date()
+
+
 def signed(payload: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
     """Headers for posting ``payload`` to the webhook, signed by the stripe library."""
     header = stripe.WebhookSignature.generate_signature_header(

@@ -23,11 +23,9 @@ from funds.models import DonationMethod as M
 from giving.extensions import db
 from giving.models import Role
 from giving.services import DomainError
-from giving.timeutil import utcnow
 from tests.factories import FundFactory, RoleGrantFactory
-from tests.funds.donation_support import offline_gift
+from tests.funds.donation_support import offline_gift, today
 
-TODAY = utcnow().date()
 DAY = dt.timedelta(days=1)
 
 
@@ -69,7 +67,7 @@ def test_a_declaration_keeps_hmrc_words_and_the_donor_details(app, fund):
     assert declaration.wording.startswith("I want to Gift Aid my donation of £25 and any")
     assert "I am a UK taxpayer" in declaration.wording
     assert fund.holder_name in declaration.wording
-    assert declaration.keep_until == services.add_years(TODAY, 6)
+    assert declaration.keep_until == services.add_years(today(), 6)
     assert gift.income.gift_aid is True
     # A later gift from the same person is covered by "this and future".
     later = _gift(fund, manager, 1_000)
@@ -109,7 +107,7 @@ def test_no_gift_aid_where_the_holder_cannot_claim(app, session):
         fund = FundFactory(no_gift_aid=True)
         with pytest.raises(DomainError, match="cannot claim"):
             _gift(fund, _manager(fund), gift_aid=_details())
-        assert services.claimable_donations(db.session, fund, TODAY - DAY, TODAY) == []
+        assert services.claimable_donations(db.session, fund, today() - DAY, today()) == []
 
 
 def test_a_claim_includes_each_covered_gift_once_and_nothing_else(app, fund):
@@ -133,11 +131,11 @@ def test_a_claim_includes_each_covered_gift_once_and_nothing_else(app, fund):
         8_000,
         donor_email="o@example.org",
         gift_aid=_details(),
-        received_on=TODAY - 40 * DAY,
+        received_on=today() - 40 * DAY,
     )
     db.session.flush()
 
-    claim = services.make_gift_aid_claim(db.session, fund, TODAY - 7 * DAY, TODAY)
+    claim = services.make_gift_aid_claim(db.session, fund, today() - 7 * DAY, today())
     claimed = {item.donation_id: item.amount_pence for item in claim.items}
     assert claimed == {future.id: 1_000, covered_later.id: 2_000, part.id: 6_000}
     assert company.id not in claimed
@@ -156,7 +154,7 @@ def test_a_claim_includes_each_covered_gift_once_and_nothing_else(app, fund):
         "E17 4QH",
         "",
         "",
-        TODAY.strftime("%d/%m/%y"),
+        today().strftime("%d/%m/%y"),
         "60.00",
     ]
     # The gifts of up to £20 share one aggregated line, as HMRC allows.
@@ -164,9 +162,9 @@ def test_a_claim_includes_each_covered_gift_once_and_nothing_else(app, fund):
     assert len(rows) == 3
 
     # Claimed once, ever: the same days again find nothing new; a wider claim finds the old one.
-    again = services.make_gift_aid_claim(db.session, fund, TODAY - 7 * DAY, TODAY)
+    again = services.make_gift_aid_claim(db.session, fund, today() - 7 * DAY, today())
     assert again.items == []
-    wider = services.make_gift_aid_claim(db.session, fund, TODAY - 60 * DAY, TODAY)
+    wider = services.make_gift_aid_claim(db.session, fund, today() - 60 * DAY, today())
     assert [i.donation_id for i in wider.items] == [old.id]
 
 
@@ -180,19 +178,19 @@ def test_the_database_refuses_to_claim_a_gift_twice_or_under_another_declaration
     manager = _manager(fund)
     gift = _gift(fund, manager, gift_aid=_details())
     other = _gift(fund, manager, donor_email="o@example.org", gift_aid=_details())
-    claim = GiftAidClaim(fund_id=fund.id, from_on=TODAY, to_on=TODAY)
+    claim = GiftAidClaim(fund_id=fund.id, from_on=today(), to_on=today())
     claim.items.append(
         GiftAidClaimItem(donation_id=gift.id, declaration_id=gift.declaration_id, amount_pence=1)
     )
     db.session.add(claim)
     db.session.flush()
-    second = GiftAidClaim(fund_id=fund.id, from_on=TODAY, to_on=TODAY)
+    second = GiftAidClaim(fund_id=fund.id, from_on=today(), to_on=today())
     second.items.append(
         GiftAidClaimItem(donation_id=gift.id, declaration_id=gift.declaration_id, amount_pence=1)
     )
     with pytest.raises(IntegrityError):
         _insert(second)
-    wrong = GiftAidClaim(fund_id=fund.id, from_on=TODAY, to_on=TODAY)
+    wrong = GiftAidClaim(fund_id=fund.id, from_on=today(), to_on=today())
     wrong.items.append(
         GiftAidClaimItem(donation_id=other.id, declaration_id=gift.declaration_id, amount_pence=1)
     )
@@ -215,7 +213,7 @@ def test_a_cancelled_declaration_covers_gifts_before_but_not_after(app, fund):
     late.created_at = declaration.cancelled_at + DAY
     db.session.flush()
     db.session.expire(late)
-    claim = services.make_gift_aid_claim(db.session, fund, TODAY - DAY, TODAY + DAY)
+    claim = services.make_gift_aid_claim(db.session, fund, today() - DAY, today() + DAY)
     assert [i.donation_id for i in claim.items] == [before.id]
 
 
@@ -228,7 +226,7 @@ def test_the_claim_command_exports_the_schedule_and_marks_gifts_claimed(app, ses
         fund_id = fund.id
     runner = app.test_cli_runner()
     out = tmp_path / "claim.csv"
-    args = ["giftaid", "claim", "--from", (TODAY - DAY).isoformat(), "--to", TODAY.isoformat()]
+    args = ["giftaid", "claim", "--from", (today() - DAY).isoformat(), "--to", today().isoformat()]
     result = runner.invoke(args=[*args, "--fund", str(fund_id), "--out", str(out)])
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
@@ -240,7 +238,7 @@ def test_the_claim_command_exports_the_schedule_and_marks_gifts_claimed(app, ses
     declaration = session.scalar(
         select(GiftAidDeclaration).where(GiftAidDeclaration.fund_id == fund_id)
     )
-    assert declaration.keep_until >= services.add_years(TODAY, 6)
+    assert declaration.keep_until >= services.add_years(today(), 6)
 
 
 @pytest.mark.postgres
@@ -270,7 +268,7 @@ def test_two_claims_made_at_the_same_moment_never_share_a_gift():
                 own = db.session.get(Fund, fund_id)
                 barrier.wait()
                 try:
-                    made = services.make_gift_aid_claim(db.session, own, TODAY - DAY, TODAY)
+                    made = services.make_gift_aid_claim(db.session, own, today() - DAY, today())
                     db.session.commit()
                     outcomes.append(f"claimed {len(made.items)}")
                 except DomainError:
@@ -298,15 +296,15 @@ def test_declarations_past_keeping_that_cover_no_more_gifts_are_erased(app, fund
     services.cancel_declaration(db.session, manager, cancelled)
     enduring = for_the_future(3_000, "e@example.org", "Esme")
     recent = _gift(fund, manager, 4_000, donor_email="r@example.org", gift_aid=_details())
-    claim = services.make_gift_aid_claim(db.session, fund, TODAY - DAY, TODAY + DAY)
+    claim = services.make_gift_aid_claim(db.session, fund, today() - DAY, today() + DAY)
     assert len(claim.items) == 4
     for declaration in (one_gift, cancelled, enduring):
-        declaration.keep_until = TODAY - DAY
+        declaration.keep_until = today() - DAY
     db.session.flush()
 
-    assert services.erase_expired_declarations(db.session, TODAY, dry_run=True) == 2
+    assert services.erase_expired_declarations(db.session, today(), dry_run=True) == 2
     assert one_gift.erased_at is None
-    assert services.erase_expired_declarations(db.session, TODAY) == 2
+    assert services.erase_expired_declarations(db.session, today()) == 2
     for erased in (one_gift, cancelled):
         assert erased.erased_at is not None
         assert (erased.first_name, erased.house, erased.postcode, erased.email) == (
@@ -320,15 +318,15 @@ def test_declarations_past_keeping_that_cover_no_more_gifts_are_erased(app, fund
     assert enduring.erased_at is None
     assert recent.declaration.first_name == "Gita"
     # Running it again erases nothing more, and the gifts are still claimed exactly once.
-    assert services.erase_expired_declarations(db.session, TODAY) == 0
-    assert services.claimable_donations(db.session, fund, TODAY - DAY, TODAY + DAY) == []
+    assert services.erase_expired_declarations(db.session, today()) == 0
+    assert services.claimable_donations(db.session, fund, today() - DAY, today() + DAY) == []
 
 
 def test_the_erase_command_says_how_many(app, session):
     with app.test_request_context():
         fund = FundFactory()
         declaration = _gift(fund, _manager(fund), 1_000, gift_aid=_details()).declaration
-        declaration.keep_until = TODAY - DAY
+        declaration.keep_until = today() - DAY
         db.session.commit()
         declaration_id = declaration.id
     runner = app.test_cli_runner()

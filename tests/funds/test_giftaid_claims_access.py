@@ -7,7 +7,6 @@ import pytest
 
 from funds.models import GiftAidClaim
 from giving.models import Role
-from giving.timeutil import utcnow
 from tests.access_helpers import check_route, route_cases
 from tests.factories import (
     FundFactory,
@@ -17,11 +16,10 @@ from tests.factories import (
     RoleGrantFactory,
     UserFactory,
 )
+from tests.funds.donation_support import today
 
 # tests/test_routes_covered.py checks that every route the app serves appears in some module's
 # ROUTES_COVERED; every rule here has at least one case below.
-TODAY = utcnow().date()
-
 ROUTES_COVERED = {
     "/funds/<int:fund_id>/gift-aid/claims/<int:claim_id>",
     "/funds/<int:fund_id>/gift-aid/claims/<int:claim_id>/schedule.ods",
@@ -34,7 +32,7 @@ def world(shared_session):
     session = shared_session.session
     place = PlaceFactory()
     fund, other = FundFactory(place=place), FundFactory(place=place)
-    claim = GiftAidClaim(fund_id=fund.id, from_on=TODAY, to_on=TODAY)
+    claim = GiftAidClaim(fund_id=fund.id, from_on=today(), to_on=today())
     session.add(claim)
     session.flush()
     people = {

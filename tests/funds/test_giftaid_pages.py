@@ -17,13 +17,10 @@ from funds import services
 from funds.models import DeclarationScope, GiftAidClaim
 from funds.models import DonationMethod as M
 from giving.models import Role
-from giving.timeutil import utcnow
 from tests.conftest import in_request, post_form
 from tests.factories import FundFactory, RoleGrantFactory
-from tests.funds.donation_support import offline_gift
+from tests.funds.donation_support import offline_gift, today
 from tests.giving.round_helpers import as_user
-
-TODAY = utcnow().date()
 
 
 def _day(day) -> list[str]:
@@ -54,7 +51,7 @@ def fund(app, session):
 def test_a_claim_is_reviewed_then_made_then_downloaded(client, session, fund):
     as_user(client, fund.manager)
     url = f"/funds/{fund.id}/gift-aid/claim"
-    dates = {"from_on": _day(TODAY), "to_on": _day(TODAY)}
+    dates = {"from_on": _day(today()), "to_on": _day(today())}
     page = post_form(client, url, dates).get_data(as_text=True)
     assert "1 gift came in from" in page
     assert "Together they are £50" in page

@@ -23,14 +23,11 @@ from giving.extensions import db
 from giving.jobs import commit, run_worker
 from giving.models import AuditEntry, Job, JobState, Place, Role, User
 from giving.services.jobs import SAVE_EVERY, start_job
-from giving.timeutil import utcnow
 from tests.conftest import in_request, post_form
 from tests.database_helpers import engine_of, own_app, setup_session
 from tests.factories import FundFactory, RoleGrantFactory, make_grant
-from tests.funds.donation_support import offline_gift
+from tests.funds.donation_support import offline_gift, today
 from tests.giving.round_helpers import as_user
-
-TODAY = utcnow().date()
 
 
 def _day(day) -> list[str]:
@@ -88,7 +85,7 @@ def test_a_gift_aid_claim_from_the_web_shows_the_gifts_then_claims_them_in_a_job
     client, session, fund
 ):
     as_user(client, fund.manager)
-    dates = {"from_on": _day(TODAY), "to_on": _day(TODAY)}
+    dates = {"from_on": _day(today()), "to_on": _day(today())}
     page = post_form(client, _claim_url(fund), dates).get_data(as_text=True)
     # First it says what a claim would take; nothing is claimed yet.
     assert "2 gifts came in from" in page
@@ -129,10 +126,10 @@ def test_a_gift_aid_claim_from_the_web_shows_the_gifts_then_claims_them_in_a_job
 @pytest.mark.parametrize(
     ("dates", "field", "message"),
     [
-        ({"from_on": _day(TODAY), "to_on": ["", "", ""]}, "to_on", "Enter the last day"),
-        ({"from_on": ["31", "2", "2026"], "to_on": _day(TODAY)}, "from_on", "Enter a real date"),
+        ({"from_on": _day(today()), "to_on": ["", "", ""]}, "to_on", "Enter the last day"),
+        ({"from_on": ["31", "2", "2026"], "to_on": _day(today())}, "from_on", "Enter a real date"),
         (
-            {"from_on": _day(TODAY), "to_on": ["1", "1", "2026"]},
+            {"from_on": _day(today()), "to_on": ["1", "1", "2026"]},
             "to_on",
             "The last day must be on or after the first",
         ),
