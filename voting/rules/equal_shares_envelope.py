@@ -24,6 +24,7 @@ ZERO = 1  # the class of voters with no money left anywhere in the interval
 _LIMIT = 1 << 62
 _NOUGHT = Fraction(0)
 _NONE = np.zeros(0, dtype=np.intp)
+_RADIX = 1 << 16  # numpy sorts integers of 16 bits by radix sort
 
 Line = tuple[Fraction, Fraction]
 Counts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -83,7 +84,7 @@ class Envelope:
     def union(self, other: Envelope) -> Envelope:
         """Bounds that hold for the money in either envelope (both over the same interval)."""
         base = other.size
-        pairs, gvid = _distinct(self.gvid * base + other.gvid, self.size * base)
+        pairs, gvid = _distinct(self.gvid * base + other.gvid, self.size * base, base)
         mine = pairs // base
         theirs = pairs % base
         a = self.cols[:, mine]
@@ -208,11 +209,15 @@ class Envelope:
             lookup[classes[mine]] = classes[mine]
 
 
-def _distinct(keys: np.ndarray, below: int) -> tuple[np.ndarray, np.ndarray]:
+def _distinct(keys: np.ndarray, below: int, base: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The different values of ``keys`` (all below ``below``) in order, and which of them
-    each key is: what ``np.unique`` gives, found without sorting when a table of ``below``
-    entries is small enough to mark them in."""
+    each key is: what ``np.unique`` gives. Found without sorting when a table of ``below``
+    entries is small enough to mark them in; else, for keys that are pairs ``high * base +
+    low`` of two numbers each below 65,536, by sorting on each number in turn, which numpy
+    does by radix sort, in linear time."""
     if below > 8 * len(keys) + (1 << 16):
+        if 0 < base <= _RADIX and -(-below // base) <= _RADIX:
+            return _distinct_pairs(keys, base)
         return np.unique(keys, return_inverse=True)
     present = np.zeros(below, dtype=bool)
     present[keys] = True
@@ -220,6 +225,20 @@ def _distinct(keys: np.ndarray, below: int) -> tuple[np.ndarray, np.ndarray]:
     number = np.zeros(below, dtype=np.intp)
     number[values] = np.arange(len(values))
     return values, number[keys]
+
+
+def _distinct_pairs(keys: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_distinct` for keys ``high * base + low`` with both numbers below 65,536: a
+    stable sort on ``low``, then on ``high``, each of 16-bit numbers."""
+    order = np.argsort((keys % base).astype(np.uint16), kind="stable")
+    order = order[np.argsort((keys[order] // base).astype(np.uint16), kind="stable")]
+    ordered = keys[order]
+    new = np.empty(len(keys), dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    which = np.empty(len(keys), dtype=np.intp)
+    which[order] = np.cumsum(new) - 1
+    return ordered[new], which
 
 
 def _paid_loop(

@@ -153,11 +153,17 @@ def test_approval_supports_that_overlap_are_not_disjoint():
         disjoint_run(build_input(_disjoint_election(1), True, [0] * 9), 1)
 
 
-@pytest.mark.parametrize("below", [5, 300, 1 << 20])  # a table, or sorting
-def test_joined_envelopes_number_their_classes_as_unique_does(below):
-    rng = np.random.default_rng(below)
-    keys = rng.integers(0, below, 2000)
-    values, which = _distinct(keys, below)
+@pytest.mark.parametrize(
+    ("high", "base"),
+    # A table; numpy's sort; two radix sorts (also at their largest, and with no keys).
+    [(1, 5), (3, 100), (1, 1 << 20), (1 << 12, 1 << 20), (5_000, 4_000), (1 << 16, 1 << 16)],
+)
+@pytest.mark.parametrize("size", [0, 1, 2000])
+def test_joined_envelopes_number_their_classes_as_unique_does(high, base, size):
+    rng = np.random.default_rng(high + base + size)
+    # Pairs of classes, as joining two envelopes makes them: many keys the same.
+    keys = rng.integers(0, high, size) * base + rng.integers(0, base, size) % 97
+    values, which = _distinct(keys, high * base, base)
     want_values, want_which = np.unique(keys, return_inverse=True)
     assert values.tolist() == want_values.tolist()
     assert which.reshape(-1).tolist() == want_which.reshape(-1).tolist()
