@@ -39,15 +39,14 @@ class Unsure(Exception):
 class _Price:
     """A project's price per unit of satisfaction (``rho``) with a bound ``error`` on how far
     it may be from the exact one. Either the ``equal`` supporters with money left all ``pay``
-    the same, and ``rho`` is exactly ``1 / equal``; or the first ``capped`` supporters in
-    ``order`` pay all they have and the others ``pay`` each."""
+    the same, and ``rho`` is exactly ``1 / equal``; or the supporters marked in ``capped``
+    pay all they have and the others ``pay`` each."""
 
     rho: float
     error: float
     equal: int
     pay: float
-    order: np.ndarray | None
-    capped: int = 0
+    capped: np.ndarray | None
 
 
 class FloatCount:
@@ -105,22 +104,37 @@ class FloatCount:
             return _Price(1.0 / count, 0.0, count, cost / count, None)
         if gap >= -(slack + count * mass):
             raise Unsure
-        order = np.argsort(b, kind="stable")
-        bs = b[order]
-        ws = w[order]
-        spent = np.cumsum(bs * ws)
-        lhs = cost - (spent - bs * ws)  # left to pay before each supporter in turn
-        rest = n - (np.cumsum(ws) - ws)  # how many voters are left then
-        rhs = bs * rest  # what they could pay at that supporter's money
-        holds = lhs <= rhs
-        capped = int(np.argmax(holds))
-        for k in (capped - 1, capped) if capped > 0 else (capped,):
-            if abs(lhs[k] - rhs[k]) <= 2 * slack + rest[k] * mass:
+        # Those who pay all they have are those with less money than the others then pay
+        # each: found without sorting, by growing the set from the poorest until it stops.
+        bw = b * w
+        capped = np.zeros(len(b), dtype=bool)
+        size, paid, rest = 0, 0.0, float(n)
+        while True:
+            now = capped | (b * rest < cost - paid)
+            grown = int(np.count_nonzero(now))
+            if grown == size:
+                break
+            capped, size = now, grown
+            paid = float(bw[capped].sum())
+            rest = n - float(w[capped].sum())
+        left = cost - paid
+        if size == len(b) or left <= 0.0:
+            raise Unsure  # only where rounding has gone astray: the others must pay a part
+        # Floats decide who pays all only when the richest of them and the poorest of the
+        # others are both clear of the line (everyone between is further from it).
+        poorest = float(b[~capped].min())
+        if abs(left - poorest * rest) <= 2 * slack + rest * mass:
+            raise Unsure
+        if size:
+            # The line is the same for each of the richest (the sum left to pay and the
+            # voters left change together); the margin is as for the last of them in order.
+            richest = float(b[capped].max())
+            last = int(np.flatnonzero(capped & (b == richest))[-1])
+            if abs(left - richest * rest) <= 2 * slack + (rest + float(w[last])) * mass:
                 raise Unsure
-        den = float(rest[capped])
-        pay = float(lhs[capped]) / den
-        error = slack / den + pay * _ROUND
-        return _Price(pay / cost, error / cost, 0, pay, order, capped)
+        pay = left / rest
+        error = slack / rest + pay * _ROUND
+        return _Price(pay / cost, error / cost, 0, pay, capped)
 
     def _beats(self, a: int, pa: _Price, b: int, pb: _Price) -> bool:
         """Whether project ``a`` is bought before ``b`` (at their prices now)."""
@@ -165,12 +179,12 @@ class FloatCount:
                     heapq.heappush(heap, (found.rho - found.error, inp.rank[j], j))
             price = popped[best]
             members = self.groups[best]
-            if price.order is None:
+            if price.capped is None:
                 paying = members[money[members] > 0.0]
                 money[paying] -= price.pay
             else:
-                money[members[price.order[: price.capped]]] = 0.0
-                money[members[price.order[price.capped :]]] -= price.pay
+                money[members[price.capped]] = 0.0
+                money[members[~price.capped]] -= price.pay
             mass += 2 * (self.inp.total_u[best] * top + self.cost[best]) * _ROUND
             work += 1
             selected.append(best)

@@ -59,3 +59,20 @@ def test_a_too_close_call_is_left_to_the_exact_run():
     inp = build_input(election, False, tie_ranks(election.projects, "id"))
     assert FloatCount(inp).selected(Fraction(1)) is None
     assert run(inp, Fraction(1)).selected == [0]
+
+
+def test_supporters_short_of_an_equal_part_pay_all_they_have():
+    # Project 0 first: its four supporters pay 9 each, so the two who also back project 1
+    # have 1 left. Project 1 (11) would be 11 / 3 each: they pay their 1, the third pays 9.
+    election = _election([36, 11], [["0", "1"], ["0", "1"], ["0"], ["0"], ["1"]], budget=50)
+    inp = build_input(election, False, tie_ranks(election.projects, "id"))
+    found = FloatCount(inp).selected(Fraction(10))
+    assert found is not None
+    assert found[0] == run(inp, Fraction(10)).selected == [0, 1]
+    # When the third supporter backs project 0 too, all five pay 7.20 for it, and the 8.40
+    # the three have left between them cannot buy project 1.
+    short = _election([36, 11], [["0", "1"], ["0", "1"], ["0"], ["0"], ["1", "0"]], budget=50)
+    inp = build_input(short, False, tie_ranks(short.projects, "id"))
+    found = FloatCount(inp).selected(Fraction(10))
+    assert found is not None
+    assert found[0] == run(inp, Fraction(10)).selected == [0]
