@@ -44,28 +44,26 @@ of the work."""
 class _Prices:
     """One project's price for some shares (``rows``), as ``FloatCount`` prices it: where
     ``equal`` is above 0, that many supporters with money left all pay ``pay`` and ``rho``
-    is exactly ``1 / equal``; elsewhere the first ``capped`` supporters in that row of
-    ``order`` pay all they have and the others ``pay`` each, and ``rho`` is within
-    ``error`` of the exact price."""
+    is exactly ``1 / equal``; elsewhere the supporters marked in that row of ``capped`` pay
+    all they have and the others ``pay`` each, and ``rho`` is within ``error`` of the exact
+    price."""
 
     rows: np.ndarray
     rho: np.ndarray
     error: np.ndarray
     equal: np.ndarray
     pay: np.ndarray
-    capped: np.ndarray
-    order: np.ndarray | None = None
+    capped: np.ndarray | None = None
 
     def take(self, keep: np.ndarray) -> _Prices:
-        order = None if self.order is None else self.order[keep]
+        capped = None if self.capped is None else self.capped[keep]
         return _Prices(
             self.rows[keep],
             self.rho[keep],
             self.error[keep],
             self.equal[keep],
             self.pay[keep],
-            self.capped[keep],
-            order,
+            capped,
         )
 
 
@@ -163,15 +161,10 @@ class _Batch:
         with np.errstate(divide="ignore"):
             rho = np.where(equal, 1.0 / count, 0.0)
             pay = np.where(equal, cost / count, 0.0)
-        size = len(rows)
-        capped = np.zeros(size, dtype=np.intp)
-        out = _Prices(rows, rho, np.zeros(size), np.where(equal, count, 0), pay, capped)
+        out = _Prices(rows, rho, np.zeros(len(rows)), np.where(equal, count, 0), pay)
         if split.any():
             where = np.flatnonzero(split)
-            out.order = np.zeros(b.shape, dtype=np.intp)
-            # Supporters with the same money either all pay all they have or none do, so
-            # how they are ordered among themselves makes no difference.
-            out.order[where] = np.argsort(b[where], axis=1)
+            out.capped = np.zeros(b.shape, dtype=bool)
             bad = _split(out, where, b[where], w, (n, cost), slack[where], mass[where])
             unsure[where[bad]] = True
         self.drop(rows[unsure])
@@ -199,13 +192,10 @@ class _Batch:
         flat = self.money.reshape(-1)
         b = flat[where]
         pay = prices.pay[at][:, None]
-        if prices.order is None:
+        if prices.capped is None:
             flat[where] = np.where(b > 0.0, b - pay, b)
         else:
-            order = prices.order[at]
-            sorted_capped = np.arange(len(members))[None, :] < prices.capped[at][:, None]
-            capped = np.empty_like(sorted_capped)
-            np.put_along_axis(capped, order, sorted_capped, axis=1)
+            capped = prices.capped[at]
             equal = (prices.equal[at] > 0)[:, None]
             paid = np.where(equal, np.where(b > 0.0, b - pay, b), np.where(capped, 0.0, b - pay))
             flat[where] = paid
@@ -227,28 +217,38 @@ def _split(
     mass: np.ndarray,
 ) -> np.ndarray:
     """Prices for the rows ``where`` of ``out`` (with money ``b``) at which some supporters
-    pay all they have, as ``FloatCount`` works them out; returns which of them floats cannot
-    decide."""
+    pay all they have, as ``FloatCount`` works them out (growing the set of those who do from
+    the poorest, in every row at once); returns which of them floats cannot decide."""
     n, cost = project
-    order = out.order
-    assert order is not None
-    order = order[where]
-    bs = np.take_along_axis(b, order, axis=1)
-    ws = w[order]
-    bw = bs * ws
-    lhs = cost - (np.cumsum(bw, axis=1) - bw)  # left to pay before each supporter in turn
-    rest = n - (np.cumsum(ws, axis=1) - ws)  # how many voters are left then
-    rhs = bs * rest  # what they could pay at that supporter's money
-    capped = np.argmax(lhs <= rhs, axis=1)
-    line = np.arange(len(where))
-    bad = np.zeros(len(where), dtype=bool)
-    for at in (np.maximum(capped - 1, 0), capped):
-        near = np.abs(lhs[line, at] - rhs[line, at]) <= 2 * slack + rest[line, at] * mass
-        bad |= near
-    den = rest[line, capped]
-    pay = lhs[line, capped] / den
+    assert out.capped is not None
+    bw = b * w
+    capped = np.zeros(b.shape, dtype=bool)
+    size = np.zeros(len(where), dtype=np.intp)
+    paid = np.zeros(len(where))
+    rest = np.full(len(where), float(n))
+    while True:
+        now = capped | (b * rest[:, None] < (cost - paid)[:, None])
+        grown = np.count_nonzero(now, axis=1)
+        if (grown == size).all():
+            break
+        capped, size = now, grown
+        paid = np.where(capped, bw, 0.0).sum(axis=1)
+        rest = n - np.where(capped, w, 0.0).sum(axis=1)
+    left = cost - paid
+    some = size > 0
+    # Rounding gone astray (everyone pays all, or nothing is left to pay): not for floats.
+    bad: np.ndarray = (size == b.shape[1]) | (left <= 0.0)
+    # As in FloatCount: the poorest of those who pay a part, and the richest of those who
+    # pay all (the margin as for the last of them), must both be clear of the line.
+    poorest = np.where(capped, np.inf, b).min(axis=1)
+    richest = np.where(capped, b, -np.inf).max(axis=1)
+    last = b.shape[1] - 1 - np.argmax((capped & (b == richest[:, None]))[:, ::-1], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bad |= np.abs(left - poorest * rest) <= 2 * slack + rest * mass
+        bad |= some & (np.abs(left - richest * rest) <= 2 * slack + (rest + w[last]) * mass)
+        pay = left / rest
     out.rho[where] = pay / cost
-    out.error[where] = (slack / den + pay * _ROUND) / cost
+    out.error[where] = (slack / rest + pay * _ROUND) / cost
     out.pay[where] = pay
     out.capped[where] = capped
     return bad
