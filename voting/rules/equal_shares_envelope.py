@@ -136,6 +136,7 @@ class Envelope:
         if not inp.uniform:
             unit = np.array([b.u for b in inp.buckets[j]], dtype=values.dtype)[bucket_of]
             taken = voters * unit
+        held = values * voters  # what each class has between its voters
         capped = np.zeros(len(values), dtype=bool)
         paid, den, size = 0, total, 0
         while True:
@@ -145,8 +146,8 @@ class Envelope:
             if grown == size:
                 return (np.flatnonzero(capped) if size else _NONE), paid, den
             capped, size = now, grown
-            paid = int(values[now] @ voters[now])
-            den = total - int(taken[now].sum())
+            paid = int(held @ now)
+            den = total - int(taken @ now)
 
     def price(self, j: int, counts: Counts, col: int, tangent: bool) -> Line | None:
         """``rho`` of project ``j`` with the money in column ``col``, and a slope bound.
