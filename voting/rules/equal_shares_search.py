@@ -342,6 +342,86 @@ def _steps(
     return _Steps(share0, step, k, count)
 
 
+class _Pace:
+    """When :func:`_search` tries a proof, and over how many steps.
+
+    ``width`` is the number of steps the next proof covers; ``direct`` the steps to count one
+    by one before trying a proof again; ``settled`` the steps counted one by one lately that
+    bought the same projects as the step before; ``run_work`` the work to count one step,
+    lately, and ``proof_work`` the work the last proof took; ``gained`` and ``spent`` the
+    steps that proofs gained lately and the work they took.
+    """
+
+    __slots__ = (
+        "backoff",
+        "direct",
+        "gained",
+        "proof_work",
+        "run_work",
+        "settled",
+        "spent",
+        "width",
+    )
+
+    def __init__(self, run_work: float) -> None:
+        self.width = 16
+        self.direct = 0
+        self.backoff = 4
+        self.settled = 0
+        self.run_work = run_work
+        self.proof_work = 0
+        self.gained = self.spent = 0.0
+
+    def proof_due(self, limit: int) -> bool:
+        """Whether to try a proof over the next ``limit`` steps now.
+
+        A proof can only pass where the outcome holds still: one is tried only after three
+        steps in a row (since the last proof that failed) bought the same projects, and only
+        if it could pay for itself: a proof takes about as much work as the last one did,
+        however few steps it covers. A proof that could not pay is counted as one that did
+        not: the next steps are counted one by one.
+        """
+        if self.direct > 0 or limit < 4 or self.settled < 3:
+            return False
+        if _PROOF_PASS * self.proof_work <= limit * self.run_work:
+            return True
+        self.slow_down()
+        return False
+
+    def slow_down(self) -> None:
+        """Proofs cost more here than counting each step: count the next few, more of them
+        each time."""
+        self.direct = self.backoff
+        self.backoff = min(_BACKOFF * self.backoff, 256)
+
+    def proved(self, limit: int, proven: int, work: int) -> None:
+        """A proof over ``limit`` steps took ``work`` and proved ``proven`` of them."""
+        self.proof_work = work
+        self.gained = 0.7 * self.gained + proven
+        self.spent = 0.7 * self.spent + _PROOF_PASS * work
+        grown = limit + max(1, limit * _GROW_PERCENT // 100)
+        self.width = grown if proven else max(4, limit // 2)
+        self.settled = self.settled if proven else 0
+        if not proven and limit <= 4:
+            self.direct = 4  # something changes within a few steps: count them
+        elif self.gained * self.run_work >= self.spent:
+            self.backoff = 4
+        else:
+            self.slow_down()
+
+    def one_by_one(self) -> int:
+        """A step is counted one by one: how many steps from here on, this one included, are
+        sure to be."""
+        self.direct = max(0, self.direct - 1)
+        return max(self.direct + 1, 3 - self.settled)
+
+    def counted(self, work: int, same: bool) -> None:
+        """A step counted one by one took ``work``; ``same``: it bought what the step before
+        did."""
+        self.run_work = 0.8 * self.run_work + 0.2 * work
+        self.settled = self.settled + 1 if same else 0
+
+
 def _search(
     inp: Input,
     budget: Number,
@@ -364,12 +444,11 @@ def _search(
 
     Proofs go on while the steps they gained lately would have cost more work to count one
     by one than the proofs took; otherwise the next steps are counted one by one, more of
-    them each time proofs lose.
+    them each time proofs lose (:class:`_Pace`).
     """
     share0 = Fraction(share0)
     step = Fraction(step)
     counted = count(share0)
-    run_work = float(counted.work)  # work to count one step, lately
     if inp.total(counted.selected) > budget:
         return None
     if done(counted.selected) or step == 0:
@@ -379,45 +458,25 @@ def _search(
         return inp.total(selection) > budget or done(selection)
 
     k = 0
-    width = 16
-    direct = 0  # steps to run one by one before trying a proof again
-    backoff = 4
-    gained = spent = 0.0  # recent steps proven, and the work the proofs took
+    pace = _Pace(float(counted.work))
     last = frozenset(counted.selected)
-    settled = 0  # the steps counted one by one lately that bought the same set as the last
     while True:
-        limit = width if max_steps is None else min(width, max_steps - k)
+        limit = pace.width if max_steps is None else min(pace.width, max_steps - k)
         if limit <= 0:
             return share0 + k * step
-        # A proof can only pass where the outcome holds still: try one only after three
-        # steps in a row (since the last proof that failed) bought the same projects.
-        if direct == 0 and limit >= 4 and settled >= 3:
+        if pace.proof_due(limit):
             proven, work = _certify(inp, share0 + k * step, step, limit, stops)
-            gained = 0.7 * gained + proven
-            spent = 0.7 * spent + _PROOF_PASS * work
+            pace.proved(limit, proven, work)
             k += proven
-            grown = limit + max(1, limit * _GROW_PERCENT // 100)
-            width = grown if proven else max(4, limit // 2)
-            settled = settled if proven else 0
-            if not proven and limit <= 4:
-                direct = 4  # something changes within a few steps: count them
-            elif gained * run_work >= spent:
-                backoff = 4
-            else:
-                # Proofs cost more here than counting each step: count the next few.
-                direct = backoff
-                backoff = min(_BACKOFF * backoff, 256)
             continue
-        direct = max(0, direct - 1)
         k += 1
+        coming = pace.one_by_one()
         if ahead is not None:
             # The steps sure to be counted one by one from here: count them side by side.
-            coming = max(direct + 1, 3 - settled)
             ahead(_steps(share0, step, k, coming, max_steps))
         counted = count(share0 + k * step)
-        run_work = 0.8 * run_work + 0.2 * counted.work
         bought = frozenset(counted.selected)
-        settled = settled + 1 if bought == last else 0
+        pace.counted(counted.work, bought == last)
         last = bought
         if inp.total(counted.selected) > budget:
             return share0 + (k - 1) * step

@@ -1,0 +1,59 @@
+"""The completions try a proof only where it could pay for itself: where the outcome changes
+at almost every step, as in Toulouse 2024, the steps are counted one by one after the first
+proof shows how much a proof costs there, and the winners stay those of the reference."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import voting.rules.equal_shares_search as search
+from tests.pabulib_data import DATA
+from voting.rules import count, read_pabulib
+
+
+def _expected(instance: str, rule: str) -> list[str]:
+    found = json.loads((DATA / "expected" / f"{instance}.json").read_text(encoding="utf-8"))
+    return found["rules"][rule]["winners_in_selection_order"]
+
+
+@pytest.mark.pabulib
+def test_proofs_that_cannot_pay_are_not_tried(monkeypatch):
+    proofs: list[tuple[int, int]] = []
+    certify = search._certify
+
+    def watched(inp, start, step, steps, stops):
+        proven, work = certify(inp, start, step, steps, stops)
+        proofs.append((steps, work))
+        return proven, work
+
+    monkeypatch.setattr(search, "_certify", watched)
+    instance = "France_Toulouse_2024"
+    outcome = count(read_pabulib(str(DATA / f"{instance}.pb")), "mes_cost_add1")
+    assert list(outcome.selected) == _expected(instance, "mes_cost_add1")
+    # The first proof covers 16 steps and takes more work than counting them all would;
+    # every later proof would cover fewer steps for as much work, so none is tried.
+    assert len(proofs) == 1, proofs
+
+
+def test_a_proof_that_cannot_pay_counts_the_steps_one_by_one():
+    pace = search._Pace(run_work=10.0)
+    pace.settled = 3
+    assert pace.proof_due(16)  # nothing known yet of what a proof costs here
+    pace.proved(16, 16, work=30)  # cheap: 90 against 160 to count the steps
+    assert pace.width > 16
+    assert pace.direct == 0
+    assert pace.proof_due(pace.width)
+    pace.proved(pace.width, pace.width, work=1000)
+    assert pace.direct > 0  # lately, proofs cost more than the steps they gained
+    pace.direct = 0
+    assert not pace.proof_due(pace.width)  # 3,000 against at most 200 or so
+    assert pace.direct > 0
+    steps = pace.direct
+    for _ in range(steps):
+        assert not pace.proof_due(pace.width)
+        pace.one_by_one()
+        pace.counted(10, same=True)
+    pace.proof_work = 30  # had the last proof been cheap, the next would be tried
+    assert pace.proof_due(pace.width)
