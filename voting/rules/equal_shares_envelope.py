@@ -247,7 +247,6 @@ def _paid_loop(
 ) -> tuple[list[int], list[list[int]]]:
     """:func:`voting.rules.equal_shares_rows.paid_rows` class by class, with Python's
     integers (for numbers too large for 64 bits)."""
-    made: dict[tuple[int, int, int, int], int] = {}
     targets: list[int] = []
     fresh: list[list[int]] = [[], [], [], []]
     rows = zip(bucket_of.tolist(), *(col.tolist() for col in current), strict=True)
@@ -267,14 +266,10 @@ def _paid_loop(
             e0 = (-rise * f0) // (f0 - f1)
             e1 = (-rise * f1) // (f0 - f1)
         row = (e0, e1, max(0, hi0 - q0), max(0, hi1 - q1))
-        target = made.get(row)
-        if target is None:
-            if row == (0, 0, 0, 0):
-                target = ZERO
-            else:
-                target = first_new + len(fresh[0])
-                for col, value in zip(fresh, row, strict=True):
-                    col.append(value)
-            made[row] = target
-        targets.append(target)
+        if row == (0, 0, 0, 0):
+            targets.append(ZERO)
+            continue
+        targets.append(first_new + len(fresh[0]))
+        for col, value in zip(fresh, row, strict=True):
+            col.append(value)
     return targets, fresh

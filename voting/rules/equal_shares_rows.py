@@ -35,10 +35,13 @@ def paid_rows(
     """Each class's class once it has paid, and the columns of the new classes.
 
     ``current`` holds the four columns of the paying classes, ``bucket_of`` the bucket of
-    each, and ``pay`` what a supporter in each bucket pays. Classes left with the same row of
-    bounds share a new class, numbered from ``first_new`` in the order they are first met;
-    a class left with nothing goes to ``zero``. None when the numbers are too large for
-    64-bit integers."""
+    each, and ``pay`` what a supporter in each bucket pays. A class left with nothing goes to
+    ``zero``; each of the others becomes a new class, numbered from ``first_new`` in order.
+    (Two classes can be left with the same bounds, where paying takes both down to 0 at one
+    end, or where they paid different amounts. Their voters could then share a class, but
+    keeping them apart changes no bound, and finding them takes a sort of every row at every
+    purchase: counting Budapest 2024 with add1 found none among 574,149 new classes.) None
+    when the numbers are too large for 64-bit integers."""
     if not _small(pay):
         return None
     if isinstance(current, np.ndarray):
@@ -65,19 +68,9 @@ def paid_rows(
         rise = max(0, b) - max(0, a)
         e0[i] = (-rise * a) // (a - b)
         e1[i] = (-rise * b) // (a - b)
-    rows = np.stack([e0, e1, np.maximum(hi0 - q0, 0), np.maximum(hi1 - q1, 0)], axis=1)
-    # Alike rows, found by sorting them (by all four columns) and comparing neighbours.
-    order = np.lexsort((rows[:, 3], rows[:, 2], rows[:, 1], rows[:, 0]))
-    ordered = rows[order]
-    starts = np.ones(len(rows), dtype=bool)
-    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
-    unique = ordered[starts]
-    first = np.minimum.reduceat(order, np.flatnonzero(starts))
-    inverse = np.empty(len(rows), dtype=np.intp)
-    inverse[order] = np.cumsum(starts) - 1
-    met = np.argsort(first, kind="stable")
-    fresh = met[unique[met].any(axis=1)]
-    ids = np.full(len(unique), zero, dtype=np.int64)
-    ids[fresh] = first_new + np.arange(len(fresh))
-    targets: list[int] = ids[inverse.reshape(-1)].tolist()
-    return targets, [unique[fresh, c].tolist() for c in range(4)]
+    cols = (e0, e1, np.maximum(hi0 - q0, 0), np.maximum(hi1 - q1, 0))
+    left_any = (cols[0] != 0) | (cols[1] != 0) | (cols[2] != 0) | (cols[3] != 0)
+    ids = np.full(len(index), zero, dtype=np.int64)
+    kept = np.flatnonzero(left_any)
+    ids[kept] = first_new + np.arange(len(kept))
+    return ids.tolist(), [col[kept].tolist() for col in cols]

@@ -105,12 +105,13 @@ def test_numbers_too_large_for_64_bits_are_left_to_python(big):
     assert paid_rows([0], [[5], [5], [5], [5]], [(big, 1, 0, 0)], 2, 1) is None
 
 
-def test_classes_left_alike_share_one_new_class_and_empty_ones_the_zero_class():
-    # Four classes: two left with the same bounds, one with nothing, one paying all it has.
+def test_classes_left_with_money_get_new_classes_in_order_and_empty_ones_the_zero_class():
+    # Four classes: two left with the same bounds (each keeps a class of its own), one with
+    # nothing, one paying all it has at the lower bounds.
     current = [[10, 10, 2, 8], [12, 12, 2, 9], [10, 10, 2, 8], [12, 12, 2, 9]]
     pay = [(4, 4, 2, 2), (None, None, 0, 0)]
     found = paid_rows([0, 0, 0, 1], current, pay, 7, 1)
-    assert found == ([7, 7, 1, 8], [[6, 0], [8, 0], [8, 8], [10, 9]])
+    assert found == ([7, 8, 1, 9], [[6, 6, 0], [8, 8, 0], [8, 8, 8], [10, 10, 9]])
 
 
 def test_a_class_that_may_or_may_not_afford_its_part_keeps_a_bound_under_both():
