@@ -135,7 +135,9 @@ class _Batch:
         quick = self.quick
         n = quick.inp.total_u[j]
         cost = quick.cost[j]
-        b = self.money[:, quick.groups[j]][rows]
+        b = self.money.take(quick.groups[j], axis=1)
+        if len(rows) < len(b):
+            b = b[rows]
         w = quick.weights[j]
         avail = (b * w).sum(axis=1)
         mass = self.mass[rows]
@@ -148,7 +150,7 @@ class _Batch:
         count = np.full(len(rows), float(n))
         if not lowest.all():
             having = b > 0.0
-            count = np.rint((having * w).sum(axis=1))
+            count = np.rint(having @ w)
             lowest = np.where(having, b, np.inf).min(axis=1)
         with np.errstate(invalid="ignore"):
             gap = lowest * count - cost
@@ -232,8 +234,8 @@ def _split(
         if (grown == size).all():
             break
         capped, size = now, grown
-        paid = np.where(capped, bw, 0.0).sum(axis=1)
-        rest = n - np.where(capped, w, 0.0).sum(axis=1)
+        paid = (bw * capped).sum(axis=1)
+        rest = n - capped @ w  # whole numbers: exact in any order
     left = cost - paid
     some = size > 0
     # Rounding gone astray (everyone pays all, or nothing is left to pay): not for floats.
