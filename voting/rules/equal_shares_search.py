@@ -45,32 +45,54 @@ MES: about three times as much, as a proof prices a project up to four times (th
 the upper bounds on the money, at both ends of the interval)."""
 
 
+class _Floor:
+    """The upper envelope of two lines ``a + s * d`` over ``[0, width]``, which lies under a
+    project's ``rho``: its values at the two ends and, where the lines cross inside, how far
+    along the interval (as a part of ``width``) and its value there. The gap between it and a
+    straight line is convex, so it is lowest at an end or where the two lines cross; this
+    keeps what every comparison with a line needs, worked out once."""
+
+    __slots__ = ("at", "end", "lines", "start", "value")
+
+    def __init__(self, lines: tuple[_Line, _Line], width: Fraction) -> None:
+        (a0, s0), (a1, s1) = lines
+        self.lines = lines
+        self.start = max(a0, a1)
+        self.end = max(a0 + s0 * width, a1 + s1 * width)
+        self.at: Fraction | None = None
+        self.value = self.start
+        if s0 != s1:
+            d = (a1 - a0) / (s0 - s1)
+            if 0 < d < width:
+                self.at = d / width
+                self.value = a0 + s0 * d
+
+    def lowest(self) -> Fraction:
+        """Its lowest value over the interval."""
+        return min(self.start, self.end, self.value)
+
+    def over(self, chord: _Line, strict: bool) -> bool:
+        """Whether the straight line from ``chord[0]`` at 0 to ``chord[1]`` at ``width`` lies
+        under it (``<`` if ``strict``, else ``<=``)."""
+        c0, c1 = chord
+        if strict:
+            if not (self.start > c0 and self.end > c1):
+                return False
+        elif not (self.start >= c0 and self.end >= c1):
+            return False
+        if self.at is None:
+            return True
+        gap = self.value - c0 - (c1 - c0) * self.at
+        return gap > 0 if strict else gap >= 0
+
+
 def _under(chord: _Line, lines: tuple[_Line, _Line], width: Fraction, strict: bool) -> bool:
     """Whether a straight line lies under the upper envelope of two lines on ``[0, width]``.
 
     The line goes from ``chord[0]`` at 0 to ``chord[1]`` at ``width``; ``lines`` are
-    ``a + s * d``. Compared with ``<`` if ``strict``, else ``<=``. The gap between the
-    envelope and the line is convex, so it is lowest at an end or where the two lines cross.
+    ``a + s * d``. Compared with ``<`` if ``strict``, else ``<=``.
     """
-    c0, c1 = chord
-    (a0, s0), (a1, s1) = lines
-    low = min(max(a0, a1) - c0, max(a0 + s0 * width, a1 + s1 * width) - c1)
-    if s0 != s1:
-        d = (a1 - a0) / (s0 - s1)
-        if 0 < d < width:
-            low = min(low, a0 + s0 * d - c0 - (c1 - c0) * d / width)
-    return low > 0 if strict else low >= 0
-
-
-def _lowest(lines: tuple[_Line, _Line], width: Fraction) -> Fraction:
-    """The lowest value of the upper envelope of two lines over ``[0, width]``."""
-    (a0, s0), (a1, s1) = lines
-    best = min(max(a0, a1), max(a0 + s0 * width, a1 + s1 * width))
-    if s0 != s1:
-        d = (a1 - a0) / (s0 - s1)
-        if 0 < d < width:
-            best = min(best, a0 + s0 * d)
-    return best
+    return _Floor(lines, width).over(chord, strict)
 
 
 def _below(x: Fraction) -> float:
@@ -89,14 +111,14 @@ class _Branch:
     are the projects in ``bought`` (in some order).
 
     ``keys`` holds a lower bound on each remaining project's ``rho`` across the interval and
-    ``lines`` two tangent lines under it, where known; ``dead`` lists the projects that
-    nobody can afford anywhere in the interval.
+    ``lines`` the envelope of two tangent lines under it, where known; ``dead`` lists the
+    projects that nobody can afford anywhere in the interval.
     """
 
     env: _Envelope
     bought: frozenset[int]
     keys: dict[int, Fraction]
-    lines: dict[int, tuple[_Line, _Line]]
+    lines: dict[int, _Floor]
     dead: set[int]
 
     def copy(self) -> _Branch:
@@ -193,10 +215,8 @@ class _Proof:
             joined[branch.bought] = branch if twin is None else twin.union(branch)
         return list(joined.values())
 
-    def beaten(
-        self, j: int, lines: tuple[_Line, _Line], sure: dict[int, _Line], width: Fraction
-    ) -> bool:
-        """Whether a surely affordable project beats ``j`` (``rho`` above ``lines``)."""
+    def beaten(self, j: int, floor: _Floor, sure: dict[int, _Line]) -> bool:
+        """Whether a surely affordable project beats ``j`` (``rho`` above ``floor``)."""
         rank = self.rank
         clone = self.clone
         for k, chord in sure.items():
@@ -205,7 +225,7 @@ class _Proof:
             if clone[k] == clone[j]:
                 if rank[k] < rank[j]:
                     return True
-            elif _under(chord, lines, width, rank[j] < rank[k]):
+            elif floor.over(chord, rank[j] < rank[k]):
                 return True
         return False
 
@@ -234,16 +254,18 @@ class _Proof:
         while heap and (best is None or heap[0][0] <= _above(best)):
             _, _, j = heapq.heappop(heap)
             old = branch.lines.get(j)
-            if old is not None and self.beaten(j, old, sure, w):
+            if old is not None and self.beaten(j, old, sure):
                 continue  # its bounds from earlier purchases already show it loses
             counts = env.counts(j)
             self.work += 1
             first = env.price(j, counts, 2, True)
-            if first is not None and sure and self.beaten(j, (first, first), sure, w):
-                # The tangent at the start is enough to show it loses.
-                branch.lines[j] = (first, first)
-                keys[j] = _lowest((first, first), w)
-                continue
+            if first is not None and sure:
+                floor = _Floor((first, first), w)
+                if self.beaten(j, floor, sure):
+                    # The tangent at the start is enough to show it loses.
+                    branch.lines[j] = floor
+                    keys[j] = floor.lowest()
+                    continue
             last = env.price(j, counts, 3, True)
             if first is None and last is None:
                 branch.dead.add(j)
@@ -253,10 +275,10 @@ class _Proof:
                 tangents.append(first)
             if last is not None:
                 tangents.append((last[0] - last[1] * w, last[1]))
-            lines = (tangents[0], tangents[-1])
-            branch.lines[j] = lines
-            keys[j] = _lowest(lines, w)
-            if self.beaten(j, lines, sure, w):
+            floor = _Floor((tangents[0], tangents[-1]), w)
+            branch.lines[j] = floor
+            keys[j] = floor.lowest()
+            if self.beaten(j, floor, sure):
                 continue
             examined[j] = counts
             top = env.price(j, counts, 0, False)
@@ -267,9 +289,9 @@ class _Proof:
             if best is None or max(top[0], end[0]) < best:
                 best = max(top[0], end[0])
         found = [
-            _Contender(j, counts, sure.get(j), branch.lines[j][0])
+            _Contender(j, counts, sure.get(j), branch.lines[j].lines[0])
             for j, counts in examined.items()
-            if j not in branch.dead and not self.beaten(j, branch.lines[j], sure, w)
+            if j not in branch.dead and not self.beaten(j, branch.lines[j], sure)
         ]
         # With nothing surely affordable, the count may also end here.
         return found, not sure
