@@ -139,7 +139,7 @@ class Input:
         bucket_of: list[int] = []
         for index, (everyone, _) in enumerate(self.supporters(j)):
             tally = np.bincount(gvid[everyone])
-            present = np.flatnonzero(tally)
+            present = (tally > 0).nonzero()[0]  # faster on booleans than on counts
             classes.extend(present.tolist())
             voters.extend(tally[present].tolist())
             bucket_of.extend([index] * len(present))

@@ -87,8 +87,8 @@ class Envelope:
         pairs, gvid = _distinct(self.gvid * base + other.gvid, self.size * base, base)
         mine = pairs // base
         theirs = pairs % base
-        a = self.cols[:, mine]
-        b = other.cols[:, theirs]
+        a = self.cols.take(mine, axis=1)
+        b = other.cols.take(theirs, axis=1)
         # Keep classes 0 and ZERO in their places; the pairs follow.
         cols = np.empty((4, len(pairs) + 2), dtype=self.cols.dtype)
         cols[:, :2] = self.cols[:, :2]
@@ -101,18 +101,23 @@ class Envelope:
         parts = self.inp.supporters(j)
         if len(parts) == 1:
             tally = np.bincount(self.gvid[parts[0][0]])
-            classes = np.flatnonzero(tally)
+            classes = (tally > 0).nonzero()[0]  # faster on booleans than on counts
             bucket_of = np.zeros(len(classes), dtype=np.intp)
         else:
             found = []
             for index, (everyone, _) in enumerate(parts):
                 part = np.bincount(self.gvid[everyone])
-                present = np.flatnonzero(part)
+                present = (part > 0).nonzero()[0]
                 found.append((present, part[present], np.full(len(present), index, np.intp)))
             classes = np.concatenate([f[0] for f in found])
             voters = np.concatenate([f[1] for f in found])
-            return classes, voters, np.concatenate([f[2] for f in found]), self.cols[:, classes]
-        return classes, tally[classes], bucket_of, self.cols[:, classes]
+            return (
+                classes,
+                voters,
+                np.concatenate([f[2] for f in found]),
+                self.cols.take(classes, axis=1),
+            )
+        return classes, tally[classes], bucket_of, self.cols.take(classes, axis=1)
 
     def cost(self, j: int) -> int:
         inp = self.inp
