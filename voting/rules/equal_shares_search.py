@@ -370,7 +370,7 @@ class _Pace:
     ``width`` is the number of steps the next proof covers; ``direct`` the steps to count one
     by one before trying a proof again; ``settled`` the steps counted one by one lately that
     bought the same projects as the step before; ``run_work`` the work to count one step,
-    lately, and ``proof_work`` the work the last proof took; ``gained`` and ``spent`` the
+    lately, and ``proof_work`` the work a proof takes, lately; ``gained`` and ``spent`` the
     steps that proofs gained lately and the work they took.
     """
 
@@ -400,14 +400,18 @@ class _Pace:
         A proof can only pass where the outcome holds still: one is tried only after three
         steps in a row (since the last proof that failed) bought the same projects, and only
         if it could pay for itself: a proof takes about as much work as the last one did,
-        however few steps it covers. A proof that could not pay is counted as one that did
-        not: the next steps are counted one by one.
+        however few steps it covers. Where it could not, the next steps are counted one by
+        one, as where proofs did not pay, and the next proof covers as many steps as it needs
+        to pay.
         """
         if self.direct > 0 or limit < 4 or self.settled < 3:
             return False
-        if _PROOF_PASS * self.proof_work <= limit * self.run_work:
+        cost = _PROOF_PASS * self.proof_work
+        if cost <= limit * self.run_work:
             return True
         self.slow_down()
+        if self.run_work > 0:  # else counting costs nothing, and no proof could pay
+            self.width = max(self.width, math.ceil(cost / self.run_work))
         return False
 
     def slow_down(self) -> None:
@@ -418,7 +422,9 @@ class _Pace:
 
     def proved(self, limit: int, proven: int, work: int) -> None:
         """A proof over ``limit`` steps took ``work`` and proved ``proven`` of them."""
-        self.proof_work = work
+        # One that failed may have stopped early: it shows only that a proof takes at least
+        # as much work.
+        self.proof_work = work if proven else max(work, self.proof_work)
         self.gained = 0.7 * self.gained + proven
         self.spent = 0.7 * self.spent + _PROOF_PASS * work
         grown = limit + max(1, limit * _GROW_PERCENT // 100)
