@@ -410,7 +410,7 @@ class _Pace:
         if cost <= limit * self.run_work:
             return True
         self.slow_down()
-        if self.run_work > 0:  # else counting costs nothing, and no proof could pay
+        if self.run_work >= 1:  # else counting costs next to nothing: no proof could pay
             self.width = max(self.width, math.ceil(cost / self.run_work))
         return False
 

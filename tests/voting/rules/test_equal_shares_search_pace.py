@@ -63,3 +63,15 @@ def test_a_proof_that_cannot_pay_counts_the_steps_one_by_one():
     assert pace.proof_due(pace.width)
     pace.proved(pace.width, 0, work=50)  # it failed early: the estimate stays at 1,000
     assert pace.proof_work == 1000
+
+
+@pytest.mark.parametrize("run_work", [0.0, 1e-300, 0.5])
+def test_where_counting_costs_next_to_nothing_proofs_wait(run_work):
+    # Counting a step may take no work at all (nothing to weigh), or the recent average may
+    # have all but died away: then no proof could pay, and none is tried for a while.
+    pace = search._Pace(run_work=run_work)
+    pace.settled = 3
+    pace.proof_work = 10
+    assert not pace.proof_due(16)
+    assert pace.width == 16
+    assert pace.direct > 0
