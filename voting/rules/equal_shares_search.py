@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 _BACKOFF = 4
 """How many times more steps are counted one by one, each time proofs cost more than counting
 the steps they skipped (on Toulouse 2024, where they do, 4 took a tenth less time than 2)."""
+_BISECT = 16
+"""A proof over at least this many steps that fails is followed at once by one over half as
+many: the outcome was still before it, and the change that made it fail may lie anywhere in
+it (on Budapest 2024 add1, a sixth of the time went to counting steps one by one after such
+failures, where a proof over the first half passes at once)."""
 _MAX_WAYS = 4  # more ways the count could go than this: try a shorter interval
 _GROW_PERCENT = 12
 """How much longer the next interval is, in per cent, after a proof passed: a proof's work
@@ -398,7 +403,8 @@ class _Pace:
         """Whether to try a proof over the next ``limit`` steps now.
 
         A proof can only pass where the outcome holds still: one is tried only after three
-        steps in a row (since the last proof that failed) bought the same projects, and only
+        steps in a row (since the last proof that failed over fewer than :data:`_BISECT`
+        steps) bought the same projects, and only
         if it could pay for itself: a proof takes about as much work as the last one did,
         however few steps it covers. Where it could not, the next steps are counted one by
         one, as where proofs did not pay, and the next proof covers as many steps as it needs
@@ -429,7 +435,7 @@ class _Pace:
         self.spent = 0.7 * self.spent + _PROOF_PASS * work
         grown = limit + max(1, limit * _GROW_PERCENT // 100)
         self.width = grown if proven else max(4, limit // 2)
-        self.settled = self.settled if proven else 0
+        self.settled = self.settled if proven or limit >= _BISECT else 0
         if not proven and limit <= 4:
             self.direct = 4  # something changes within a few steps: count them
         elif self.gained * self.run_work >= self.spent:

@@ -12,6 +12,8 @@ import pytest
 import voting.rules.equal_shares_search as search
 from tests.pabulib_data import DATA
 from voting.rules import count, read_pabulib
+from voting.rules.equal_shares import build_input, run
+from voting.rules.model import tie_ranks
 
 
 def _expected(instance: str, rule: str) -> list[str]:
@@ -75,3 +77,60 @@ def test_where_counting_costs_next_to_nothing_proofs_wait(run_work):
     assert not pace.proof_due(16)
     assert pace.width == 16
     assert pace.direct > 0
+
+
+def test_a_wide_proof_that_fails_is_followed_at_once_by_one_half_as_wide():
+    pace = search._Pace(run_work=10.0)
+    pace.settled = 3
+    assert pace.proof_due(16)
+    pace.proved(16, 16, work=20)  # 60 against 160 to count the steps
+    width = pace.width
+    pace.proved(width, 0, work=20)
+    # The outcome held still before the proof: the change that made it fail may lie
+    # anywhere in it, so the first half is tried next, without counting steps one by one.
+    assert pace.width == width // 2
+    assert pace.proof_due(pace.width)
+
+
+def test_a_narrow_proof_that_fails_counts_the_next_steps_one_by_one():
+    pace = search._Pace(run_work=10.0)
+    pace.settled = 3
+    pace.proved(16, 16, work=20)
+    pace.proved(search._BISECT - 1, 0, work=20)
+    assert not pace.proof_due(pace.width)
+    for _ in range(3):
+        pace.one_by_one()
+        pace.counted(10, same=True)
+    assert pace.proof_due(pace.width)
+
+
+@pytest.mark.pabulib
+def test_budapest_add1_counts_few_steps_one_by_one(monkeypatch):
+    runs: list[object] = []
+    search_steps = search._search
+
+    def watched_search(inp, budget, share0, step, done, count, *rest):
+        def one(share):
+            runs.append(share)
+            return count(share)
+
+        return search_steps(inp, budget, share0, step, done, one, *rest)
+
+    monkeypatch.setattr(search, "_search", watched_search)
+    election = read_pabulib(str(DATA / "Hungary_Budapest_2024.pb"))
+    outcome = count(election, "mes_cost_add1")
+    # The reference could not count it in its memory: check the share found instead. The
+    # exact run at it buys what was published, and leaves no supported project that would
+    # fit; the run one unit lower leaves one.
+    share = outcome.voter_budget
+    assert share is not None
+    inp = build_input(election, False, tie_ranks(election.projects, "id"))
+    at = run(inp, share).selected
+    assert [election.projects[j].id for j in at] == list(outcome.selected)
+    assert inp.exhaustive(election.budget, at, inp.candidates)
+    below = run(inp, share - 1).selected
+    assert not inp.exhaustive(election.budget, below, inp.candidates)
+    # About 22,000 steps: proofs cover nearly all, and after a wide proof fails the next one
+    # covers half as many steps at once, so only the first few and the last few are counted
+    # one by one.
+    assert len(runs) < 20, len(runs)
