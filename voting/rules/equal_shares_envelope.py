@@ -142,17 +142,15 @@ class Envelope:
             unit = np.array([b.u for b in inp.buckets[j]], dtype=values.dtype)[bucket_of]
             taken = voters * unit
         held = values * voters  # what each class has between its voters
-        capped = np.zeros(len(values), dtype=bool)
         paid, den, size = 0, total, 0
         while True:
             left = cost - paid
-            now = values * den < (left if unit is None else left * unit)
-            grown = int(np.count_nonzero(now))
-            if grown == size:
-                return (np.flatnonzero(capped) if size else _NONE), paid, den
-            capped, size = now, grown
-            paid = int(held @ now)
-            den = total - int(taken @ now)
+            capped = (values * den < (left if unit is None else left * unit)).nonzero()[0]
+            if len(capped) == size:
+                return (capped if size else _NONE), paid, den
+            size = len(capped)
+            paid = int(held.take(capped).sum())
+            den = total - int(taken.take(capped).sum())
 
     def price(self, j: int, counts: Counts, col: int, tangent: bool) -> Line | None:
         """``rho`` of project ``j`` with the money in column ``col``, and a slope bound.
@@ -199,18 +197,25 @@ class Envelope:
         if found is None:
             found = _paid_loop(bucket_of, current, pay, self.size)
         targets, fresh = found
-        added = len(fresh[0])
+        added = fresh.shape[1]
         if self.size + added > self.cols.shape[1]:
             grown = np.zeros((4, 2 * (self.size + added)), dtype=self.cols.dtype)
             grown[:, : self.size] = self.cols[:, : self.size]
             self.cols = grown
-        for row, new in zip(self.cols, fresh, strict=True):
-            row[self.size : self.size + added] = new
+        self.cols[:, self.size : self.size + added] = fresh
         self.size += added
+        parts = inp.supporters(j)
+        if len(parts) == 1:
+            # Every supporter is in one of ``classes``: only their entries are read.
+            lookup = np.empty(self.size, dtype=np.intp)
+            lookup[classes] = targets
+            members = parts[0][1]
+            self.gvid[members] = lookup[self.gvid[members]]
+            return
         lookup = np.arange(self.size, dtype=np.intp)
-        for index, (_, members) in enumerate(inp.supporters(j)):
+        for index, (_, members) in enumerate(parts):
             mine = bucket_of == index
-            lookup[classes[mine]] = np.asarray(targets, dtype=np.intp)[mine]
+            lookup[classes[mine]] = targets[mine]
             self.gvid[members] = lookup[self.gvid[members]]
             lookup[classes[mine]] = classes[mine]
 
@@ -249,7 +254,7 @@ def _distinct_pairs(keys: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray
 
 def _paid_loop(
     bucket_of: np.ndarray, current: np.ndarray, pay: list[Pay], first_new: int
-) -> tuple[list[int], list[list[int]]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`voting.rules.equal_shares_rows.paid_rows` class by class, with Python's
     integers (for numbers too large for 64 bits)."""
     targets: list[int] = []
@@ -277,4 +282,4 @@ def _paid_loop(
         targets.append(first_new + len(fresh[0]))
         for col, value in zip(fresh, row, strict=True):
             col.append(value)
-    return targets, fresh
+    return np.array(targets, dtype=np.intp), np.array(fresh, dtype=object).reshape(4, -1)

@@ -31,8 +31,9 @@ def paid_rows(
     pay: Sequence[Pay],
     first_new: int,
     zero: int,
-) -> tuple[list[int], list[list[int]]] | None:
-    """Each class's class once it has paid, and the columns of the new classes.
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each class's class once it has paid, and the four columns of the new classes (rows of
+    an array).
 
     ``current`` holds the four columns of the paying classes, ``bucket_of`` the bucket of
     each, and ``pay`` what a supporter in each bucket pays. A class left with nothing goes to
@@ -52,7 +53,7 @@ def paid_rows(
     elif not _small(current):
         return None
     if not len(bucket_of):
-        return [], [[], [], [], []]
+        return np.zeros(0, dtype=np.intp), np.zeros((4, 0), dtype=np.int64)
     lo0, lo1, hi0, hi1 = (np.asarray(col, dtype=np.int64) for col in current)
     index = np.asarray(bucket_of, dtype=np.intp)
     table = np.array([[0 if p is None else p for p in row] for row in pay], dtype=np.int64)
@@ -68,9 +69,8 @@ def paid_rows(
         rise = max(0, b) - max(0, a)
         e0[i] = (-rise * a) // (a - b)
         e1[i] = (-rise * b) // (a - b)
-    cols = (e0, e1, np.maximum(hi0 - q0, 0), np.maximum(hi1 - q1, 0))
-    left_any = (cols[0] != 0) | (cols[1] != 0) | (cols[2] != 0) | (cols[3] != 0)
-    ids = np.full(len(index), zero, dtype=np.int64)
-    kept = np.flatnonzero(left_any)
-    ids[kept] = first_new + np.arange(len(kept))
-    return ids.tolist(), [col[kept].tolist() for col in cols]
+    cols = np.stack((e0, e1, np.maximum(hi0 - q0, 0), np.maximum(hi1 - q1, 0)))
+    kept = np.flatnonzero(cols.any(axis=0))
+    ids = np.full(len(index), zero, dtype=np.intp)
+    ids[kept] = np.arange(first_new, first_new + len(kept))
+    return ids, cols.take(kept, axis=1)
