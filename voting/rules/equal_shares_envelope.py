@@ -117,7 +117,7 @@ class Envelope:
                 np.concatenate([f[2] for f in found]),
                 self.cols.take(classes, axis=1),
             )
-        return classes, tally[classes], bucket_of, self.cols.take(classes, axis=1)
+        return classes, tally.take(classes), bucket_of, self.cols.take(classes, axis=1)
 
     def cost(self, j: int) -> int:
         inp = self.inp
@@ -169,7 +169,7 @@ class Envelope:
         rho = Fraction((cost - paid) * inp.sat_den[j], under)
         if not tangent:
             return rho, _NOUGHT
-        moving = int(voters[poor] @ (cols[3][poor] - cols[2][poor]))
+        moving = int(voters.take(poor) @ (cols[3].take(poor) - cols[2].take(poor)))
         width = self.width
         return rho, Fraction(-moving * inp.sat_den[j] * width.denominator, under * width.numerator)
 

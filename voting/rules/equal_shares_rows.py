@@ -56,11 +56,7 @@ def paid_rows(
         return np.zeros(0, dtype=np.intp), np.zeros((4, 0), dtype=np.int64)
     lo0, lo1, hi0, hi1 = (np.asarray(col, dtype=np.int64) for col in current)
     index = np.asarray(bucket_of, dtype=np.intp)
-    table = np.array([[0 if p is None else p for p in row] for row in pay], dtype=np.int64)
-    p0, p1, q0, q1 = table[index].T
-    all_they_have = np.array([row[0] is None or row[1] is None for row in pay])[index]
-    f0 = np.where(all_they_have, 0, lo0 - p0)
-    f1 = np.where(all_they_have, 0, lo1 - p1)
+    f0, f1, q0, q1 = _owed(index, lo0, lo1, pay)
     left = (f0 >= 0) & (f1 >= 0)
     e0 = np.where(left, f0, 0)
     e1 = np.where(left, f1, 0)
@@ -74,3 +70,20 @@ def paid_rows(
     ids = np.full(len(index), zero, dtype=np.intp)
     ids[kept] = np.arange(first_new, first_new + len(kept))
     return ids, cols.take(kept, axis=1)
+
+
+def _owed(
+    index: np.ndarray, lo0: np.ndarray, lo1: np.ndarray, pay: Sequence[Pay]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | int, np.ndarray | int]:
+    """What each class has left at the lower bounds after paying the most it may (0 where it
+    may pay all it has), and the least it pays at each end."""
+    if len(pay) == 1:
+        # One bucket (every supporter alike): the same amounts for every class.
+        ((p0, p1, q0, q1),) = pay
+        if p0 is None or p1 is None:
+            return np.zeros(len(index), np.int64), np.zeros(len(index), np.int64), q0, q1
+        return lo0 - p0, lo1 - p1, q0, q1
+    table = np.array([[0 if p is None else p for p in row] for row in pay], dtype=np.int64)
+    p0, p1, q0s, q1s = table[index].T
+    all_they_have = np.array([row[0] is None or row[1] is None for row in pay])[index]
+    return np.where(all_they_have, 0, lo0 - p0), np.where(all_they_have, 0, lo1 - p1), q0s, q1s
