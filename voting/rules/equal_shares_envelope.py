@@ -119,6 +119,23 @@ class Envelope:
             )
         return classes, tally.take(classes), bucket_of, self.cols.take(classes, axis=1)
 
+    def out_of_reach(self, j: int) -> bool:
+        """Whether ``j``'s supporters cannot afford it even with the most money they may have,
+        at either end of the interval (so nowhere in it: the bound is a straight line).
+        Found from their money alone, without sorting them into classes."""
+        parts = self.inp.supporters(j)
+        if len(parts) > 1:
+            at = [self.gvid.take(everyone) for everyone, _ in parts]
+        else:
+            at = [self.gvid.take(parts[0][0])]
+        cost = self.cost(j)
+        # Most projects looked at are out of reach; of those that are not, most can be
+        # afforded at the end of the interval, so that end is tried first.
+        for col in (self.cols[3], self.cols[2]):
+            if sum(int(col.take(classes).sum()) for classes in at) >= cost:
+                return False
+        return True
+
     def cost(self, j: int) -> int:
         inp = self.inp
         return inp.cost_num[j] * (self.scale // inp.cost_den[j])

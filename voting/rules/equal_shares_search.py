@@ -261,8 +261,11 @@ class _Proof:
             old = branch.lines.get(j)
             if old is not None and self.beaten(j, old, sure):
                 continue  # its bounds from earlier purchases already show it loses
-            counts = env.counts(j)
             self.work += 1
+            if env.out_of_reach(j):
+                branch.dead.add(j)
+                continue
+            counts = env.counts(j)
             first = env.price(j, counts, 2, True)
             if first is not None and sure:
                 floor = _Floor((first, first), w)

@@ -125,3 +125,30 @@ def test_a_class_that_may_or_may_not_afford_its_part_keeps_a_bound_under_both():
     found = paid_rows([0], [[5], [7], [9], [9]], [(4, 10, 0, 0)], 2, 1)
     assert found is not None
     assert (found[0].tolist(), found[1].tolist()) == ([2], [[0], [-1], [9], [9]])
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("by_points", [False, True])
+def test_a_project_is_out_of_reach_exactly_when_neither_upper_bound_affords_it(seed, by_points):
+    # The proofs skip sorting a project's supporters into classes where even the most money
+    # they may have, at either end of the interval, falls short: the same answer as pricing
+    # it from its classes at both ends.
+    rng = random.Random(seed)
+    n = rng.randint(1, 12)
+    projects = [Project("a", rng.randint(1, 200)), Project("b", 5)]
+    ballots = [
+        Ballot.with_points({"a": rng.randint(1, 4)}) if by_points else Ballot.approval(["a"])
+        for _ in range(n)
+    ]
+    election = Election(projects=projects, budget=100, ballots=ballots)
+    inp = build_input(election, by_points, [0, 1])
+    envelope = envelopes.Envelope(inp, Fraction(3), Fraction(1), 4)
+    envelope.gvid[:] = np.arange(inp.n_groups) + 2
+    envelope.size = inp.n_groups + 2
+    envelope.cols = np.zeros((4, envelope.size), dtype=np.int64)
+    for row in (2, 3):
+        envelope.cols[row, 2:] = [rng.randint(0, 30) for _ in range(inp.n_groups)]
+    envelope.scale = 1  # whole units, so that the cost is the project's cost
+    counts = envelope.counts(0)
+    priced = [envelope.price(0, counts, col, True) for col in (2, 3)]
+    assert envelope.out_of_reach(0) == (priced == [None, None])
