@@ -62,9 +62,13 @@ class _Floor:
     def __init__(self, lines: tuple[_Line, _Line], width: Fraction) -> None:
         (a0, s0), (a1, s1) = lines
         self.lines = lines
+        self.at: Fraction | None = None
+        if lines[0] is lines[1]:  # one line: no crossing
+            self.value = self.start = a0
+            self.end = a0 + s0 * width
+            return
         self.start = max(a0, a1)
         self.end = max(a0 + s0 * width, a1 + s1 * width)
-        self.at: Fraction | None = None
         self.value = self.start
         if s0 != s1:
             d = (a1 - a0) / (s0 - s1)
