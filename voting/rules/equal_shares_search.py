@@ -114,6 +114,9 @@ def _above(x: Fraction) -> float:
     return math.nextafter(float(x), math.inf)
 
 
+_Entry = tuple[float, int, int, Fraction]
+
+
 @dataclass(slots=True)
 class _Branch:
     """Bounds on the count, over an interval of shares, for the shares whose purchases so far
@@ -121,7 +124,10 @@ class _Branch:
 
     ``keys`` holds a lower bound on each remaining project's ``rho`` across the interval and
     ``lines`` the envelope of two tangent lines under it, where known; ``dead`` lists the
-    projects that nobody can afford anywhere in the interval.
+    projects that nobody can afford anywhere in the interval. ``heap`` orders the remaining
+    projects by their keys (rounded down to floats), each entry ``(float, rank, project,
+    key)``: every remaining project has one entry with its key; entries whose project was
+    bought, is dead or has a newer key are skipped when they come up.
     """
 
     env: _Envelope
@@ -129,10 +135,16 @@ class _Branch:
     keys: dict[int, Fraction]
     lines: dict[int, _Floor]
     dead: set[int]
+    heap: list[_Entry]
 
     def copy(self) -> _Branch:
         return _Branch(
-            self.env.copy(), self.bought, dict(self.keys), dict(self.lines), set(self.dead)
+            self.env.copy(),
+            self.bought,
+            dict(self.keys),
+            dict(self.lines),
+            set(self.dead),
+            list(self.heap),
         )
 
     def union(self, other: _Branch) -> _Branch:
@@ -144,7 +156,8 @@ class _Branch:
                 keys[j] = self.keys[j]
             else:
                 keys[j] = min(self.keys[j], other.keys[j])
-        return _Branch(self.env.union(other.env), self.bought, keys, {}, self.dead & other.dead)
+        dead = self.dead & other.dead
+        return _Branch(self.env.union(other.env), self.bought, keys, {}, dead, [])
 
 
 @dataclass(slots=True)
@@ -182,7 +195,7 @@ class _Proof:
         inp = self.inp
         start_keys = {j: inp.rho0[j] for j in inp.candidates}
         env = _Envelope(inp, start, step, steps)
-        level = [_Branch(env, frozenset(), start_keys, {}, set())]
+        level = [_Branch(env, frozenset(), start_keys, {}, set(), self.heap(start_keys, set()))]
         following: list[_Branch] = []
         endings: set[frozenset[int]] = set()
         while level:
@@ -221,8 +234,25 @@ class _Proof:
         joined: dict[frozenset[int], _Branch] = {}
         for branch in branches:
             twin = joined.get(branch.bought)
-            joined[branch.bought] = branch if twin is None else twin.union(branch)
+            if twin is not None:
+                branch = twin.union(branch)
+                branch.heap = self.heap(branch.keys, branch.dead)
+            joined[branch.bought] = branch
         return list(joined.values())
+
+    def entry(self, j: int, key: Fraction) -> _Entry:
+        """Project ``j``'s entry in a branch's heap. Each key's float is worked out once: keys
+        are shared between branches."""
+        known = self.floors.get(id(key))
+        if known is None or known[0] is not key:
+            known = self.floors[id(key)] = (key, _below(key))
+        return (known[1], self.rank[j], j, key)
+
+    def heap(self, keys: dict[int, Fraction], dead: set[int]) -> list[_Entry]:
+        """A heap of the projects with these keys, but for the dead."""
+        heap = [self.entry(j, key) for j, key in keys.items() if j not in dead]
+        heapq.heapify(heap)
+        return heap
 
     def beaten(self, j: int, floor: _Floor, sure: dict[int, _Line]) -> bool:
         """Whether a surely affordable project beats ``j`` (``rho`` above ``floor``)."""
@@ -242,26 +272,20 @@ class _Proof:
         """The projects that may be bought next, and whether the count may end here."""
         env = branch.env
         keys = branch.keys
-        rank = self.rank
         # The order of examination is by floats rounded down: only the order depends on them.
-        # Each key's float is worked out once (keys are shared between branches).
-        floors = self.floors
         dead = branch.dead
-        heap = []
-        for j, key in keys.items():
-            if j in dead:
-                continue
-            known = floors.get(id(key))
-            if known is None or known[0] is not key:
-                known = floors[id(key)] = (key, _below(key))
-            heap.append((known[1], rank[j], j))
-        heapq.heapify(heap)
+        heap = branch.heap
+        taken: list[_Entry] = []  # to go back on the heap, with the keys found here
         examined: dict[int, _Counts] = {}
         sure: dict[int, tuple[Fraction, Fraction]] = {}
         best: Fraction | None = None
         w = env.width
         while heap and (best is None or heap[0][0] <= _above(best)):
-            _, _, j = heapq.heappop(heap)
+            entry = heapq.heappop(heap)
+            j = entry[2]
+            if j in dead or keys.get(j) is not entry[3]:
+                continue  # bought, out of reach, or an old key
+            taken.append(entry)
             old = branch.lines.get(j)
             if old is not None and self.beaten(j, old, sure):
                 continue  # its bounds from earlier purchases already show it loses
@@ -300,6 +324,11 @@ class _Proof:
             sure[j] = (top[0], end[0])
             if best is None or max(top[0], end[0]) < best:
                 best = max(top[0], end[0])
+        for entry in taken:
+            j = entry[2]
+            if j not in dead:
+                key = keys[j]
+                heapq.heappush(heap, entry if key is entry[3] else self.entry(j, key))
         found = [
             _Contender(j, counts, sure.get(j), branch.lines[j].lines[0])
             for j, counts in examined.items()
