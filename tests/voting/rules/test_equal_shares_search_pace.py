@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+import voting.rules.equal_shares_pace as pacing
 import voting.rules.equal_shares_search as search
 from tests.pabulib_data import DATA
 from voting.rules import count, read_pabulib
@@ -43,7 +44,7 @@ def test_proofs_that_cannot_pay_are_not_tried(monkeypatch):
 
 
 def test_a_proof_that_cannot_pay_counts_the_steps_one_by_one():
-    pace = search._Pace(run_work=10.0)
+    pace = pacing.Pace(run_work=10.0)
     pace.settled = 3
     assert pace.proof_due(16)  # nothing known yet of what a proof costs here
     pace.proved(16, 16, work=30)  # cheap: 90 against 160 to count the steps
@@ -71,7 +72,7 @@ def test_a_proof_that_cannot_pay_counts_the_steps_one_by_one():
 def test_where_counting_costs_next_to_nothing_proofs_wait(run_work):
     # Counting a step may take no work at all (nothing to weigh), or the recent average may
     # have all but died away: then no proof could pay, and none is tried for a while.
-    pace = search._Pace(run_work=run_work)
+    pace = pacing.Pace(run_work=run_work)
     pace.settled = 3
     pace.proof_work = 10
     assert not pace.proof_due(16)
@@ -80,7 +81,7 @@ def test_where_counting_costs_next_to_nothing_proofs_wait(run_work):
 
 
 def test_a_wide_proof_that_fails_is_followed_at_once_by_one_half_as_wide():
-    pace = search._Pace(run_work=10.0)
+    pace = pacing.Pace(run_work=10.0)
     pace.settled = 3
     assert pace.proof_due(16)
     pace.proved(16, 16, work=20)  # 60 against 160 to count the steps
@@ -93,10 +94,10 @@ def test_a_wide_proof_that_fails_is_followed_at_once_by_one_half_as_wide():
 
 
 def test_a_narrow_proof_that_fails_counts_the_next_steps_one_by_one():
-    pace = search._Pace(run_work=10.0)
+    pace = pacing.Pace(run_work=10.0)
     pace.settled = 3
     pace.proved(16, 16, work=20)
-    pace.proved(search._BISECT - 1, 0, work=20)
+    pace.proved(pacing.BISECT - 1, 0, work=20)
     assert not pace.proof_due(pace.width)
     for _ in range(3):
         pace.one_by_one()
