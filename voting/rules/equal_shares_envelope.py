@@ -158,7 +158,8 @@ class Envelope:
         if not inp.uniform:
             unit = np.array([b.u for b in inp.buckets[j]], dtype=values.dtype)[bucket_of]
             taken = voters * unit
-        held = values * voters  # what each class has between its voters
+        # What each class has between its voters, and their satisfaction: summed together.
+        sums = np.stack((values * voters, taken))
         paid, den, size = 0, total, 0
         while True:
             left = cost - paid
@@ -166,8 +167,8 @@ class Envelope:
             if len(capped) == size:
                 return (capped if size else _NONE), paid, den
             size = len(capped)
-            paid = int(held.take(capped).sum())
-            den = total - int(taken.take(capped).sum())
+            held, units = sums.take(capped, axis=1).sum(axis=1).tolist()
+            paid, den = held, total - units
 
     def price(self, j: int, counts: Counts, col: int, tangent: bool) -> Line | None:
         """``rho`` of project ``j`` with the money in column ``col``, and a slope bound.
