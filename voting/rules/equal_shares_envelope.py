@@ -96,17 +96,24 @@ class Envelope:
         cols[2:, 2:] = np.maximum(a[2:], b[2:])
         return self._like(cols, len(pairs) + 2, gvid.reshape(-1) + 2)
 
-    def counts(self, j: int) -> Counts:
-        """The project's supporters by class: classes, voters, buckets, and the class columns."""
-        parts = self.inp.supporters(j)
-        if len(parts) == 1:
-            tally = np.bincount(self.gvid[parts[0][0]])
+    def classes_of(self, j: int) -> list[np.ndarray]:
+        """For each bucket of ``j``'s supporters, the class of each of them (one entry per
+        voter)."""
+        return [self.gvid.take(everyone) for everyone, _ in self.inp.supporters(j)]
+
+    def counts(self, j: int, at: list[np.ndarray] | None = None) -> Counts:
+        """The project's supporters by class: classes, voters, buckets, and the class columns
+        (``at``: :meth:`classes_of`, if known)."""
+        if at is None:
+            at = self.classes_of(j)
+        if len(at) == 1:
+            tally = np.bincount(at[0])
             classes = (tally > 0).nonzero()[0]  # faster on booleans than on counts
             bucket_of = np.zeros(len(classes), dtype=np.intp)
         else:
             found = []
-            for index, (everyone, _) in enumerate(parts):
-                part = np.bincount(self.gvid[everyone])
+            for index, mine in enumerate(at):
+                part = np.bincount(mine)
                 present = (part > 0).nonzero()[0]
                 found.append((present, part[present], np.full(len(present), index, np.intp)))
             classes = np.concatenate([f[0] for f in found])
@@ -119,15 +126,11 @@ class Envelope:
             )
         return classes, tally.take(classes), bucket_of, self.cols.take(classes, axis=1)
 
-    def out_of_reach(self, j: int) -> bool:
-        """Whether ``j``'s supporters cannot afford it even with the most money they may have,
-        at either end of the interval (so nowhere in it: the bound is a straight line).
-        Found from their money alone, without sorting them into classes."""
-        parts = self.inp.supporters(j)
-        if len(parts) > 1:
-            at = [self.gvid.take(everyone) for everyone, _ in parts]
-        else:
-            at = [self.gvid.take(parts[0][0])]
+    def out_of_reach(self, j: int, at: list[np.ndarray]) -> bool:
+        """Whether ``j``'s supporters (in the classes ``at``, from :meth:`classes_of`) cannot
+        afford it even with the most money they may have, at either end of the interval (so
+        nowhere in it: the bound is a straight line). Found from their money alone, without
+        counting them by class."""
         cost = self.cost(j)
         # Most projects looked at are out of reach; of those that are not, most can be
         # afforded at the end of the interval, so that end is tried first.
@@ -197,17 +200,20 @@ class Envelope:
         With no ``upper`` bound they may pay everything they have.
         """
         inp = self.inp
-        buckets = inp.buckets[j]
-        unit = [Fraction(b.u * self.scale * inp.sat_num[j], inp.sat_den[j]) for b in buckets]
-        pay: list[Pay] = [
-            (
-                -((-upper[0] * k).__floor__()) if upper is not None else None,
-                -((-upper[1] * k).__floor__()) if upper is not None else None,
-                (lower[0] * k).__floor__(),
-                (lower[1] * k).__floor__(),
+        # What a supporter pays is ``rho`` times their satisfaction, in units of 1 / scale:
+        # rounded up from the upper bound and down from the lower, in whole numbers.
+        den = inp.sat_den[j]
+        pay: list[Pay] = []
+        for bucket in inp.buckets[j]:
+            k = bucket.u * self.scale * inp.sat_num[j]
+            pay.append(
+                (
+                    None if upper is None else -_floor(-upper[0], k, den),
+                    None if upper is None else -_floor(-upper[1], k, den),
+                    _floor(lower[0], k, den),
+                    _floor(lower[1], k, den),
+                )
             )
-            for k in unit
-        ]
         classes, _, bucket_of, current = counts
         found = None
         if self.cols.dtype != object:
@@ -236,6 +242,11 @@ class Envelope:
             lookup[classes[mine]] = targets[mine]
             self.gvid[members] = lookup[self.gvid[members]]
             lookup[classes[mine]] = classes[mine]
+
+
+def _floor(x: Fraction, num: int, den: int) -> int:
+    """``x * num / den`` rounded down."""
+    return (x.numerator * num) // (x.denominator * den)
 
 
 def _distinct(keys: np.ndarray, below: int, base: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -275,10 +275,11 @@ class _Proof:
             if old is not None and self.beaten(j, old, sure):
                 continue  # its bounds from earlier purchases already show it loses
             self.work += 1
-            if env.out_of_reach(j):
+            at = env.classes_of(j)
+            if env.out_of_reach(j, at):
                 branch.dead.add(j)
                 continue
-            counts = env.counts(j)
+            counts = env.counts(j, at)
             first = env.price(j, counts, 2, True)
             if first is not None and sure:
                 floor = _Floor((first, first), w)

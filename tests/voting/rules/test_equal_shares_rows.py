@@ -151,4 +151,4 @@ def test_a_project_is_out_of_reach_exactly_when_neither_upper_bound_affords_it(s
     envelope.scale = 1  # whole units, so that the cost is the project's cost
     counts = envelope.counts(0)
     priced = [envelope.price(0, counts, col, True) for col in (2, 3)]
-    assert envelope.out_of_reach(0) == (priced == [None, None])
+    assert envelope.out_of_reach(0, envelope.classes_of(0)) == (priced == [None, None])
