@@ -70,12 +70,11 @@ def test_the_same_winners_with_bounds_held_as_python_integers(monkeypatch):
     assert quick == slow
 
 
-@pytest.mark.parametrize("seed", range(40))
-@pytest.mark.parametrize("by_points", [False, True])
-def test_who_pays_all_they_have_is_found_without_sorting_as_by_sorting(seed, by_points):
-    rng = random.Random(seed)
+def _one_project(rng, by_points, highest_cost, rows):
+    """An election of ``n`` ballots for project "a" (0) and an envelope over it in which every
+    group of ballots is a class of its own, with money from 0 to 30 in ``rows``."""
     n = rng.randint(1, 12)
-    projects = [Project("a", rng.randint(1, 90)), Project("b", 5)]
+    projects = [Project("a", rng.randint(1, highest_cost)), Project("b", 5)]
     ballots = [
         Ballot.with_points({"a": rng.randint(1, 4)}) if by_points else Ballot.approval(["a"])
         for _ in range(n)
@@ -83,11 +82,19 @@ def test_who_pays_all_they_have_is_found_without_sorting_as_by_sorting(seed, by_
     election = Election(projects=projects, budget=100, ballots=ballots)
     inp = build_input(election, by_points, [0, 1])
     envelope = envelopes.Envelope(inp, Fraction(3), Fraction(1), 4)
-    # Every group of ballots in a class of its own, with money from 0 to 30.
     envelope.gvid[:] = np.arange(inp.n_groups) + 2
     envelope.size = inp.n_groups + 2
     envelope.cols = np.zeros((4, envelope.size), dtype=np.int64)
-    envelope.cols[0, 2:] = [rng.randint(0, 30) for _ in range(inp.n_groups)]
+    for row in rows:
+        envelope.cols[row, 2:] = [rng.randint(0, 30) for _ in range(inp.n_groups)]
+    return n, inp, envelope
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("by_points", [False, True])
+def test_who_pays_all_they_have_is_found_without_sorting_as_by_sorting(seed, by_points):
+    rng = random.Random(seed)
+    n, inp, envelope = _one_project(rng, by_points, 90, rows=(0,))
     _, voters, bucket_of, cols = envelope.counts(0)
     cost = rng.randint(1, 30 * n)
     values = cols[0]
@@ -133,21 +140,7 @@ def test_a_project_is_out_of_reach_exactly_when_neither_upper_bound_affords_it(s
     # The proofs skip sorting a project's supporters into classes where even the most money
     # they may have, at either end of the interval, falls short: the same answer as pricing
     # it from its classes at both ends.
-    rng = random.Random(seed)
-    n = rng.randint(1, 12)
-    projects = [Project("a", rng.randint(1, 200)), Project("b", 5)]
-    ballots = [
-        Ballot.with_points({"a": rng.randint(1, 4)}) if by_points else Ballot.approval(["a"])
-        for _ in range(n)
-    ]
-    election = Election(projects=projects, budget=100, ballots=ballots)
-    inp = build_input(election, by_points, [0, 1])
-    envelope = envelopes.Envelope(inp, Fraction(3), Fraction(1), 4)
-    envelope.gvid[:] = np.arange(inp.n_groups) + 2
-    envelope.size = inp.n_groups + 2
-    envelope.cols = np.zeros((4, envelope.size), dtype=np.int64)
-    for row in (2, 3):
-        envelope.cols[row, 2:] = [rng.randint(0, 30) for _ in range(inp.n_groups)]
+    _, _, envelope = _one_project(random.Random(seed), by_points, 200, rows=(2, 3))
     envelope.scale = 1  # whole units, so that the cost is the project's cost
     counts = envelope.counts(0)
     priced = [envelope.price(0, counts, col, True) for col in (2, 3)]
