@@ -4,7 +4,9 @@
 The amounts are whole numbers in units of ``1 / scale``. They are held as 64-bit integers
 when every sum and product the proofs form stays below ``2 ** 62`` (checked once, from the
 largest amount, cost and satisfaction of the election), and otherwise as Python's integers
-in numpy object arrays: the same sums either way, exactly.
+in numpy object arrays: the same sums either way, exactly. Prices (``rho``) and the lines
+through them are exact fractions too: GMP's rationals (gmpy2's ``mpq``), worked out in C,
+which compare, hash and mix with :class:`fractions.Fraction` exactly.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from math import lcm
 from typing import TYPE_CHECKING
 
 import numpy as np
+from gmpy2 import mpq
 
 from voting.rules.equal_shares_rows import Pay, paid_rows
 
@@ -22,7 +25,7 @@ if TYPE_CHECKING:
 
 ZERO = 1  # the class of voters with no money left anywhere in the interval
 _LIMIT = 1 << 62
-_NOUGHT = Fraction(0)
+_NOUGHT = mpq(0)
 _NONE = np.zeros(0, dtype=np.intp)
 _RADIX = 1 << 16  # numpy sorts integers of 16 bits by radix sort
 
@@ -187,12 +190,12 @@ class Envelope:
             return None
         poor, paid, den = self._pays_all(j, cost, values, voters, bucket_of)
         under = self.scale * inp.sat_num[j] * den
-        rho = Fraction((cost - paid) * inp.sat_den[j], under)
+        rho = mpq((cost - paid) * inp.sat_den[j], under)
         if not tangent:
             return rho, _NOUGHT
         moving = int(voters.take(poor) @ (cols[3].take(poor) - cols[2].take(poor)))
         width = self.width
-        return rho, Fraction(-moving * inp.sat_den[j] * width.denominator, under * width.numerator)
+        return rho, mpq(-moving * inp.sat_den[j] * width.denominator, under * width.numerator)
 
     def pay(self, j: int, counts: Counts, upper: Line | None, lower: Line) -> None:
         """Supporters of ``j`` pay, with ``rho`` between ``lower`` and ``upper`` (at each end).
@@ -246,7 +249,7 @@ class Envelope:
 
 def _floor(x: Fraction, num: int, den: int) -> int:
     """``x * num / den`` rounded down."""
-    return (x.numerator * num) // (x.denominator * den)
+    return int((x.numerator * num) // (x.denominator * den))
 
 
 def _distinct(keys: np.ndarray, below: int, base: int = 0) -> tuple[np.ndarray, np.ndarray]:

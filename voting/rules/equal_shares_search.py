@@ -11,6 +11,8 @@ interval could give, and checks that none of the sets they end with would stop t
 Where proofs do not pay (the outcome changes at almost every step), steps are counted one by
 one. Which of the two the search does next depends only on the election: it weighs the work
 each has taken so far, counted as passes over a project's supporters, never the time taken.
+A proof's shares, prices and lines are GMP's exact rationals (gmpy2's ``mpq``), as in
+:mod:`voting.rules.equal_shares_envelope`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, overload
+
+from gmpy2 import mpq
 
 from voting.rules.equal_shares_disjoint import disjoint_share, supports_are_disjoint
 from voting.rules.equal_shares_envelope import Counts as _Counts
@@ -178,7 +182,7 @@ class _Proof:
         """Every set of projects the count can end with for a share in the interval, or None
         if it could go too many ways to follow."""
         inp = self.inp
-        start_keys = {j: inp.rho0[j] for j in inp.candidates}
+        start_keys = {j: mpq(inp.rho0[j]) for j in inp.candidates}
         env = _Envelope(inp, start, step, steps)
         level = [_Branch(env, frozenset(), start_keys, {}, set(), self.heap(start_keys, set()))]
         following: list[_Branch] = []
@@ -205,7 +209,7 @@ class _Proof:
             low0 = item.tangent[0]
             low1 = item.tangent[0] + item.tangent[1] * w
             if low0 < 0 or low1 < 0:
-                low0 = low1 = Fraction(0)
+                low0 = low1 = mpq(0)
             child.env.pay(item.project, item.counts, item.chord, (low0, low1))
             self.work += 1
             child.bought = branch.bought | {item.project}
@@ -350,7 +354,7 @@ def _certify(
     against ``stops``.
     """
     proof = _Proof(inp)
-    endings = proof.endings(start, step, steps)
+    endings = proof.endings(mpq(start), mpq(step), steps)
     if endings is None:
         return 0, proof.work
     for bought in endings:
