@@ -165,7 +165,7 @@ class Envelope:
             unit = np.array([b.u for b in inp.buckets[j]], dtype=values.dtype)[bucket_of]
             taken = voters * unit
         # What each class has between its voters, and their satisfaction: summed together.
-        sums = np.stack((values * voters, taken))
+        sums = np.array((values * voters, taken))
         paid, den, size = 0, total, 0
         while True:
             left = cost - paid

@@ -65,7 +65,7 @@ def paid_rows(
         rise = max(0, b) - max(0, a)
         e0[i] = (-rise * a) // (a - b)
         e1[i] = (-rise * b) // (a - b)
-    cols = np.stack((e0, e1, np.maximum(hi0 - q0, 0), np.maximum(hi1 - q1, 0)))
+    cols = np.array((e0, e1, np.maximum(hi0 - q0, 0), np.maximum(hi1 - q1, 0)))
     kept = np.flatnonzero(cols.any(axis=0))
     ids = np.full(len(index), zero, dtype=np.intp)
     ids[kept] = np.arange(first_new, first_new + len(kept))
