@@ -13,12 +13,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, DEFAULT_SECRET_KEY, INSTANCE_DIR, config_for
 from giving.extensions import babel, csrf, db, limiter, migrate
-from giving.startup import PageEnvironment, QuickRule, collector_paused
+from giving.startup import PageEnvironment, QuickRule, collector_paused, exit_without_collecting
 
 
 @collector_paused()
 def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     """Build the app for PLACEFUND_ENV (or ``config_name``), with settings overridden."""
+    exit_without_collecting()
     config = config_for(config_name)
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), static_folder="static")
     app.url_rule_class = QuickRule

@@ -8,6 +8,12 @@ test, so work it can leave until it is needed is left; and pages made without wa
 - :func:`collector_paused`: building the app makes a great many objects that live as long as
   it does (models, routes, forms) and almost no garbage, so the garbage collector's passes
   over them while it is built are wasted work. It is paused until the app is ready.
+- :func:`exit_without_collecting`: when the process ends, Python tears down every object it
+  made, and its garbage collector goes over all of them (hundreds of thousands, for the
+  app's models, routes and templates) more than once as it does: a quarter of the time a
+  short command takes. Frozen out of the collector's reach at exit, they are freed without
+  those passes. The exit work registered by the command and its libraries (writing out logs,
+  closing files) runs as before.
 - :class:`PageEnvironment`: every page imports a dozen templates of macros, and at each
   import Jinja compares the names of the page's globals with the imported template's. Each
   template's globals are the app's, in a ``ChainMap`` of which Python compares every name
@@ -16,6 +22,7 @@ test, so work it can leave until it is needed is left; and pages made without wa
 
 from __future__ import annotations
 
+import atexit
 import gc
 from collections import ChainMap
 from collections.abc import Callable, Iterator, KeysView, MutableMapping
@@ -53,6 +60,18 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_on:
             gc.enable()
+
+
+_frozen_at_exit: list[bool] = []
+
+
+def exit_without_collecting() -> None:
+    """At exit, put every object out of the garbage collector's reach (``gc.freeze``) before
+    the teardown. Registered once for each process, however many apps it builds; it runs
+    before the exit work registered earlier, which still runs after it."""
+    if not _frozen_at_exit:
+        atexit.register(gc.freeze)
+        _frozen_at_exit.append(True)
 
 
 class _Globals(ChainMap[str, Any]):
