@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import runpy
 import subprocess
 import sys
 import time
@@ -80,3 +82,17 @@ def test_production_will_not_start_without_a_secret(operator_env):
     result = run([str(BIN / "flask"), "routes"], operator_env)
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_gunicorn_freezes_what_the_master_loaded_before_each_worker_is_forked():
+    # The app is loaded once, in the master (preload_app): the workers' garbage collector
+    # leaves those objects alone, and so leaves the memory they share with the master as is.
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["preload_app"] is True
+    made = [[] for _ in range(1000)]
+    assert gc.get_freeze_count() == 0
+    try:
+        settings["pre_fork"](None, None)
+        assert gc.get_freeze_count() >= len(made)
+    finally:
+        gc.unfreeze()
