@@ -137,7 +137,11 @@ class Envelope:
         cost = self.cost(j)
         # Most projects looked at are out of reach; of those that are not, most can be
         # afforded at the end of the interval, so that end is tried first.
-        for col in (self.cols[3], self.cols[2]):
+        cols = self.cols
+        if len(at) == 1:  # one bucket, as on approval ballots
+            (classes,) = at
+            return not (cols[3].take(classes).sum() >= cost or cols[2].take(classes).sum() >= cost)
+        for col in (cols[3], cols[2]):
             if sum(int(col.take(classes).sum()) for classes in at) >= cost:
                 return False
         return True
