@@ -27,6 +27,7 @@ import gc
 from collections import ChainMap
 from collections.abc import Callable, Iterator, KeysView, MutableMapping
 from contextlib import contextmanager
+from functools import cache
 from types import MethodType
 from typing import Any
 
@@ -62,16 +63,12 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-_frozen_at_exit: list[bool] = []
-
-
+@cache
 def exit_without_collecting() -> None:
     """At exit, put every object out of the garbage collector's reach (``gc.freeze``) before
     the teardown. Registered once for each process, however many apps it builds; it runs
     before the exit work registered earlier, which still runs after it."""
-    if not _frozen_at_exit:
-        atexit.register(gc.freeze)
-        _frozen_at_exit.append(True)
+    atexit.register(gc.freeze)
 
 
 class _Globals(ChainMap[str, Any]):
