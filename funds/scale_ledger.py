@@ -1,4 +1,4 @@
-"""The ledger in bulk, for ``flask demo scale`` on PostgreSQL.
+"""The ledger and the instalments in bulk, for ``flask demo scale`` on PostgreSQL.
 
 Each ledger entry goes through row triggers (see the migrations): two guards that refuse an
 entry past its transaction's declared count and a complete transaction that does not add up
@@ -18,6 +18,10 @@ on, still before the commit. Nobody sees this half done: the switch is part of t
 transaction, so the triggers are off for nobody else, and the lock it takes keeps others
 from writing entries until the build commits or rolls back (reading goes on as usual). On
 SQLite the triggers stay on; the check runs there too.
+
+The instalments' sums by fund, financial year and state (``fund_instalment_years``) are kept
+by triggers too, with the same cost for a few hot rows: :func:`instalments_in_bulk` switches
+them off the same way while the build writes instalments, and adds the new ones up at once.
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ from contextlib import contextmanager
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from funds.models import Entry
+from funds.models import Entry, Instalment
 from giving.scale import Scale
 
 TRIGGERS = ("ledger_entries_declared", "ledger_entries_balanced", "ledger_entries_by_month")
+INSTALMENT_TRIGGERS = ("instalments_by_year", "instalments_by_year_changed")
 
 
 class UnbalancedLedger(RuntimeError):
@@ -82,10 +87,51 @@ def add_to_months(session: Session, after_entry_id: int) -> None:
     )
 
 
-def _switch(session: Session, on: bool) -> None:
+def add_instalment_years(session: Session, after_instalment_id: int) -> None:
+    """Add the instalments newer than ``after_instalment_id`` to their funds' years, as the
+    triggers would have one by one (PostgreSQL)."""
+    session.execute(
+        text(
+            """
+            INSERT INTO fund_instalment_years
+                (fund_id, financial_year, state, amount_pence, instalment_count)
+            SELECT g.fund_id, i.financial_year, i.state, SUM(i.amount_pence), COUNT(*)
+            FROM grant_instalments i JOIN grants g ON g.id = i.grant_id
+            WHERE i.id > :after
+            GROUP BY g.fund_id, i.financial_year, i.state
+            ON CONFLICT (fund_id, financial_year, state) DO UPDATE SET
+                amount_pence = fund_instalment_years.amount_pence + excluded.amount_pence,
+                instalment_count =
+                    fund_instalment_years.instalment_count + excluded.instalment_count
+            """
+        ),
+        {"after": after_instalment_id},
+    )
+
+
+def _switch(session: Session, on: bool, table: str = "ledger_entries") -> None:
     verb = "ENABLE" if on else "DISABLE"
-    for name in TRIGGERS:  # names from the constant above only
-        session.execute(text(f"ALTER TABLE ledger_entries {verb} TRIGGER {name}"))
+    names = TRIGGERS if table == "ledger_entries" else INSTALMENT_TRIGGERS
+    for name in names:  # names from the constants above only
+        session.execute(text(f"ALTER TABLE {table} {verb} TRIGGER {name}"))
+
+
+@contextmanager
+def instalments_in_bulk(session: Session, scale: Scale) -> Iterator[None]:
+    """Instalments written (not changed) inside the block skip the row triggers on
+    PostgreSQL and are added to their funds' years at once before the block ends; elsewhere
+    the triggers do it row by row."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    session.flush()
+    _switch(session, on=False, table="grant_instalments")  # takes the table's lock first
+    after = session.scalar(select(func.coalesce(func.max(Instalment.id), 0))) or 0
+    yield
+    with scale.stage("Instalments added up by year"):
+        session.flush()
+        add_instalment_years(session, after)
+        _switch(session, on=True, table="grant_instalments")
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from funds.models import (
     Income,
     IncomeSource,
     Instalment,
+    InstalmentYear,
     Payment,
     Transaction,
 )
@@ -31,7 +32,7 @@ from funds.models.donations import Donation
 from funds.scale_ledger import UnbalancedLedger, ledger_in_bulk
 from funds.services import figures as ledger_figures
 from funds.services.ledger import account, post
-from funds.workflow import OWED_STATES
+from funds.workflow import OWED_STATES, InstalmentState
 from giving.extensions import db
 from giving.models import Application, Place, Round, User
 from giving.scale import (
@@ -180,6 +181,49 @@ def test_the_monthly_totals_keep_up_with_entries_made_after_the_build(scale_db):
     post(scale_db, manager, fund, "income", [(bank, 1234), (council, -1234)], occurred_on=today)
     scale_db.flush()
     assert _months(scale_db, fund)[key] == (debit + 1234, credit, count + 1)
+
+
+def test_the_instalments_by_year_are_added_up_as_built_and_keep_up_after(scale_db):
+    """The build writes its instalments past the triggers that keep their sums by year (on
+    PostgreSQL), and adds them up at once: the same sums, which then keep up as before."""
+    fund = _fund(scale_db)
+    expected = _from_instalments(scale_db, fund)
+    assert sum(count for _pence, count in expected.values()) > 100
+    assert _instalment_years(scale_db, fund) == expected
+    instalment = scale_db.scalars(
+        select(Instalment)
+        .join(Grant, Grant.id == Instalment.grant_id)
+        .where(Grant.fund_id == fund.id, Instalment.state == InstalmentState.SCHEDULED)
+        .limit(1)
+    ).one()
+    instalment.state = InstalmentState.APPROVED
+    scale_db.flush()
+    scale_db.expire_all()
+    assert _instalment_years(scale_db, fund) == _from_instalments(scale_db, fund) != expected
+
+
+def _from_instalments(session, fund: Fund) -> dict[tuple[int, str], tuple[int, int]]:
+    rows = session.execute(
+        select(
+            Instalment.financial_year,
+            Instalment.state,
+            func.sum(Instalment.amount_pence),
+            func.count(Instalment.id),
+        )
+        .join(Grant, Grant.id == Instalment.grant_id)
+        .where(Grant.fund_id == fund.id)
+        .group_by(Instalment.financial_year, Instalment.state)
+    ).all()
+    return {(year, str(state)): (int(pence), int(n)) for year, state, pence, n in rows}
+
+
+def _instalment_years(session, fund: Fund) -> dict[tuple[int, str], tuple[int, int]]:
+    rows = session.scalars(
+        select(InstalmentYear).where(
+            InstalmentYear.fund_id == fund.id, InstalmentYear.instalment_count != 0
+        )
+    )
+    return {(r.financial_year, str(r.state)): (r.amount_pence, r.instalment_count) for r in rows}
 
 
 def _write_in_bulk(session, fund: Fund, amounts: list[int]) -> None:

@@ -44,6 +44,7 @@ from funds.models.grants import (  # noqa: F401
     CheckInState,
     Grant,
     Instalment,
+    InstalmentYear,
     Payment,
     Variation,
 )

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -136,6 +137,24 @@ class Instalment(Model):
 
     grant: Mapped[Grant] = relationship(back_populates="instalments")
     payment: Mapped[Payment | None] = relationship(back_populates="instalment", uselist=False)
+
+
+class InstalmentYear(Model):
+    """A fund's grant instalments in one financial year and state, added up. The database
+    keeps these itself: triggers add each instalment as it is made, move it when its state,
+    year or amount changes, and take it away when it goes (see the migrations), so a fund's
+    commitments read a few rows instead of every instalment. A row can be left with no
+    instalments (a count of 0)."""
+
+    __tablename__ = "fund_instalment_years"
+
+    fund_id: Mapped[int] = mapped_column(
+        ForeignKey("funds.id", ondelete="CASCADE"), primary_key=True
+    )
+    financial_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[InstalmentState] = mapped_column(String(32), primary_key=True)
+    amount_pence: Mapped[int] = col.pence()
+    instalment_count: Mapped[int] = mapped_column(Integer)
 
 
 class Payment(Model):
