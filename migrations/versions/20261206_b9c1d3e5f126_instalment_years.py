@@ -80,6 +80,15 @@ def _postgresql():
         f"""
         CREATE FUNCTION fund_instalment_years_keep() RETURNS trigger AS $$
         BEGIN
+            -- A change touches two rows: always in the same order (by year, then state), so
+            -- that two changes at once wait in turn, never on each other.
+            IF TG_OP = 'UPDATE'
+                AND (NEW.financial_year, NEW.state::text) < (OLD.financial_year, OLD.state::text)
+            THEN
+                {INSERTED};
+                {REMOVED};
+                RETURN NULL;
+            END IF;
             IF TG_OP IN ('UPDATE', 'DELETE') THEN
                 {REMOVED};
             END IF;

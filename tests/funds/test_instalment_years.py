@@ -5,10 +5,13 @@ instalments were made, changed or removed."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
 from funds.models import Fund, Grant, Instalment, InstalmentYear
 from funds.schedule import Frequency
@@ -16,6 +19,7 @@ from funds.services.commitments import commitments
 from funds.workflow import InstalmentState
 from giving.models import Role
 from giving.services import DomainError
+from tests.database_helpers import engine_of, own_database, run_in_threads, setup_session
 from tests.factories import FundFactory, GroupFactory, GroupMemberFactory, RoleGrantFactory
 from tests.funds.test_ledger import _apply, operations
 
@@ -157,3 +161,58 @@ def test_commitments_come_from_the_kept_sums(session):
     assert {row.year: row.committed_pence for row in commitments(session, fund)}[year] == (
         years[year] + 1
     )
+
+
+@pytest.fixture
+def race_app():
+    """An app on a database of its own: the race commits for real."""
+    with own_database("instalment_years") as app:
+        yield app
+
+
+@pytest.mark.postgres
+def test_instalments_changing_state_at_the_same_time_never_wait_on_each_other(race_app):
+    """Two instalments of one fund and year moved at once, one from scheduled to approved as
+    the other goes back: each change moves its sums between the same two rows, in the same
+    order, so neither waits on the other for ever, and the sums stay right."""
+    engine = engine_of(race_app)
+    with setup_session(engine) as setup:
+        fund = FundFactory()
+        manager, member = _people(fund)
+        _apply(setup, fund, manager, member, ("award", 400_000, 1, Frequency.QUARTERLY, True))
+        setup.flush()
+        grant = setup.scalars(select(Grant).where(Grant.fund_id == fund.id)).one()
+        by_year: dict[int, list[int]] = {}
+        for instalment in grant.instalments:
+            by_year.setdefault(instalment.financial_year, []).append(instalment.id)
+        pair = next(ids[:2] for ids in by_year.values() if len(ids) >= 2)
+        setup.commit()
+        fund_id = fund.id
+
+    barrier = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def flip(instalment_id: int, first: InstalmentState, second: InstalmentState) -> None:
+        try:
+            with Session(engine) as own:
+                own.execute(
+                    update(Instalment).where(Instalment.id == instalment_id).values(state=first)
+                )
+                own.commit()
+                barrier.wait()
+                for _ in range(30):
+                    for state in (second, first):
+                        own.execute(
+                            update(Instalment)
+                            .where(Instalment.id == instalment_id)
+                            .values(state=state)
+                        )
+                        own.commit()
+        except BaseException as error:  # reported by the test below
+            failures.append(error)
+
+    scheduled, approved = InstalmentState.SCHEDULED, InstalmentState.APPROVED
+    run_in_threads(flip, [(pair[0], scheduled, approved), (pair[1], approved, scheduled)], 60)
+    assert failures == []
+    with Session(engine) as check:
+        check_sums(check, check.get(Fund, fund_id))
