@@ -152,7 +152,7 @@ class InstalmentYear(Model):
         ForeignKey("funds.id", ondelete="CASCADE"), primary_key=True
     )
     financial_year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    state: Mapped[InstalmentState] = mapped_column(String(32), primary_key=True)
+    state: Mapped[str] = mapped_column(String(32), primary_key=True)  # an InstalmentState
     amount_pence: Mapped[int] = col.pence()
     instalment_count: Mapped[int] = mapped_column(Integer)
 
