@@ -21,12 +21,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
+from funds import grant_tallies
 from funds.models import (
     Account,
     AccountKind,
-    CheckIn,
-    CheckInKind,
-    CheckInQuestion,
     Donation,
     Fund,
     FundRound,
@@ -221,16 +219,9 @@ def grants_by_ward(
     )
 
 
-def _size_band_of(pence: Any) -> ColumnElement[str]:
-    """:func:`size_band`, in the database."""
-    whens = [(pence <= high, key) for key, _label, _low, high in SIZE_BANDS if high is not None]
-    return case(*whens, else_=SIZE_BANDS[-1][0])
-
-
-def grants_by_size(session: Session, where: Sequence[ColumnElement[bool]]) -> Chart:
-    sized = select(_size_band_of(Grant.total_pence).label("band")).where(*where).subquery()
-    rows = session.execute(select(sized.c.band, func.count()).group_by(sized.c.band)).all()
-    found: dict[str, int] = {band: int(count) for band, count in rows}
+def grants_by_size(session: Session, place: Place) -> Chart:
+    """The place's standing grants by size, from the counts the database keeps."""
+    found = grant_tallies.kept_sizes(session, grant_tallies.of_place(place))
     counts = {key: found.get(key, 0) for key, *_rest in SIZE_BANDS}
     return Chart(
         "grants-by-size",
@@ -306,7 +297,9 @@ DEFINITIONS = (
 
 
 def scorecard_figures(session: Session, place: Place, round_: Round | None) -> list[Figure]:
-    return grant_figures(session, standing(place, round_))
+    if round_ is None:
+        return grant_figures(grant_tallies.kept_counts(session, grant_tallies.of_place(place)))
+    return grant_figures(grant_tallies.counted(session, standing(place, round_)))
 
 
 def fund_scorecard(session: Session, fund: Fund) -> list[Figure]:
@@ -320,53 +313,19 @@ def fund_scorecard(session: Session, fund: Fund) -> list[Figure]:
             .order_by(FundRound.id)
         )
     )
-    where = [Grant.fund_id == fund.id, Grant.state != GrantState.WITHDRAWN]
-    return rounds_scorecard(session, rounds) + grant_figures(session, where)
+    counts = grant_tallies.kept_counts(session, grant_tallies.of_fund(fund))
+    return rounds_scorecard(session, rounds) + grant_figures(counts)
 
 
-def _checkin_totals(session: Session, where: Sequence[ColumnElement[bool]]) -> tuple[int, int]:
-    """Check-ins over the grants ``where`` picks, and the questions they ask in writing: each
-    written update asks its fund's questions; a conversation asks none in writing."""
-    rows = session.execute(
-        select(
-            Grant.fund_id,
-            func.count(CheckIn.id),
-            func.sum(case((CheckIn.kind == CheckInKind.UPDATE, 1), else_=0)),
-        )
-        .join(CheckIn, CheckIn.grant_id == Grant.id)
-        .where(*where)
-        .group_by(Grant.fund_id)
-    ).all()
-    if not rows:
-        return 0, 0
-    asked = dict(
-        session.execute(
-            select(CheckInQuestion.fund_id, func.count(CheckInQuestion.id))
-            .where(CheckInQuestion.fund_id.in_([fund_id for fund_id, *_rest in rows]))
-            .group_by(CheckInQuestion.fund_id)
-        ).all()
-    )
-    checkins = sum(int(count) for _fund, count, _updates in rows)
-    questions = sum(int(updates or 0) * int(asked.get(fund, 0)) for fund, _n, updates in rows)
-    return checkins, questions
-
-
-def grant_figures(session: Session, where: Sequence[ColumnElement[bool]]) -> list[Figure]:
-    """The scorecard's figures over the grants ``where`` picks, counted in the database."""
+def grant_figures(counts: grant_tallies.GrantCounts) -> list[Figure]:
+    """The scorecard's figures over grants, from their counts."""
     none = _("No grants yet")
-    count, unrestricted, multi_year = session.execute(
-        select(
-            func.count(Grant.id),
-            func.sum(case((Grant.restricted, 0), else_=1)),
-            func.sum(case((Grant.years >= 2, 1), else_=0)),
-        ).where(*where)
-    ).one()
-    count = int(count)
+    count = counts.grants
     figures = [
         share_figure(
             "unrestricted",
             _("Grants that are unrestricted"),
-            int(unrestricted or 0),
+            counts.unrestricted,
             count,
             "unrestricted",
             none,
@@ -374,16 +333,15 @@ def grant_figures(session: Session, where: Sequence[ColumnElement[bool]]) -> lis
         share_figure(
             "multi_year",
             _("Grants for more than one year"),
-            int(multi_year or 0),
+            counts.multi_year,
             count,
             "multi-year",
             none,
         ),
     ]
     if count:
-        checkin_count, question_count = _checkin_totals(session, where)
-        checkins = tidy_number(checkin_count / count)
-        questions = tidy_number(question_count / count)
+        checkins = tidy_number(counts.checkins / count)
+        questions = tidy_number(counts.questions / count)
     figures.append(
         Figure(
             "checkins_per_grant",
@@ -467,7 +425,7 @@ def place_sections(session: Session, place: Place) -> list[Section]:
     return [
         Section(
             _("Grants"),
-            charts=[by_ward, money_ward, grants_by_size(session, where)],
+            charts=[by_ward, money_ward, grants_by_size(session, place)],
             links=[
                 (_("Search every grant"), url_for("funds_reports.grants", place_slug=place.slug))
             ],

@@ -43,6 +43,7 @@ from funds.models.grants import (  # noqa: F401
     CheckInKind,
     CheckInState,
     Grant,
+    GrantTally,
     Instalment,
     InstalmentYear,
     Payment,

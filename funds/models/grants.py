@@ -249,3 +249,25 @@ class CheckInAnswer(Model):
     answer: Mapped[str] = mapped_column(Text)
 
     checkin: Mapped[CheckIn] = relationship(back_populates="answers")
+
+
+class GrantTally(Model):
+    """A fund's grants in one state, kind (restricted or not, for one year or more) and size
+    band, counted, with their check-ins and of those the written updates. The database keeps
+    these itself: triggers count each grant as it is made, move it (with its check-ins) when
+    one of those changes, and take it away when it goes, and count each check-in in its
+    grant's row (see the migrations); so the scorecards and the grant sizes chart read a few
+    rows instead of every grant. A row can be left with no grants (a count of 0)."""
+
+    __tablename__ = "fund_grant_tallies"
+
+    fund_id: Mapped[int] = mapped_column(
+        ForeignKey("funds.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(32), primary_key=True)  # a GrantState
+    restricted: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    multi_year: Mapped[bool] = mapped_column(Boolean, primary_key=True)  # years >= 2
+    size_band: Mapped[str] = mapped_column(String(16), primary_key=True)  # see reports
+    grant_count: Mapped[int] = mapped_column(Integer)
+    checkin_count: Mapped[int] = mapped_column(Integer)
+    update_count: Mapped[int] = mapped_column(Integer)
