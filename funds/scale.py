@@ -38,7 +38,7 @@ from funds.models import (
     Payment,
     Transaction,
 )
-from funds.scale_ledger import instalments_in_bulk, ledger_in_bulk
+from funds.scale_ledger import grants_in_bulk, instalments_in_bulk, ledger_in_bulk
 from funds.schedule import Frequency
 from funds.services.donations import new_reference
 from funds.services.ledger import account
@@ -150,7 +150,11 @@ def load(session: Session, scale: Scale) -> None:
     books = Books(fund.id, manager.id, _accounts(session, fund))
     made["fund_id"] = fund.id
     plans = _grant_plans(scale)
-    with ledger_in_bulk(session, scale), instalments_in_bulk(session, scale):
+    with (
+        ledger_in_bulk(session, scale),
+        instalments_in_bulk(session, scale),
+        grants_in_bulk(session, scale),
+    ):
         with scale.stage("Grants, schedules, payments and check-ins"):
             for start in range(0, sizes.grants, CHUNK):
                 chunk = [next(plans) for _ in range(min(CHUNK, sizes.grants - start))]

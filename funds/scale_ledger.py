@@ -21,7 +21,9 @@ SQLite the triggers stay on; the check runs there too.
 
 The instalments' sums by fund, financial year and state (``fund_instalment_years``) are kept
 by triggers too, with the same cost for a few hot rows: :func:`instalments_in_bulk` switches
-them off the same way while the build writes instalments, and adds the new ones up at once.
+them off the same way while the build writes instalments, and adds the new ones up at once;
+and so are the grants' counts by fund, state, kind and size with their check-ins
+(``fund_grant_tallies``): :func:`grants_in_bulk` does the same for grants and check-ins.
 """
 
 from __future__ import annotations
@@ -29,14 +31,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from funds.models import Entry, Instalment
+from funds.models import CheckIn, CheckInKind, Entry, Grant, GrantTally, Instalment
+from funds.reports import SIZE_BANDS
 from giving.scale import Scale
 
 TRIGGERS = ("ledger_entries_declared", "ledger_entries_balanced", "ledger_entries_by_month")
 INSTALMENT_TRIGGERS = ("instalments_by_year", "instalments_by_year_changed")
+# Grants and check-ins written (not removed) skip these; see :func:`grants_in_bulk`.
+GRANT_TRIGGERS = {
+    "grants": ("grants_tallied", "grants_tallied_changed"),
+    "grant_checkins": ("checkins_tallied", "checkins_tallied_changed"),
+}
 
 
 class UnbalancedLedger(RuntimeError):
@@ -109,9 +118,56 @@ def add_instalment_years(session: Session, after_instalment_id: int) -> None:
     )
 
 
+def add_grant_tallies(session: Session, after_grant_id: int) -> None:
+    """Count the grants newer than ``after_grant_id``, with their check-ins, in their funds'
+    tallies, as the triggers would have one by one (PostgreSQL). The build writes check-ins
+    for its own new grants only."""
+    after = after_grant_id
+    band = case(
+        *[(Grant.total_pence <= high, key) for key, _l, _low, high in SIZE_BANDS if high],
+        else_=SIZE_BANDS[-1][0],
+    )
+    checkins = (
+        select(
+            CheckIn.grant_id,
+            func.count().label("checkins"),
+            func.sum(case((CheckIn.kind == CheckInKind.UPDATE, 1), else_=0)).label("updates"),
+        )
+        .where(CheckIn.grant_id > after)
+        .group_by(CheckIn.grant_id)
+        .subquery()
+    )
+    rows = (
+        select(
+            Grant.fund_id,
+            Grant.state,
+            Grant.restricted,
+            Grant.years >= 2,
+            band,
+            func.count(),
+            func.coalesce(func.sum(checkins.c.checkins), 0),
+            func.coalesce(func.sum(checkins.c.updates), 0),
+        )
+        .outerjoin(checkins, checkins.c.grant_id == Grant.id)
+        .where(Grant.id > after)
+        .group_by(text("1, 2, 3, 4, 5"))
+    )
+    counts = ("grant_count", "checkin_count", "update_count")
+    key = ("fund_id", "state", "restricted", "multi_year", "size_band")
+    add = insert(GrantTally).from_select([*key, *counts], rows)
+    session.execute(
+        add.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: getattr(GrantTally, name) + add.excluded[name] for name in counts},
+        )
+    )
+
+
 def _switch(session: Session, on: bool, table: str = "ledger_entries") -> None:
     verb = "ENABLE" if on else "DISABLE"
-    names = TRIGGERS if table == "ledger_entries" else INSTALMENT_TRIGGERS
+    names: tuple[str, ...] = TRIGGERS
+    if table != "ledger_entries":
+        names = GRANT_TRIGGERS.get(table, INSTALMENT_TRIGGERS)
     for name in names:  # names from the constants above only
         session.execute(text(f"ALTER TABLE {table} {verb} TRIGGER {name}"))
 
@@ -132,6 +188,27 @@ def instalments_in_bulk(session: Session, scale: Scale) -> Iterator[None]:
         session.flush()
         add_instalment_years(session, after)
         _switch(session, on=True, table="grant_instalments")
+
+
+@contextmanager
+def grants_in_bulk(session: Session, scale: Scale) -> Iterator[None]:
+    """Grants and check-ins written (not removed) inside the block skip the row triggers on
+    PostgreSQL, and are counted in their funds' tallies at once before the block ends;
+    elsewhere the triggers count them row by row. Grants made before the block must not be
+    changed inside it."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    session.flush()
+    for table in GRANT_TRIGGERS:  # takes the tables' locks first
+        _switch(session, on=False, table=table)
+    after = session.scalar(select(func.coalesce(func.max(Grant.id), 0))) or 0
+    yield
+    with scale.stage("Grants counted by fund, state and size"):
+        session.flush()
+        add_grant_tallies(session, after)
+        for table in GRANT_TRIGGERS:
+            _switch(session, on=True, table=table)
 
 
 @contextmanager

@@ -45,6 +45,8 @@ from giving.scale import (
 from giving.timeutil import utcnow
 from tests.conftest import post_form
 from tests.database_helpers import own_app
+from tests.funds.test_grant_tallies import from_grants as grant_counts_from_grants
+from tests.funds.test_grant_tallies import kept as kept_grant_counts
 from voting.models import Ballot, Vote, VoterRecord
 from voting.workflow import VoteStatus
 
@@ -200,6 +202,23 @@ def test_the_instalments_by_year_are_added_up_as_built_and_keep_up_after(scale_d
     scale_db.flush()
     scale_db.expire_all()
     assert _instalment_years(scale_db, fund) == _from_instalments(scale_db, fund) != expected
+
+
+def test_the_grants_are_counted_as_built_and_the_counts_keep_up_after(scale_db):
+    """The build writes its grants and check-ins past the triggers that count them by fund,
+    state, kind and size (on PostgreSQL), and counts them at once: the same counts, which then
+    keep up as before."""
+    fund = _fund(scale_db)
+    expected = grant_counts_from_grants(scale_db, fund.id)
+    assert sum(grants for grants, _c, _u in expected.values()) == SIZES["grants"]
+    assert sum(checkins for _g, checkins, _u in expected.values()) > SIZES["grants"]
+    assert kept_grant_counts(scale_db, fund.id) == expected
+    grant = scale_db.scalars(select(Grant).where(Grant.fund_id == fund.id).limit(1)).one()
+    grant.total_pence += 3_000_000  # into the largest size band
+    scale_db.flush()
+    scale_db.expire_all()
+    after = kept_grant_counts(scale_db, fund.id)
+    assert after == grant_counts_from_grants(scale_db, fund.id) != expected
 
 
 def _from_instalments(session, fund: Fund) -> dict[tuple[int, str], tuple[int, int]]:
