@@ -26,7 +26,7 @@ def init_app(app: Flask) -> None:
         transaction,
     )
     from giving.services import reminders, reports, rounds
-    from giving.views import bp, site
+    from giving.views import bp, header, site
     from giving.views.api import bp as api_bp
 
     guards.init_app(app)
@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     # Reminders come from voting's and funds' reminder_sources; each is sent once.
     added.tick_jobs.append(reminders.send_due_reminders)
     site.init_app(app)
+    header.init_app(app)
     assets.init_app(app)
     languages.init_app(app)
     content_language.init_app(app)

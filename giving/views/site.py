@@ -10,7 +10,6 @@ from typing import Any
 from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
@@ -19,10 +18,6 @@ from giving.errors import error_response
 from giving.extensions import db
 from giving.money import format_money
 from giving.services.attachments import format_file_size
-
-
-class LogoutForm(FlaskForm):
-    """The log-out button in the header: a POST with a CSRF token."""
 
 
 def round_links(round_: Any, page: str) -> list[tuple[str, str]]:
@@ -83,7 +78,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _template_context() -> dict:
-        return {"cspNonce": getattr(g, "csp_nonce", ""), "logout_form": LogoutForm(formdata=None)}
+        return {"cspNonce": getattr(g, "csp_nonce", "")}
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
