@@ -23,7 +23,6 @@ from funds.models import (
     Income,
     IncomeSource,
     Instalment,
-    InstalmentYear,
     Payment,
     Transaction,
 )
@@ -45,6 +44,7 @@ from giving.scale import (
 from giving.timeutil import utcnow
 from tests.conftest import post_form
 from tests.database_helpers import own_app
+from tests.funds import test_instalment_years as instalment_years
 from tests.funds.test_grant_tallies import from_grants as grant_counts_from_grants
 from tests.funds.test_grant_tallies import kept as kept_grant_counts
 from voting.models import Ballot, Vote, VoterRecord
@@ -189,9 +189,9 @@ def test_the_instalments_by_year_are_added_up_as_built_and_keep_up_after(scale_d
     """The build writes its instalments past the triggers that keep their sums by year (on
     PostgreSQL), and adds them up at once: the same sums, which then keep up as before."""
     fund = _fund(scale_db)
-    expected = _from_instalments(scale_db, fund)
+    expected = instalment_years._from_instalments(scale_db, fund)
     assert sum(count for _pence, count in expected.values()) > 100
-    assert _instalment_years(scale_db, fund) == expected
+    assert instalment_years._kept(scale_db, fund) == expected
     instalment = scale_db.scalars(
         select(Instalment)
         .join(Grant, Grant.id == Instalment.grant_id)
@@ -201,7 +201,11 @@ def test_the_instalments_by_year_are_added_up_as_built_and_keep_up_after(scale_d
     instalment.state = InstalmentState.APPROVED
     scale_db.flush()
     scale_db.expire_all()
-    assert _instalment_years(scale_db, fund) == _from_instalments(scale_db, fund) != expected
+    assert (
+        instalment_years._kept(scale_db, fund)
+        == instalment_years._from_instalments(scale_db, fund)
+        != expected
+    )
 
 
 def test_the_grants_are_counted_as_built_and_the_counts_keep_up_after(scale_db):
@@ -219,30 +223,6 @@ def test_the_grants_are_counted_as_built_and_the_counts_keep_up_after(scale_db):
     scale_db.expire_all()
     after = kept_grant_counts(scale_db, fund.id)
     assert after == grant_counts_from_grants(scale_db, fund.id) != expected
-
-
-def _from_instalments(session, fund: Fund) -> dict[tuple[int, str], tuple[int, int]]:
-    rows = session.execute(
-        select(
-            Instalment.financial_year,
-            Instalment.state,
-            func.sum(Instalment.amount_pence),
-            func.count(Instalment.id),
-        )
-        .join(Grant, Grant.id == Instalment.grant_id)
-        .where(Grant.fund_id == fund.id)
-        .group_by(Instalment.financial_year, Instalment.state)
-    ).all()
-    return {(year, str(state)): (int(pence), int(n)) for year, state, pence, n in rows}
-
-
-def _instalment_years(session, fund: Fund) -> dict[tuple[int, str], tuple[int, int]]:
-    rows = session.scalars(
-        select(InstalmentYear).where(
-            InstalmentYear.fund_id == fund.id, InstalmentYear.instalment_count != 0
-        )
-    )
-    return {(r.financial_year, str(r.state)): (r.amount_pence, r.instalment_count) for r in rows}
 
 
 def _write_in_bulk(session, fund: Fund, amounts: list[int]) -> None:
