@@ -6,6 +6,11 @@ digest is sent with ``Cache-Control: public, max-age=31536000, immutable``, so a
 opening the next page uses its own copy without a request. When a file changes, so does its
 digest, and pages ask for the new copy by its new address. A request without the digest, or
 with an old one, is answered as before: the browser checks back each time (``no-cache``).
+
+Pages name their files with :func:`static_url`. Outside debug mode the files only change with
+a new release, which starts new workers, so each worker makes a file's address once and
+keeps it; in debug mode it is made afresh on every page, so an edited file gets its new
+digest at once.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import os
 import stat
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request, url_for
 from werkzeug.security import safe_join
 
 VERSION_ARG = "v"
@@ -77,6 +82,21 @@ def init_app(app: Flask) -> None:
     app.url_defaults(add_version)
     app.get_send_file_max_age = max_age  # type: ignore[method-assign]
     app.after_request(_immutable)
+    app.extensions["static_urls"] = {}
+    app.add_template_global(static_url)
+
+
+def static_url(filename: str) -> str:
+    """The address of ``filename`` in ``static/``, with its digest: kept once made, outside
+    debug mode (see the module's note)."""
+    kept: dict[tuple[str, str], str] = current_app.extensions["static_urls"]
+    key = (request.script_root, filename)
+    address = kept.get(key)
+    if address is None:
+        address = url_for("static", filename=filename)
+        if not current_app.debug:
+            kept[key] = address
+    return address
 
 
 def _immutable(response: Any) -> Any:

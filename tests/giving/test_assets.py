@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from giving.assets import KEEP_SECONDS, Versions
+from flask import url_for
+
+from giving.assets import KEEP_SECONDS, Versions, static_url
 
 STATIC = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 A_YEAR = f"max-age={KEEP_SECONDS}"
@@ -58,3 +60,24 @@ def test_a_changed_file_gets_a_new_address(tmp_path):
     outside = Versions(str(tmp_path / "inside"))
     assert outside.of("../site.css") is None
     assert outside.of(".") is None
+
+
+def test_a_files_address_is_made_once_and_kept_but_not_in_debug_mode(app, client):
+    kept = app.extensions["static_urls"]
+    kept.clear()
+    page = client.get("/login").get_data(as_text=True)
+    assert ("", "css/placefund.css") in kept
+    assert kept[("", "css/placefund.css")] in page
+    with app.test_request_context("/"):
+        assert static_url("css/placefund.css") == url_for("static", filename="css/placefund.css")
+    # Behind a path prefix, the prefix's own address.
+    with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": "/fund"}):
+        assert static_url("css/placefund.css").startswith("/fund/static/css/placefund.css?v=")
+    assert ("/fund", "css/placefund.css") in kept
+    kept.clear()
+    app.debug = True
+    try:
+        assert "placefund.css?v=" in client.get("/login").get_data(as_text=True)
+    finally:
+        app.debug = False
+    assert not kept

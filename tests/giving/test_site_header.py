@@ -1,7 +1,7 @@
 """The header every page shows is made once for each kind of page, language and whether
 someone is logged in, then kept: a kept header reads exactly as a fresh one would, marks the
 page's own menu item, speaks the page's language, and carries the log-out token of the person
-looking at it."""
+looking at it. The footer is made once for each language, and kept the same way."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from tests.giving.test_languages import choose
 _HEADER = re.compile(r'<header class="govuk-template__header pf-header">(.*?)</header>', re.S)
 _TOKEN = re.compile(r'(name="csrf_token" type="hidden" value=")([^"]+)(")')
 _ACTIVE = re.compile(r'aria-current="true">\s*<strong[^>]*>([^<]+)</strong>')
+_FOOTER = re.compile(r'<footer class="govuk-footer pf-footer">(.*?)</footer>', re.S)
 _LOGOUT = re.compile(r'action="/logout"[^>]*>.*?value="([^"]+)"', re.S)
 
 
@@ -85,3 +86,41 @@ def test_everyone_gets_their_own_log_out_token_and_it_logs_them_out(app, session
     assert response.status_code == 302
     assert "Log in" in header(second, "/places")
     assert "Log out" in header(first, "/places")  # the first is still logged in
+
+
+def footer(client, path: str) -> str:
+    match = _FOOTER.search(client.get(path).get_data(as_text=True))
+    assert match is not None
+    return match.group(1)
+
+
+def test_a_kept_footer_reads_as_a_fresh_one_in_the_pages_language(app, client, session):
+    kept = app.extensions["site_footer"]
+    kept.clear()
+    english = footer(client, "/places")
+    assert list(kept) == [("", "en_GB")]
+    for path in ("/places", "/results", "/no-such-page"):
+        assert footer(client, path) == english
+    assert 'href="/accessibility"' in english
+    assert "Accessibility" in english
+    choose(client, "cy")
+    welsh = footer(client, "/places")
+    assert "Accessibility" not in welsh
+    assert 'href="/accessibility"' in welsh
+    assert footer(client, "/results") == welsh
+    assert len(kept) == 2
+    kept.clear()
+    assert footer(client, "/places") == welsh  # made again, the same
+    choose(client, "en")
+    assert footer(client, "/places") == english
+
+
+def test_nothing_is_kept_in_debug_mode(app, client, session, fresh):
+    app.extensions["site_footer"].clear()
+    app.debug = True
+    try:
+        client.get("/places")
+    finally:
+        app.debug = False
+    assert not fresh
+    assert not app.extensions["site_footer"]
