@@ -14,7 +14,9 @@ as long: the same server and voters loading three plain pages (the accessibility
 logged in, with the same layout as every page) in place of the ballot's three, which is the
 most ballots a second this app could take on this machine whatever the voting code does; and
 ``pgbench`` inserting single rows with a unique key, the most the database could take. The
-ratios say how close the ballots come to each.
+ratios say how close the ballots come to each. For each run it also prints how many of the
+machine's cores were busy with the app, with the voters (this script) and with everything
+else (PostgreSQL and the system), which says what would have to give for more ballots.
 
 PostgreSQL is reached as ``BENCH_POSTGRES_URL`` (default postgres@127.0.0.1:5432).
 """
@@ -278,6 +280,52 @@ def server_cpu_seconds(server: subprocess.Popen) -> float:
     return total
 
 
+def machine_busy_seconds() -> float:
+    """CPU time every core of the machine has spent busy so far, from /proc/stat (0 where
+    there is no /proc)."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except OSError:
+        return 0.0
+    # user nice system idle iowait irq softirq steal: all but idle and iowait are work.
+    ticks = [int(x) for x in first[1:9]]
+    busy = sum(ticks) - ticks[3] - ticks[4]
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+class Usage:
+    """Where the machine's CPU goes while voters are driven: the app (gunicorn), the voters
+    (this script's own threads) and everything else (PostgreSQL and the system)."""
+
+    def __init__(self, server: subprocess.Popen) -> None:
+        self.server = server
+        self.start = self._now()
+
+    def _now(self) -> tuple[float, float, float, float]:
+        return (
+            time.perf_counter(),
+            server_cpu_seconds(self.server),
+            time.process_time(),
+            machine_busy_seconds(),
+        )
+
+    def stop(self) -> None:
+        self.used = [b - a for a, b in zip(self.start, self._now(), strict=True)]
+
+    @property
+    def app_seconds(self) -> float:
+        return self.used[1]
+
+    def line(self) -> str:
+        wall, app, voters, busy = self.used
+        rest = max(0.0, busy - app - voters)
+        return (
+            f"cores busy: app {app / wall:.2f}, voters (this script) {voters / wall:.2f}, "
+            f"everything else (PostgreSQL, the system) {rest / wall:.2f}, "
+            f"of {os.cpu_count()}"
+        )
+
+
 # --- The voters ----------------------------------------------------------------------------
 
 
@@ -499,12 +547,12 @@ def main() -> None:
     try:
         wait_for(port, f"/votes/{vote_id}", server)
         drive(port, vote_id, options, cookies[-200:], args.clients, 2)  # warm every worker up
-        cpu = server_cpu_seconds(server)
+        usage = Usage(server)
         results = drive(port, vote_id, options, cookies, args.clients, args.seconds)
-        cpu = server_cpu_seconds(server) - cpu
-        plain_cpu = server_cpu_seconds(server)
+        usage.stop()
+        plain_usage = Usage(server)
         plain = drive(port, vote_id, options, cookies, args.clients, args.seconds, visit_plain)
-        plain_cpu = server_cpu_seconds(server) - plain_cpu
+        plain_usage.stop()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -513,15 +561,16 @@ def main() -> None:
         report(results, plain, args.seconds, pg_rate, args.clients)
         cores = os.cpu_count() or 1
         for what, done, used in (
-            ("ballot (page, check and cast)", results.ballots, cpu),
-            ("three plain pages", plain.ballots, plain_cpu),
+            ("ballot (page, check and cast)", results.ballots, usage),
+            ("three plain pages", plain.ballots, plain_usage),
         ):
             if done:
-                each = used / len(done)
+                each = used.app_seconds / len(done)
                 print(
                     f"  app CPU per {what}: {each * 1000:.1f} ms, so "
                     f"{cores / each:.0f} a second if the app had every core"
                 )
+                print(f"    {used.line()}")
         print(
             f"  (cores here: {os.cpu_count()}; load average now: "
             f"{', '.join(f'{x:.1f}' for x in os.getloadavg())})"
