@@ -158,6 +158,7 @@ _AXE_RUN = """async ([options, source]) => {
     await new Promise((loaded, failed) => {
       const script = document.createElement("script");
       script.src = source;
+      script.dataset.axeScan = "";
       script.onload = loaded;
       script.onerror = () => failed(new Error("axe could not be loaded from " + source));
       (document.head || document.documentElement).append(script);
@@ -177,9 +178,12 @@ def axe_scan(page: Page, options: dict | None = None) -> AxeResults:
 
 # A page as axe sees it: its markup once its scripts have run, the element with the focus and
 # the window's size. Form tokens and script nonces, different on every page and never shown,
-# are left out. Read together with the text the page shows, in one trip to the browser.
+# are left out, and so is the axe script a scan put in: a page looked at again after it was
+# scanned is the page it was. Read together with the text the page shows, in one trip to the
+# browser.
 _LOOK_AT = """() => {
   const page = document.documentElement.cloneNode(true);
+  for (const el of page.querySelectorAll("script[data-axe-scan]")) el.remove();
   for (const el of page.querySelectorAll("input[name=csrf_token]")) el.removeAttribute("value");
   for (const el of page.querySelectorAll("[nonce]")) el.removeAttribute("nonce");
   const focus = document.activeElement ? document.activeElement.outerHTML.slice(0, 400) : "";
