@@ -28,6 +28,9 @@ _LIMIT = 1 << 62
 _NOUGHT = mpq(0)
 _NONE = np.zeros(0, dtype=np.intp)
 _RADIX = 1 << 16  # numpy sorts integers of 16 bits by radix sort
+# Sums straight from numpy's adding ufunc, without ``ndarray.sum``'s wrapper in Python: the
+# proofs add up tens of thousands of short arrays.
+_sum = np.add.reduce
 
 Line = tuple[Fraction, Fraction]
 Counts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -140,7 +143,7 @@ class Envelope:
         cols = self.cols
         if len(at) == 1:  # one bucket, as on approval ballots
             (classes,) = at
-            return not (cols[3].take(classes).sum() >= cost or cols[2].take(classes).sum() >= cost)
+            return not (_sum(cols[3].take(classes)) >= cost or _sum(cols[2].take(classes)) >= cost)
         for col in (cols[3], cols[2]):
             if sum(int(col.take(classes).sum()) for classes in at) >= cost:
                 return False
@@ -173,11 +176,18 @@ class Envelope:
         paid, den, size = 0, total, 0
         while True:
             left = cost - paid
-            capped = (values * den < (left if unit is None else left * unit)).nonzero()[0]
+            if unit is not None:
+                capped = (values * den < left * unit).nonzero()[0]
+            elif den > 0:
+                # ``value * den < left`` for whole numbers: ``value`` under left / den,
+                # rounded up.
+                capped = (values < -(-left // den)).nonzero()[0]
+            else:
+                capped = np.arange(len(values)) if left > 0 else _NONE
             if len(capped) == size:
                 return (capped if size else _NONE), paid, den
             size = len(capped)
-            held, units = sums.take(capped, axis=1).sum(axis=1).tolist()
+            held, units = _sum(sums.take(capped, axis=1), axis=1).tolist()
             paid, den = held, total - units
 
     def price(self, j: int, counts: Counts, col: int, tangent: bool) -> Line | None:
