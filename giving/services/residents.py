@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from giving.errors import DomainError
@@ -49,6 +49,13 @@ CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
 _FIND_POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})(?![A-Z0-9])")
 
+# Made once: every ballot page asks it.
+_VERIFIED = select(ResidentVerification).where(
+    ResidentVerification.user_id == bindparam("user_id"),
+    ResidentVerification.place_id == bindparam("place_id"),
+    ResidentVerification.expires_at > bindparam("now"),
+)
+
 
 def verified_resident(
     session: Session, user: User | None, place: Place
@@ -57,13 +64,7 @@ def verified_resident(
     it has run out."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return session.scalar(
-        select(ResidentVerification).where(
-            ResidentVerification.user_id == user.id,
-            ResidentVerification.place_id == place.id,
-            ResidentVerification.expires_at > utcnow(),
-        )
-    )
+    return session.scalar(_VERIFIED, {"user_id": user.id, "place_id": place.id, "now": utcnow()})
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -128,22 +128,44 @@ def conflicted_options(session: Session, vote: Vote, voter: Voter) -> set[int]:
     return {o.id for o in vote.options if o.application_id in conflicted}
 
 
+# Statements that every ballot page runs, made once: making one with its loading options
+# took as long as running it.
+_OPTIONS = (
+    select(VoteOption)
+    .where(VoteOption.vote_id == bindparam("vote_id"))
+    .order_by(VoteOption.position, VoteOption.id)
+    .options(
+        joinedload(VoteOption.application)
+        .load_only(Application.title, Application.group_id)
+        .joinedload(Application.group)
+        .load_only(Group.name)
+    )
+)
+_USER_VOTED = (
+    select(VoterRecord.id)
+    .where(VoterRecord.vote_id == bindparam("vote_id"), VoterRecord.user_id == bindparam("by"))
+    .limit(1)
+)
+_CODE_VOTED = (
+    select(VoterRecord.id)
+    .where(
+        VoterRecord.vote_id == bindparam("vote_id"), VoterRecord.voting_code_id == bindparam("by")
+    )
+    .limit(1)
+)
+
+_VOTE_LOCKED = (
+    select(Vote)
+    .where(Vote.id == bindparam("vote_id"))
+    .with_for_update(read=True)
+    .execution_options(populate_existing=True)
+)
+
+
 def load_options(session: Session, vote: Vote) -> list[VoteOption]:
     """The vote's options with the names shown for them (application title, group name), in
     one query whatever their number; ``vote.options`` holds them afterwards."""
-    options = list(
-        session.scalars(
-            select(VoteOption)
-            .where(VoteOption.vote_id == vote.id)
-            .order_by(VoteOption.position, VoteOption.id)
-            .options(
-                joinedload(VoteOption.application)
-                .load_only(Application.title, Application.group_id)
-                .joinedload(Application.group)
-                .load_only(Group.name)
-            )
-        )
-    )
+    options = list(session.scalars(_OPTIONS, {"vote_id": vote.id}))
     set_committed_value(vote, "options", options)
     return options
 
@@ -158,9 +180,11 @@ def has_voted(session: Session, vote: Vote, voter: Voter) -> bool:
     """True once the voter has cast a ballot in this vote (their ballot itself cannot be
     found without their receipt)."""
     if voter.user is not None:
-        return row_exists(session, VoterRecord, vote_id=vote.id, user_id=voter.user.id)
-    assert voter.code is not None  # a voter is a signed-in person or a code's holder
-    return row_exists(session, VoterRecord, vote_id=vote.id, voting_code_id=voter.code.id)
+        statement, by = _USER_VOTED, voter.user.id
+    else:
+        assert voter.code is not None  # a voter is a signed-in person or a code's holder
+        statement, by = _CODE_VOTED, voter.code.id
+    return session.scalar(statement, {"vote_id": vote.id, "by": by}) is not None
 
 
 def is_taking_ballots(vote: Vote, now: dt.datetime | None = None) -> bool:
@@ -322,12 +346,7 @@ def _vote_for_ballot(session: Session, vote: Vote) -> None:
     """Read the vote again under a shared lock: closing takes the lock to wait for ballots
     being cast, so no ballot goes in after the close, and settings that changed since the
     page was loaded are the ones checked."""
-    session.execute(
-        select(Vote)
-        .where(Vote.id == vote.id)
-        .with_for_update(read=True)
-        .execution_options(populate_existing=True)
-    )
+    session.execute(_VOTE_LOCKED, {"vote_id": vote.id})
 
 
 @dataclass

@@ -11,7 +11,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask import session as cookie
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
@@ -26,14 +26,17 @@ from voting.permissions import must_verify, who_may_vote, why_code_refused
 from voting.rules import describe_rule
 from voting.views.common import bp
 
+# Made once: making it with its loading options took as long as running it.
+_VOTE = (
+    select(Vote)
+    .where(Vote.id == bindparam("vote_id"))
+    .options(joinedload(Vote.round).joinedload(Round.place))
+)
+
 
 def _vote(vote_id: int) -> Vote:
     """The vote, if the person may see it, read with its round and place in one query."""
-    vote = db.session.scalar(
-        select(Vote)
-        .where(Vote.id == vote_id)
-        .options(joinedload(Vote.round).joinedload(Round.place))
-    )
+    vote = db.session.scalar(_VOTE, {"vote_id": vote_id})
     if vote is None or not services.can_see_vote(db.session, current_user, vote):
         abort(404)
     return vote
