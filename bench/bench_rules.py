@@ -16,6 +16,9 @@ is shown instead (marked ``*``). Where the reference could not finish at all (it
 memory or time), only our time is shown. "same" compares our winners with the reference's:
 the live run when there was one, else the recorded winners (``*``).
 
+A call quicker than 50 ms is timed again, on both sides alike, for a quarter of a second,
+and the quickest time is shown (see :data:`QUICK`).
+
 In the choose-1 table both sides count identical ballots once, merged before the clock
 starts: the reference runs on ``as_multiprofile()``, and ours on the election with its
 ballots kept as columns (``merge_ballots``), each different ballot once with its number.
@@ -149,16 +152,44 @@ def run_reference(rule, path, loaded, budget, merged=False):
         view = approval_view(instance, profile)
         loaded["profile"] = (instance, view.as_multiprofile() if merged else view)
         loaded["parse"] = time.perf_counter() - started
-    signal.setitimer(signal.ITIMER_REAL, budget)
-    started = time.perf_counter()
-    try:
-        result = reference_rule(rule, *loaded["profile"])
-    except ReferenceTimeout:
-        result = None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-    seconds = time.perf_counter() - started
+    found: list = []
+
+    def once() -> tuple[float, float]:
+        signal.setitimer(signal.ITIMER_REAL, budget)
+        started = time.perf_counter()
+        try:
+            found[:] = [reference_rule(rule, *loaded["profile"])]
+        except ReferenceTimeout:
+            found[:] = [None]
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        return time.perf_counter() - started, 0.0
+
+    seconds = once()[0]
+    if found[0] is not None:
+        seconds = best_of((seconds, 0.0), once)[0]
+    result = found[0]
     return (None if result is None else [p.name for p in result]), seconds
+
+
+QUICK = 0.05
+"""A call quicker than this (seconds) is timed again, on both sides alike, until the calls
+add up to ``REPEAT_FOR`` (at most ``REPEATS`` times), and the quickest time is kept: one
+run of a millisecond or less says more about the machine at that moment than the rule."""
+REPEAT_FOR = 0.25
+REPEATS = 50
+
+
+def best_of(first: tuple[float, float], again) -> tuple[float, float]:
+    """``first`` (one call's wall and CPU seconds), or the quickest of more calls of
+    ``again`` (each returning its own) when it was under :data:`QUICK`."""
+    if first[0] >= QUICK:
+        return first
+    best, spent, runs = first, first[0], 1
+    while spent < REPEAT_FOR and runs < REPEATS:
+        taken = again()
+        best, spent, runs = min(best, taken), spent + taken[0], runs + 1
+    return best
 
 
 def _seconds(value: float) -> str:
@@ -169,11 +200,16 @@ def _seconds(value: float) -> str:
 def compare(rule, election, path, recorded, loaded, budget, merged=False):
     """One row: our time, the reference's (live or recorded), their ratio and whether the
     winners are the same."""
-    started = time.perf_counter()
-    cpu = time.process_time()
-    outcome = count(election, rule)
-    ours = time.perf_counter() - started
-    loaded.setdefault("cpu", []).append(time.process_time() - cpu)
+    outcomes = []
+
+    def once() -> tuple[float, float]:
+        started, cpu = time.perf_counter(), time.process_time()
+        outcomes[:] = [count(election, rule)]
+        return time.perf_counter() - started, time.process_time() - cpu
+
+    ours, cpu = best_of(once(), once)
+    loaded.setdefault("cpu", []).append(cpu)
+    outcome = outcomes[0]
     status = recorded.get("status", "missing")
     timing = recorded.get("timing", {})
     recorded_s = timing.get("list_profile", {}).get("rule_wall_s")
