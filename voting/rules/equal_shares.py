@@ -198,7 +198,7 @@ class Input:
 
 # A project's cost and its supporters: projects with the same key are clones of each other.
 _CloneKey = tuple[Number, tuple[object, ...]]
-_Support = tuple[list[list[_Bucket]], list[int], list[Fraction], list[_CloneKey]]
+_Support = tuple[list[list[_Bucket]], list[int], list[Number], list[_CloneKey]]
 """Each project's buckets, its total satisfaction, what one unit of satisfaction is worth,
 and what makes two projects clones (the same cost and the same supporters)."""
 
@@ -206,14 +206,14 @@ and what makes two projects clones (the same cost and the same supporters)."""
 def _approval_support(election: Election, view: ApprovalView) -> _Support:
     buckets: list[list[_Bucket]] = []
     total_u: list[int] = []
-    sat: list[Fraction] = []
+    sat: list[Number] = []
     clone_keys: list[_CloneKey] = []
     for j, supp in enumerate(view.supporters):
         cost = election.projects[j].cost
         buckets.append([_Bucket(1, 1, list(supp))] if supp else [])
         # Satisfaction is the cost: a project that costs nothing satisfies nobody.
         total_u.append(view.votes[j] if cost > 0 else 0)
-        sat.append(Fraction(cost))
+        sat.append(cost)  # an int or a Fraction: both have a numerator and a denominator
         clone_keys.append((cost, tuple(supp)))
     return buckets, total_u, sat, clone_keys
 
@@ -221,7 +221,7 @@ def _approval_support(election: Election, view: ApprovalView) -> _Support:
 def _points_support(election: Election, view: PointsView) -> _Support:
     buckets: list[list[_Bucket]] = []
     total_u: list[int] = []
-    sat: list[Fraction] = []
+    sat: list[Number] = []
     clone_keys: list[_CloneKey] = []
     for j, supp in enumerate(view.supporters):
         scale = lcm(1, *(Fraction(u).denominator for _, u in supp))
@@ -246,7 +246,7 @@ def _points_support(election: Election, view: PointsView) -> _Support:
 
 def build_input(election: Election, by_points: bool, rank: list[int]) -> Input:
     costs = [p.cost for p in election.projects]
-    cost_den = [Fraction(c).denominator for c in costs]
+    cost_den = [c.denominator for c in costs]  # ints and Fractions alike
     view: ApprovalView | PointsView
     if by_points:
         view = points_view(election)
@@ -272,7 +272,7 @@ def build_input(election: Election, by_points: bool, rank: list[int]) -> Input:
     heapq.heapify(keys0)
     return Input(
         costs=costs,
-        cost_num=[Fraction(c).numerator for c in costs],
+        cost_num=[c.numerator for c in costs],
         cost_den=cost_den,
         cost_lcm=lcm(*cost_den) if cost_den else 1,
         n_voters=view.n_voters,

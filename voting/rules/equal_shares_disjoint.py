@@ -75,7 +75,8 @@ def disjoint_run(inp: Input, share: Number, *, explain: bool = False) -> Run:
                 continue
             members = [g for b in inp.buckets[j] for g in b.members]
             spent = sum(int(mult[g]) * paid[g] for g in members if g in paid)
-            money_at_end[j] = share * int(mult[members].sum()) - spent
+            have = share * int(mult[members].sum())
+            money_at_end[j] = have - spent if spent else have
     return Run(selected, rhos, bought, money_at_end)
 
 

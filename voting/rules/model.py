@@ -255,7 +255,7 @@ def plain_amount(amount: Number) -> str:
     """Format an amount in the data's own units: ``1,234`` or ``1,234.56`` (rounded down)."""
     if type(amount) is int:
         return f"{amount:,}"
-    exact = Fraction(amount)
+    exact = amount if type(amount) is Fraction else Fraction(amount)
     whole, cents = divmod(exact.numerator * 100 // exact.denominator, 100)
     if cents == 0 and exact.denominator == 1:
         return f"{whole:,}"

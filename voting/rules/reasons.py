@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from voting.rules.model import MoneyFormat, Number
@@ -90,6 +91,7 @@ def english_join(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+@lru_cache(maxsize=8)  # a few ways of writing money: made once for each
 def english(money: MoneyFormat) -> Language:
     """Plain English, with amounts written by ``money``."""
     return Language(
