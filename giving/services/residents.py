@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, select
@@ -49,12 +50,15 @@ CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
 _FIND_POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})(?![A-Z0-9])")
 
-# Made once: every ballot page asks it.
-_VERIFIED = select(ResidentVerification).where(
-    ResidentVerification.user_id == bindparam("user_id"),
-    ResidentVerification.place_id == bindparam("place_id"),
-    ResidentVerification.expires_at > bindparam("now"),
-)
+
+@cache
+def _verified_statement() -> Select[ResidentVerification]:
+    """Made once, when first needed: every ballot page asks it."""
+    return select(ResidentVerification).where(
+        ResidentVerification.user_id == bindparam("user_id"),
+        ResidentVerification.place_id == bindparam("place_id"),
+        ResidentVerification.expires_at > bindparam("now"),
+    )
 
 
 def verified_resident(
@@ -64,7 +68,9 @@ def verified_resident(
     it has run out."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return session.scalar(_VERIFIED, {"user_id": user.id, "place_id": place.id, "now": utcnow()})
+    return session.scalar(
+        _verified_statement(), {"user_id": user.id, "place_id": place.id, "now": utcnow()}
+    )
 
 
 @dataclass

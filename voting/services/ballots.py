@@ -9,11 +9,12 @@ import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -128,44 +129,49 @@ def conflicted_options(session: Session, vote: Vote, voter: Voter) -> set[int]:
     return {o.id for o in vote.options if o.application_id in conflicted}
 
 
-# Statements that every ballot page runs, made once: making one with its loading options
-# took as long as running it.
-_OPTIONS = (
-    select(VoteOption)
-    .where(VoteOption.vote_id == bindparam("vote_id"))
-    .order_by(VoteOption.position, VoteOption.id)
-    .options(
-        joinedload(VoteOption.application)
-        .load_only(Application.title, Application.group_id)
-        .joinedload(Application.group)
-        .load_only(Group.name)
+# Statements that every ballot page runs, made once in each process when first needed (not
+# on import, which would set up every mapper before a command starts): making one with its
+# loading options took as long as running it.
+@cache
+def _options_statement() -> Select[VoteOption]:
+    return (
+        select(VoteOption)
+        .where(VoteOption.vote_id == bindparam("vote_id"))
+        .order_by(VoteOption.position, VoteOption.id)
+        .options(
+            joinedload(VoteOption.application)
+            .load_only(Application.title, Application.group_id)
+            .joinedload(Application.group)
+            .load_only(Group.name)
+        )
     )
-)
-_USER_VOTED = (
-    select(VoterRecord.id)
-    .where(VoterRecord.vote_id == bindparam("vote_id"), VoterRecord.user_id == bindparam("by"))
-    .limit(1)
-)
-_CODE_VOTED = (
-    select(VoterRecord.id)
-    .where(
-        VoterRecord.vote_id == bindparam("vote_id"), VoterRecord.voting_code_id == bindparam("by")
-    )
-    .limit(1)
-)
 
-_VOTE_LOCKED = (
-    select(Vote)
-    .where(Vote.id == bindparam("vote_id"))
-    .with_for_update(read=True)
-    .execution_options(populate_existing=True)
-)
+
+@cache
+def _voted_statement(by_code: bool) -> Select[int]:
+    """Whether a voter (``by``: their account's id, or their voting code's) has voted."""
+    by = VoterRecord.voting_code_id if by_code else VoterRecord.user_id
+    return (
+        select(VoterRecord.id)
+        .where(VoterRecord.vote_id == bindparam("vote_id"), by == bindparam("by"))
+        .limit(1)
+    )
+
+
+@cache
+def _locked_vote_statement() -> Select[Vote]:
+    return (
+        select(Vote)
+        .where(Vote.id == bindparam("vote_id"))
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
 
 
 def load_options(session: Session, vote: Vote) -> list[VoteOption]:
     """The vote's options with the names shown for them (application title, group name), in
     one query whatever their number; ``vote.options`` holds them afterwards."""
-    options = list(session.scalars(_OPTIONS, {"vote_id": vote.id}))
+    options = list(session.scalars(_options_statement(), {"vote_id": vote.id}))
     set_committed_value(vote, "options", options)
     return options
 
@@ -180,10 +186,10 @@ def has_voted(session: Session, vote: Vote, voter: Voter) -> bool:
     """True once the voter has cast a ballot in this vote (their ballot itself cannot be
     found without their receipt)."""
     if voter.user is not None:
-        statement, by = _USER_VOTED, voter.user.id
+        statement, by = _voted_statement(False), voter.user.id
     else:
         assert voter.code is not None  # a voter is a signed-in person or a code's holder
-        statement, by = _CODE_VOTED, voter.code.id
+        statement, by = _voted_statement(True), voter.code.id
     return session.scalar(statement, {"vote_id": vote.id, "by": by}) is not None
 
 
@@ -346,7 +352,7 @@ def _vote_for_ballot(session: Session, vote: Vote) -> None:
     """Read the vote again under a shared lock: closing takes the lock to wait for ballots
     being cast, so no ballot goes in after the close, and settings that changed since the
     page was loaded are the ones checked."""
-    session.execute(_VOTE_LOCKED, {"vote_id": vote.id})
+    session.execute(_locked_vote_statement(), {"vote_id": vote.id})
 
 
 @dataclass

@@ -7,11 +7,13 @@ scheduled count (``flask tick``) closes and counts the vote, never a page view."
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask import session as cookie
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
@@ -26,17 +28,21 @@ from voting.permissions import must_verify, who_may_vote, why_code_refused
 from voting.rules import describe_rule
 from voting.views.common import bp
 
-# Made once: making it with its loading options took as long as running it.
-_VOTE = (
-    select(Vote)
-    .where(Vote.id == bindparam("vote_id"))
-    .options(joinedload(Vote.round).joinedload(Round.place))
-)
+
+@cache
+def _vote_statement() -> Select[Vote]:
+    """Made once, when first needed: making it with its loading options took as long as
+    running it."""
+    return (
+        select(Vote)
+        .where(Vote.id == bindparam("vote_id"))
+        .options(joinedload(Vote.round).joinedload(Round.place))
+    )
 
 
 def _vote(vote_id: int) -> Vote:
     """The vote, if the person may see it, read with its round and place in one query."""
-    vote = db.session.scalar(_VOTE, {"vote_id": vote_id})
+    vote = db.session.scalar(_vote_statement(), {"vote_id": vote_id})
     if vote is None or not services.can_see_vote(db.session, current_user, vote):
         abort(404)
     return vote
