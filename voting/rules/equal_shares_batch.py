@@ -30,6 +30,14 @@ from voting.rules.equal_shares_float import _ROUND, FloatCount
 if TYPE_CHECKING:
     from voting.rules.equal_shares import Input, Run
 
+# Reductions straight from numpy's ufuncs, without the array methods' wrappers in Python: a
+# batch makes tens of thousands of them over short rows.
+_sum = np.add.reduce
+_min = np.minimum.reduce
+_max = np.maximum.reduce
+_any = np.logical_or.reduce
+_all = np.logical_and.reduce
+
 SIZE = 64
 """The most shares counted side by side."""
 _FEWEST = 8
@@ -139,38 +147,36 @@ class _Batch:
         if len(rows) < len(b):
             b = b[rows]
         w = quick.weights[j]
-        avail = (b * w).sum(axis=1)
+        avail = _sum(b * w, axis=1)
         mass = self.mass[rows]
         slack = mass + (n * self.top[rows] + cost) * _ROUND
         poor = avail + slack < cost
         self.gone[rows[poor], j] = True
         unsure = ~poor & (avail - slack < cost)
         # Voters with nothing left have exactly nothing (their money is set to 0.0).
-        lowest = b.min(axis=1)
+        lowest = _min(b, axis=1)
         count = np.full(len(rows), float(n))
-        if not lowest.all():
+        if not _all(lowest):
             having = b > 0.0
             count = np.rint(having @ w)
-            lowest = np.where(having, b, np.inf).min(axis=1)
-        with np.errstate(invalid="ignore"):
-            gap = lowest * count - cost
+            lowest = _min(np.where(having, b, np.inf), axis=1)
+        gap = lowest * count - cost  # nan where nobody has money left: those rows are poor
         margin = slack + count * mass
         fine = ~poor & ~unsure
         equal = fine & (gap > margin)
         split = fine & ~equal
         unsure |= split & (gap >= -margin)
         split &= ~unsure
-        with np.errstate(divide="ignore"):
-            rho = np.where(equal, 1.0 / count, 0.0)
-            pay = np.where(equal, cost / count, 0.0)
+        rho = np.where(equal, 1.0 / count, 0.0)
+        pay = np.where(equal, cost / count, 0.0)
         out = _Prices(rows, rho, np.zeros(len(rows)), np.where(equal, count, 0), pay)
-        if split.any():
-            where = np.flatnonzero(split)
+        if _any(split):
+            where = split.nonzero()[0]
             out.capped = np.zeros(b.shape, dtype=bool)
             bad = _split(out, where, b[where], w, (n, cost), slack[where], mass[where])
             unsure[where[bad]] = True
         self.drop(rows[unsure])
-        keep = np.flatnonzero(equal | (split & ~unsure))
+        keep = (equal | (split & ~unsure)).nonzero()[0]
         if not len(keep):
             return None
         return out.take(keep)
@@ -178,11 +184,11 @@ class _Batch:
     def bound(self, best: _Best) -> float:
         """The highest price any share still counting could buy at this round, so far."""
         active = self.active
-        if not active.any():
+        if not _any(active):
             return -np.inf
-        if (best.project[active] < 0).any():
+        if _any(best.project[active] < 0):
             return np.inf
-        return float(((best.rho + best.error)[active]).max()) * (1 + 4 * _ROUND)
+        return float(_max((best.rho + best.error)[active])) * (1 + 4 * _ROUND)
 
     def pay(self, j: int, prices: _Prices, rows: np.ndarray) -> None:
         """The shares ``rows`` buy project ``j`` at ``prices``."""
@@ -230,11 +236,11 @@ def _split(
     rest = np.full(len(where), float(n))
     while True:
         now = capped | (b * rest[:, None] < (cost - paid)[:, None])
-        grown = np.count_nonzero(now, axis=1)
-        if (grown == size).all():
+        grown = _sum(now, axis=1)
+        if _all(grown == size):
             break
         capped, size = now, grown
-        paid = (bw * capped).sum(axis=1)
+        paid = _sum(bw * capped, axis=1)
         rest = n - capped @ w  # whole numbers: exact in any order
     left = cost - paid
     some = size > 0
@@ -242,13 +248,12 @@ def _split(
     bad: np.ndarray = (size == b.shape[1]) | (left <= 0.0)
     # As in FloatCount: the poorest of those who pay a part, and the richest of those who
     # pay all (the margin as for the last of them), must both be clear of the line.
-    poorest = np.where(capped, np.inf, b).min(axis=1)
-    richest = np.where(capped, b, -np.inf).max(axis=1)
+    poorest = _min(np.where(capped, np.inf, b), axis=1)
+    richest = _max(np.where(capped, b, -np.inf), axis=1)
     last = b.shape[1] - 1 - np.argmax((capped & (b == richest[:, None]))[:, ::-1], axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        bad |= np.abs(left - poorest * rest) <= 2 * slack + rest * mass
-        bad |= some & (np.abs(left - richest * rest) <= 2 * slack + (rest + w[last]) * mass)
-        pay = left / rest
+    bad |= np.abs(left - poorest * rest) <= 2 * slack + rest * mass
+    bad |= some & (np.abs(left - richest * rest) <= 2 * slack + (rest + w[last]) * mass)
+    pay = left / rest
     out.rho[where] = pay / cost
     out.error[where] = (slack / rest + pay * _ROUND) / cost
     out.pay[where] = pay
@@ -258,16 +263,24 @@ def _split(
 
 def run_batch(quick: FloatCount, shares: list[Fraction]) -> list[tuple[list[int], int] | None]:
     """For each share, what one run of MES buys and the passes over a project's supporters
-    it made (as ``FloatCount.selected`` gives them), or None if floats cannot decide it."""
+    it made (as ``FloatCount.selected`` gives them), or None if floats cannot decide it.
+
+    Rows where nobody has money left divide by nobody and multiply nothing by infinity: those
+    results are never kept (the rows are poor), so numpy is told, once, not to warn of them."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _run_batch(quick, shares)
+
+
+def _run_batch(quick: FloatCount, shares: list[Fraction]) -> list[tuple[list[int], int] | None]:
     batch = _Batch(quick, shares)
     rank = quick.inp.rank
     heap = list(quick.keys0)
-    while batch.active.any():
+    while _any(batch.active):
         best = _Best(len(shares))
         popped: dict[int, _Prices] = {}
         while heap and heap[0][0] <= batch.bound(best):
             j = heapq.heappop(heap)[2]
-            rows = np.flatnonzero(batch.active & ~batch.gone[:, j])
+            rows = (batch.active & ~batch.gone[:, j]).nonzero()[0]
             if not len(rows):
                 continue
             batch.work[rows] += 1
@@ -278,13 +291,13 @@ def run_batch(quick: FloatCount, shares: list[Fraction]) -> list[tuple[list[int]
         batch.active &= best.project >= 0  # a share that can buy nothing more is done
         buying = best.project[batch.active]
         for j in np.unique(buying).tolist():
-            rows = np.flatnonzero(batch.active & (best.project == j))
+            rows = (batch.active & (best.project == j)).nonzero()[0]
             batch.pay(j, popped[j], rows)
         for j, prices in popped.items():
             live = prices.rows[(batch.active & ~batch.gone[:, j])[prices.rows]]
             if len(live):
                 at = np.searchsorted(prices.rows, live)
-                key = float((prices.rho[at] - prices.error[at]).min())
+                key = float(_min(prices.rho[at] - prices.error[at]))
                 heapq.heappush(heap, (key, rank[j], j))
     return [
         None if batch.unsure[k] else (batch.selected[k], int(batch.work[k]))
