@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from voting.rules.model import Election, Explanation, MoneyFormat, Number
-from voting.rules.reasons import N_, Reason, in_english, reason
+from voting.rules.reasons import N_, Reason, reason
 
 if TYPE_CHECKING:
     from voting.rules.equal_shares import Input, Run
@@ -29,12 +29,12 @@ def describe(
         notes[j] = Explanation(
             projects[j].id,
             True,
-            in_english((why,), money),
             0,
             votes=votes[j],
             points=points(j),
             round=round_no,
             why=(why,),
+            money=money,
         )
     for item in run.bought:
         round_no += 1
@@ -44,7 +44,6 @@ def describe(
         notes[j] = Explanation(
             projects[j].id,
             True,
-            in_english((why,), money),
             cost,
             votes=votes[j],
             points=points(j),
@@ -52,6 +51,7 @@ def describe(
             share=item.share,
             round=round_no,
             why=(why,),
+            money=money,
         )
     for j, project in enumerate(projects):
         if j in notes:
@@ -61,12 +61,12 @@ def describe(
         notes[j] = Explanation(
             project.id,
             False,
-            in_english((why,), money),
             project.cost,
             votes=votes[j],
             points=points(j),
             supporters_money=have,
             why=(why,),
+            money=money,
         )
     return notes
 
@@ -128,7 +128,6 @@ def explain_top_up(
             notes[j] = Explanation(
                 note.project_id,
                 False,
-                f"{notes[j].reason} {in_english((also,), money)}",
                 note.cost,
                 votes=note.votes,
                 points=note.points,
@@ -136,4 +135,5 @@ def explain_top_up(
                 supporters_money=notes[j].supporters_money,
                 stage="top-up",
                 why=(*notes[j].why, also),
+                money=money,
             )

@@ -22,7 +22,7 @@ from voting.rules.model import (
     plain_amount,
     tie_ranks,
 )
-from voting.rules.reasons import N_, Nn_, in_english, reason
+from voting.rules.reasons import N_, Nn_, reason
 
 
 def people(n: int) -> str:
@@ -152,7 +152,6 @@ def greedy_fill(
             notes[j] = Explanation(
                 project.id,
                 True,
-                in_english((why,), money),
                 cost,
                 votes=votes[j],
                 points=scores[j] if by_points else None,
@@ -160,6 +159,7 @@ def greedy_fill(
                 round=first_round + len(funded),
                 stage=stage,
                 why=(why,),
+                money=money,
             )
             funded.append(j)
             left -= cost
@@ -168,13 +168,13 @@ def greedy_fill(
             notes[j] = Explanation(
                 project.id,
                 False,
-                in_english((why,), money),
                 cost,
                 votes=votes[j],
                 points=scores[j] if by_points else None,
                 money_left=left,
                 stage=stage,
                 why=(why,),
+                money=money,
             )
     return funded, notes
 

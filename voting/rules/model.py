@@ -277,9 +277,10 @@ def pounds_from_pence(amount: Number) -> str:
 class Explanation:
     """Why a project was or was not selected, in words and in numbers.
 
-    ``reason`` is in plain English; ``why`` holds the same sentences to translate (message
-    ids and their values, see :mod:`voting.rules.reasons`); the numbers behind it are in the
-    other fields (a field is ``None`` when the rule does not use it):
+    ``why`` holds the sentences to translate (message ids and their values, see
+    :mod:`voting.rules.reasons`), and :attr:`reason` the same in plain English, with amounts
+    written by ``money``; the numbers behind them are in the other fields (a field is
+    ``None`` when the rule does not use it):
 
     - ``votes``: how many voters supported the project (approval reading of the ballots);
     - ``points``: total points it received (points rules);
@@ -296,7 +297,6 @@ class Explanation:
 
     project_id: str
     selected: bool
-    reason: str
     cost: Number
     votes: int = 0
     points: Number | None = None
@@ -307,6 +307,16 @@ class Explanation:
     round: int | None = None
     stage: str = "main"
     why: tuple[Reason, ...] = ()
+    money: MoneyFormat = field(default=plain_amount, compare=False, repr=False)
+
+    @property
+    def reason(self) -> str:
+        """``why`` in plain English. Written when read, not at every count: a count's outcome
+        is often only compared or stored, and writing every project's sentences took a fifth
+        of counting a small election."""
+        from voting.rules.reasons import in_english
+
+        return in_english(self.why, self.money)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from voting.rules.model import (
     plain_amount,
     tie_ranks,
 )
-from voting.rules.reasons import N_, Nn_, in_english, reason
+from voting.rules.reasons import N_, Nn_, reason
 
 
 def phragmen(
@@ -151,13 +151,13 @@ def _explain(
         notes[j] = Explanation(
             projects[j].id,
             True,
-            in_english((why,), money),
             cost,
             votes=votes[j],
             money_left=left_at,
             load=load,
             round=position,
             why=(why,),
+            money=money,
         )
         left_at -= cost
     for j, project in enumerate(projects):
@@ -190,10 +190,10 @@ def _explain(
         notes[j] = Explanation(
             project.id,
             False,
-            in_english((why,), money),
             cost,
             votes=votes[j],
             money_left=left_at,
             why=(why,),
+            money=money,
         )
     return notes

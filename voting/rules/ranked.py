@@ -33,7 +33,7 @@ from voting.rules.model import (
     plain_amount,
     tie_ranks,
 )
-from voting.rules.reasons import N_, Nn_, Reason, in_english, reason
+from voting.rules.reasons import N_, Nn_, Reason, reason
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 
@@ -150,12 +150,7 @@ def ranking_words(election: Election) -> dict[str, Reason]:
 def _explained(rule: str, election: Election, outcome: Outcome) -> Outcome:
     words = ranking_words(election)
     explanations = tuple(
-        replace(
-            item,
-            reason=f"{in_english((words[item.project_id],), plain_amount)} {item.reason}",
-            why=(words[item.project_id], *item.why),
-        )
-        for item in outcome.explanations
+        replace(item, why=(words[item.project_id], *item.why)) for item in outcome.explanations
     )
     return replace(outcome, rule=rule, explanations=explanations)
 
@@ -182,12 +177,12 @@ def greedy_rank_points(
         notes[j] = Explanation(
             projects[j].id,
             True,
-            in_english((free_why,), money),
             0,
             votes=view.votes[j],
             points=view.totals[j],
             round=position,
             why=(free_why,),
+            money=money,
         )
     outcome = outcome_of("greedy_rank_points", election, free + funded, notes, tie_break)
     return _explained("greedy_rank_points", election, outcome)

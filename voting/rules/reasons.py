@@ -5,7 +5,7 @@ placeholders, and the values that fill them (counts as ints, names as strings, a
 exactly, in the data's smallest unit). It never writes a finished sentence for the app to
 show: :func:`render` fills the sentences in with the gettext, ngettext and formatting it is
 given, so the same reason reads in English, Welsh or Polish. :func:`in_english` is the plain
-English every rule also keeps in ``Explanation.reason`` (and that ``flask count`` prints).
+English that ``Explanation.reason`` gives when read (and that ``flask count`` prints).
 
 ``N_`` and ``Nn_`` only mark message ids for the catalogue (``pybabel extract -k N_ -k
 Nn_:1,2``); nothing here imports Flask.
